@@ -1,0 +1,1 @@
+"""Terminal side: transports, APDUs, secure messaging, BAC, PACE, CA, AA, file reading, LDS parsing."""

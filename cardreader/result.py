@@ -1,0 +1,88 @@
+"""What one read of a card produced, before any verification.
+
+The reader fills a ``ReadResult``; LDS parsing and passive authentication
+consume it; nothing downstream talks to the card again.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from cardreader.errors import CardError
+
+
+class Phase(str, Enum):
+    """Stable, ordered phases of a read: they feed the kiosk's progress bar."""
+
+    CONNECT = "connect"
+    ACCESS_CONTROL = "access_control"
+    READ_FILES = "read_files"
+    CHIP_AUTHENTICATION = "chip_authentication"
+    ACTIVE_AUTHENTICATION = "active_authentication"
+    DONE = "done"
+
+
+@dataclass
+class PhaseTiming:
+    wall_ms: float = 0.0
+    cpu_ms: float = 0.0
+    apdus: int = 0
+
+
+@dataclass
+class ReadStats:
+    """Counted exchanges: every APDU, bytes each way, time per phase."""
+
+    apdus: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    wall_ms: float = 0.0
+    phases: dict[str, PhaseTiming] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"apdus": self.apdus, "bytes_sent": self.bytes_sent,
+                "bytes_received": self.bytes_received, "wall_ms": round(self.wall_ms, 2),
+                "phases": {k: {"wall_ms": round(v.wall_ms, 2), "cpu_ms": round(v.cpu_ms, 2),
+                               "apdus": v.apdus} for k, v in self.phases.items()}}
+
+
+@dataclass
+class ChipAuthOutcome:
+    """Chip Authentication as run on the card (verification against DG14/SOD is crypto's job)."""
+
+    performed: bool = False
+    established: bool = False          # new secure messaging works with the CA session keys
+    protocol_oid: str | None = None
+    key_id: int | None = None
+    error: CardError | None = None
+
+
+@dataclass
+class ActiveAuthOutcome:
+    """Active Authentication's raw exchange: the challenge sent and the chip's signature."""
+
+    performed: bool = False
+    challenge: bytes | None = None
+    signature: bytes | None = None
+    error: CardError | None = None
+
+
+@dataclass
+class ReadResult:
+    """Raw bytes of every file read, keyed by name ('EF.CardAccess', 'EF.COM', 'EF.SOD', 'DG1', ...)."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    file_errors: dict[str, CardError] = field(default_factory=dict)
+    access_protocol: str | None = None      # 'PACE-CAN', 'PACE-MRZ' or 'BAC'
+    pace_oid: str | None = None
+    pace_parameter_id: int | None = None
+    extended_length: bool = False
+    chip_auth: ChipAuthOutcome = field(default_factory=ChipAuthOutcome)
+    active_auth: ActiveAuthOutcome = field(default_factory=ActiveAuthOutcome)
+    stats: ReadStats = field(default_factory=ReadStats)
+    error: CardError | None = None          # set when the read stopped early
+    complete: bool = False                  # True only when every wanted file was attempted
+
+    @staticmethod
+    def dg_name(number: int) -> str:
+        return f"DG{number}"

@@ -1,0 +1,1 @@
+"""The service: app factory, API, relying-party profiles, sessions, face matching, audit log, CLI."""
