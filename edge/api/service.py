@@ -1,0 +1,421 @@
+"""The service object behind the API: sessions, the reader's owner, verification, signed results.
+
+One ``EdgeService`` per app (``app.extensions["cccd_edge"]``). The real
+parts (reader, verifier, face matcher) are imported when first needed, so
+the API starts and answers ``/v1/health`` even when one is missing, and says
+which in a 503 rather than pretending.
+"""
+from __future__ import annotations
+
+import base64
+import dataclasses
+import logging
+import os
+import threading
+import time
+from functools import lru_cache
+from typing import Any, Callable
+
+from crypto.report import Status, combine
+from edge.api.errors import Busy, InvalidRequest, ReaderInUse, Unavailable
+from edge.audit import AuditLog, load_or_create_secret
+from edge.compare import compare_record
+from edge.config import Config, RelyingParty
+from edge.fhir import patient_from_person
+from edge.metrics import ServiceMetrics
+from edge.profiles import Profile, get_profile
+from edge.reader_owner import ReaderBusy, ReaderOwner
+from edge.sessions import SessionStore, State, VerificationSession
+from edge.signing import KioskKey
+
+log = logging.getLogger("cccd_edge.service")
+
+FACE_STATUS = {"match": Status.VALID, "no_match": Status.INVALID, "undetermined": Status.UNKNOWN}
+FACE_ROUNDS = 5        # batches of frames tried before a face match is called undetermined
+
+
+def as_dict(obj: Any) -> dict:
+    if obj is None:
+        return {}
+    if isinstance(obj, dict):
+        return obj
+    if callable(getattr(obj, "to_dict", None)):
+        return obj.to_dict()
+    if dataclasses.is_dataclass(obj):
+        return dataclasses.asdict(obj)
+    return dict(vars(obj))
+
+
+def photo_bytes(report: Any) -> bytes | None:
+    for holder in (report, getattr(report, "photo", None)):
+        acc = getattr(holder, "photo_bytes", None)
+        if acc is not None:
+            return acc() if callable(acc) else acc
+    return None
+
+
+def _status(value: Any) -> Status:
+    try:
+        return Status(getattr(value, "value", value))
+    except ValueError:
+        return Status.UNKNOWN
+
+
+@lru_cache(maxsize=8)
+def _simulator_dataset(index: int):
+    from simulators.dataset import build_dataset   # the demo card; never imported by cardreader
+    return build_dataset(index)
+
+
+class EdgeService:
+    def __init__(self, config: Config, *, rng: Callable[[int], bytes] = os.urandom,
+                 clock: Callable[[], float] = time.time, trust_store: Any = None,
+                 face_models: Any = None, open_transport: Callable[[], Any] | None = None):
+        self.config = config
+        self.rng, self.clock = rng, clock
+        instance = config.instance_path
+        instance.mkdir(parents=True, exist_ok=True)
+        self.key = KioskKey.load_or_create(instance / "kiosk-signing-key.pem")
+        self.audit = AuditLog(config.audit_path, load_or_create_secret(instance / "audit-hmac.key", rng),
+                              kiosk_id=config.kiosk_id, clock=clock)
+        self.kiosk_token = base64.urlsafe_b64encode(rng(24)).rstrip(b"=").decode()
+        self.sessions = SessionStore(config.result_ttl, max_age=config.result_ttl + config.card_timeout
+                                     + config.face_timeout + 120, rng=rng)
+        self.reader = ReaderOwner(config.reader, queue_size=config.reader_queue)
+        self.metrics = ServiceMetrics(queue_length=lambda: self.reader.queue_length,
+                                      sessions_active=lambda: len(self.sessions))
+        self._trust_store = trust_store
+        self._face_models = face_models
+        self._open_transport = open_transport
+        self._lock = threading.Lock()
+        self.current_session_id: str | None = None
+
+    # --- components, loaded on first use -----------------------------------------------------
+    def trust_store(self):
+        with self._lock:
+            if self._trust_store is None:
+                try:
+                    from crypto.truststore import TrustStore
+                    if self.config.reader == "simulator" and not self.config.trust_store:
+                        store = self._demo_trust_store(TrustStore)
+                    else:
+                        store = TrustStore.open(self.config.trust_store or None)
+                    for path in self.config.trust_files:
+                        store.import_path(path)
+                except ImportError:
+                    raise Unavailable("The verifier (crypto.truststore) is not installed.") from None
+                except Exception as exc:
+                    raise Unavailable(getattr(exc, "message", None)
+                                      or "The trust store could not be opened.") from None
+                self._trust_store = store
+            return self._trust_store
+
+    @staticmethod
+    def _demo_trust_store(store_cls):
+        """Demo mode only (simulator reader, no trust store configured): an in-memory store that
+        trusts the simulator's published test CSCA, so the demo card verifies. Never persisted,
+        never mixed into an operator's store."""
+        from simulators.pki import default_pki
+        store = store_cls()
+        store.import_bytes(default_pki("ecdsa")[0].der, source="simulator test PKI (demo)")
+        return store
+
+    def face_models(self):
+        with self._lock:
+            if self._face_models is None:
+                try:
+                    from edge.face import FaceModels
+                    self._face_models = FaceModels.load()
+                except ImportError:
+                    raise Unavailable("The face matcher (edge.face) is not installed.") from None
+                except Exception as exc:
+                    raise Unavailable(getattr(exc, "message", None)
+                                      or "The face models could not be loaded.") from None
+            return self._face_models
+
+    def open_transport(self):
+        """The reader's transport for one read; waits for a card up to ``card_timeout``."""
+        if self._open_transport is not None:
+            return self._open_transport()
+        if self.config.reader == "simulator":
+            from cardreader.transport.inprocess import InProcessTransport
+            from simulators.card import VirtualCCCD
+            return InProcessTransport(VirtualCCCD(_simulator_dataset(self.config.simulator_citizen)))
+        from cardreader.transport.pcsc import PcscTransport
+        return PcscTransport.connect(self.config.reader, wait_s=self.config.card_timeout)
+
+    def health(self) -> dict:
+        def available(module: str) -> bool:
+            import importlib.util
+            try:
+                return importlib.util.find_spec(module) is not None
+            except ModuleNotFoundError:
+                return False
+        return {"status": "ok", "kiosk_id": self.config.kiosk_id,
+                "reader": {"mode": "simulator" if self.config.reader == "simulator" else "pcsc",
+                           **self.reader.status()},
+                "components": {"reader": available("cardreader.reader"),
+                               "verifier": available("edge.pipeline"),
+                               "face": available("edge.face.matcher") or available("edge.face.match")},
+                "sessions": len(self.sessions)}
+
+    # --- card verifications ------------------------------------------------------------------
+    def require(self, *modules: str) -> None:
+        """503 now, rather than a session that fails later, when a real part is not installed."""
+        import importlib
+        for module in modules:
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                raise Unavailable(f"A component of the service is not installed ({module}).") from None
+
+    def start(self, rp: RelyingParty, *, access_key: Any, ask_on_kiosk: bool, face_required: bool,
+              nonce: str | None, record: dict | None) -> VerificationSession:
+        profile = get_profile(rp.profile)
+        self.require("cardreader.reader", "edge.pipeline", *(("edge.face",) if face_required else ()))
+        try:
+            session = self.sessions.create(rp.id, profile.name, face_match_required=face_required,
+                                           nonce=nonce, ask_on_kiosk=ask_on_kiosk)
+        except OverflowError:
+            raise Busy("Too many verifications are held; retry shortly.", headers={"Retry-After": "5"}) from None
+        session.access_key, session.record = access_key, record
+        try:
+            self.reader.submit(lambda: self.run(session, profile),
+                               exclusive=ask_on_kiosk or face_required)
+        except ReaderBusy as busy:
+            self.sessions.discard(session.id)
+            self.metrics.reader_busy.inc(reason=str(busy.status))
+            cls = ReaderInUse if busy.status == 409 else Busy
+            err = cls(busy.message, headers={"Retry-After": str(busy.retry_after)})
+            if busy.status == 503:
+                err = Unavailable(busy.message, headers={"Retry-After": str(busy.retry_after)})
+            raise err from None
+        return session
+
+    def run(self, session: VerificationSession, profile: Profile) -> None:
+        """The owner thread's job: wait for the key and card, read, verify, match the face."""
+        started = time.perf_counter()
+        durations: dict[str, float] = {}
+        self.current_session_id = session.id
+        outcome = {"code": None, "protocol": None, "report": None, "face": None}
+        try:
+            self._run(session, profile, durations, outcome)
+        except ImportError:
+            session.fail("component_unavailable", "A component of the service is not installed.")
+            outcome["code"] = "component_unavailable"
+        except Exception as exc:   # typed errors become a failed session with their sentence
+            code = getattr(exc, "code", None)
+            code = code if isinstance(code, str) else "internal_error"
+            message = getattr(exc, "message", None) or "The verification failed unexpectedly."
+            if code == "internal_error":
+                log.error("verification job failed", extra={"verification_id": session.id,
+                                                             "code": type(exc).__name__})
+            session.fail(code, message, getattr(exc, "step", None))
+            outcome["code"] = code
+        finally:
+            self.current_session_id = None
+            total = (time.perf_counter() - started) * 1000
+            self._account(session, "card", durations, total, outcome)
+
+    def _run(self, session: VerificationSession, profile: Profile, durations: dict, outcome: dict) -> None:
+        from cardreader.reader import read_document
+        from edge.pipeline import report_from_read
+
+        key = session.access_key
+        if key is None and session.options.get("ask_on_kiosk"):
+            session.emit("step", step="waiting_for_access_key")
+            t = time.perf_counter()
+            key = session.wait_for_access_key(self.config.card_timeout)
+            durations["access_key_entry"] = (time.perf_counter() - t) * 1000
+            if key is None:
+                if not session.state.final:
+                    session.fail("access_key_timeout", "No access key was entered on the kiosk in time.")
+                outcome["code"] = "access_key_timeout"
+                return
+        t = time.perf_counter()
+        transport = self.open_transport()
+        durations["wait_for_card"] = (time.perf_counter() - t) * 1000
+        session.move(State.READING)
+        phase_started = [time.perf_counter()]
+
+        def progress(phase, *args, **kwargs):
+            name = getattr(phase, "value", str(phase))
+            session.emit("step", step=name)
+
+        t = time.perf_counter()
+        try:
+            result = read_document(transport, key, rng=self.rng, progress=progress)
+        finally:
+            session.access_key = None     # the key is not needed after the read
+            transport.close()
+        durations["read"] = (time.perf_counter() - t) * 1000
+        del phase_started
+        for name, timing in (getattr(result.stats, "phases", None) or {}).items():
+            durations[f"read.{name}"] = timing.wall_ms
+        outcome["protocol"] = result.access_protocol
+        if result.error is not None or not result.complete:
+            err = result.error
+            code = getattr(err, "code", "read_incomplete")
+            session.fail(code, getattr(err, "message", "The card could not be read completely."),
+                         getattr(err, "step", None))
+            outcome["code"] = code
+            return
+        session.move(State.VERIFYING)
+        t = time.perf_counter()
+        report = report_from_read(result, self.trust_store())
+        durations["verify"] = (time.perf_counter() - t) * 1000
+        session.emit("step", step="passive_authentication",
+                     status=_status(report.verification.passive_authentication).value)
+        outcome["report"] = report
+        face = None
+        if session.options.get("face_match_required"):
+            session.move(State.FACE_CAPTURE)
+            t = time.perf_counter()
+            face = self._face(session, report)
+            durations["face"] = (time.perf_counter() - t) * 1000
+            outcome["face"] = face
+        t = time.perf_counter()
+        result_body = self.result(report, profile, session.relying_party, session.id,
+                                  nonce=session.options.get("nonce"), kind="card",
+                                  face=face, face_required=bool(session.options.get("face_match_required")),
+                                  record=session.record)
+        durations["sign"] = (time.perf_counter() - t) * 1000
+        session.finish(result_body)
+
+    def _face(self, session: VerificationSession, report: Any) -> dict:
+        from edge.face import match_frames, reference_from_photo
+        photo = photo_bytes(report)
+        if not photo:
+            return {"decision": "undetermined", "reasons": ["no_chip_photo"]}
+        models = self.face_models()
+        reference = reference_from_photo(models, photo)
+        deadline = time.monotonic() + self.config.face_timeout
+        last: dict = {"decision": "undetermined", "reasons": ["no_frames"]}
+        threshold = self.config.face_threshold or None
+        for _ in range(FACE_ROUNDS):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            session.emit("step", step="waiting_for_face")
+            frames = session.take_frames(remaining)
+            if not frames:
+                break
+            kwargs = {"threshold": threshold} if threshold else {}
+            match = match_frames(models, reference, frames, **kwargs)
+            frames.clear()
+            last = as_dict(match)
+            session.emit("step", step="face_match", decision=last.get("decision"))
+            if last.get("decision") in ("match", "no_match"):
+                break
+        return last
+
+    # --- uploaded files ------------------------------------------------------------------------
+    def verify_files(self, rp: RelyingParty, files: dict[str, bytes], nonce: str | None,
+                     record: dict | None) -> dict:
+        self.require("edge.pipeline")
+        from edge.pipeline import report_from_files
+        started = time.perf_counter()
+        verification_id = self.sessions.new_id()
+        profile = get_profile(rp.profile)
+        t = time.perf_counter()
+        report = report_from_files(files, self.trust_store())
+        durations = {"verify": (time.perf_counter() - t) * 1000}
+        body = self.result(report, profile, rp.id, verification_id, nonce=nonce, kind="upload",
+                           face=None, face_required=False, record=record)
+        total = (time.perf_counter() - started) * 1000
+        self._account_upload(rp.id, verification_id, report, durations, total)
+        return {"id": verification_id, "result": body}
+
+    # --- the result a relying party receives -------------------------------------------------
+    def result(self, report: Any, profile: Profile, rp_id: str, verification_id: str, *,
+               nonce: str | None, kind: str, face: dict | None, face_required: bool,
+               record: dict | None) -> dict:
+        person = as_dict(getattr(report, "person", None))
+        verification = report.verification
+        pa = _status(verification.passive_authentication)
+        chip = _status(verification.chip_authenticity)
+        face_status = FACE_STATUS.get((face or {}).get("decision"), Status.NOT_PERFORMED) \
+            if face is not None else Status.NOT_PERFORMED
+        # An upload cannot prove a live chip: its overall verdict rests on passive authentication.
+        required = [pa] + ([chip] if kind == "card" else []) + ([face_status] if face_required else [])
+        overall = combine(required)
+        now = int(self.clock())
+        attributes = profile.minimise(person)
+        claims: dict = {
+            "iss": self.config.kiosk_id, "aud": rp_id, "iat": now, "jti": verification_id,
+            "nonce": nonce, "profile": profile.name, "kind": kind, "attributes": attributes,
+            "verdicts": {"overall": overall.value, "passive_authentication": pa.value,
+                         "chip_authenticity": chip.value, "face": face_status.value},
+            "reason_codes": list(verification.reason_codes()),
+            "checks": [{"name": c.name, "status": _status(c.status).value, "code": c.code}
+                       for c in verification.checks]}
+        if profile.face_verdict and face is not None:
+            claims["face"] = {k: face.get(k) for k in ("decision", "distance", "threshold") if k in face}
+        if profile.fhir_patient:
+            claims["fhir_patient"] = patient_from_person(
+                attributes, verified_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)))
+        if profile.record_comparison and record:
+            claims["comparison"] = compare_record(person, record, profile.attributes)
+        return {"jws": self.key.sign(claims), "claims": claims}
+
+    # --- audit and metrics -------------------------------------------------------------------
+    def _account(self, session: VerificationSession, kind: str, durations: dict, total: float,
+                 outcome: dict) -> None:
+        report = outcome.get("report")
+        claims = (session.result or {}).get("claims", {})
+        verdicts = claims.get("verdicts", {})
+        codes = list(claims.get("reason_codes", []))
+        if outcome.get("code"):
+            codes.append(outcome["code"])
+        if verdicts.get("face") in ("invalid", "unknown"):
+            codes.append(f"face_{(outcome.get('face') or {}).get('decision', 'undetermined')}")
+        person = as_dict(getattr(report, "person", None)) if report is not None else {}
+        self.audit.record(verification_id=session.id, relying_party=session.relying_party, kind=kind,
+                          outcome=session.state.value if session.state.final else "failed",
+                          overall=verdicts.get("overall"),
+                          passive_authentication=verdicts.get("passive_authentication"),
+                          chip_authenticity=verdicts.get("chip_authenticity"), face=verdicts.get("face"),
+                          access_protocol=outcome.get("protocol"), reason_codes=codes,
+                          durations=durations, total_ms=total, id_number=person.get("id_number"))
+        self._count(session.relying_party, kind, session.state.value, verdicts.get("overall"), codes,
+                    durations)
+
+    def _account_upload(self, rp_id: str, verification_id: str, report: Any, durations: dict,
+                        total: float) -> None:
+        v = report.verification
+        pa = _status(v.passive_authentication).value
+        codes = list(v.reason_codes())
+        person = as_dict(getattr(report, "person", None))
+        self.audit.record(verification_id=verification_id, relying_party=rp_id, kind="upload",
+                          outcome="done", overall=pa, passive_authentication=pa,
+                          chip_authenticity=_status(v.chip_authenticity).value, reason_codes=codes,
+                          durations=durations, total_ms=total, id_number=person.get("id_number"))
+        self._count(rp_id, "upload", "done", pa, codes, durations)
+
+    def _count(self, rp_id: str, kind: str, outcome: str, overall: str | None, codes: list[str],
+               durations: dict) -> None:
+        self.metrics.verifications.inc(relying_party=rp_id, kind=kind,
+                                       outcome=outcome if overall in (None, "valid") else f"{outcome}_{overall}")
+        for code in set(codes):
+            self.metrics.failures.inc(code=code)
+        for step, ms in durations.items():
+            self.metrics.step_seconds.observe(ms / 1000.0, step=step)
+
+    def close(self) -> None:
+        self.reader.stop()
+        self.audit.close()
+
+
+def decode_access_key(body: dict):
+    """The access key from a request body (already schema-checked), or None for ask_on_kiosk."""
+    from cardreader.accesskey import AccessKeyError, CanKey, MrzKey
+    try:
+        if "can" in body:
+            return CanKey(body["can"])
+        if "mrz" in body:
+            return MrzKey.from_mrz_lines(body["mrz"])
+        if "document_number" in body:
+            return MrzKey(body["document_number"], body["birth_date"], body["expiry_date"])
+    except AccessKeyError as exc:
+        raise InvalidRequest(exc.message) from None
+    return None

@@ -1,0 +1,69 @@
+"""The Flask application factory.
+
+``create_app(config=None)``: ``config`` is a ``Config``, a dict of overrides
+on top of the file/environment configuration, or None (file + environment).
+Shared services (kiosk key, audit log, sessions, the reader's owner thread)
+live on one ``EdgeService`` in ``app.extensions["cccd_edge"]``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from flask import Flask, g, request
+
+from edge.api import register_api
+from edge.api.service import EdgeService
+from edge.audit import setup_json_logging
+from edge.config import Config, load_config
+
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+def create_app(config: Config | dict | None = None, *, rng: Callable[[int], bytes] = os.urandom,
+               clock: Callable[[], float] = time.time, trust_store: Any = None,
+               face_models: Any = None, open_transport: Callable[[], Any] | None = None) -> Flask:
+    if not isinstance(config, Config):
+        config = load_config(overrides=config or None)
+    app = Flask("edge", root_path=str(Path(__file__).resolve().parent),
+                instance_path=str(config.instance_path.resolve()))
+    app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD, JSON_SORT_KEYS=False, CCCD_EDGE=config)
+    app.json.ensure_ascii = False     # Vietnamese names stay readable in JSON
+    app.json.sort_keys = False
+    logger = setup_json_logging(path=config.log_file or None)
+    service = EdgeService(config, rng=rng, clock=clock, trust_store=trust_store,
+                          face_models=face_models, open_transport=open_transport)
+    app.extensions["cccd_edge"] = service
+    register_api(app)
+    _instrument(app, service, logger)
+    try:
+        import kiosk_ui
+    except ImportError:
+        kiosk_ui = None
+    if kiosk_ui is not None and callable(getattr(kiosk_ui, "init_app", None)):
+        kiosk_ui.init_app(app)
+    return app
+
+
+def _instrument(app: Flask, service: EdgeService, logger: logging.Logger) -> None:
+    @app.before_request
+    def _start():
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response):
+        route = request.url_rule.rule if request.url_rule else "unmatched"
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        service.metrics.http_requests.inc(method=request.method, route=route,
+                                          status=str(response.status_code))
+        service.metrics.http_seconds.observe(elapsed, route=route)
+        response.headers.setdefault("Cache-Control", "no-store")
+        if route != "/metrics":
+            # The route template only: ids, query strings and bodies stay out of the log.
+            logger.info("request", extra={"method": request.method, "path": route,
+                                          "http_status": response.status_code,
+                                          "duration_ms": round(elapsed * 1000, 2)})
+        return response

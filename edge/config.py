@@ -1,0 +1,187 @@
+"""Service configuration: the packaged ``default.toml``, then a TOML file, then environment variables.
+
+API keys are best given in the environment (``CCCD_EDGE_API_KEYS``) or as
+SHA-256 digests in the file; the service only ever keeps their digests.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from edge.profiles import PROFILES
+
+DEFAULT_FILE = Path(__file__).with_name("default.toml")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; ``message`` says which key and why."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class RelyingParty:
+    id: str
+    profile: str
+    key_digests: tuple[str, ...]   # hex SHA-256 of each accepted API key
+
+    def accepts(self, api_key: str) -> bool:
+        digest = hashlib.sha256(api_key.encode("utf-8")).hexdigest()
+        # Compare every digest in constant time so timing tells nothing about which keys exist.
+        return any([hmac.compare_digest(digest, d) for d in self.key_digests])
+
+
+@dataclass(frozen=True)
+class Config:
+    kiosk_id: str = "kiosk-1"
+    listen: str = "127.0.0.1:8080"
+    reader: str = "simulator"
+    simulator_citizen: int = 0
+    trust_store: str = ""
+    trust_files: tuple[str, ...] = ()
+    instance_dir: str = ""
+    audit_db: str = ""
+    log_file: str = ""
+    result_ttl: float = 300.0
+    face_threshold: float = 0.0
+    card_timeout: float = 30.0
+    face_timeout: float = 60.0
+    reader_queue: int = 4
+    workers: int = 1
+    threads: int = 8
+    relying_parties: tuple[RelyingParty, ...] = field(default_factory=tuple)
+
+    @property
+    def instance_path(self) -> Path:
+        return Path(self.instance_dir or Path.home() / ".local" / "share" / "cccd-edge")
+
+    @property
+    def audit_path(self) -> str:
+        return self.audit_db or str(self.instance_path / "audit.sqlite")
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        host, _, port = self.listen.rpartition(":")
+        return host or "127.0.0.1", int(port)
+
+    def relying_party_for_key(self, api_key: str) -> RelyingParty | None:
+        return next((rp for rp in self.relying_parties if rp.accepts(api_key)), None)
+
+
+_ENV = {"CCCD_EDGE_KIOSK_ID": "kiosk_id", "CCCD_EDGE_LISTEN": "listen", "CCCD_EDGE_READER": "reader",
+        "CCCD_EDGE_SIMULATOR_CITIZEN": "simulator_citizen", "CCCD_EDGE_TRUST_STORE": "trust_store",
+        "CCCD_EDGE_INSTANCE_DIR": "instance_dir", "CCCD_EDGE_AUDIT_DB": "audit_db",
+        "CCCD_EDGE_LOG_FILE": "log_file", "CCCD_EDGE_RESULT_TTL": "result_ttl",
+        "CCCD_EDGE_FACE_THRESHOLD": "face_threshold", "CCCD_EDGE_WORKERS": "workers"}
+_TYPES = {f: t for f, t in (("simulator_citizen", int), ("result_ttl", float), ("face_threshold", float),
+                            ("card_timeout", float), ("face_timeout", float), ("reader_queue", int),
+                            ("workers", int), ("threads", int))}
+
+
+def _relying_parties(table: dict, env_keys: str) -> tuple[RelyingParty, ...]:
+    parties: dict[str, dict] = {}
+    for rp_id, spec in (table or {}).items():
+        if not isinstance(spec, dict):
+            raise ConfigError(f"relying_parties.{rp_id} must be a table.")
+        digests = [str(d).lower() for d in spec.get("api_key_sha256", [])]
+        digests += [hashlib.sha256(str(k).encode()).hexdigest() for k in spec.get("api_keys", [])]
+        parties[rp_id] = {"profile": spec.get("profile", ""), "digests": digests}
+    for item in filter(None, (s.strip() for s in env_keys.split(","))):
+        parts = item.split(":", 2)
+        if len(parts) != 3 or not all(parts):
+            raise ConfigError("CCCD_EDGE_API_KEYS entries are rp_id:profile:key, separated by commas.")
+        rp_id, profile, key = parts
+        entry = parties.setdefault(rp_id, {"profile": profile, "digests": []})
+        entry["profile"] = entry["profile"] or profile
+        entry["digests"].append(hashlib.sha256(key.encode()).hexdigest())
+    out = []
+    for rp_id, entry in parties.items():
+        if entry["profile"] not in PROFILES:
+            raise ConfigError(f"Relying party {rp_id!r} names profile {entry['profile']!r}; "
+                              f"known profiles: {', '.join(sorted(PROFILES))}.")
+        out.append(RelyingParty(rp_id, entry["profile"], tuple(entry["digests"])))
+    return tuple(out)
+
+
+def _coerce(values: dict) -> dict:
+    known = {f for f in Config.__dataclass_fields__ if f != "relying_parties"}
+    unknown = set(values) - known - {"relying_parties"}
+    if unknown:
+        raise ConfigError(f"Unknown configuration keys: {', '.join(sorted(unknown))}.")
+    out = {}
+    for key, value in values.items():
+        if key == "relying_parties":
+            continue
+        try:
+            if key in _TYPES:
+                out[key] = _TYPES[key](value)
+            elif key == "trust_files":
+                out[key] = tuple(str(v) for v in (value if isinstance(value, (list, tuple)) else [value]))
+            else:
+                out[key] = str(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"Configuration key {key!r} has an unusable value.") from None
+    return out
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"Configuration file {path} does not exist.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Configuration file {path} is not valid TOML: {exc}.") from None
+
+
+def load_config(path: str | os.PathLike | None = None, *, env: dict | None = None,
+                overrides: dict | None = None) -> Config:
+    """Defaults, then ``path`` (or ``$CCCD_EDGE_CONFIG``), then the environment, then ``overrides``."""
+    env = os.environ if env is None else env
+    values = _read_toml(DEFAULT_FILE)
+    path = path or env.get("CCCD_EDGE_CONFIG")
+    if path:
+        file_values = _read_toml(Path(path))
+        rps = {**values.get("relying_parties", {}), **file_values.pop("relying_parties", {})}
+        values.update(file_values)
+        values["relying_parties"] = rps
+    for var, key in _ENV.items():
+        if env.get(var):
+            values[key] = env[var]
+    overrides = dict(overrides or {})
+    if "relying_parties" in overrides:
+        values["relying_parties"] = {**values.get("relying_parties", {}), **overrides.pop("relying_parties")}
+    values.update(overrides)
+    config = Config(**_coerce(values),
+                    relying_parties=_relying_parties(values.get("relying_parties", {}),
+                                                     env.get("CCCD_EDGE_API_KEYS", "")))
+    validate(config)
+    return config
+
+
+def validate(config: Config) -> None:
+    try:
+        host, port = config.host_port
+    except ValueError:
+        raise ConfigError(f"listen must be HOST:PORT, not {config.listen!r}.") from None
+    if not 0 <= port < 65536:
+        raise ConfigError(f"listen port {port} is out of range.")
+    for name in ("result_ttl", "card_timeout", "face_timeout"):
+        if getattr(config, name) <= 0:
+            raise ConfigError(f"{name} must be a positive number of seconds.")
+    if config.reader_queue < 0 or config.workers < 1 or config.threads < 1:
+        raise ConfigError("reader_queue must be >= 0, workers and threads >= 1.")
+    if not 0 <= config.face_threshold < 2:
+        raise ConfigError("face_threshold must be between 0 and 2 (0 = calibrated default).")
+
+
+def with_changes(config: Config, **changes) -> Config:
+    new = replace(config, **changes)
+    validate(new)
+    return new

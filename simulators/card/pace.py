@@ -1,0 +1,169 @@
+"""PACE, card side (ICAO Doc 9303-11 section 4.4, App. G; BSI TR-03110-2/3).
+
+Generic mapping with ECDH (standardized curves 8-18) and DH (RFC 5114 groups
+0-2); 3DES and AES-128/192/256. Steps of GENERAL AUTHENTICATE, each a
+dynamic authentication data object '7C':
+  1. '7C'{} -> '80' encrypted nonce z = E(K_pi, s)
+  2. '81' PK_map_IFD -> '82' PK_map_IC; generator G' = s*G + H
+  3. '83' PK_IFD -> '84' PK_IC; K = shared secret, K_enc/K_mac from the KDF
+  4. '85' T_IFD -> '86' T_IC, or 6300 when T_IFD does not verify (wrong password)
+"""
+from __future__ import annotations
+
+import hmac
+
+from ecdsa.ellipticcurve import INFINITY, PointJacobi
+
+from simulators.card.errors import (SW_CONDITIONS_NOT_SATISFIED, SW_REF_DATA_NOT_FOUND, SW_VERIFY_FAILED,
+                                    SW_WRONG_DATA, SWError)
+from simulators.card.groups import DH_GROUPS, EC_CURVES, DHGroup, decode_point, encode_point, field_size, scalar_from_rng
+from simulators.card.keys import pace_password
+from simulators.card.oids import FAMILY_PACE, ProtocolOID
+from simulators.card.primitives import KDF_ENC, KDF_MAC, KDF_PI
+from simulators.card.sm import SecureMessaging
+from simulators.card.tlv import tlv, tlv_dict
+
+
+class _ECGroup:
+    """Generic-mapping arithmetic on a named curve (points as ecdsa PointJacobi)."""
+
+    def __init__(self, curve):
+        self.curve = curve
+        self.order = curve.order
+        self.generator = curve.generator
+
+    def public(self, sk: int, base) -> bytes:
+        return encode_point(self.curve, base * sk)
+
+    def decode(self, data: bytes):
+        return decode_point(self.curve, data)
+
+    def map_generator(self, s: int, sk_map: int, pk_map_ifd: bytes):
+        h = self.decode(pk_map_ifd) * sk_map
+        if h == INFINITY:
+            raise SWError(SW_WRONG_DATA, "mapping gave the point at infinity")
+        g2 = self.generator * s + h
+        if g2 == INFINITY:
+            raise SWError(SW_WRONG_DATA, "mapped generator is the point at infinity")
+        return PointJacobi(self.curve.curve, g2.x(), g2.y(), 1, self.order)
+
+    def shared_secret(self, sk: int, pk_ifd: bytes) -> bytes:
+        k = self.decode(pk_ifd) * sk
+        if k == INFINITY:
+            raise SWError(SW_WRONG_DATA, "shared secret is the point at infinity")
+        return int(k.x()).to_bytes(field_size(self.curve), "big")
+
+    def public_key_object_tag(self) -> int:
+        return 0x86                                   # EC point in the '7F49' object
+
+
+class _DHGroupOps:
+    """Generic-mapping arithmetic in a MODP group; elements are ints."""
+
+    def __init__(self, group: DHGroup):
+        self.group = group
+        self.order = group.q
+        self.generator = group.g
+
+    def public(self, sk: int, base: int) -> bytes:
+        return pow(base, sk, self.group.p).to_bytes(self.group.size, "big")
+
+    def decode(self, data: bytes) -> int:
+        y = int.from_bytes(data, "big")
+        p = self.group.p
+        if not 1 < y < p - 1 or pow(y, self.group.q, p) != 1:
+            raise SWError(SW_WRONG_DATA, "public value is not in the subgroup")
+        return y
+
+    def map_generator(self, s: int, sk_map: int, pk_map_ifd: bytes) -> int:
+        p = self.group.p
+        h = pow(self.decode(pk_map_ifd), sk_map, p)
+        return pow(self.group.g, s, p) * h % p
+
+    def shared_secret(self, sk: int, pk_ifd: bytes) -> bytes:
+        return pow(self.decode(pk_ifd), sk, self.group.p).to_bytes(self.group.size, "big")
+
+    def public_key_object_tag(self) -> int:
+        return 0x84                                   # DH public value in the '7F49' object
+
+
+def public_key_object(oid: bytes, tag: int, public: bytes) -> bytes:
+    """'7F49'{'06' OID, '86' point | '84' value}: the input of the authentication tokens."""
+    if tag == 0x84:
+        public = public.lstrip(b"\x00") or b"\x00"   # TR-03110: unsigned integer, no leading zeros
+    return tlv(0x7F49, tlv(0x06, oid) + tlv(tag, public))
+
+
+class PACEChip:
+    """One PACE run, created by MSE:Set AT and driven by GENERAL AUTHENTICATE."""
+
+    def __init__(self, dataset, oid: ProtocolOID, password_ref: int, parameter_id: int, rng):
+        if oid.family != FAMILY_PACE or oid.kind not in (1, 2):
+            raise SWError(SW_WRONG_DATA, "only PACE generic mapping is supported")
+        if oid.is_ecdh and parameter_id in EC_CURVES:
+            self.ops = _ECGroup(EC_CURVES[parameter_id])
+        elif not oid.is_ecdh and parameter_id in DH_GROUPS:
+            self.ops = _DHGroupOps(DH_GROUPS[parameter_id])
+        else:
+            raise SWError(SW_WRONG_DATA, f"parameter id {parameter_id} does not fit the protocol")
+        try:
+            seed = pace_password(dataset, password_ref)
+        except ValueError:
+            raise SWError(SW_REF_DATA_NOT_FOUND, "password reference not supported") from None
+        self.oid = oid
+        self.suite = oid.suite
+        self.k_pi = self.suite.derive(seed, KDF_PI)
+        self.rng = rng
+        self.step = 1
+        self._s = 0
+        self._generator = None
+        self._pk_ic = b""
+        self._pk_ifd = b""
+        self.sm: SecureMessaging | None = None
+
+    def general_authenticate(self, data: bytes) -> tuple[bytes, SecureMessaging | None]:
+        """One step: the response data and, after step 4, the new SM session."""
+        outer = tlv_dict(data)
+        if 0x7C not in outer:
+            raise SWError(SW_WRONG_DATA, "dynamic authentication data '7C' missing")
+        inner = tlv_dict(outer[0x7C])
+        step = self.step
+        self.step += 1
+        if step == 1:
+            s = self.rng(self.suite.block)
+            self._s = int.from_bytes(s, "big")
+            return tlv(0x7C, tlv(0x80, self.suite.encrypt(self.k_pi, s))), None
+        if step == 2:
+            pk_map_ifd = self._need(inner, 0x81)
+            sk_map = scalar_from_rng(self.rng, self.ops.order)
+            pk_map_ic = self.ops.public(sk_map, self.ops.generator)
+            self._generator = self.ops.map_generator(self._s, sk_map, pk_map_ifd)
+            self._pk_map_ifd = pk_map_ifd
+            return tlv(0x7C, tlv(0x82, pk_map_ic)), None
+        if step == 3:
+            pk_ifd = self._need(inner, 0x83)
+            sk_ic = scalar_from_rng(self.rng, self.ops.order)
+            self._pk_ic = self.ops.public(sk_ic, self._generator)
+            if pk_ifd == self._pk_ic or pk_ifd == self._pk_map_ifd:
+                raise SWError(SW_WRONG_DATA, "terminal reused a public key")
+            secret = self.ops.shared_secret(sk_ic, pk_ifd)
+            self._pk_ifd = pk_ifd
+            self._k_enc = self.suite.derive(secret, KDF_ENC)
+            self._k_mac = self.suite.derive(secret, KDF_MAC)
+            return tlv(0x7C, tlv(0x84, self._pk_ic)), None
+        if step == 4:
+            t_ifd = self._need(inner, 0x85)
+            tag = self.ops.public_key_object_tag()
+            expected = self.suite.token(self._k_mac, public_key_object(self.oid.raw, tag, self._pk_ic))
+            if not hmac.compare_digest(expected, t_ifd):
+                raise SWError(SW_VERIFY_FAILED, "T_IFD does not verify: wrong password")
+            t_ic = self.suite.token(self._k_mac, public_key_object(self.oid.raw, tag, self._pk_ifd))
+            self.sm = SecureMessaging(self.suite, self._k_enc, self._k_mac, 0)
+            return tlv(0x7C, tlv(0x86, t_ic)), self.sm
+        raise SWError(SW_CONDITIONS_NOT_SATISFIED, "PACE is already complete")
+
+    @staticmethod
+    def _need(inner: dict[int, bytes], tag: int) -> bytes:
+        if tag not in inner:
+            raise SWError(SW_WRONG_DATA, f"data object {tag:02X} missing")
+        return inner[tag]

@@ -1,0 +1,15 @@
+"""LDS encoders for the virtual CCCD (ICAO Doc 9303-10/-11, ISO/IEC 19794-5, RFC 5652).
+
+Card side only: written from the specifications, independently of ``cardreader.lds``.
+"""
+from .cms import encode_sod, lds_security_object, signed_data
+from .dg2 import encode_dg2, facial_record_19794_5
+from .files import DG_TAGS, encode_com, encode_dg1, encode_dg13, encode_dg15
+from .mrz import check_digit, mrz_information, td1_lines
+from .security_infos import CCCD_CARD_ACCESS, encode_card_access, encode_dg14, pace_oid
+from .tlv import encode_length, tlv
+
+__all__ = ["encode_sod", "lds_security_object", "signed_data", "encode_dg2", "facial_record_19794_5",
+           "DG_TAGS", "encode_com", "encode_dg1", "encode_dg13", "encode_dg15", "check_digit",
+           "mrz_information", "td1_lines", "CCCD_CARD_ACCESS", "encode_card_access", "encode_dg14",
+           "pace_oid", "encode_length", "tlv"]

@@ -1,0 +1,55 @@
+import hashlib
+
+import pytest
+
+from edge.config import ConfigError, load_config
+
+
+def test_defaults_from_packaged_toml():
+    c = load_config(env={})
+    assert c.reader == "simulator" and c.result_ttl == 300 and c.relying_parties == ()
+    assert c.host_port == ("127.0.0.1", 8080)
+
+
+def test_file_then_env_then_overrides(tmp_path):
+    digest = hashlib.sha256(b"file-key").hexdigest()
+    f = tmp_path / "c.toml"
+    f.write_text(f'''
+reader = "ACS ACR1252 PICC"
+result_ttl = 120
+listen = "0.0.0.0:9000"
+[relying_parties.cho-ray]
+profile = "hospital"
+api_key_sha256 = ["{digest}"]
+''')
+    c = load_config(f, env={"CCCD_EDGE_RESULT_TTL": "45", "CCCD_EDGE_API_KEYS": "gate-1:airport:env-key"},
+                    overrides={"kiosk_id": "k-9"})
+    assert c.reader == "ACS ACR1252 PICC" and c.result_ttl == 45 and c.kiosk_id == "k-9"
+    assert c.host_port == ("0.0.0.0", 9000)
+    assert c.relying_party_for_key("file-key").id == "cho-ray"
+    assert c.relying_party_for_key("env-key").profile == "airport"
+    assert c.relying_party_for_key("nope") is None
+    # Only digests are kept in memory.
+    assert "env-key" not in repr(c)
+
+
+@pytest.mark.parametrize("content,match", [
+    ('bogus_key = 1', "Unknown configuration keys: bogus_key"),
+    ('result_ttl = "soon"', "result_ttl"),
+    ('result_ttl = -1', "result_ttl"),
+    ('listen = "nowhere"', "listen"),
+    ('[relying_parties.x]\nprofile = "bank"', "profile 'bank'"),
+    ('not toml [', "not valid TOML"),
+])
+def test_bad_files(tmp_path, content, match):
+    f = tmp_path / "c.toml"
+    f.write_text(content)
+    with pytest.raises(ConfigError, match=match):
+        load_config(f, env={})
+
+
+def test_missing_file_and_bad_env(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "none.toml", env={})
+    with pytest.raises(ConfigError, match="rp_id:profile:key"):
+        load_config(env={"CCCD_EDGE_API_KEYS": "just-a-key"})
