@@ -297,9 +297,27 @@ class FileReader:
             out += part[:total - len(out)]
         return bytes(out)
 
+    def read_to_end(self, file: str | None = None, limit: int = 4096) -> bytes:
+        """A selected file that is not one TLV (EF.ATR/INFO): read until the card says it ended."""
+        out = bytearray()
+        while len(out) < limit:
+            want = self.chunk_size()
+            try:
+                part, sw = self.read_binary(len(out), want, file=file)
+            except StatusWordError as exc:
+                if exc.sw != SW_WRONG_OFFSET or not out:
+                    raise
+                break                       # 6B00 right at the end of the file
+            out += part
+            if sw == SW_END_OF_FILE or len(part) < want:
+                break
+        return bytes(out)
+
     def read_file(self, fid: int) -> bytes:
-        """SELECT the file, then read all of it."""
+        """SELECT the file, then read all of it (EF.ATR/INFO to its end, others by their TLV length)."""
         self.select_file(fid)
+        if fid == FID_ATR_INFO:
+            return self.read_to_end(file_name(fid))
         return self.read_selected(file_name(fid))
 
     def read_optional(self, fid: int) -> bytes | None:

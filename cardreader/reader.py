@@ -31,9 +31,8 @@ from cardreader.lds.com import EFCOM
 from cardreader.lds.dg14 import DG14
 from cardreader.lds.security_infos import PACEInfo
 from cardreader.lds.sod import EFSOD
-from cardreader.result import ActiveAuthOutcome, ChipAuthOutcome, Phase, ReadResult
+from cardreader.result import ActiveAuthOutcome, Phase, ReadResult
 from cardreader.session import Session
-from crypto import curves as _curves
 from crypto import dh as _dh
 
 log = logging.getLogger(__name__)
@@ -54,6 +53,7 @@ class _State:
     files: FileReader
     result: ReadResult
     pace_info: PACEInfo | None = None
+    pace_unsupported: bool = False      # EF.CardAccess lists PACE, but no variant we implement
     used_tag84: bool = False
     reopened: int = 0
     sod: EFSOD | None = None
@@ -108,7 +108,10 @@ class Reader:
             st.result.complete = False
             log.info("read stopped in %s: %s", current.value if current else "-", exc.code)
         except Exception as exc:  # a bug must not escape as a traceback at the kiosk
-            log.exception("read failed unexpectedly in %s", current.value if current else "-")
+            # Type only at error level: a message could quote card data; the trace is for debugging.
+            log.error("read failed unexpectedly in %s: %s", current.value if current else "-",
+                      type(exc).__name__)
+            log.debug("unexpected failure", exc_info=True)
             st.result.error = CardError(f"The read failed unexpectedly ({type(exc).__name__}).",
                                         step=current.value if current else None)
             st.result.complete = False
@@ -146,13 +149,18 @@ def step_detect_extended_length(st: _State) -> None:
 def _read_plain_optional(st: _State, fid: int) -> bytes | None:
     """A file outside the application, read before access control; None when absent or refused."""
     name = file_name(fid)
-    try:
-        raw = st.files.read_file(fid)
-    except FileNotFoundOnCard:
-        return None
-    except (StatusWordError, ParseError) as exc:
-        st.result.file_errors[name] = exc
-        return None
+    for attempt in (1, 2):
+        try:
+            raw = st.files.read_file(fid)
+            break
+        except FileNotFoundOnCard:
+            return None
+        except (StatusWordError, ParseError) as exc:
+            # 6987/6988: the card still holds an earlier session's keys and has just dropped them.
+            if attempt == 1 and exc.sw in (SW_SM_DATA_OBJECTS_MISSING, SW_SM_DATA_OBJECTS_INCORRECT):
+                continue
+            st.result.file_errors[name] = exc
+            return None
     st.result.files[name] = raw
     return raw
 
@@ -168,6 +176,7 @@ def step_read_card_access(st: _State) -> None:
             st.result.file_errors["EF.CardAccess"] = exc
             return
     st.pace_info = next((i for i in infos.pace_infos if _pace_usable(i)), None)
+    st.pace_unsupported = bool(infos.pace_infos) and st.pace_info is None
 
 
 def _pace_usable(info: PACEInfo) -> bool:
@@ -210,6 +219,10 @@ def _run_pace(st: _State, *, first_use_tag84: bool) -> None:
 
 
 def _run_bac(st: _State) -> None:
+    if not isinstance(st.key, MrzKey) and st.pace_unsupported:
+        raise AccessControlError("This card's kind of PACE is not supported here: use its MRZ data "
+                                 "(document number, dates of birth and expiry) instead of the CAN.",
+                                 step="access_control")
     if not isinstance(st.key, MrzKey):
         raise AccessControlError("This card opens only with its MRZ data (document number, dates of "
                                  "birth and expiry), not with the CAN.", step="access_control")
@@ -357,4 +370,4 @@ def step_active_authentication(st: _State) -> None:
         st.result.active_auth = ActiveAuthOutcome(performed=True, error=exc)
 
 
-__all__ = ["Reader", "read_document", "ChipAuthOutcome"]
+__all__ = ["Reader", "read_document"]

@@ -9,6 +9,8 @@ field write the same name in different orders (the MY SOD does).
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -16,10 +18,9 @@ from datetime import datetime
 from enum import Enum
 from functools import cached_property
 
-from asn1crypto import pem as _pem
 from asn1crypto import x509 as _x509
 
-from crypto.errors import MAX_OBJECT, CryptoError, InvalidSignature, MalformedError, check_size
+from crypto.errors import MAX_OBJECT, CryptoError, MalformedError, check_size
 from crypto.keys import PublicKey, SignatureScheme
 
 OID_ML_SIGNER = "2.23.136.1.1.3"    # id-icao-cscaMasterListSigningKey
@@ -40,6 +41,26 @@ class Role(str, Enum):
 
 
 _SPACES = re.compile(r"\s+")
+_PEM = re.compile(rb"-----BEGIN ([A-Z0-9 ]{1,40})-----(.*?)-----END \1-----", re.DOTALL)
+
+
+def is_pem(data: bytes) -> bool:
+    return b"-----BEGIN " in data[:4096]
+
+
+def pem_blocks(data: bytes) -> list[tuple[str, bytes]]:
+    """(label, DER) of every PEM block, in one linear pass (asn1crypto's unarmor is slow on
+    large garbage). Raises ``MalformedError`` when there is none or one does not decode."""
+    out = []
+    for m in _PEM.finditer(data):
+        body = b"".join(line for line in m.group(2).split() if b":" not in line)   # skip RFC 1421 headers
+        try:
+            out.append((m.group(1).decode(), base64.b64decode(body, validate=True)))
+        except (binascii.Error, ValueError):
+            raise MalformedError("A PEM block is not valid base64.") from None
+    if not out:
+        raise MalformedError("The PEM file holds no complete block.")
+    return out
 
 
 def name_key(name: _x509.Name) -> NameKey:
@@ -110,11 +131,8 @@ class Certificate:
         """A certificate from DER, or from PEM (the first block)."""
         check_size(data, MAX_OBJECT, "certificate")
         data = bytes(data)
-        if _pem.detect(data):
-            try:
-                _, _, data = _pem.unarmor(data)
-            except ValueError:
-                raise MalformedError("The PEM certificate is malformed.") from None
+        if is_pem(data):
+            data = pem_blocks(data)[0][1]
         try:
             cert = _x509.Certificate.load(data, strict=True)
             return cls.from_asn1(cert, data)
@@ -219,16 +237,8 @@ class Certificate:
 
 def certificates_from_file(data: bytes) -> list[Certificate]:
     """Every certificate in a DER file or a PEM file with one or more blocks."""
-    if _pem.detect(data):
-        out = []
-        try:
-            for kind, _, der in _pem.unarmor(data, multiple=True):
-                if kind == "CERTIFICATE":
-                    out.append(Certificate.from_bytes(der))
-        except ValueError:
-            raise MalformedError("The PEM file is malformed.") from None
-        return out
+    if is_pem(data):
+        return [Certificate.from_bytes(der) for kind, der in pem_blocks(data)
+                if kind in ("CERTIFICATE", "X509 CERTIFICATE")]
     return [Certificate.from_bytes(data)]
 
-
-__all__ = ["Certificate", "Role", "name_key", "name_text", "certificates_from_file", "InvalidSignature"]

@@ -96,7 +96,7 @@ class SignerCheck:
 def _signed_attrs_der(si: _cms.SignerInfo) -> bytes:
     attrs = si["signed_attrs"]
     contents = attrs.contents
-    if attrs.method == 0 and not attrs._trailer:      # definite length: re-tag the bytes as signed
+    if not attrs._trailer:      # definite length: re-tag the bytes exactly as they were signed
         n = len(contents)
         length = bytes([n]) if n < 0x80 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes(
             (n.bit_length() + 7) // 8, "big")

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from asn1crypto import crl as _crl
-from asn1crypto import pem as _pem
 
-from crypto.certs import Certificate, NameKey, name_key, name_text
+from crypto.certs import Certificate, NameKey, is_pem, name_key, name_text, pem_blocks
 from crypto.errors import MAX_FILE, CryptoError, MalformedError, check_size
 from crypto.keys import PublicKey, SignatureScheme
 
@@ -33,11 +32,8 @@ class CRL:
     def from_bytes(cls, data: bytes) -> "CRL":
         check_size(data, MAX_FILE, "CRL")
         data = bytes(data)
-        if _pem.detect(data):
-            try:
-                _, _, data = _pem.unarmor(data)
-            except ValueError:
-                raise MalformedError("The PEM CRL is malformed.", code="crl_malformed") from None
+        if is_pem(data):
+            data = pem_blocks(data)[0][1]
         try:
             lst = _crl.CertificateList.load(data, strict=True)
             tbs = lst["tbs_cert_list"]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import ecdsa
 import ecdsa.util
 from asn1crypto import algos as _algos
+from asn1crypto import core as _core
 from asn1crypto import keys as _keys
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -94,13 +95,13 @@ class SignatureScheme:
 ID_PK_ECDH = "0.4.0.127.0.7.2.2.1.2"     # BSI TR-03110 id-PK-ECDH
 
 
-def _bits(bit_string) -> bytes:
-    """The octets of a BIT STRING holding an EC point (no unused bits)."""
-    value = bit_string.native
-    if isinstance(value, bytes):
-        return value
-    contents = bit_string.contents
-    return contents[1:]
+class _RawAlgorithm(_core.Sequence):
+    _fields = [("algorithm", _core.ObjectIdentifier), ("parameters", _core.Any, {"optional": True})]
+
+
+class _RawSPKI(_core.Sequence):
+    """SubjectPublicKeyInfo with any algorithm (asn1crypto's own refuses OIDs it does not know)."""
+    _fields = [("algorithm", _RawAlgorithm), ("public_key", _core.OctetBitString)]
 
 
 def _int(octets: bytes) -> int:
@@ -110,7 +111,10 @@ def _int(octets: bytes) -> int:
 def curve_of(params: _keys.ECDomainParameters) -> curves.NamedCurve:
     """The named curve of EC domain parameters given by OID or explicitly."""
     if params.name == "named":
-        return curves.by_oid(params.chosen.dotted)
+        try:
+            return curves.by_oid(params.chosen.dotted)
+        except curves.CurveError as exc:
+            raise UnsupportedAlgorithm(f"The EC curve is not supported ({exc}).") from None
     if params.name != "specified":
         raise InvalidKey("The EC key inherits its parameters (implicitCA), which cannot be checked.")
     spec = params.chosen
@@ -133,7 +137,10 @@ def curve_of(params: _keys.ECDomainParameters) -> curves.NamedCurve:
             if (c.p, c.a % c.p, c.b, c.order, c.generator.x()) == (p, a % p, b, order, gx):
                 return c
         raise InvalidKey("The explicit EC parameters match no known curve.")
-    return curves.from_explicit(p, a, b, gx, gy, order)
+    try:
+        return curves.from_explicit(p, a, b, gx, gy, order)
+    except curves.CurveError as exc:
+        raise InvalidKey(f"The explicit EC parameters match no known curve ({exc}).") from None
 
 
 @dataclass(frozen=True, eq=False)
@@ -151,6 +158,12 @@ class PublicKey:
     @classmethod
     def from_spki(cls, spki: bytes | _keys.PublicKeyInfo) -> "PublicKey":
         try:
+            if not isinstance(spki, _keys.PublicKeyInfo):
+                raw = _RawSPKI.load(bytes(spki), strict=True)
+                if raw["algorithm"]["algorithm"].dotted == ID_PK_ECDH:
+                    # DG14's Chip Authentication keys: id-PK-ECDH with ordinary EC domain parameters
+                    params = _keys.ECDomainParameters.load(raw["algorithm"]["parameters"].dump())
+                    return cls._ec(bytes(spki), curve_of(params), bytes(raw["public_key"]))
             info = spki if isinstance(spki, _keys.PublicKeyInfo) else _keys.PublicKeyInfo.load(bytes(spki))
             der = info.dump()
             alg = info["algorithm"]["algorithm"].native
@@ -163,14 +176,8 @@ class PublicKey:
                 curve = curve_of(info["algorithm"]["parameters"])
                 point = info["public_key"].native
                 return cls._ec(der, curve, point)
-            if info["algorithm"]["algorithm"].dotted == ID_PK_ECDH:
-                # DG14's Chip Authentication keys: id-PK-ECDH with ordinary EC domain parameters
-                params = _keys.ECDomainParameters.load(info["algorithm"]["parameters"].dump())
-                return cls._ec(der, curve_of(params), _bits(info["public_key"]))
         except (InvalidKey, UnsupportedAlgorithm):
             raise
-        except curves.CurveError as exc:
-            raise InvalidKey(f"The EC public key is not usable: {exc}.") from None
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
             raise MalformedError(f"The public key is malformed ({type(exc).__name__}).") from None
         raise UnsupportedAlgorithm(f"The public key algorithm {alg} is not supported.")
@@ -182,15 +189,18 @@ class PublicKey:
 
     @classmethod
     def _ec(cls, der: bytes, curve: curves.NamedCurve, point: bytes) -> "PublicKey":
-        if point[:1] in (b"\x02", b"\x03"):
-            vk = ecdsa.VerifyingKey.from_string(point, curve=curve.lib)  # decompress
-            point = b"\x04" + vk.to_string("raw")
-        curve.decode_point(point)  # checks the point is on the curve
-        if curve.crypto_curve is not None:
-            key = ec.EllipticCurvePublicKey.from_encoded_point(curve.crypto_curve(), point)
-            return cls("ec", der, curve=curve, ec_key=key, point=point)
-        vk = ecdsa.VerifyingKey.from_string(point, curve=curve.lib)
-        return cls("ec", der, curve=curve, ecdsa_key=vk, point=point)
+        try:
+            if point[:1] in (b"\x02", b"\x03"):
+                vk = ecdsa.VerifyingKey.from_string(point, curve=curve.lib)  # decompress
+                point = b"\x04" + vk.to_string("raw")
+            curve.decode_point(point)  # checks the point is on the curve
+            if curve.crypto_curve is not None:
+                key = ec.EllipticCurvePublicKey.from_encoded_point(curve.crypto_curve(), point)
+                return cls("ec", der, curve=curve, ec_key=key, point=point)
+            vk = ecdsa.VerifyingKey.from_string(point, curve=curve.lib)
+            return cls("ec", der, curve=curve, ecdsa_key=vk, point=point)
+        except (curves.CurveError, ecdsa.MalformedPointError, ValueError) as exc:
+            raise InvalidKey(f"The EC public key is not a point on {curve.name} ({exc}).") from None
 
     @property
     def bits(self) -> int:

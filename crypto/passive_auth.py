@@ -34,7 +34,7 @@ from cardreader.lds.sod import EFSOD
 from crypto import cms
 from crypto.certs import Certificate
 from crypto.countries import alpha2
-from crypto.errors import MAX_OBJECT, CryptoError, InvalidSignature, MalformedError, UnsupportedAlgorithm, check_size
+from crypto.errors import MAX_OBJECT, CryptoError, InvalidSignature, UnsupportedAlgorithm, check_size
 from crypto.report import Check, Status
 from crypto.truststore import TrustStore
 

@@ -17,12 +17,10 @@ import os
 import sqlite3
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
-from asn1crypto import pem as _pem
-
-from crypto.certs import Certificate, NameKey, Role, certificates_from_file
+from crypto.certs import Certificate, NameKey, Role, certificates_from_file, is_pem
 from crypto.crl import CRL
 from crypto.errors import MAX_FILE, CryptoError, MalformedError, TrustStoreError
 from crypto.masterlist import MasterList
@@ -193,8 +191,8 @@ class TrustStore:
         if len(data) > MAX_FILE:
             raise MalformedError(f"{source} is too large to be a certificate, CRL or master list.",
                                  code="too_large")
-        if _pem.detect(data):
-            if b"X509 CRL" in data[:200]:
+        if is_pem(data):
+            if b"X509 CRL" in data[:4096]:
                 return self._import_crl(CRL.from_bytes(data), source)
             certs = certificates_from_file(data)
             return self._import_certs(certs, source)
@@ -313,7 +311,3 @@ def _looks_like_cms(data: bytes) -> bool:
     else:
         offset = 2 + (first & 0x7F)
     return offset < len(data) and data[offset] == 0x06
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)

@@ -73,6 +73,11 @@ class AuditLog:
         self._clock = clock
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=5.0)
+        # WAL with synchronous=NORMAL: a commit is an append, not an fsync (an fsync per request
+        # costs ~25 ms here); after a power cut at most the last few rows are lost, never corrupted.
+        # WAL also lets several gunicorn workers write one file.
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self._db.commit()
 

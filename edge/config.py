@@ -78,7 +78,8 @@ _ENV = {"CCCD_EDGE_KIOSK_ID": "kiosk_id", "CCCD_EDGE_LISTEN": "listen", "CCCD_ED
         "CCCD_EDGE_SIMULATOR_CITIZEN": "simulator_citizen", "CCCD_EDGE_TRUST_STORE": "trust_store",
         "CCCD_EDGE_INSTANCE_DIR": "instance_dir", "CCCD_EDGE_AUDIT_DB": "audit_db",
         "CCCD_EDGE_LOG_FILE": "log_file", "CCCD_EDGE_RESULT_TTL": "result_ttl",
-        "CCCD_EDGE_FACE_THRESHOLD": "face_threshold", "CCCD_EDGE_WORKERS": "workers"}
+        "CCCD_EDGE_FACE_THRESHOLD": "face_threshold", "CCCD_EDGE_WORKERS": "workers",
+        "CCCD_EDGE_THREADS": "threads"}
 _TYPES = {f: t for f, t in (("simulator_citizen", int), ("result_ttl", float), ("face_threshold", float),
                             ("card_timeout", float), ("face_timeout", float), ("reader_queue", int),
                             ("workers", int), ("threads", int))}

@@ -117,6 +117,21 @@ class DocumentReport:
             out["photo"] = self.photo.to_dict() if self.photo else None
         return out
 
+    def to_text(self, include_personal: bool = False) -> str:
+        """A plain listing for the terminal: verdicts, then one line per check."""
+        v = self.verification
+        d = self.document
+        lines = [f"Document: {d.type or '?'} issued by {d.issuing_state or '?'}"]
+        if include_personal and self.person is not None:
+            lines += [f"  {k}: {val}" for k, val in self.person.to_dict().items() if val]
+        lines += [f"Passive authentication: {v.passive_authentication}",
+                  f"Chip authenticity:      {v.chip_authenticity}", ""]
+        for c in v.checks:
+            lines.append(f"  {c.status.value:<13} {c.name:<28} {c.code:<24} {c.message}")
+        for e in self.errors:
+            lines.append(f"  error         {e.file or '':<28} {e.code:<24} {e.message}")
+        return "\n".join(lines)
+
     def audit_dict(self) -> dict:
         """What an audit log may keep: verdicts, reason codes, certificate facts, counts; no personal data."""
         v = self.verification

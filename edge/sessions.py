@@ -39,6 +39,10 @@ _MOVES = {State.WAITING_FOR_CARD: {State.READING, State.FAILED},
 MAX_BUFFERED_FRAMES = 10
 
 
+class SessionEnded(Exception):
+    """The session was ended from outside (cancelled at the kiosk) while its job still ran."""
+
+
 @dataclass
 class Event:
     seq: int
@@ -66,6 +70,7 @@ class VerificationSession:
     access_key: Any = None
     record: dict | None = None
     frames: list[bytes] = field(default_factory=list)
+    kiosk_photo: bytes | None = None     # chip photo for the kiosk screen only (kiosk_ui pops it once)
     _cond: threading.Condition = field(default_factory=threading.Condition, repr=False)
     _clock: Callable[[], float] = field(default=time.monotonic, repr=False)
 
@@ -78,6 +83,8 @@ class VerificationSession:
 
     def move(self, state: State, **data) -> None:
         with self._cond:
+            if self.state.final and not state.final:
+                raise SessionEnded(self.id)
             if state not in _MOVES[self.state]:
                 raise RuntimeError(f"session cannot go from {self.state.value} to {state.value}")
             self.state = state
@@ -89,6 +96,8 @@ class VerificationSession:
 
     def finish(self, result: dict) -> None:
         with self._cond:
+            if self.state.final:
+                raise SessionEnded(self.id)
             self.result = result
             self.record = None
             self.move(State.DONE)
@@ -99,6 +108,7 @@ class VerificationSession:
                 return
             self.error = {"code": code, "message": message, **({"step": step} if step else {})}
             self.record = None
+            self.kiosk_photo = None
             self.move(State.FAILED, code=code)
 
     def set_access_key(self, key: Any) -> None:
@@ -181,7 +191,7 @@ class SessionStore:
             gone = [k for k, s in self._sessions.items() if self._expired(s, now)]
             for k in gone:
                 s = self._sessions.pop(k)
-                s.result, s.record, s.access_key = None, None, None
+                s.result, s.record, s.access_key, s.kiosk_photo = None, None, None, None
                 s.frames.clear()
         return len(gone)
 

@@ -1,0 +1,30 @@
+"""The kiosk screen (``/`` and ``/kiosk``) and the operators' statistics page (``/stats``).
+
+``init_app(app, **options)`` registers both blueprints; the factory
+``edge.app.create_app`` calls it. Options (also read from
+``app.config["KIOSK_UI"]`` at each request, so a test or operator can change
+them after start):
+
+- ``reset_seconds``: the result screen clears itself after this long (20);
+- ``idle_seconds``: an unfinished entry is abandoned after this long (90);
+- ``walk_up_profile``: profile for verifications a person starts with the
+  Start button (``"airport"``: face match); ``""`` = only desk-started ones;
+- ``walk_up_face``: walk-up verifications include the face match (True);
+- ``frames_per_batch``: good camera frames sent to the face endpoint at once (3);
+- ``allowed_addresses``: clients that receive the kiosk token cookie (loopback):
+  the kiosk browser runs on the kiosk itself.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+DEFAULTS = {"reset_seconds": 20, "idle_seconds": 90, "walk_up_profile": "airport", "walk_up_face": True,
+            "frames_per_batch": 3, "allowed_addresses": ("127.0.0.1", "::1")}
+
+
+def init_app(app: Flask, **options) -> None:
+    from kiosk_ui import api, views
+
+    app.config["KIOSK_UI"] = {**DEFAULTS, **app.config.get("KIOSK_UI", {}), **options}
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)

@@ -15,7 +15,7 @@ from dataclasses import replace
 from asn1crypto import cms
 
 from .carddata import FID_SOD, CardDataSet, fid_of_dg
-from .dataset import strip_sod_tag
+from .dataset import DataSetError, strip_sod_tag
 from .lds.files import encode_dg15
 from .lds.keyinfo import curve_of_key
 from .lds.mrz import td1_lines
@@ -27,12 +27,13 @@ _JP2_SIGNATURE = b"\x00\x00\x00\x0cjP  \r\n\x87\n"
 _J2K_SOC = b"\xff\x4f\xff\x51"
 
 
-class DataFaultError(ValueError):
+class DataFaultError(DataSetError):
     """Unknown fault name, or a data set the fault cannot apply to."""
 
 
 def _image_span(dg2: bytes) -> tuple[int, int]:
-    """Start and end of the image inside DG2 (it runs to the end of the record)."""
+    """Where the image starts inside DG2, and the end of DG2 (19794-5: the image runs to the
+    end; 39794-5: a few bytes of image information follow it)."""
     for magic in (_JPEG_SOI, _JP2_SIGNATURE, _J2K_SOC):
         start = dg2.find(magic)
         if start >= 0:
@@ -44,7 +45,9 @@ def _tampered_dg(ds: CardDataSet) -> CardDataSet:
     fid = fid_of_dg(2)
     dg2 = bytearray(ds.files[fid])
     start, end = _image_span(bytes(dg2))
-    pos = start + (end - start) // 2        # inside the compressed data: still a parseable file
+    # the middle of the span: inside the compressed data (a 39794-5 block ends with a few
+    # bytes of image information, far less than the image), so the file still parses
+    pos = start + (end - start) // 2
     dg2[pos] ^= 0x01
     return _with_files(ds, {fid: bytes(dg2)})
 

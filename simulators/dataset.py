@@ -6,6 +6,7 @@ and portraits are cached, so a data set after the first costs a few ms.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import replace
 from datetime import datetime
@@ -18,16 +19,16 @@ from .citizens import Citizen, citizen as citizen_at
 from .lds.dg2 import encode_dg2
 from .lds.files import encode_com, encode_dg1, encode_dg13, encode_dg15
 from .lds.security_infos import ID_CA_ECDH_AES128, encode_card_access, encode_dg14
-from .lds.tlv import tlv
-from .pki import SIGNING_TIME, Issued, default_pki, ec_key, rsa_key, sign_sod
-from .portrait import image_size, portrait_from_photo, synthetic_portrait
+from .lds.tlv import LDSEncodeError, tlv
+from .pki import SIGNING_TIME, Issued, PKIError, default_pki, ec_key, rsa_key, sign_sod
+from .portrait import PortraitError, image_size, portrait_from_photo, synthetic_portrait
 
 COM_DGS = [1, 2, 3, 13, 14, 15]         # what a CCCD's EF.COM lists (DG3 needs TA: 6982)
 SOD_DGS = [1, 2, 13, 14, 15]            # what the virtual card serves and signs
 
 
 class DataSetError(ValueError):
-    """Options that do not make a data set."""
+    """Options that do not make a data set (the message says which)."""
 
 
 @lru_cache(maxsize=64)
@@ -59,6 +60,18 @@ def chip_aa_key(person: Citizen, kind: str = "rsa", *, bits: int = 1024, curve: 
     raise DataSetError(f"unknown AA key kind {kind!r}; use 'rsa' or 'ecdsa'")
 
 
+def _one_error_type(fn):
+    """Errors from the PKI, the encoders and the portrait reach callers as DataSetError."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (PKIError, LDSEncodeError, PortraitError) as exc:
+            raise DataSetError(f"the virtual card's data could not be built: {exc}") from exc
+    return wrapper
+
+
+@_one_error_type
 def build_dataset(index: int = 0, *, photo: bytes | None = None, photo_format: str = "jpeg",
                   pace: list[tuple[str, int | None]] | None = None, signer: str = "ecdsa",
                   aa_key: str = "rsa", aa_bits: int = 1024, aa_curve: str = "brainpoolP256r1",
@@ -66,7 +79,8 @@ def build_dataset(index: int = 0, *, photo: bytes | None = None, photo_format: s
                   ca_key_id: int | None = 1, ca_oid: str = ID_CA_ECDH_AES128, explicit_params: bool = True,
                   lds_version_info: tuple[str, str] | None = None, sod_dgs: list[int] | None = None,
                   dsc: Issued | None = None, person: Citizen | None = None,
-                  signing_time: datetime | None = SIGNING_TIME, mrz_expiry: str | None = None) -> CardDataSet:
+                  signing_time: datetime | None = SIGNING_TIME, mrz_expiry: str | None = None,
+                  dg2_iso39794: bool = False) -> CardDataSet:
     """The virtual CCCD of citizen ``index``.
 
     photo: image bytes to use as the portrait instead of the synthetic face (any format
@@ -79,6 +93,7 @@ def build_dataset(index: int = 0, *, photo: bytes | None = None, photo_format: s
     mrz_expiry: the MRZ's expiry field instead of the person's, e.g. '<<<<<<' for a card
     without expiry.
     signing_time: the SOD's signingTime attribute (fixed by default; None leaves it out).
+    dg2_iso39794: DG2 in the ISO/IEC 39794-5 layout (7F2E) instead of ISO/IEC 19794-5 (5F2E).
     """
     person = person or citizen_at(index)
     if mrz_expiry is not None:
@@ -96,7 +111,8 @@ def build_dataset(index: int = 0, *, photo: bytes | None = None, photo_format: s
 
     dgs = {
         1: encode_dg1(mrz),
-        2: encode_dg2(image, photo_format, width, height, gender=1 if person.sex == "Nam" else 2),
+        2: encode_dg2(image, photo_format, width, height, gender=1 if person.sex == "Nam" else 2,
+                      iso39794=dg2_iso39794),
         13: encode_dg13(person.dg13_fields()),
         14: encode_dg14(ca_priv.public_key(), key_id=ca_key_id, ca_oid=ca_oid, explicit=explicit_params,
                         aa_hash=aa_hash if aa_key == "ecdsa" else None),

@@ -47,7 +47,7 @@ def _quickack(sock: socket.socket) -> None:
             pass
 
 
-def _recv_exact(sock: socket.socket, n: int, stop: threading.Event) -> bytes:
+def _recv_exact(sock: socket.socket, n: int, stop: threading.Event, quickack: bool = True) -> bytes:
     buf = b""
     while len(buf) < n:
         if stop.is_set():
@@ -58,7 +58,8 @@ def _recv_exact(sock: socket.socket, n: int, stop: threading.Event) -> bytes:
             continue
         if not chunk:
             raise _Closed("vpcd closed the connection")
-        _quickack(sock)
+        if quickack:
+            _quickack(sock)
         buf += chunk
     return buf
 
@@ -67,11 +68,12 @@ def _send(sock: socket.socket, payload: bytes) -> None:
     sock.sendall(len(payload).to_bytes(2, "big") + payload)
 
 
-def serve_connection(card, sock: socket.socket, stop: threading.Event, stats: BridgeStats) -> bool:
+def serve_connection(card, sock: socket.socket, stop: threading.Event, stats: BridgeStats, *,
+                     quickack: bool = True) -> bool:
     """Serve one vpcd connection; returns True when the card was removed."""
     while True:
-        size = int.from_bytes(_recv_exact(sock, 2, stop), "big")
-        payload = _recv_exact(sock, size, stop) if size else b""
+        size = int.from_bytes(_recv_exact(sock, 2, stop, quickack), "big")
+        payload = _recv_exact(sock, size, stop, quickack) if size else b""
         if len(payload) == 1:
             stats.controls += 1
             control = payload[0]
@@ -99,9 +101,10 @@ def serve_connection(card, sock: socket.socket, stop: threading.Event, stats: Br
 def run_bridge(card, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
                stop_event: threading.Event | None = None, *, connect_timeout: float = 3.0,
                max_backoff: float = 5.0, max_connections: int | None = None,
-               removal_pause: float = 1.0) -> BridgeStats:
+               removal_pause: float = 1.0, quickack: bool = True) -> BridgeStats:
     """Keep ``card`` attached to vpcd at host:port until ``stop_event`` is set
-    (or SIGTERM/SIGINT when called from the main thread without an event)."""
+    (or SIGTERM/SIGINT when called from the main thread without an event).
+    ``quickack=False`` leaves delayed ACKs on (only to measure what re-arming saves)."""
     stats = BridgeStats()
     stop = stop_event or threading.Event()
     restore = {}
@@ -125,16 +128,18 @@ def run_bridge(card, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
             removed = False
             with sock:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                _quickack(sock)
+                if quickack:
+                    _quickack(sock)
                 sock.settimeout(POLL_SECONDS)
                 try:
-                    removed = serve_connection(card, sock, stop, stats)
+                    removed = serve_connection(card, sock, stop, stats, quickack=quickack)
                 except _Closed as exc:
                     log.info("vpcd connection ended: %s", exc)
                 except OSError as exc:
                     log.info("vpcd connection lost: %s", exc)
-            if removed:
-                stop.wait(removal_pause)    # the card stays out of the field for a moment
+            # A removed card stays out of the field for a moment; a dropped connection
+            # is retried after a short pause so a flapping vpcd cannot spin us.
+            stop.wait(removal_pause if removed else 0.1)
     finally:
         for sig, handler in restore.items():
             signal.signal(sig, handler)

@@ -205,10 +205,10 @@ class PcscTransport:
         return CardError(f"The reader could not exchange data with the card "
                          f"({_scard.SCardGetErrorMessage(hresult)}).")
 
-    def card_present(self, settle_s: float = REMOVAL_SETTLE_S) -> bool:
+    def card_present(self, settle_s: float | None = None) -> bool:
         """Is a card still in the reader? pcscd polls some readers (vpcd: every 400 ms), so a
         failed exchange is given ``settle_s`` for the reader to report the slot empty."""
-        deadline = time.monotonic() + settle_s
+        deadline = time.monotonic() + (REMOVAL_SETTLE_S if settle_s is None else settle_s)
         try:
             state, _ = self._ctx.states([self.reader], 0)[self.reader]
             while _present(state):
@@ -227,7 +227,8 @@ class PcscTransport:
         self._closed = True
         if not self._stuck:
             try:
-                self._pool.submit(_scard.SCardDisconnect, self._card, _scard.SCARD_LEAVE_CARD).result(
+                # Reset: the chip forgets its session keys, so the next read starts clean.
+                self._pool.submit(_scard.SCardDisconnect, self._card, _scard.SCARD_RESET_CARD).result(
                     timeout=self.apdu_timeout_s)
             except Exception:  # the card may already be gone; closing must not raise
                 pass

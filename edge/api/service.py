@@ -25,7 +25,7 @@ from edge.fhir import patient_from_person
 from edge.metrics import ServiceMetrics
 from edge.profiles import Profile, get_profile
 from edge.reader_owner import ReaderBusy, ReaderOwner
-from edge.sessions import SessionStore, State, VerificationSession
+from edge.sessions import SessionEnded, SessionStore, State, VerificationSession
 from edge.signing import KioskKey
 
 log = logging.getLogger("cccd_edge.service")
@@ -144,19 +144,26 @@ class EdgeService:
         from cardreader.transport.pcsc import PcscTransport
         return PcscTransport.connect(self.config.reader, wait_s=self.config.card_timeout)
 
-    def health(self) -> dict:
-        def available(module: str) -> bool:
+    def _components(self) -> dict:
+        """Which real parts are installed; looked up once (find_spec imports parent packages)."""
+        if getattr(self, "_component_cache", None) is None:
             import importlib.util
-            try:
-                return importlib.util.find_spec(module) is not None
-            except ModuleNotFoundError:
-                return False
+
+            def available(module: str) -> bool:
+                try:
+                    return importlib.util.find_spec(module) is not None
+                except (ImportError, ValueError):
+                    return False
+            self._component_cache = {"reader": available("cardreader.reader"),
+                                     "verifier": available("edge.pipeline"),
+                                     "face": available("edge.face.matcher")}
+        return self._component_cache
+
+    def health(self) -> dict:
         return {"status": "ok", "kiosk_id": self.config.kiosk_id,
                 "reader": {"mode": "simulator" if self.config.reader == "simulator" else "pcsc",
                            **self.reader.status()},
-                "components": {"reader": available("cardreader.reader"),
-                               "verifier": available("edge.pipeline"),
-                               "face": available("edge.face.matcher") or available("edge.face.match")},
+                "components": dict(self._components()),
                 "sessions": len(self.sessions)}
 
     # --- card verifications ------------------------------------------------------------------
@@ -200,6 +207,9 @@ class EdgeService:
         outcome = {"code": None, "protocol": None, "report": None, "face": None}
         try:
             self._run(session, profile, durations, outcome)
+        except SessionEnded:
+            # Cancelled from the kiosk while the job ran: the session already says so.
+            outcome["code"] = (session.error or {}).get("code", "cancelled")
         except ImportError:
             session.fail("component_unavailable", "A component of the service is not installed.")
             outcome["code"] = "component_unavailable"
@@ -236,7 +246,6 @@ class EdgeService:
         transport = self.open_transport()
         durations["wait_for_card"] = (time.perf_counter() - t) * 1000
         session.move(State.READING)
-        phase_started = [time.perf_counter()]
 
         def progress(phase, *args, **kwargs):
             name = getattr(phase, "value", str(phase))
@@ -249,7 +258,6 @@ class EdgeService:
             session.access_key = None     # the key is not needed after the read
             transport.close()
         durations["read"] = (time.perf_counter() - t) * 1000
-        del phase_started
         for name, timing in (getattr(result.stats, "phases", None) or {}).items():
             durations[f"read.{name}"] = timing.wall_ms
         outcome["protocol"] = result.access_protocol
@@ -267,6 +275,10 @@ class EdgeService:
         session.emit("step", step="passive_authentication",
                      status=_status(report.verification.passive_authentication).value)
         outcome["report"] = report
+        if session.options.get("ask_on_kiosk"):
+            # For the kiosk screen only (kiosk_ui hands it over once, then drops it): the chip photo
+            # beside the live picture. Never part of a relying party's result, never written.
+            session.kiosk_photo = photo_bytes(report)
         face = None
         if session.options.get("face_match_required"):
             session.move(State.FACE_CAPTURE)

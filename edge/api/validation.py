@@ -24,8 +24,8 @@ def openapi_document() -> dict:
 @lru_cache(maxsize=None)
 def validator(schema_name: str) -> Draft202012Validator:
     doc = openapi_document()
-    # A wrapper whose root carries the components, so "#/components/schemas/..." refs resolve.
-    return Draft202012Validator({"$ref": f"#/components/schemas/{schema_name}",
+    # The schema itself as root, carrying the components so nested "#/components/..." refs resolve.
+    return Draft202012Validator({**doc["components"]["schemas"][schema_name],
                                  "components": doc["components"]})
 
 

@@ -12,14 +12,12 @@ access protocol, the CA and AA outcomes and the counted exchanges per phase.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
 from pathlib import Path
 
 from cardreader.accesskey import CanKey, MrzKey
-from cardreader.errors import CardError
 from cardreader.lds.document import parse_document
 from cardreader.reader import read_document
 from cardreader.result import Phase, ReadResult

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from crypto.certs import Certificate, certificates_from_file
+from crypto.certs import certificates_from_file
 from crypto.errors import CryptoError
 from crypto.truststore import TrustStore, default_path
 
@@ -75,5 +75,3 @@ def run_list(args) -> int:
     print(f"{len(rows)} certificates")
     return 0
 
-
-__all__ = ["register", "Certificate"]

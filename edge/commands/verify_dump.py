@@ -83,7 +83,7 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
-        print(render_text(report))
+        print(report.to_text())
     return 0 if report.verification.passive_authentication.value == "valid" else 1
 
 
@@ -97,15 +97,3 @@ def _store(args) -> TrustStore:
     with TrustStore.open(path) as disk:
         return disk.copy()
 
-
-def render_text(report) -> str:
-    v = report.verification
-    d = report.document
-    lines = [f"Document: {d.type or '?'} issued by {d.issuing_state or '?'}",
-             f"Passive authentication: {v.passive_authentication}",
-             f"Chip authenticity:      {v.chip_authenticity}", ""]
-    for c in v.checks:
-        lines.append(f"  {c.status.value:<13} {c.name:<28} {c.code:<24} {c.message}")
-    for e in report.errors:
-        lines.append(f"  error         {e.file or '':<28} {e.code:<24} {e.message}")
-    return "\n".join(lines)

@@ -86,16 +86,19 @@ def choose_threshold(impostor: np.ndarray, max_fmr: float = 0.001, step: float =
 
 
 def make_chip_photo(image_bytes: bytes, fmt: str) -> bytes:
-    """An ICAO-style portrait from a face crop: 3:4, small, heavily compressed."""
+    """An ICAO-style portrait from a face crop: 3:4, small, heavily compressed.
+
+    The crop is placed on a plain light background so the face spans about
+    55 % of the width, like an ICAO portrait (face 70-80 % of the height,
+    head and shoulders centred), then scaled to ``PORTRAIT_SIZE``.
+    """
     im = Image.open(io.BytesIO(image_bytes)).convert("RGB")
     w, h = im.size
-    # Extend the crop to 3:4 by repeating its top and bottom rows (background
-    # and shoulders), then scale to the portrait size.
-    target_h = round(w * 4 / 3)
-    arr = np.asarray(im)
-    extra = max(0, target_h - h)
-    arr = np.pad(arr, ((extra * 2 // 5, extra - extra * 2 // 5), (0, 0), (0, 0)), mode="edge")
-    portrait = Image.fromarray(arr).resize(PORTRAIT_SIZE, Image.Resampling.LANCZOS)
+    canvas_w = round(w * 1.5)
+    canvas_h = max(round(canvas_w * 4 / 3), h)
+    canvas = Image.new("RGB", (canvas_w, canvas_h), (214, 218, 222))
+    canvas.paste(im, ((canvas_w - w) // 2, (canvas_h - h) * 2 // 5))
+    portrait = canvas.resize(PORTRAIT_SIZE, Image.Resampling.LANCZOS)
     out = io.BytesIO()
     if fmt == "JPEG":
         portrait.save(out, "JPEG", quality=CHIP_JPEG_QUALITY)

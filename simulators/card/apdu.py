@@ -70,23 +70,3 @@ class CommandAPDU:
             return cls(cla, ins, p1, p2, body[3:3 + lc], ne=le or 65536, extended=True)
         raise SWError(SW_WRONG_LENGTH, "extended Lc does not match the data length")
 
-
-def encode_apdu(cla: int, ins: int, p1: int, p2: int, data: bytes = b"", ne: int | None = None,
-                extended: bool | None = None) -> bytes:
-    """Encode a command APDU (used by the tests and by the card's self-checks)."""
-    if extended is None:
-        extended = len(data) > 255 or (ne is not None and ne > 256)
-    out = bytes((cla, ins, p1, p2))
-    if extended:
-        if data:
-            out += b"\x00" + len(data).to_bytes(2, "big") + data
-            if ne is not None:
-                out += (ne % 65536).to_bytes(2, "big")
-        elif ne is not None:
-            out += b"\x00" + (ne % 65536).to_bytes(2, "big")
-        return out
-    if data:
-        out += bytes((len(data),)) + data
-    if ne is not None:
-        out += bytes((ne % 256,))
-    return out

@@ -7,6 +7,7 @@ protected, and a secure-messaging error (or a plain command) ends the session.
 """
 from __future__ import annotations
 
+import logging
 import os
 import time
 from typing import Callable
@@ -29,6 +30,7 @@ from simulators.carddata import FID_CARD_ACCESS
 from simulators.faults import FaultConfig
 
 Response = tuple[bytes, int]
+log = logging.getLogger(__name__)
 
 
 def _sw(sw: int) -> bytes:
@@ -113,7 +115,8 @@ class VirtualCCCD:
             self._sleep(self.faults.slow_ms / 1000)
         try:
             return self._process(bytes(apdu))
-        except Exception:                            # never an exception for the terminal to see
+        except Exception as exc:                     # never an exception for the terminal to see
+            log.warning("card OS internal error (%s): answering 6F00", type(exc).__name__)
             self._end_sm()
             return _sw(SW_UNKNOWN)
 

@@ -16,7 +16,7 @@ def fid_of_sfi(sfi: int) -> int | None:
     """Short EF identifiers: DGn = n, EF.COM 1E, EF.SOD 1D, EF.CardAccess 1C."""
     if 1 <= sfi <= 16:
         return fid_of_dg(sfi)
-    return {0x1C: FID_CARD_ACCESS, 0x1D: FID_SOD, 0x1E: FID_COM, 0x01: fid_of_dg(1)}.get(sfi)
+    return {0x1C: FID_CARD_ACCESS, 0x1D: FID_SOD, 0x1E: FID_COM}.get(sfi)
 
 
 class FileSystem:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from simulators.card.errors import SW_WRONG_DATA, SWError
 from simulators.card.primitives import CipherSuite
+from simulators.card.tlv import parse_tlvs
 
 BSI_PREFIX = bytes.fromhex("04007F00070202")
 FAMILY_CA = 0x03
@@ -53,8 +54,6 @@ def pace_parameter_ids(card_access: bytes | None) -> dict[bytes, int]:
     A small DER walk (SET OF SEQUENCE {OID, INTEGER version, INTEGER parameterId?});
     anything it cannot read is skipped, since the card then needs tag 84 anyway.
     """
-    from simulators.card.tlv import parse_tlvs
-
     found: dict[bytes, int] = {}
     if not card_access:
         return found

@@ -89,9 +89,17 @@ class _DHGroupOps:
 
 def public_key_object(oid: bytes, tag: int, public: bytes) -> bytes:
     """'7F49'{'06' OID, '86' point | '84' value}: the input of the authentication tokens."""
-    if tag == 0x84:
-        public = public.lstrip(b"\x00") or b"\x00"   # TR-03110: unsigned integer, no leading zeros
     return tlv(0x7F49, tlv(0x06, oid) + tlv(tag, public))
+
+
+def _encodings(tag: int, public: bytes) -> list[bytes]:
+    """Ways a terminal may write a public key in '7F49'. A DH value y is an
+    'unsigned integer' (TR-03110-3 D.3.2): readers differ on leading zero octets
+    (p's length, as exchanged, or minimal), so the card accepts both."""
+    if tag != 0x84:
+        return [public]
+    minimal = public.lstrip(b"\x00") or b"\x00"
+    return [public] if minimal == public else [public, minimal]
 
 
 class PACEChip:
@@ -119,6 +127,7 @@ class PACEChip:
         self._generator = None
         self._pk_ic = b""
         self._pk_ifd = b""
+        self._pk_map_ifd = b""
         self.sm: SecureMessaging | None = None
 
     def general_authenticate(self, data: bytes) -> tuple[bytes, SecureMessaging | None]:
@@ -154,10 +163,16 @@ class PACEChip:
         if step == 4:
             t_ifd = self._need(inner, 0x85)
             tag = self.ops.public_key_object_tag()
-            expected = self.suite.token(self._k_mac, public_key_object(self.oid.raw, tag, self._pk_ic))
-            if not hmac.compare_digest(expected, t_ifd):
+            for form, pk_ic in enumerate(_encodings(tag, self._pk_ic)):
+                expected = self.suite.token(self._k_mac, public_key_object(self.oid.raw, tag, pk_ic))
+                if hmac.compare_digest(expected, t_ifd):
+                    break
+            else:
                 raise SWError(SW_VERIFY_FAILED, "T_IFD does not verify: wrong password")
-            t_ic = self.suite.token(self._k_mac, public_key_object(self.oid.raw, tag, self._pk_ifd))
+            # Answer in the terminal's own convention (same form as its token used).
+            forms = _encodings(tag, self._pk_ifd)
+            pk_ifd = forms[min(form, len(forms) - 1)]
+            t_ic = self.suite.token(self._k_mac, public_key_object(self.oid.raw, tag, pk_ifd))
             self.sm = SecureMessaging(self.suite, self._k_enc, self._k_mac, 0)
             return tlv(0x7C, tlv(0x86, t_ic)), self.sm
         raise SWError(SW_CONDITIONS_NOT_SATISFIED, "PACE is already complete")

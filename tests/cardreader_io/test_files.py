@@ -49,8 +49,8 @@ def test_short_chunks_are_231_for_3des_and_223_for_aes():
 
 
 @pytest.mark.parametrize("atr,expected", [
-    # 3B 8x: T0 with TD1 present; historical bytes 80 73 C0 21 C0 (compact-TLV, card capabilities)
-    (bytes.fromhex("3B8880018073C021C0" + "00" * 3 + "FF"[:0]), True),
+    # T0 85: TD1 follows, 5 historical bytes 80 73 C0 21 C0 (compact-TLV card capabilities)
+    (bytes.fromhex("3B8580018073C021C0"), True),
     (bytes.fromhex("3B8480018073C02100"), False),            # third byte without 0x40
     (bytes.fromhex("3B80800101"), None),                    # no historical bytes
     (bytes.fromhex("3B8580018031C0640E"), None),            # compact-TLV without tag 7
@@ -60,9 +60,9 @@ def test_extended_length_from_atr(atr, expected):
 
 
 def test_historical_bytes_skip_interface_bytes():
-    # T0 = D5: TB1? no: Y1 = D (TA1, TC1, TD1), K = 5; TD1 = 81 -> TD2 = 31 (T=1, Y2 = 3: TA2 TB2)? no
+    # T0 D5: TA1 TC1 TD1 and 5 historical bytes. TA1=18 TC1=FF TD1=81 (TD2 follows),
+    # TD2=91 (TA3, TD3 follow), TA3=FE, TD3=1F (TA4 follows), TA4=C3, then 80 73 C8 21 10.
     atr = bytes.fromhex("3BD518FF8191FE1FC38073C821100F")
-    # TA1=18 TC1=FF TD1=81 -> Y2=8 (TD2 only): TD2=91 -> Y3=9 (TA3, TD3): TA3=FE TD3=1F -> Y4=1: TA4=C3
     assert historical_bytes(atr) == bytes.fromhex("8073C82110")
     assert extended_length_from_atr(atr) is False
 

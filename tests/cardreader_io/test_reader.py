@@ -173,3 +173,41 @@ def test_unparsable_file_does_not_stop_the_others(dataset):
     assert res.complete
     assert "DG14" in res.file_errors and res.files["DG15"] == ds.files[0x010F]
     assert not res.chip_auth.performed and res.active_auth.performed
+
+
+def test_unsupported_pace_variant_falls_back_to_bac_with_mrz():
+    ds = build_dataset(0, pace=[("0.4.0.127.0.7.2.2.4.4.2", 13)])     # ECDH integrated mapping
+    _, res = read(ds, MrzKey.from_mrz_lines(ds.mrz_lines))
+    assert res.complete and res.access_protocol == "BAC"
+    _, res = read(ds, CanKey(ds.can))
+    assert isinstance(res.error, AccessControlError) and "not supported" in res.error.message
+
+
+def test_card_without_ef_cardaccess_uses_bac():
+    ds = build_dataset(2)
+    del ds.files[0x011C]
+    reader, res = read(ds, MrzKey(ds.document_number, ds.birth_date, ds.expiry_date))
+    assert res.complete and res.access_protocol == "BAC"
+    assert "EF.CardAccess" not in res.files and "EF.CardAccess" not in res.file_errors
+    assert reader.session.log[0].description == "SELECT EF.CardAccess"
+    assert reader.session.log[0].command == bytes.fromhex("00A4020C02011C")   # direct file-id selection
+
+
+class PlainRefusalCard(VirtualCCCD):
+    """Advertises extended length, then answers an extended protected READ BINARY with a plain
+    6700 and drops its session keys (what some chips do)."""
+
+    def process_apdu(self, apdu: bytes) -> bytes:
+        if apdu[1] == 0xB0 and apdu[0] & 0x0C and len(apdu) > 5 and apdu[4] == 0:
+            self._end_sm()
+            return b"\x67\x00"
+        return super().process_apdu(apdu)
+
+
+def test_plain_6700_to_extended_read_reopens_and_reads_short(dataset):
+    reader = Reader(InProcessTransport(PlainRefusalCard(dataset)), CanKey(dataset.can), keep_log=True)
+    res = reader.read()
+    assert res.complete and not res.extended_length
+    assert_all_files(res, dataset)
+    assert [e.command[1] for e in reader.session.log].count(0x22) == 3   # PACE twice, CA once
+    assert res.chip_auth.established

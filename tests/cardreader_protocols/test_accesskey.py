@@ -85,3 +85,14 @@ def test_repr_hides_key_material():
     assert "L898902C" not in repr(key) and "690806" not in repr(key)
     assert "123456" not in repr(CanKey("123456"))
     assert hashlib.sha1(b"x").digest() != key.pace_password
+
+
+def test_td1_long_document_number():
+    doc = "D23145890734"
+    cd = check_digit(doc)
+    line1 = ("I<UTO" + doc[:9] + "<" + doc[9:] + cd).ljust(30, "<")
+    birth, expiry = "740812", "120415"
+    line2 = (birth + check_digit(birth) + "F" + expiry + check_digit(expiry) + "UTO").ljust(29, "<") + "0"
+    key = MrzKey.from_mrz_lines([line1, line2])
+    assert key.document_number == doc
+    assert key.mrz_information == doc + cd + birth + check_digit(birth) + expiry + check_digit(expiry)

@@ -235,3 +235,12 @@ def test_parameter_id_must_fit_the_agreement():
 def test_encode_oid():
     assert pace.encode_oid("0.4.0.127.0.7.2.2.4.2.2") == h("04007F00070202040202")
     assert pace.encode_oid("1.2.840.10045.3.1.7") == h("2A8648CE3D030107")
+
+
+def test_no_parameter_id_fails_before_any_apdu():
+    mse = pace.build_mse_set_at("0.4.0.127.0.7.2.2.4.2.2", 2, None, use_tag84=True).to_bytes()
+    assert mse == h("0022C1A40F800A04007F00070202040202830102")       # no 84 without an id
+    t = replay([])
+    with pytest.raises(AccessControlError, match="parameter id"):
+        pace.run_with_fallback(Session(t), CanKey("123456"), "0.4.0.127.0.7.2.2.4.2.2", None)
+    assert t.sent == []

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from crypto.certs import Certificate
+from crypto.masterlist import MasterList
 from crypto.truststore import TrustStore
 
 DOCUMENTS = ("AT", "AU", "DE", "FR", "MY", "NZ")
@@ -32,11 +33,17 @@ def nl_ml_path(pki_dir) -> Path:
 
 
 @pytest.fixture(scope="session")
-def de_store(de_ml_path, de_root) -> TrustStore:
+def de_ml(de_ml_path) -> MasterList:
+    """The German master list, parsed once (its signature is checked where it is used)."""
+    return MasterList.from_bytes(de_ml_path.read_bytes())
+
+
+@pytest.fixture(scope="session")
+def de_store(de_ml, de_root) -> TrustStore:
     """The German master list, its signature checked against DE_ROOT_CA_CSCA07 (in memory).
     Tests must not add to it: use ``de_store.copy()`` for that."""
     store = TrustStore()
-    store.import_master_list(de_ml_path.read_bytes(), roots=[de_root])
+    store.import_master_list(de_ml, roots=[de_root])
     return store
 
 

@@ -60,9 +60,8 @@ def test_key_identifiers_and_master_list_signer_role():
         d.verify_signed_by(other)
 
 
-def test_master_list_signer_role(de_ml_path):
-    from crypto.masterlist import MasterList
-    ml = MasterList.from_bytes(de_ml_path.read_bytes())
+def test_master_list_signer_role(de_ml):
+    ml = de_ml
     assert any(c.role is Role.MASTER_LIST_SIGNER for c in ml.signer_candidates)
 
 

@@ -117,3 +117,32 @@ def test_flipped_signature_byte():
 def test_malformed_cms(data):
     with pytest.raises(MalformedError):
         cms.load_signed_data(data)
+
+
+def test_signed_attributes_with_indefinite_length_and_unsorted_order():
+    """BER signedAttrs are re-encoded as DER; definite ones are re-tagged byte for byte."""
+    dsc, raw = _test_sod()
+    sd = _sd(raw)
+    si = sd["signer_infos"][0]
+    der = si["signed_attrs"].dump()
+
+    def hdr(d):
+        return 2 if d[1] < 0x80 else 2 + (d[1] & 0x7F)
+
+    sid = si.dump()
+    ber_si = asn1_cms.SignerInfo.load(b"\x30\x80" + sid[hdr(sid):].replace(
+        der, b"\xa0\x80" + der[hdr(der):] + b"\x00\x00") + b"\x00\x00")
+    assert ber_si["signed_attrs"]._trailer == b"\x00\x00"
+    assert cms._signed_attrs_der(ber_si) == b"\x31" + der[1:]
+    key = cms.embedded_certificates(sd)[0].public_key
+    cms.verify_signer_info(sd, ber_si, key)
+    # attributes in non-DER order, signed as they stand: must be verified as they stand
+    attrs = list(asn1_cms.CMSAttributes.load(b"\x31" + der[1:]))
+    body = b"".join(a.dump() for a in reversed(attrs))
+    unsorted = b"\x31" + bytes([len(body)]) + body
+    assert unsorted != b"\x31" + der[1:]
+    si2 = asn1_cms.SignerInfo.load(sid)
+    si2["signed_attrs"] = asn1_cms.CMSAttributes.load(unsorted).retag("implicit", 0)
+    assert cms._signed_attrs_der(si2) == unsorted
+    si2["signature"] = pki.sign(dsc.key, unsorted)
+    cms.verify_signer_info(sd, si2, key)

@@ -148,3 +148,22 @@ def test_cryptography_curve_key_matches_its_own_signature():
     key = PublicKey.from_spki(_spki(curves.by_name("brainpoolP384r1"), point, True))
     sig = sk.sign(b"m", ec.ECDSA(hashes.SHA1()))
     key.verify(sig, b"m", SignatureScheme("ecdsa", "sha1"))
+
+
+def test_id_pk_ecdh_key_as_dg14_writes_it():
+    """DG14 may name the key id-PK-ECDH (BSI TR-03110) instead of id-ecPublicKey."""
+    from asn1crypto import core
+    curve = curves.by_name("brainpoolP320r1")
+    point = curve.encode_point(curve.generator * 7)
+    normal = keys.PublicKeyInfo.load(_spki(curve, point, True))
+    params = normal["algorithm"]["parameters"].dump()
+    oid = core.ObjectIdentifier("0.4.0.127.0.7.2.2.1.2").dump()
+    alg_der = b"\x30" + _der_len(len(oid) + len(params)) + oid + params
+    bits = normal["public_key"].dump()
+    spki = b"\x30" + _der_len(len(alg_der) + len(bits)) + alg_der + bits
+    key = PublicKey.from_spki(spki)
+    assert key.curve is curve and key.point == point
+
+
+def _der_len(n: int) -> bytes:
+    return bytes([n]) if n < 0x80 else bytes([0x81, n]) if n < 0x100 else bytes([0x82]) + n.to_bytes(2, "big")

@@ -10,8 +10,8 @@ from crypto.truststore import TrustStore
 from simulators import pki
 
 
-def test_german_master_list_verifies_against_its_root(de_ml_path, de_root):
-    ml = MasterList.from_bytes(de_ml_path.read_bytes())
+def test_german_master_list_verifies_against_its_root(de_ml, de_root):
+    ml = de_ml
     assert len(ml.cscas) == 588 and ml.skipped == 0
     signer = ml.verify([de_root])
     assert signer.country == "DE" and "Master List Signer" in signer.subject_text
@@ -25,9 +25,9 @@ def test_dutch_master_list_verifies_against_its_root(nl_ml_path, pki_dir):
     assert ml.verify([root]).country == "NL"
 
 
-def test_master_list_against_the_wrong_root_is_untrusted(de_ml_path, pki_dir):
+def test_master_list_against_the_wrong_root_is_untrusted(de_ml, pki_dir):
     nl_root = Certificate.from_bytes((pki_dir / "master-lists" / "NL_ROOT_CA.cer").read_bytes())
-    ml = MasterList.from_bytes(de_ml_path.read_bytes())
+    ml = de_ml
     with pytest.raises(InvalidSignature) as exc:
         ml.verify([nl_root])
     assert exc.value.code == "masterlist_signer_untrusted"

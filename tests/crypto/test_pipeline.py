@@ -123,3 +123,16 @@ def test_no_personal_data_in_audit_or_non_personal_dict(vn_store):
     full = json.dumps(report.to_dict(), ensure_ascii=False)
     assert ds.id_number in full and ds.citizen.full_name in full
     assert "photo_bytes" not in full and report.photo.sha256 in full
+
+
+@pytest.mark.parametrize("name", ["DG14", "DG15", "EF.SOD", "DG1", "DG2"])
+@pytest.mark.parametrize("garbage", [b"", b"\x30\x82\xff\xff\x00", bytes(range(256))])
+def test_malformed_files_become_report_errors(vn_store, name, garbage):
+    ds = build_dataset(0)
+    read = _read(ds)
+    read.files[name] = garbage
+    report = report_from_read(read, vn_store, at=AT)       # never raises
+    assert name in {e.file for e in report.errors}
+    v = report.verification
+    assert v.passive_authentication is Status.INVALID      # a changed file never passes
+    json.dumps(report.to_dict(), ensure_ascii=False)

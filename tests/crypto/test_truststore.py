@@ -1,7 +1,6 @@
 """Trust store: import (files, folders, PEM, master lists, CRLs), persistence, queries."""
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -22,7 +21,7 @@ def test_queries_on_the_german_list(de_store, pki_dir):
     assert de_store.by_subject(by_ski[0].subject)
 
 
-def test_persisted_store_reopens_with_the_same_contents(tmp_path, de_ml_path, de_root):
+def test_persisted_store_reopens_with_the_same_contents(tmp_path, de_ml_path, de_ml, de_root):
     path = tmp_path / "trust.sqlite"
     with TrustStore.open(path) as store:
         result = store.import_path(de_ml_path, roots=[de_root])[0]
@@ -30,16 +29,17 @@ def test_persisted_store_reopens_with_the_same_contents(tmp_path, de_ml_path, de
     with TrustStore.open(path) as store:
         assert len(store) == 588
         assert store.by_country("VN")[0].country == "VN"
-        again = store.import_path(de_ml_path, roots=[de_root])[0]
+        again = store.import_master_list(de_ml, roots=[de_root])
         assert again.added == 0 and again.already_present == 588
 
 
-def test_master_list_without_root_uses_trusted_cscas_only(tmp_path, de_ml_path, de_root):
+def test_master_list_without_root_uses_trusted_cscas_only(de_ml, de_root):
     store = TrustStore()
     with pytest.raises(InvalidSignature):
-        store.import_path(de_ml_path)               # nothing trusted yet
+        store.import_master_list(de_ml)             # nothing trusted yet
+    assert len(store) == 0
     store.add_certificate(de_root)
-    assert store.import_path(de_ml_path)[0].added == 587   # its root is already in
+    assert store.import_master_list(de_ml).added == 587   # its root is already in
 
 
 def test_import_folder_of_pem_der_and_crl(tmp_path):
@@ -87,3 +87,14 @@ def test_copy_is_independent(de_store):
 def test_listing_entries(de_store):
     rows = de_store.entries("VN")
     assert len(rows) == 1 and rows[0]["role"] == "csca" and rows[0]["not_after"].startswith("2037-10-01")
+
+
+@pytest.mark.parametrize("head", [b"", b"\x30\x84\x00\xa0\x00\x00\x06\x09", b"\x30\x84\x00\xa0\x00\x00\x30\x84",
+                                  b"-----BEGIN CERTIFICATE-----\n"])
+def test_ten_megabytes_of_garbage_rejected_quickly(head):
+    import time
+    data = head + bytes(range(256)) * (10 * 4096)
+    start = time.perf_counter()
+    with pytest.raises(MalformedError):
+        TrustStore().import_bytes(data, "garbage.bin")
+    assert time.perf_counter() - start < 1.0

@@ -91,3 +91,17 @@ def test_read_command_in_process_simulator(citizen1):
     assert bad.returncode == 2 and "Unknown fault" in bad.stderr
     usage = cli("read", "--simulator", "--can", citizen1.can, "--document-number", "123")
     assert usage.returncode == 2 and "exactly one access key" in usage.stderr
+
+
+def test_simulate_command_attaches_a_card_that_read_can_read(pcscd, insert_card):
+    """The whole stack as an operator runs it: ``cccd-edge simulate`` in one process, ``read`` in another."""
+    code = "import sys; from edge.cli import main; sys.exit(main(sys.argv[1:]))"
+    insert_card(command=[sys.executable, "-c", code, "simulate", "--vpcd", f"127.0.0.1:{pcscd.port}",
+                         "--citizen", "2", "--fault", "no-extended-length"])
+    ds = build_dataset(2)
+    out = cli("read", "--reader", pcscd.reader_name, "--document-number", ds.document_number,
+              "--birth-date", ds.birth_date, "--expiry-date", ds.expiry_date, "--json", "--timeout", "5")
+    assert out.returncode == 0, out.stderr
+    s = json.loads(out.stdout)
+    assert s["access_protocol"] == "PACE-MRZ" and not s["extended_length"]
+    assert s["dg13"]["id_number"] == ds.id_number

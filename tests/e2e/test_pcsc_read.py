@@ -122,3 +122,13 @@ def test_card_leaving_the_field_by_fault(pcscd, insert_card, citizen0):
     insert_card(citizen=0, faults=["remove-after:12"])
     _, res, _ = read_through_pcsc(pcscd, CanKey(citizen0.can))
     assert isinstance(res.error, CardRemovedError) and not res.complete
+
+
+def test_private_pcscd_is_isolated(pcscd):
+    import os
+    from pathlib import Path
+    # Its own mount namespace: its /run is our private directory, never the system's.
+    assert os.readlink(f"/proc/{pcscd.proc.pid}/ns/mnt") != os.readlink("/proc/self/ns/mnt")
+    assert os.environ["PCSCLITE_CSOCK_NAME"] == pcscd.socket
+    assert Path(pcscd.socket).is_socket()
+    assert f"/dev/null:{pcscd.port}" in Path(pcscd.conf_path).read_text()

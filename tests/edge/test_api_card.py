@@ -177,12 +177,12 @@ def test_unknown_csca_is_unknown_not_valid(tmp_path):
 
 
 def test_results_are_dropped_after_the_ttl(tmp_path):
-    app = _make(tmp_path, result_ttl=0.3)
+    app = _make(tmp_path, result_ttl=1.0)
     try:
         client = app.test_client()
         created = start(client, "school")
         assert finish(client, created, "school")["state"] == "done"
-        time.sleep(0.4)
+        time.sleep(1.1)
         assert client.get(created["links"]["self"], headers=auth("school")).status_code == 404
     finally:
         app.extensions["cccd_edge"].close()
@@ -201,11 +201,28 @@ def test_events_stream_names_the_steps(card_app):
     assert data[-1]["data"]["state"] == "done"
 
 
+def test_kiosk_screen_follows_events_with_its_cookie(card_app):
+    from edge.api.auth import KIOSK_COOKIE, kiosk_token
+    client = card_app.test_client()
+    created = start(client, "school")
+    assert client.get(created["links"]["events"]).status_code == 401
+    client.set_cookie(KIOSK_COOKIE, kiosk_token(card_app))
+    r = client.get(created["links"]["events"])
+    assert r.status_code == 200 and "event: end" in r.get_data(as_text=True)
+    # The cookie opens the kiosk's views only, never a relying party's result.
+    assert client.get(created["links"]["self"]).status_code == 401
+
+
 def test_queue_full_gives_429_with_retry_after(tmp_path):
     app = _make(tmp_path, faults=["slow:15"], reader_queue=1)
     try:
         client = app.test_client()
         first = start(client, "school")
+        owner = app.extensions["cccd_edge"].reader
+        deadline = time.time() + 5
+        while not owner.busy:            # the owner thread has taken the first job off the queue
+            assert time.time() < deadline
+            time.sleep(0.005)
         second = start(client, "school")
         r = client.post("/v1/verifications", json={"can": DS.can}, headers=auth("school"))
         assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
@@ -311,7 +328,7 @@ def test_no_personal_data_in_audit_db_or_logs(card_app, tmp_path):
     assert any(r["id_hmac"] for r in rows)
     for handler in __import__("logging").getLogger("cccd_edge").handlers:
         handler.flush()
-    db = (tmp_path / "instance" / "audit.sqlite").read_bytes()
+    db = b"".join(p.read_bytes() for p in (tmp_path / "instance").glob("audit.sqlite*"))
     log = (tmp_path / "app.log").read_bytes()
     assert log.count(b"\n") >= 5
     secrets = [PERSON.id_number, PERSON.full_name, PERSON.id_number[-9:], DS.can,
@@ -323,6 +340,7 @@ def test_no_personal_data_in_audit_db_or_logs(card_app, tmp_path):
     import os
     instance = tmp_path / "instance"
     written = {p.name for p in instance.iterdir()}
-    assert written <= {"audit.sqlite", "audit.sqlite-journal", "kiosk-signing-key.pem", "audit-hmac.key"}
+    assert written <= {"audit.sqlite", "audit.sqlite-wal", "audit.sqlite-shm", "kiosk-signing-key.pem",
+                       "audit-hmac.key"}
     for name in ("kiosk-signing-key.pem", "audit-hmac.key"):
         assert os.stat(instance / name).st_mode & 0o077 == 0

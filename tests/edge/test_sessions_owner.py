@@ -24,8 +24,12 @@ def test_state_machine_and_events():
     s.finish({"claims": {}})
     assert [e.data.get("state", e.data.get("step")) for e in s.events] == \
         ["waiting_for_card", "reading", "access_control", "verifying", "done"]
-    with pytest.raises(RuntimeError):
+    from edge.sessions import SessionEnded
+    with pytest.raises(SessionEnded):
         s.move(State.READING)
+    s2 = SessionStore(ttl=10).create("rp", "school")
+    with pytest.raises(RuntimeError, match="waiting_for_card to done"):
+        s2.move(State.DONE)          # a job that skips a state is a bug, said loudly
     assert s.summary()["steps"] == ["access_control"]
 
 
@@ -136,3 +140,17 @@ def test_owner_survives_a_failing_job():
     assert ok.wait(5)
     assert owner.status()["jobs_done"] >= 1
     owner.stop()
+
+
+def test_a_cancelled_session_stays_ended():
+    from edge.sessions import SessionEnded
+    s = SessionStore(ttl=10).create("rp", "airport")
+    s.move(State.READING)
+    s.kiosk_photo = b"\xff\xd8photo"
+    s.fail("cancelled", "The verification was cancelled at the kiosk.")
+    assert s.kiosk_photo is None
+    with pytest.raises(SessionEnded):
+        s.move(State.VERIFYING)
+    with pytest.raises(SessionEnded):
+        s.finish({"claims": {}})
+    assert s.state is State.FAILED and s.result is None

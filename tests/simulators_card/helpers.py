@@ -172,8 +172,6 @@ def _pace_steps(card, oid, suite, k_pi, parameter_id, ga, rng):
     k_enc, k_mac = suite.derive(secret, 1), suite.derive(secret, 2)
 
     def key_object(pk: bytes) -> bytes:
-        if key_tag == 0x84:
-            pk = pk.lstrip(b"\x00")
         return tlv(0x7F49, tlv(0x06, oid.raw) + tlv(key_tag, pk))
 
     objs, sw = ga(tlv(0x85, suite.token(k_mac, key_object(pk_ic))), last=True)

@@ -96,3 +96,11 @@ def test_mse_set_at_errors(mse, sw):
 def test_general_authenticate_without_mse_is_refused():
     card = VirtualCCCD(make_dataset())
     assert card.process_apdu(bytes.fromhex("10860000027C0000")) == bytes.fromhex("6985")
+
+
+def test_dh_public_value_encodings_accepted():
+    from simulators.card.pace import _encodings
+
+    assert _encodings(0x86, b"\x04\x00\x01") == [b"\x04\x00\x01"]          # EC points: one form
+    assert _encodings(0x84, b"\x00\x00\x12\x34") == [b"\x00\x00\x12\x34", b"\x12\x34"]
+    assert _encodings(0x84, b"\x12\x34") == [b"\x12\x34"]

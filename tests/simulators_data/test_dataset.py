@@ -96,3 +96,11 @@ def test_the_sod_may_list_an_unreadable_dg3():
     lso = LDSSecurityObject.load(sod_content(ds))
     assert [h["data_group_number"].native for h in lso["data_group_hash_values"]] == [1, 2, 3, 13, 14, 15]
     assert fid_of_dg(3) not in ds.files and ds.unreadable_dgs[3] == 0x6982
+
+
+@pytest.mark.parametrize("options", [{"signer": "dsa"}, {"ca_curve": "curve25519"}, {"sod_hash": "md5"},
+                                     {"photo": b"\x00garbage"}, {"aa_bits": 1000},
+                                     {"pace": [("0.4.0.127.0.7.2.2.4.2.2", 4)]}])
+def test_bad_options_raise_one_typed_error(options):
+    with pytest.raises(DataSetError, match="could not be built"):
+        build_dataset(0, **options)

@@ -212,3 +212,44 @@ def test_dg_hash_stability_of_the_synthetic_data():
     assert a.files == b.files
     assert hashlib.sha256(a.files[fid_of_dg(2)]).digest() != hashlib.sha256(
         build_dataset(6).files[fid_of_dg(2)]).digest()
+
+
+def _children(data: bytes) -> list[tuple[int, int, bytes]]:
+    """(class, tag number, contents) of each TLV in ``data``."""
+    from asn1crypto import parser
+    out, pos = [], 0
+    while pos < len(data):
+        cls, _method, tag, header, contents, trailer = parser.parse(data[pos:])
+        out.append((cls, tag, contents))
+        pos += len(header) + len(contents) + len(trailer)
+    return out
+
+
+@pytest.mark.parametrize("fmt, code", [("jpeg", 2), ("jp2", 3)])
+def test_dg2_in_the_iso39794_5_layout(fmt, code):
+    ds = build_dataset(0, dg2_iso39794=True, photo_format=fmt)
+    group = strip_tlv(strip_tlv(ds.files[fid_of_dg(2)], b"\x75"), b"\x7f\x61")
+    bit = strip_tlv(group[3:], b"\x7f\x60")
+    (bht_cls, bht_tag, bht), (_, bdb_tag, bdb) = _children(bit)
+    assert (bht_cls, bht_tag) == (2, 1) and b"\x88\x02\x00\x2a" in bht and bdb_tag == 0x2E
+    ((app, five, data_block),) = _children(bdb)
+    assert (app, five) == (1, 5)                                   # [APPLICATION 5]
+    (_, t0, version), (_, t1, reps) = _children(data_block)
+    assert (t0, t1) == (0, 1)
+    assert [c[2] for c in _children(version)] == [b"\x03", b"\x07\xe3"]    # generation 3, year 2019
+    ((_, _, rep),) = _children(reps)
+    (_, _, rep_id), (_, _, image_rep) = _children(rep)
+    assert rep_id == b"\x00"
+    ((_, _, base),) = _children(image_rep)
+    ((_, _, rep2d),) = _children(base)
+    (_, d0, image), (_, d1, info) = _children(rep2d)
+    assert (d0, d1) == (0, 1) and image == portrait_bytes(0, fmt)
+    fields = {tag: contents for _, tag, contents in _children(info)}
+    assert _children(fields[0]) == [(2, 0, bytes([code]))]
+    assert [c[2] for c in _children(fields[7])] == [b"\x00\xf0", b"\x01\x40"]      # 240 x 320
+
+
+def portrait_bytes(index: int, fmt: str) -> bytes:
+    from simulators.portrait import synthetic_portrait
+    person = citizen(index)
+    return synthetic_portrait(person.id_number, fmt, female=person.sex == "Nữ")

@@ -47,6 +47,18 @@ def use_private_socket() -> str:
     return path
 
 
+def _remove_stale_dirs() -> None:
+    """Leftovers of test processes that died without teardown (their pid is gone)."""
+    for path in Path(tempfile.gettempdir()).glob("cccd-pcscd-*"):
+        pid = path.name.removeprefix("cccd-pcscd-").split(".")[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or Path(f"/proc/{pid}").exists():
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
 def free_port_pair(host: str = "127.0.0.1") -> int:
     """A port P with P and P+1 both free (vpcd opens one listener per slot)."""
     for _ in range(50):
@@ -64,6 +76,16 @@ def free_port_pair(host: str = "127.0.0.1") -> int:
             continue
         return port
     raise HarnessError("No free pair of local TCP ports was found for vpcd.")
+
+
+def die_with_parent() -> None:
+    """``preexec_fn``: the child gets SIGTERM if the test process dies without its teardown
+    (Linux PR_SET_PDEATHSIG, kept across exec), so no pcscd or card is left behind."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)   # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def stop_process(proc: subprocess.Popen | None, timeout: float = 3.0) -> None:
@@ -107,6 +129,7 @@ class PrivatePcscd:
         if not VPCD_DRIVER.exists():
             raise HarnessError("The vpcd driver (vsmartcard-vpcd) is not installed.")
         use_private_socket()
+        _remove_stale_dirs()
         last = ""
         for _ in range(3):  # a port taken between our probe and vpcd's bind: try another
             self.port = free_port_pair()
@@ -138,7 +161,8 @@ class PrivatePcscd:
         with open(self.log_path, "wb") as log:
             # unshare and sh exec in place: proc.pid is pcscd's own pid.
             self.proc = subprocess.Popen(ns + ["sh", "-c", inner], stdout=log,
-                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                                         preexec_fn=die_with_parent)
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout

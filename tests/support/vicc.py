@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.pcscd import HarnessError, PrivatePcscd, stop_process
+from tests.support.pcscd import HarnessError, PrivatePcscd, die_with_parent, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,7 +42,8 @@ class VirtualCardProcess:
 
     def start(self, timeout: float = 20.0) -> "VirtualCardProcess":
         self.proc = subprocess.Popen(self.argv(), cwd=ROOT, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     preexec_fn=die_with_parent)
         try:
             self.pcscd.wait_card(True, timeout)
         except HarnessError:

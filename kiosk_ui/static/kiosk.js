@@ -1,0 +1,560 @@
+/* The kiosk screen: idle → access key (CAN keypad or MRZ) → place card / progress (SSE)
+   → camera (face) → result → automatic reset that clears everything.
+   Plain JS, no build step. Talks only to this kiosk's own service (/v1 and /kiosk/api),
+   authenticated by the HttpOnly kiosk cookie the page was served with. */
+"use strict";
+(function () {
+  const SETTINGS = JSON.parse(document.getElementById("kiosk-settings").textContent);
+  const t = window.I18n.t;
+  const $ = function (id) { return document.getElementById(id); };
+  const FETCH_TIMEOUT_MS = 15000;
+  const POLL_MS = 1000;
+  const FRAME_EVERY_MS = 400;
+  const SCREENS = ["idle", "key", "progress", "camera", "result"];
+  const MRZ_FIELDS = ["document_number", "birth_date", "expiry_date"];
+  const MRZ_SIZE = { document_number: 9, birth_date: 6, expiry_date: 6 };
+  // Every event name the service's stream may carry (named steps plus state changes).
+  const EVENT_NAMES = Array.from(new Set(SETTINGS.steps.flatMap(function (s) { return s.events; })
+    .concat(["state", "end", "done", "waiting_for_access_key"])));
+
+  let S = fresh();
+
+  function fresh() {
+    return {
+      screen: "idle", sessionId: null, links: null, faceRequired: false,
+      keyMode: "can", can: "", mrz: { document_number: "", birth_date: "", expiry_date: "" },
+      mrzField: "document_number", usedMrz: false, submitting: false,
+      source: null, stream: null, objectUrls: [], lastFrame: null, goodFrames: [],
+      faceBusy: false, captureOn: false, stepIndex: -1, finalShown: false, view: null,
+      timers: new Set(), lastActivity: Date.now(), countdown: 0,
+    };
+  }
+
+  // --- timers and requests: every wait is bounded, every timer is tracked so reset can clear it ---
+  function later(fn, ms) {
+    const id = setTimeout(function () { S.timers.delete(id); fn(); }, ms);
+    S.timers.add(id);
+    return id;
+  }
+
+  async function request(method, url, body, headers) {
+    const ctrl = new AbortController();
+    const timer = setTimeout(function () { ctrl.abort(); }, FETCH_TIMEOUT_MS);
+    try {
+      const resp = await fetch(url, {
+        method: method, body: body, headers: headers || {}, credentials: "same-origin",
+        cache: "no-store", signal: ctrl.signal,
+      });
+      return resp;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function requestJson(method, url, payload) {
+    const resp = await request(method, url, payload === undefined ? undefined : JSON.stringify(payload),
+      payload === undefined ? {} : { "Content-Type": "application/json" });
+    let data = null;
+    try { data = await resp.json(); } catch (e) { data = null; }
+    return { status: resp.status, ok: resp.ok, data: data };
+  }
+
+  // --- screens -------------------------------------------------------------------------------
+  function show(screen) {
+    S.screen = screen;
+    SCREENS.forEach(function (name) { $("screen-" + name).hidden = name !== screen; });
+    document.body.dataset.screen = screen;
+  }
+
+  function setError(id, key) {
+    const el = $(id);
+    if (key) { el.dataset.i18n = key; el.textContent = t(key); el.hidden = false; }
+    else { delete el.dataset.i18n; el.textContent = ""; el.hidden = true; }
+  }
+
+  // --- idle: wait for a desk-started session, or a walk-up Start -------------------------------
+  function pollCurrent() {
+    if (S.screen !== "idle") return;
+    requestJson("GET", "/v1/kiosk/current").then(function (r) {
+      const session = r.ok && r.data ? r.data.session : null;
+      if (S.screen === "idle" && !S.sessionId && session && !["done", "failed"].includes(session.state)) {
+        adopt(session);
+      }
+    }).catch(function () { /* the service restarts: keep polling */ }).finally(function () {
+      if (S.screen === "idle") later(pollCurrent, POLL_MS);
+    });
+  }
+
+  function fillPrivacy(session) {
+    document.querySelectorAll(".privacy").forEach(function (box) {
+      const list = box.querySelector(".privacy-attributes");
+      list.textContent = "";
+      (session.attributes_read || []).forEach(function (name) {
+        const li = document.createElement("li");
+        li.dataset.i18n = "attr_" + name;
+        li.textContent = t("attr_" + name);
+        list.appendChild(li);
+      });
+      box.querySelector(".privacy-party").textContent = session.relying_party || "";
+      box.querySelector(".privacy-requester").hidden = !session.relying_party;
+      box.querySelector(".privacy-face").hidden = !S.faceRequired;
+    });
+  }
+
+  async function adopt(session) {
+    S.sessionId = session.id;
+    S.links = session.links;
+    const view = await requestJson("GET", "/kiosk/api/sessions/" + encodeURIComponent(session.id));
+    if (view.ok) S.faceRequired = !!view.data.face_required;
+    $("steps").querySelector('[data-step="face"]').hidden = !S.faceRequired;
+    fillPrivacy(session);
+    if (session.needs_access_key) showKeypad();
+    else startProgress();
+  }
+
+  async function startWalkUp() {
+    touch();
+    setError("idle-error", null);
+    const r = await requestJson("POST", "/kiosk/api/sessions", {}).catch(function () { return null; });
+    if (!r || !r.ok) {
+      setError("idle-error", r && [409, 429, 503].includes(r.status) ? "reason_busy" : "reason_service_problem");
+      return;
+    }
+    // The session reaches the reader when the owner thread takes it; /v1/kiosk/current then shows it.
+    S.sessionId = r.data.id;
+    for (let i = 0; i < 20 && S.sessionId === r.data.id; i++) {
+      const cur = await requestJson("GET", "/v1/kiosk/current").catch(function () { return null; });
+      const session = cur && cur.ok && cur.data ? cur.data.session : null;
+      if (session && session.id === r.data.id) {
+        if (session.needs_access_key) return adopt(session);
+      }
+      await new Promise(function (res) { later(res, 250); });
+    }
+    if (S.sessionId === r.data.id) setError("idle-error", "reason_busy");
+  }
+
+  // --- access key: CAN on the keypad, or the MRZ's three fields --------------------------------
+  function showKeypad() {
+    S.keyMode = "can";
+    renderKey();
+    show("key");
+  }
+
+  function renderKey() {
+    const can = S.keyMode === "can";
+    $("can-entry").hidden = !can;
+    $("mrz-entry").hidden = can;
+    const toggle = $("toggle-mrz");
+    toggle.dataset.i18n = can ? "use_mrz" : "use_can";
+    toggle.textContent = t(toggle.dataset.i18n);
+    document.querySelectorAll(".can-box").forEach(function (box, i) {
+      // Digits are shown as dots once typed: people around the kiosk need not read the CAN.
+      const filled = i < S.can.length;
+      box.textContent = filled ? "●" : "";
+      box.classList.toggle("filled", filled);
+    });
+    MRZ_FIELDS.forEach(function (field) {
+      $("mrz-" + field).textContent = S.mrz[field];
+      document.querySelector('.mrz-field[data-field="' + field + '"]').classList.toggle("active", field === S.mrzField);
+    });
+    $("key-ok").disabled = !keyComplete() || S.submitting;
+  }
+
+  function keyComplete() {
+    if (S.keyMode === "can") return S.can.length === 6;
+    return MRZ_FIELDS.every(function (f) { return S.mrz[f].length === MRZ_SIZE[f]; });
+  }
+
+  function typeDigit(d) {
+    setError("key-error", null);
+    if (S.keyMode === "can") {
+      if (S.can.length < 6) S.can += d;
+    } else {
+      const f = S.mrzField;
+      if (S.mrz[f].length < MRZ_SIZE[f]) S.mrz[f] += d;
+      if (S.mrz[f].length === MRZ_SIZE[f]) {
+        const next = MRZ_FIELDS.find(function (x) { return S.mrz[x].length < MRZ_SIZE[x]; });
+        if (next) S.mrzField = next;
+      }
+    }
+    renderKey();
+  }
+
+  function deleteDigit() {
+    if (S.keyMode === "can") S.can = S.can.slice(0, -1);
+    else S.mrz[S.mrzField] = S.mrz[S.mrzField].slice(0, -1);
+    renderKey();
+  }
+
+  function clearKey() {
+    S.can = "";
+    MRZ_FIELDS.forEach(function (f) { S.mrz[f] = ""; });
+    S.mrzField = "document_number";
+  }
+
+  async function submitKey() {
+    if (!keyComplete() || S.submitting) { setError("key-error", "key_incomplete"); return; }
+    S.submitting = true;
+    renderKey();
+    const body = S.keyMode === "can" ? { can: S.can } : Object.assign({}, S.mrz);
+    S.usedMrz = S.keyMode !== "can";
+    clearKey();      // the key leaves the screen's memory as soon as it is sent
+    renderKey();
+    const r = await requestJson("POST", "/v1/kiosk/verifications/" + encodeURIComponent(S.sessionId) + "/access-key",
+      body).catch(function () { return null; });
+    S.submitting = false;
+    if (r && r.ok) return startProgress();
+    if (r && r.status === 400) { setError("key-error", S.usedMrz ? "reason_wrong_mrz" : "key_incomplete"); renderKey(); return; }
+    return finish();   // the session ended meanwhile (timeout, cancelled): show why
+  }
+
+  // --- progress: named steps fed by the service's server-sent events ---------------------------
+  function startProgress() {
+    resetSteps();
+    setTitle("progress-title", "place_card");
+    show("progress");
+    openStream();
+    watchdog();
+  }
+
+  function setTitle(id, key) { const el = $(id); el.dataset.i18n = key; el.textContent = t(key); }
+
+  function resetSteps() {
+    S.stepIndex = -1;
+    document.querySelectorAll(".step").forEach(function (li) { setStep(li, "waiting"); });
+    $("progress-fill").style.width = "0";
+    $("progress-bar").setAttribute("aria-valuenow", "0");
+  }
+
+  function setStep(li, status) {
+    li.dataset.status = status;
+    const label = li.querySelector(".step-status");
+    label.dataset.i18n = "step_" + status.replace("failed", "waiting");
+    label.textContent = status === "failed" ? "✗" : t(label.dataset.i18n);
+  }
+
+  function advanceTo(index, done) {
+    if (index < S.stepIndex) return;
+    S.stepIndex = index;
+    const visible = Array.from(document.querySelectorAll(".step")).filter(function (li) { return !li.hidden; });
+    document.querySelectorAll(".step").forEach(function (li, i) {
+      if (i < index || (i === index && done)) setStep(li, "done");
+      else if (i === index) setStep(li, "active");
+    });
+    const finished = Array.from(document.querySelectorAll(".step")).filter(function (li) {
+      return !li.hidden && li.dataset.status === "done"; }).length;
+    $("progress-fill").style.width = Math.round(100 * finished / Math.max(visible.length, 1)) + "%";
+    $("progress-bar").setAttribute("aria-valuenow", String(finished));
+  }
+
+  function stepIndexOf(eventName) {
+    return SETTINGS.steps.findIndex(function (s) { return s.events.includes(eventName); });
+  }
+
+  function openStream() {
+    closeStream();
+    const es = new EventSource(S.links ? S.links.events
+      : "/v1/verifications/" + encodeURIComponent(S.sessionId) + "/events");
+    S.source = es;
+    EVENT_NAMES.forEach(function (name) {
+      es.addEventListener(name, function (ev) { onEvent(name, ev.data ? JSON.parse(ev.data) : {}); });
+    });
+  }
+
+  function closeStream() {
+    if (S.source) { S.source.close(); S.source = null; }
+  }
+
+  function onEvent(name, payload) {
+    if (S.finalShown) return;
+    touch();
+    const data = (payload && payload.data) || {};
+    if (name === "end") { closeStream(); return finish(); }
+    if (name === "state") {
+      if (data.state === "reading") setTitle("progress-title", "reading_title");
+      if (data.state === "verifying") advanceTo(stepIndexOf("verifying"), false);
+      if (data.state === "face_capture") { advanceTo(stepIndexOf("face_capture"), false); return startCamera(); }
+      if (data.state === "done" || data.state === "failed") return finish();
+      return;
+    }
+    if (name === "done") { advanceTo(stepIndexOf("chip_authentication"), true); return; }
+    if (name === "passive_authentication") { advanceTo(stepIndexOf("verifying"), true); return; }
+    if (name === "face_match") { return onFaceDecision(data.decision); }
+    const index = stepIndexOf(name);
+    if (index >= 0) advanceTo(index, false);
+  }
+
+  // A missed event must not leave the screen waiting: check the session's state now and then.
+  function watchdog() {
+    if (S.finalShown || !S.sessionId) return;
+    requestJson("GET", "/kiosk/api/sessions/" + encodeURIComponent(S.sessionId)).then(function (r) {
+      if (r.status === 404 || (r.ok && r.data.final)) finish();
+      else if (r.ok && r.data.state === "face_capture" && S.screen === "progress") startCamera();
+    }).catch(function () {}).finally(function () {
+      if (!S.finalShown && S.sessionId) later(watchdog, 2000);
+    });
+  }
+
+  // --- camera: guidance on single frames, then a batch of good frames to the face endpoint ----
+  async function startCamera() {
+    if (S.screen === "camera" || S.finalShown) return;
+    show("camera");
+    hint("camera_starting");
+    if (!S.stream) {
+      try {
+        S.stream = await navigator.mediaDevices.getUserMedia({
+          video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: "user" }, audio: false });
+      } catch (e) {
+        hint("camera_unavailable");
+        return;
+      }
+      if (S.screen !== "camera") { stopCamera(); return; }   // reset while the camera was starting
+      $("camera-video").srcObject = S.stream;
+    }
+    S.captureOn = true;
+    later(captureLoop, FRAME_EVERY_MS);
+  }
+
+  function hint(key) {
+    const el = $("camera-hint");
+    el.dataset.i18n = key;
+    el.textContent = t(key);
+  }
+
+  function grabFrame() {
+    const video = $("camera-video");
+    if (!video.videoWidth) return Promise.resolve(null);
+    const canvas = $("camera-canvas");
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    canvas.getContext("2d").drawImage(video, 0, 0);
+    return new Promise(function (res) { canvas.toBlob(res, "image/jpeg", 0.9); });
+  }
+
+  async function captureLoop() {
+    if (!S.captureOn || S.faceBusy || S.finalShown) return;
+    const frame = await grabFrame();
+    if (!frame) { later(captureLoop, FRAME_EVERY_MS); return; }
+    let r = null;
+    try {
+      const resp = await request("POST", "/kiosk/api/sessions/" + encodeURIComponent(S.sessionId) + "/face-check",
+        frame, { "Content-Type": "image/jpeg" });
+      r = { status: resp.status, data: await resp.json() };
+    } catch (e) { r = null; }
+    if (!S.captureOn) return;
+    if (r && r.status === 409) { S.captureOn = false; return finishSoon(); }
+    if (r && r.status === 200) {
+      if (r.data.ok) {
+        S.goodFrames.push(frame);
+        S.lastFrame = frame;
+        hint("hint_ok");
+      } else {
+        hint("hint_" + (r.data.hint || "no_face"));
+      }
+    }
+    if (S.goodFrames.length >= SETTINGS.frames_per_batch) return sendFrames();
+    later(captureLoop, FRAME_EVERY_MS);
+  }
+
+  async function sendFrames() {
+    S.faceBusy = true;
+    hint("camera_checking");
+    const form = new FormData();
+    S.goodFrames.forEach(function (blob, i) { form.append("frame", blob, "frame" + i + ".jpg"); });
+    S.goodFrames = [];
+    const url = S.links ? S.links.face : "/v1/verifications/" + encodeURIComponent(S.sessionId) + "/face";
+    let resp = null;
+    try { resp = await request("POST", url, form); } catch (e) { resp = null; }
+    if (!resp || !resp.ok) {
+      S.faceBusy = false;
+      if (resp && resp.status === 409) return finishSoon();
+      later(captureLoop, FRAME_EVERY_MS);
+    }
+    // Otherwise the face_match event (or the end of the session) says what comes next.
+  }
+
+  function onFaceDecision(decision) {
+    S.faceBusy = false;
+    if (decision === "undetermined" && S.captureOn) later(captureLoop, FRAME_EVERY_MS);
+    else S.captureOn = false;
+  }
+
+  function stopCamera() {
+    S.captureOn = false;
+    if (S.stream) { S.stream.getTracks().forEach(function (track) { track.stop(); }); S.stream = null; }
+    const video = $("camera-video");
+    video.pause();
+    video.srcObject = null;
+    $("camera-canvas").width = 0;
+  }
+
+  // --- result -------------------------------------------------------------------------------
+  function finishSoon() { later(finish, 300); }
+
+  async function finish() {
+    if (S.finalShown || !S.sessionId) return;
+    const r = await requestJson("GET", "/kiosk/api/sessions/" + encodeURIComponent(S.sessionId))
+      .catch(function () { return null; });
+    if (r && r.ok && !r.data.final) { later(finish, 500); return; }   // not over yet: ask again
+    if (S.finalShown) return;
+    S.finalShown = true;
+    closeStream();
+    stopCamera();
+    const view = r && r.ok ? r.data : { verified: false, reason: r && r.status === 404 ? "timeout" : "service_problem" };
+    if (!view.verified && view.reason === "wrong_can" && S.usedMrz) view.reason = "wrong_mrz";
+    S.view = view;
+    if (view.verified) advanceTo(SETTINGS.steps.length - 1, true);
+    else if (S.stepIndex >= 0) {
+      const li = document.querySelectorAll(".step")[S.stepIndex];
+      if (li && li.dataset.status !== "done") setStep(li, "failed");
+    }
+    renderResult();
+    show("result");
+    await showPhotos(view);
+    S.countdown = SETTINGS.reset_seconds;
+    tick();
+  }
+
+  function renderResult() {
+    const view = S.view;
+    if (!view) return;
+    const verdict = view.verified ? "verified" : "not_verified";
+    $("verdict").dataset.verdict = verdict;
+    $("verdict-title").textContent = t(verdict);
+    const key = view.verified ? "verified_text" : "reason_" + (view.reason || "unknown");
+    const other = window.I18n.other();
+    $("reason-primary").textContent = t(key);
+    $("reason-secondary").textContent = window.I18n.tIn(other, key);
+    $("reason-secondary").lang = other;
+    renderCountdown();
+  }
+
+  function objectUrl(blob) {
+    const url = URL.createObjectURL(blob);
+    S.objectUrls.push(url);
+    return url;
+  }
+
+  async function showPhotos(view) {
+    let chip = null;
+    if (view.chip_photo) {
+      try {
+        const resp = await request("GET", "/kiosk/api/sessions/" + encodeURIComponent(S.sessionId) + "/chip-photo");
+        if (resp.ok) chip = await resp.blob();
+      } catch (e) { chip = null; }
+    }
+    if (!S.finalShown) return;      // reset meanwhile
+    const live = S.lastFrame;
+    S.lastFrame = null;
+    if (!chip && !live) return;
+    setPhoto($("photo-chip"), chip, false);
+    setPhoto($("photo-live"), live, true);
+    $("photos").hidden = false;
+  }
+
+  function setPhoto(img, blob, mirrored) {
+    img.classList.toggle("mirrored", mirrored);
+    if (blob) { img.src = objectUrl(blob); img.alt = ""; }
+    else { img.removeAttribute("src"); img.alt = t("no_photo"); }
+  }
+
+  function renderCountdown() {
+    const el = $("reset-countdown");
+    el.dataset.n = String(S.countdown);
+    el.textContent = S.countdown > 0 ? t("reset_in", { n: S.countdown }) : "";
+  }
+
+  function tick() {
+    if (S.screen !== "result") return;
+    renderCountdown();
+    if (S.countdown <= 0) return reset();
+    S.countdown -= 1;
+    later(tick, 1000);
+  }
+
+  // --- reset: nothing of the last person stays in the DOM, in JS state, or in the camera ------
+  function reset() {
+    const old = S;
+    if (old.sessionId && !old.finalShown) {
+      // Free the reader for the next person; failures only mean the session already ended.
+      request("POST", "/kiosk/api/sessions/" + encodeURIComponent(old.sessionId) + "/cancel").catch(function () {});
+    }
+    old.timers.forEach(function (id) { clearTimeout(id); });
+    old.timers.clear();
+    closeStream();
+    stopCamera();
+    old.objectUrls.forEach(function (url) { URL.revokeObjectURL(url); });
+    ["photo-chip", "photo-live"].forEach(function (id) { $(id).removeAttribute("src"); $(id).alt = ""; });
+    $("photos").hidden = true;
+    ["verdict-title", "reason-primary", "reason-secondary", "reset-countdown"].forEach(function (id) { $(id).textContent = ""; });
+    $("verdict").dataset.verdict = "";
+    document.querySelectorAll(".privacy-attributes, .privacy-party").forEach(function (el) { el.textContent = ""; });
+    document.querySelectorAll(".privacy-requester, .privacy-face").forEach(function (el) { el.hidden = true; });
+    $("steps").querySelector('[data-step="face"]').hidden = false;
+    setError("key-error", null);
+    setError("idle-error", null);
+    S = fresh();
+    renderKey();
+    resetSteps();
+    hint("camera_starting");
+    window.I18n.set("vi");          // the next person starts in Vietnamese
+    show("idle");
+    pollCurrent();
+  }
+
+  function touch() { S.lastActivity = Date.now(); }
+
+  // Someone walked away mid-entry: clear the screen after idle_seconds without a touch or event.
+  setInterval(function () {
+    if (["key", "camera"].includes(S.screen) && Date.now() - S.lastActivity > SETTINGS.idle_seconds * 1000) reset();
+  }, 1000);
+
+  // --- wiring -------------------------------------------------------------------------------
+  $("start").addEventListener("click", startWalkUp);
+  $("keypad").addEventListener("click", function (ev) {
+    const key = ev.target.closest(".key");
+    if (!key) return;
+    touch();
+    if (key.dataset.digit) typeDigit(key.dataset.digit);
+    else if (key.dataset.key === "delete") deleteDigit();
+    else if (key.dataset.key === "ok") submitKey();
+  });
+  $("toggle-mrz").addEventListener("click", function () {
+    touch();
+    S.keyMode = S.keyMode === "can" ? "mrz" : "can";
+    setError("key-error", null);
+    renderKey();
+  });
+  document.querySelectorAll(".mrz-field").forEach(function (label) {
+    label.addEventListener("click", function () { touch(); S.mrzField = label.dataset.field; renderKey(); });
+  });
+  document.addEventListener("keydown", function (ev) {
+    if (S.screen !== "key") return;
+    touch();
+    if (/^[0-9]$/.test(ev.key)) typeDigit(ev.key);
+    else if (ev.key === "Backspace") deleteDigit();
+    else if (ev.key === "Enter") submitKey();
+  });
+  document.addEventListener("pointerdown", touch);
+  document.querySelectorAll('[data-action="cancel"]').forEach(function (b) { b.addEventListener("click", reset); });
+  document.querySelector('[data-action="finish"]').addEventListener("click", reset);
+  window.I18n.onChange(function () { renderKey(); renderResult(); });
+
+  // What a test or a technician may inspect: counts and states only, never a key or a picture.
+  window.cccdKiosk = {
+    snapshot: function () {
+      return {
+        screen: S.screen, sessionId: S.sessionId, keyLength: S.can.length +
+          MRZ_FIELDS.reduce(function (n, f) { return n + S.mrz[f].length; }, 0),
+        objectUrls: S.objectUrls.length, streamActive: !!S.stream, eventSource: !!S.source,
+        pendingTimers: S.timers.size, lastFrame: !!S.lastFrame, goodFrames: S.goodFrames.length,
+        view: S.view ? { verified: S.view.verified, reason: S.view.reason } : null,
+        lang: window.I18n.lang,
+      };
+    },
+  };
+
+  renderKey();
+  show("idle");
+  pollCurrent();
+})();

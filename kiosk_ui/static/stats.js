@@ -1,0 +1,50 @@
+/* The operators' statistics page: GET /v1/stats (audit log, no personal data) drawn as charts. */
+"use strict";
+(function () {
+  const t = window.I18n.t;
+  const $ = function (id) { return document.getElementById(id); };
+  const DAYS = Number(new URLSearchParams(location.search).get("days")) || 30;
+  let last = null;
+
+  function ms(v) { return v >= 1000 ? (v / 1000).toFixed(2) + " s" : Math.round(v) + " ms"; }
+
+  function render() {
+    $("stats-range").textContent = t("stats_days", { n: DAYS });
+    if (!last) return;
+    const s = last;
+    $("tile-total").textContent = String(s.verifications);
+    $("tile-rate").textContent = s.success_rate === null ? "–" : (Math.round(s.success_rate * 1000) / 10) + "%";
+    $("tile-avg").textContent = s.average_total_ms === null ? "–" : ms(s.average_total_ms);
+    const empty = t("stats_empty");
+    window.Charts.dayBars($("chart-per-day"), s.per_day, {
+      title: t("stats_per_day"), succeeded: t("stats_succeeded"), failed: t("stats_failed"), empty: empty });
+    window.Charts.ring($("chart-rate"), s.success_rate, { title: t("stats_success_rate"), empty: empty });
+    window.Charts.hbars($("chart-reasons"), Object.entries(s.failure_reasons),
+      { title: t("stats_failure_reasons"), empty: empty }, String);
+    const steps = Object.entries(s.average_ms_per_step).sort(function (a, b) { return b[1] - a[1]; });
+    window.Charts.hbars($("chart-steps"), steps, { title: t("stats_step_times"), empty: empty }, ms);
+  }
+
+  async function load() {
+    const ctrl = new AbortController();
+    const timer = setTimeout(function () { ctrl.abort(); }, 15000);
+    try {
+      const resp = await fetch("/v1/stats?days=" + DAYS, { cache: "no-store", signal: ctrl.signal });
+      if (!resp.ok) throw new Error("HTTP " + resp.status);
+      last = await resp.json();
+      $("stats-error").hidden = true;
+      document.body.dataset.loaded = "true";
+    } catch (e) {
+      $("stats-error").hidden = false;
+      document.body.dataset.loaded = "error";
+    } finally {
+      clearTimeout(timer);
+    }
+    render();
+  }
+
+  $("stats-refresh").addEventListener("click", load);
+  window.I18n.onChange(render);
+  render();
+  load();
+})();

@@ -1,0 +1,155 @@
+"""Every sentence the kiosk and the statistics page show, in Vietnamese (default) and English.
+
+One table, used twice: the templates render the default language on the
+server (the screen reads even before the script runs) and the script gets the
+same table as JSON for the language switch. Reason keys come from
+``kiosk_ui.reasons``; a test checks that every key has both languages.
+"""
+from __future__ import annotations
+
+LANGUAGES = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
+
+STRINGS: dict[str, dict[str, str]] = {
+    # --- frame and idle ---------------------------------------------------------------------
+    "title": {"vi": "Xác thực căn cước công dân", "en": "Citizen ID card check"},
+    "switch_language": {"vi": "English", "en": "Tiếng Việt"},
+    "welcome": {"vi": "Xin chào", "en": "Welcome"},
+    "idle_text": {"vi": "Kiểm tra thẻ căn cước gắn chip của bạn tại đây.",
+                  "en": "Check your chip ID card here."},
+    "start": {"vi": "Bắt đầu", "en": "Start"},
+    "waiting_desk": {"vi": "Vui lòng chờ nhân viên quầy bắt đầu.",
+                     "en": "Please wait for the desk staff to start."},
+    "cancel": {"vi": "Hủy", "en": "Cancel"},
+    "finish": {"vi": "Xong", "en": "Done"},
+    # --- privacy notice ---------------------------------------------------------------------
+    "privacy_title": {"vi": "Thông tin được đọc", "en": "What is read"},
+    "privacy_text": {
+        "vi": "Máy đọc chip trên thẻ của bạn để kiểm tra thẻ là thật. Chỉ những thông tin dưới đây "
+              "được gửi cho đơn vị yêu cầu. Ảnh và số trên thẻ không được lưu lại trên máy.",
+        "en": "The kiosk reads the chip of your card to check that the card is genuine. Only the "
+              "details below go to the organisation that asked. Photos and card numbers are not "
+              "kept on this kiosk."},
+    "privacy_requester": {"vi": "Đơn vị yêu cầu", "en": "Requested by"},
+    "privacy_face": {"vi": "Camera chụp vài ảnh khuôn mặt để so với ảnh trong chip; ảnh bị xóa ngay sau đó.",
+                     "en": "The camera takes a few pictures of your face to compare with the chip photo; "
+                           "they are deleted straight after."},
+    "attr_id_number": {"vi": "Số định danh", "en": "ID number"},
+    "attr_full_name": {"vi": "Họ và tên", "en": "Full name"},
+    "attr_birth_date": {"vi": "Ngày sinh", "en": "Date of birth"},
+    "attr_sex": {"vi": "Giới tính", "en": "Sex"},
+    "attr_nationality": {"vi": "Quốc tịch", "en": "Nationality"},
+    "attr_residence": {"vi": "Nơi thường trú", "en": "Place of residence"},
+    "attr_ethnicity": {"vi": "Dân tộc", "en": "Ethnicity"},
+    "attr_religion": {"vi": "Tôn giáo", "en": "Religion"},
+    "attr_place_of_origin": {"vi": "Quê quán", "en": "Place of origin"},
+    "attr_issue_date": {"vi": "Ngày cấp", "en": "Date of issue"},
+    "attr_expiry_date": {"vi": "Có giá trị đến", "en": "Date of expiry"},
+    # --- access key -------------------------------------------------------------------------
+    "can_title": {"vi": "Nhập 6 số CAN", "en": "Enter the 6-digit CAN"},
+    "can_help": {"vi": "6 số cuối của số định danh, in ở mặt trước thẻ.",
+                 "en": "The last 6 digits of the ID number, printed on the front of the card."},
+    "delete": {"vi": "Xóa", "en": "Delete"},
+    "confirm": {"vi": "Tiếp tục", "en": "Continue"},
+    "use_mrz": {"vi": "Dùng dòng MRZ thay cho CAN", "en": "Use the MRZ instead of the CAN"},
+    "use_can": {"vi": "Dùng số CAN", "en": "Use the CAN"},
+    "mrz_title": {"vi": "Nhập thông tin ở mặt sau thẻ", "en": "Enter the details from the back of the card"},
+    "mrz_document_number": {"vi": "9 số cuối của số định danh", "en": "Last 9 digits of the ID number"},
+    "mrz_birth_date": {"vi": "Ngày sinh (YYMMDD)", "en": "Date of birth (YYMMDD)"},
+    "mrz_expiry_date": {"vi": "Ngày hết hạn (YYMMDD)", "en": "Date of expiry (YYMMDD)"},
+    "key_incomplete": {"vi": "Vui lòng nhập đủ số.", "en": "Please enter all the digits."},
+    # --- card and progress ------------------------------------------------------------------
+    "place_card": {"vi": "Đặt thẻ lên đầu đọc và giữ yên", "en": "Place your card on the reader and keep it still"},
+    "reading_title": {"vi": "Đang đọc thẻ, vui lòng không nhấc thẻ", "en": "Reading the card, do not lift it"},
+    "step_connect": {"vi": "Kết nối thẻ", "en": "Connect"},
+    "step_access_control": {"vi": "Mở khóa chip", "en": "Access control"},
+    "step_read_files": {"vi": "Đọc dữ liệu", "en": "Reading files"},
+    "step_chip_authentication": {"vi": "Xác thực chip", "en": "Chip authentication"},
+    "step_verifying": {"vi": "Kiểm tra chữ ký", "en": "Verifying"},
+    "step_face": {"vi": "Khuôn mặt", "en": "Face"},
+    "step_done": {"vi": "xong", "en": "done"},
+    "step_active": {"vi": "đang làm", "en": "in progress"},
+    "step_waiting": {"vi": "chờ", "en": "waiting"},
+    # --- camera -----------------------------------------------------------------------------
+    "camera_title": {"vi": "Nhìn thẳng vào camera", "en": "Look straight at the camera"},
+    "camera_starting": {"vi": "Đang mở camera…", "en": "Starting the camera…"},
+    "camera_checking": {"vi": "Đang so khuôn mặt với ảnh trong chip…",
+                        "en": "Comparing your face with the chip photo…"},
+    "hint_ok": {"vi": "Tốt lắm, giữ yên", "en": "Good, keep still"},
+    "hint_no_face": {"vi": "Đưa mặt vào khung hình", "en": "Put your face in the frame"},
+    "hint_several_faces": {"vi": "Chỉ một người đứng trước camera", "en": "Only one person in front of the camera"},
+    "hint_face_too_small": {"vi": "Lại gần hơn", "en": "Move closer"},
+    "hint_not_frontal": {"vi": "Nhìn thẳng vào camera", "en": "Look straight at the camera"},
+    "hint_blurred": {"vi": "Giữ yên", "en": "Hold still"},
+    "hint_too_dark": {"vi": "Cần thêm ánh sáng", "en": "More light is needed"},
+    "hint_too_bright": {"vi": "Tránh ánh sáng chiếu thẳng vào mặt", "en": "Avoid direct light on your face"},
+    "hint_turn_left": {"vi": "Quay đầu sang trái", "en": "Turn your head left"},
+    "hint_turn_right": {"vi": "Quay đầu sang phải", "en": "Turn your head right"},
+    "camera_unavailable": {"vi": "Không mở được camera.", "en": "The camera could not be started."},
+    # --- result -----------------------------------------------------------------------------
+    "verified": {"vi": "Đã xác thực", "en": "Verified"},
+    "not_verified": {"vi": "Chưa xác thực được", "en": "Not verified"},
+    "verified_text": {"vi": "Thẻ là thật và thông tin đã được gửi cho đơn vị yêu cầu.",
+                      "en": "The card is genuine and the details were sent to the organisation that asked."},
+    "chip_photo": {"vi": "Ảnh trong chip", "en": "Chip photo"},
+    "live_photo": {"vi": "Ảnh vừa chụp", "en": "Live picture"},
+    "no_photo": {"vi": "Không có ảnh", "en": "No picture"},
+    "reset_in": {"vi": "Màn hình sẽ tự xóa sau {n} giây.", "en": "The screen clears itself in {n} seconds."},
+    # --- plain reasons (kiosk_ui.reasons) -----------------------------------------------------
+    "reason_wrong_can": {"vi": "Số CAN không khớp với thẻ này. Hãy kiểm tra 6 số ở mặt trước thẻ và thử lại.",
+                         "en": "The CAN does not match this card. Check the 6 digits on the front and try again."},
+    "reason_wrong_mrz": {"vi": "Thông tin MRZ không khớp với thẻ này.",
+                         "en": "The MRZ details do not match this card."},
+    "reason_access_failed": {"vi": "Không mở được chip của thẻ.", "en": "The chip of the card could not be opened."},
+    "reason_card_removed": {"vi": "Thẻ bị nhấc ra trong lúc đọc. Hãy thử lại và giữ yên thẻ.",
+                            "en": "The card was lifted during the reading. Try again and keep it still."},
+    "reason_no_card": {"vi": "Không thấy thẻ trên đầu đọc.", "en": "No card was found on the reader."},
+    "reason_no_reader": {"vi": "Đầu đọc thẻ chưa sẵn sàng. Vui lòng báo nhân viên.",
+                         "en": "The card reader is not ready. Please tell the staff."},
+    "reason_timeout": {"vi": "Đã hết thời gian chờ.", "en": "The time to answer ran out."},
+    "reason_cancelled": {"vi": "Đã hủy.", "en": "Cancelled."},
+    "reason_read_failed": {"vi": "Không đọc được hết dữ liệu trên chip.",
+                           "en": "The data on the chip could not be read completely."},
+    "reason_document_invalid": {
+        "vi": "Dữ liệu trên chip không khớp với chữ ký của cơ quan cấp thẻ.",
+        "en": "The data on the chip does not match the issuing authority's signature."},
+    "reason_issuer_unknown": {
+        "vi": "Không xác nhận được cơ quan cấp thẻ (thiếu chứng thư tin cậy).",
+        "en": "The issuing authority could not be confirmed (no trusted certificate)."},
+    "reason_chip_not_genuine": {"vi": "Chip không chứng minh được là chip thật.",
+                                "en": "The chip could not prove that it is genuine."},
+    "reason_chip_unchecked": {"vi": "Không kiểm tra được chip có phải chip thật.",
+                              "en": "It could not be checked that the chip is genuine."},
+    "reason_face_no_match": {"vi": "Khuôn mặt không khớp với ảnh trong chip.",
+                             "en": "The face does not match the chip photo."},
+    "reason_face_undetermined": {"vi": "Không chụp được ảnh khuôn mặt đủ rõ để so sánh.",
+                                 "en": "No clear enough picture of the face was taken to compare."},
+    "reason_busy": {"vi": "Máy đang phục vụ người khác. Vui lòng chờ một chút.",
+                    "en": "The kiosk is serving someone else. Please wait a moment."},
+    "reason_service_problem": {"vi": "Máy gặp sự cố. Vui lòng báo nhân viên.",
+                               "en": "The kiosk has a problem. Please tell the staff."},
+    "reason_unknown": {"vi": "Không xác thực được thẻ.", "en": "The card could not be verified."},
+    # --- statistics page --------------------------------------------------------------------
+    "stats_title": {"vi": "Thống kê xác thực", "en": "Verification statistics"},
+    "stats_days": {"vi": "{n} ngày gần nhất", "en": "Last {n} days"},
+    "stats_total": {"vi": "Lượt xác thực", "en": "Verifications"},
+    "stats_success_rate": {"vi": "Tỉ lệ thành công", "en": "Success rate"},
+    "stats_average_total": {"vi": "Thời gian trung bình", "en": "Average time"},
+    "stats_per_day": {"vi": "Lượt xác thực mỗi ngày", "en": "Verifications per day"},
+    "stats_succeeded": {"vi": "Thành công", "en": "Succeeded"},
+    "stats_failed": {"vi": "Không thành công", "en": "Not verified"},
+    "stats_failure_reasons": {"vi": "Lý do không thành công", "en": "Failure reasons"},
+    "stats_step_times": {"vi": "Thời gian trung bình mỗi bước (ms)", "en": "Average time per step (ms)"},
+    "stats_empty": {"vi": "Chưa có dữ liệu.", "en": "No data yet."},
+    "stats_error": {"vi": "Không tải được thống kê.", "en": "The statistics could not be loaded."},
+    "stats_refresh": {"vi": "Tải lại", "en": "Refresh"},
+}
+
+
+def text(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+    """The sentence for ``key`` in ``lang`` (falls back to Vietnamese, then to the key itself)."""
+    entry = STRINGS.get(key)
+    if entry is None:
+        return key
+    out = entry.get(lang) or entry[DEFAULT_LANGUAGE]
+    return out.format(**values) if values else out

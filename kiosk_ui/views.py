@@ -1,0 +1,58 @@
+"""The two pages: the kiosk screen and the statistics page, from one base template."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+
+from edge.api.auth import KIOSK_COOKIE, kiosk_token
+from kiosk_ui.strings import DEFAULT_LANGUAGE, LANGUAGES, STRINGS, text
+
+bp = Blueprint("kiosk_ui", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/kiosk/static")
+
+# The progress bar's named steps, in order, and the service events that advance each.
+STEPS = (("connect", ("connect",)),
+         ("access_control", ("access_control",)),
+         ("read_files", ("read_files",)),
+         ("chip_authentication", ("chip_authentication", "active_authentication")),
+         ("verifying", ("verifying", "passive_authentication")),
+         ("face", ("face_capture", "waiting_for_face", "face_match")))
+
+
+def _lang() -> str:
+    lang = request.args.get("lang", DEFAULT_LANGUAGE)
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+@bp.app_context_processor
+def _i18n():
+    lang = _lang() if request else DEFAULT_LANGUAGE
+    return {"t": lambda key, **values: text(key, lang, **values), "lang": lang}
+
+
+@bp.get("/")
+@bp.get("/kiosk")
+def kiosk():
+    options = current_app.config["KIOSK_UI"]
+    if request.remote_addr not in options["allowed_addresses"]:
+        # The page carries the kiosk token: only the kiosk's own browser may have it.
+        abort(403)
+    settings = {"reset_seconds": options["reset_seconds"], "idle_seconds": options["idle_seconds"],
+                "walk_up": bool(options["walk_up_profile"]),
+                "frames_per_batch": options["frames_per_batch"],
+                "steps": [{"name": name, "events": list(events)} for name, events in STEPS]}
+    resp = current_app.make_response(render_template(
+        "kiosk_ui/kiosk.html", strings=STRINGS, settings=settings, steps=[s for s, _ in STEPS]))
+    resp.set_cookie(KIOSK_COOKIE, kiosk_token(), httponly=True, samesite="Strict", path="/")
+    resp.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' blob:; media-src 'self' blob:; style-src 'self'; "
+        "script-src 'self'; connect-src 'self'; frame-ancestors 'none'")
+    return resp
+
+
+@bp.get("/stats")
+def stats():
+    resp = current_app.make_response(render_template("kiosk_ui/stats.html", strings=STRINGS))
+    resp.headers["Content-Security-Policy"] = (
+        "default-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; "
+        "frame-ancestors 'none'")
+    return resp
