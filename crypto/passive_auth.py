@@ -63,8 +63,12 @@ class PassiveAuthResult:
         return check.status if check else N
 
     def dg_authenticated(self, number: int) -> bool:
-        """DGn's bytes match a SOD whose signature verified (what AA/CA need before they count)."""
-        return self.signature_valid and self.dg_status(number) is V
+        """DGn's bytes match a SOD that passive authentication proved genuine (what AA/CA need).
+
+        A SOD whose signature verifies but whose signer does not chain to a trusted
+        CSCA vouches for nothing: anyone can sign a SOD for a cloned chip's own key.
+        """
+        return self.status is V and self.dg_status(number) is V
 
 
 def _aware(at: datetime | None) -> datetime:

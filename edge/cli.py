@@ -45,4 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run through the imported module, not __main__, so the commands' ``UsageError``
+    # (imported from edge.cli) is the class caught above.
+    from edge.cli import main as _main
+    sys.exit(_main())

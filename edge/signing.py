@@ -91,11 +91,19 @@ class KioskKey:
         key = ec.generate_private_key(ec.SECP256R1())
         pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
-        # Create with 0600 from the start (O_EXCL): never a moment where others can read it.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written to a 0600 temporary file, then linked into place: never a moment where others
+        # can read it, and when two workers start at once exactly one key wins and both use it.
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(pem)
-        return cls(key)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+        return cls(serialization.load_pem_private_key(path.read_bytes(), password=None))  # type: ignore[arg-type]
 
     def jwks(self) -> dict:
         return {"keys": [self.jwk]}

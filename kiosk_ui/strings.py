@@ -22,6 +22,7 @@ STRINGS: dict[str, dict[str, str]] = {
                      "en": "Please wait for the desk staff to start."},
     "cancel": {"vi": "Hủy", "en": "Cancel"},
     "finish": {"vi": "Xong", "en": "Done"},
+    "try_again": {"vi": "Thử lại", "en": "Try again"},
     # --- privacy notice ---------------------------------------------------------------------
     "privacy_title": {"vi": "Thông tin được đọc", "en": "What is read"},
     "privacy_text": {
@@ -76,15 +77,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "camera_checking": {"vi": "Đang so khuôn mặt với ảnh trong chip…",
                         "en": "Comparing your face with the chip photo…"},
     "hint_ok": {"vi": "Tốt lắm, giữ yên", "en": "Good, keep still"},
-    "hint_no_face": {"vi": "Đưa mặt vào khung hình", "en": "Put your face in the frame"},
+    "hint_no_face": {"vi": "Đưa mặt vào giữa khung hình và lại gần hơn",
+                     "en": "Put your face inside the oval and come closer"},
     "hint_several_faces": {"vi": "Chỉ một người đứng trước camera", "en": "Only one person in front of the camera"},
     "hint_face_too_small": {"vi": "Lại gần hơn", "en": "Move closer"},
     "hint_not_frontal": {"vi": "Nhìn thẳng vào camera", "en": "Look straight at the camera"},
     "hint_blurred": {"vi": "Giữ yên", "en": "Hold still"},
     "hint_too_dark": {"vi": "Cần thêm ánh sáng", "en": "More light is needed"},
     "hint_too_bright": {"vi": "Tránh ánh sáng chiếu thẳng vào mặt", "en": "Avoid direct light on your face"},
-    "hint_turn_left": {"vi": "Quay đầu sang trái", "en": "Turn your head left"},
-    "hint_turn_right": {"vi": "Quay đầu sang phải", "en": "Turn your head right"},
     "camera_unavailable": {"vi": "Không mở được camera.", "en": "The camera could not be started."},
     # --- result -----------------------------------------------------------------------------
     "verified": {"vi": "Đã xác thực", "en": "Verified"},

@@ -8,7 +8,6 @@ which in a 503 rather than pretending.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import logging
 import os
 import threading
@@ -16,12 +15,10 @@ import time
 from functools import lru_cache
 from typing import Any, Callable
 
-from crypto.report import Status, combine
 from edge.api.errors import Busy, InvalidRequest, ReaderInUse, Unavailable
+from edge.api.results import as_dict, build_result, photo_bytes, status_of
 from edge.audit import AuditLog, load_or_create_secret
-from edge.compare import compare_record
 from edge.config import Config, RelyingParty
-from edge.fhir import patient_from_person
 from edge.metrics import ServiceMetrics
 from edge.profiles import Profile, get_profile
 from edge.reader_owner import ReaderBusy, ReaderOwner
@@ -30,35 +27,7 @@ from edge.signing import KioskKey
 
 log = logging.getLogger("cccd_edge.service")
 
-FACE_STATUS = {"match": Status.VALID, "no_match": Status.INVALID, "undetermined": Status.UNKNOWN}
 FACE_ROUNDS = 5        # batches of frames tried before a face match is called undetermined
-
-
-def as_dict(obj: Any) -> dict:
-    if obj is None:
-        return {}
-    if isinstance(obj, dict):
-        return obj
-    if callable(getattr(obj, "to_dict", None)):
-        return obj.to_dict()
-    if dataclasses.is_dataclass(obj):
-        return dataclasses.asdict(obj)
-    return dict(vars(obj))
-
-
-def photo_bytes(report: Any) -> bytes | None:
-    for holder in (report, getattr(report, "photo", None)):
-        acc = getattr(holder, "photo_bytes", None)
-        if acc is not None:
-            return acc() if callable(acc) else acc
-    return None
-
-
-def _status(value: Any) -> Status:
-    try:
-        return Status(getattr(value, "value", value))
-    except ValueError:
-        return Status.UNKNOWN
 
 
 @lru_cache(maxsize=8)
@@ -273,7 +242,7 @@ class EdgeService:
         report = report_from_read(result, self.trust_store())
         durations["verify"] = (time.perf_counter() - t) * 1000
         session.emit("step", step="passive_authentication",
-                     status=_status(report.verification.passive_authentication).value)
+                     status=status_of(report.verification.passive_authentication).value)
         outcome["report"] = report
         if session.options.get("ask_on_kiosk"):
             # For the kiosk screen only (kiosk_ui hands it over once, then drops it): the chip photo
@@ -342,33 +311,9 @@ class EdgeService:
     def result(self, report: Any, profile: Profile, rp_id: str, verification_id: str, *,
                nonce: str | None, kind: str, face: dict | None, face_required: bool,
                record: dict | None) -> dict:
-        person = as_dict(getattr(report, "person", None))
-        verification = report.verification
-        pa = _status(verification.passive_authentication)
-        chip = _status(verification.chip_authenticity)
-        face_status = FACE_STATUS.get((face or {}).get("decision"), Status.NOT_PERFORMED) \
-            if face is not None else Status.NOT_PERFORMED
-        # An upload cannot prove a live chip: its overall verdict rests on passive authentication.
-        required = [pa] + ([chip] if kind == "card" else []) + ([face_status] if face_required else [])
-        overall = combine(required)
-        now = int(self.clock())
-        attributes = profile.minimise(person)
-        claims: dict = {
-            "iss": self.config.kiosk_id, "aud": rp_id, "iat": now, "jti": verification_id,
-            "nonce": nonce, "profile": profile.name, "kind": kind, "attributes": attributes,
-            "verdicts": {"overall": overall.value, "passive_authentication": pa.value,
-                         "chip_authenticity": chip.value, "face": face_status.value},
-            "reason_codes": list(verification.reason_codes()),
-            "checks": [{"name": c.name, "status": _status(c.status).value, "code": c.code}
-                       for c in verification.checks]}
-        if profile.face_verdict and face is not None:
-            claims["face"] = {k: face.get(k) for k in ("decision", "distance", "threshold") if k in face}
-        if profile.fhir_patient:
-            claims["fhir_patient"] = patient_from_person(
-                attributes, verified_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)))
-        if profile.record_comparison and record:
-            claims["comparison"] = compare_record(person, record, profile.attributes)
-        return {"jws": self.key.sign(claims), "claims": claims}
+        return build_result(report, profile, key=self.key, kiosk_id=self.config.kiosk_id, rp_id=rp_id,
+                            verification_id=verification_id, nonce=nonce, kind=kind, face=face,
+                            face_required=face_required, record=record, now=int(self.clock()))
 
     # --- audit and metrics -------------------------------------------------------------------
     def _account(self, session: VerificationSession, kind: str, durations: dict, total: float,
@@ -395,12 +340,12 @@ class EdgeService:
     def _account_upload(self, rp_id: str, verification_id: str, report: Any, durations: dict,
                         total: float) -> None:
         v = report.verification
-        pa = _status(v.passive_authentication).value
+        pa = status_of(v.passive_authentication).value
         codes = list(v.reason_codes())
         person = as_dict(getattr(report, "person", None))
         self.audit.record(verification_id=verification_id, relying_party=rp_id, kind="upload",
                           outcome="done", overall=pa, passive_authentication=pa,
-                          chip_authenticity=_status(v.chip_authenticity).value, reason_codes=codes,
+                          chip_authenticity=status_of(v.chip_authenticity).value, reason_codes=codes,
                           durations=durations, total_ms=total, id_number=person.get("id_number"))
         self._count(rp_id, "upload", "done", pa, codes, durations)
 

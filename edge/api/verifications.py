@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context, url_for
@@ -26,10 +27,10 @@ def _service():
 def json_body() -> dict:
     if not request.is_json:
         raise UnsupportedMediaType("Send the request body as application/json.")
-    body = request.get_json(silent=True)
-    if body is None:
-        raise MalformedJson()
-    return body
+    try:
+        return json.loads(request.get_data(cache=True))
+    except (ValueError, RecursionError):     # bad UTF-8, bad JSON, absurd nesting
+        raise MalformedJson() from None
 
 
 def _links(session_id: str) -> dict:
@@ -74,9 +75,12 @@ def get_verification(session_id: str):
     session = _session(session_id)
     wait = request.args.get("wait", "0")
     try:
-        wait_s = min(max(float(wait), 0.0), MAX_LONG_POLL)
+        wait_s = float(wait)
     except ValueError:
-        raise InvalidRequest("wait must be a number of seconds.") from None
+        wait_s = math.nan
+    if not math.isfinite(wait_s):
+        raise InvalidRequest("wait must be a number of seconds.")
+    wait_s = min(max(wait_s, 0.0), MAX_LONG_POLL)
     if wait_s and not session.state.final:
         # Long poll: return as soon as the session ends, or after ``wait`` seconds.
         deadline = time.monotonic() + wait_s

@@ -21,7 +21,10 @@ from cardreader.accesskey import CanKey, MrzKey
 from cardreader.lds.document import parse_document
 from cardreader.reader import read_document
 from cardreader.result import Phase, ReadResult
+from crypto.errors import CryptoError
 from edge.cli import UsageError
+from edge.pipeline import report_from_read
+from edge.trustload import add_trust_arguments, load_trust_store
 
 DEFAULT_WAIT_S = 30.0
 APDU_TIMEOUT_S = 10.0
@@ -45,6 +48,7 @@ def register(subparsers) -> None:
     p.add_argument("--out", metavar="DIR", help="write each file's bytes and the photo into DIR")
     p.add_argument("--timeout", type=float, default=DEFAULT_WAIT_S, metavar="S",
                    help=f"seconds to wait for a card (default {DEFAULT_WAIT_S:.0f})")
+    add_trust_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -94,6 +98,12 @@ def _progress(phase: Phase) -> None:
 
 def run(args) -> int:
     key = access_key(args)
+    try:
+        store = load_trust_store(args)          # before the card: a bad store path fails fast
+    except CryptoError as exc:
+        raise UsageError(exc.message) from None
+    except OSError as exc:
+        raise UsageError(f"{exc.filename or 'a trust file'} could not be read ({exc.strerror}).") from None
     transport = open_transport(args)
     try:
         result = read_document(transport, key, progress=_progress)
@@ -103,6 +113,8 @@ def run(args) -> int:
         raise result.error                      # one plain sentence, exit 2 (edge.cli)
     summary = summarize(result, reader=getattr(transport, "reader", None),
                         atr=getattr(transport, "atr", b""))
+    # The same report the API, the kiosk screen and the audit log use.
+    summary["verification"] = report_from_read(result, store).verification.to_dict()
     if args.out:
         summary["written"] = write_files(result, Path(args.out))
     if args.json:
@@ -215,3 +227,9 @@ def print_summary(s: dict) -> None:
         print(f"  {name + ':':22} {ph['apdus']:4d} APDUs {ph['wall_ms']:8.1f} ms")
     if s.get("written"):
         print(f"Written:           {', '.join(s['written'])}")
+    v = s.get("verification")
+    if v:
+        print(f"Passive authentication: {v['passive_authentication']}")
+        print(f"Chip authenticity:      {v['chip_authenticity']}")
+        for c in v["checks"]:
+            print(f"  {c['status']:<13} {c['name']:<28} {c['code']:<24} {c['message']}")

@@ -15,10 +15,9 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from crypto.certs import certificates_from_file
-from crypto.errors import MAX_FILE, CryptoError, TrustStoreError
-from crypto.truststore import TrustStore, default_path
+from crypto.errors import MAX_FILE, CryptoError
 from edge.pipeline import report_from_files
+from edge.trustload import add_trust_arguments, load_trust_store
 
 _NAMES = {"EF_SOD.bin": "EF.SOD", "EF_COM.bin": "EF.COM", "EF_CardAccess.bin": "EF.CardAccess"}
 _DG_FILE = re.compile(r"^(?:DG|Datagroup)(\d{1,2})\.bin$", re.IGNORECASE)
@@ -27,10 +26,7 @@ _DG_FILE = re.compile(r"^(?:DG|Datagroup)(\d{1,2})\.bin$", re.IGNORECASE)
 def register(subparsers) -> None:
     p = subparsers.add_parser("verify-dump", help="verify a folder of files saved from a chip")
     p.add_argument("dir", metavar="DIR")
-    p.add_argument("--trust", metavar="STORE", help=f"trust store (default {default_path()} when present)")
-    p.add_argument("--trust-file", action="append", default=[], metavar="CERT_OR_MASTERLIST")
-    p.add_argument("--root", action="append", default=[], metavar="ROOT.cer",
-                   help="root a --trust-file master list must chain to")
+    add_trust_arguments(p)
     p.add_argument("--at", metavar="YYYY-MM-DD", help="verify as of this date (default now)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run)
@@ -71,10 +67,7 @@ def run(args) -> int:
         files, dsc = read_dump(directory)
         if "EF.SOD" not in files:
             return _fail(f"{directory} holds no EF_SOD.bin.")
-        store = _store(args)
-        roots = [c for r in args.root for c in certificates_from_file(Path(r).read_bytes())]
-        for extra in args.trust_file:
-            store.import_path(extra, roots=roots or None, at=at)
+        store = load_trust_store(args, at)
         report = report_from_files(files, store, at=at, dsc=dsc)
     except OSError as exc:
         return _fail(f"{exc.filename or 'a file'} could not be read ({exc.strerror}).")
@@ -85,15 +78,4 @@ def run(args) -> int:
     else:
         print(report.to_text())
     return 0 if report.verification.passive_authentication.value == "valid" else 1
-
-
-def _store(args) -> TrustStore:
-    """The persisted store copied into memory, so --trust-file never writes to it."""
-    path = Path(args.trust) if args.trust else default_path()
-    if not args.trust and not path.exists():
-        return TrustStore()
-    if args.trust and not path.exists():
-        raise TrustStoreError(f"There is no trust store at {path}.")
-    with TrustStore.open(path) as disk:
-        return disk.copy()
 

@@ -27,14 +27,14 @@
   // Verifications per day: one stacked bar per day (succeeded below, failed above).
   function dayBars(container, days, labels) {
     if (!days.length) return empty(container, labels.empty);
-    const W = 640, H = 300, left = 48, bottom = 40, top = 16;
+    const W = 640, H = 340, left = 56, bottom = 70, top = 16;
     const max = Math.max.apply(null, days.map(function (d) { return d.verifications; }).concat([1]));
     const chart = svg(W, H, labels.title);
     const plotH = H - bottom - top, slot = (W - left - 8) / days.length, bw = Math.max(4, Math.min(48, slot * 0.7));
     [0, 0.5, 1].forEach(function (f) {
       const y = top + plotH * (1 - f);
       chart.appendChild(el("line", { x1: left, x2: W - 4, y1: y, y2: y, stroke: GRID }));
-      chart.appendChild(el("text", { x: left - 6, y: y + 6, "text-anchor": "end", "font-size": 16 }, String(Math.round(max * f))));
+      chart.appendChild(el("text", { x: left - 8, y: y + 7, "text-anchor": "end", "font-size": 20 }, String(Math.round(max * f))));
     });
     days.forEach(function (d, i) {
       const x = left + i * slot + (slot - bw) / 2;
@@ -43,16 +43,16 @@
       g.appendChild(el("title", {}, d.day + ": " + d.succeeded + " / " + d.verifications));
       g.appendChild(el("rect", { x: x, y: top + plotH - hAll, width: bw, height: hAll - hOk, fill: BAD }));
       g.appendChild(el("rect", { x: x, y: top + plotH - hOk, width: bw, height: hOk, fill: OK }));
-      if (days.length <= 14 || i % Math.ceil(days.length / 10) === 0) {
-        g.appendChild(el("text", { x: x + bw / 2, y: H - bottom + 22, "text-anchor": "middle", "font-size": 15 }, d.day.slice(5)));
+      if (days.length <= 10 || (days.length - 1 - i) % Math.ceil(days.length / 6) === 0) {
+        g.appendChild(el("text", { x: x + bw / 2, y: H - bottom + 24, "text-anchor": "middle", "font-size": 19 }, d.day.slice(5)));
       }
       chart.appendChild(g);
     });
     const legend = el("g", {});
-    legend.appendChild(el("rect", { x: left, y: H - 14, width: 14, height: 14, fill: OK }));
-    legend.appendChild(el("text", { x: left + 20, y: H - 2, "font-size": 15 }, labels.succeeded));
-    legend.appendChild(el("rect", { x: left + 220, y: H - 14, width: 14, height: 14, fill: BAD }));
-    legend.appendChild(el("text", { x: left + 240, y: H - 2, "font-size": 15 }, labels.failed));
+    legend.appendChild(el("rect", { x: left, y: H - 20, width: 18, height: 18, fill: OK }));
+    legend.appendChild(el("text", { x: left + 26, y: H - 4, "font-size": 20 }, labels.succeeded));
+    legend.appendChild(el("rect", { x: left + 250, y: H - 20, width: 18, height: 18, fill: BAD }));
+    legend.appendChild(el("text", { x: left + 276, y: H - 4, "font-size": 20 }, labels.failed));
     chart.appendChild(legend);
     container.textContent = "";
     container.appendChild(chart);
@@ -61,12 +61,12 @@
   // Success rate as a ring with the percentage in the middle.
   function ring(container, rate, labels) {
     if (rate === null || rate === undefined) return empty(container, labels.empty);
-    const W = 300, H = 300, r = 110, c = 2 * Math.PI * r;
+    const W = 640, H = 340, cx = 320, cy = 170, r = 125, c = 2 * Math.PI * r;
     const chart = svg(W, H, labels.title + ": " + Math.round(rate * 100) + "%");
-    chart.appendChild(el("circle", { cx: 150, cy: 150, r: r, fill: "none", stroke: BAD, "stroke-width": 36 }));
-    chart.appendChild(el("circle", { cx: 150, cy: 150, r: r, fill: "none", stroke: OK, "stroke-width": 36,
-      "stroke-dasharray": (c * rate) + " " + c, transform: "rotate(-90 150 150)", class: "ring-ok" }));
-    chart.appendChild(el("text", { x: 150, y: 164, "text-anchor": "middle", "font-size": 44, "font-weight": 700 },
+    chart.appendChild(el("circle", { cx: cx, cy: cy, r: r, fill: "none", stroke: BAD, "stroke-width": 40 }));
+    chart.appendChild(el("circle", { cx: cx, cy: cy, r: r, fill: "none", stroke: OK, "stroke-width": 40,
+      "stroke-dasharray": (c * rate) + " " + c, transform: "rotate(-90 " + cx + " " + cy + ")", class: "ring-ok" }));
+    chart.appendChild(el("text", { x: cx, y: cy + 16, "text-anchor": "middle", "font-size": 46, "font-weight": 700 },
       (Math.round(rate * 1000) / 10) + "%"));
     container.textContent = "";
     container.appendChild(chart);
@@ -75,16 +75,16 @@
   // Labelled horizontal bars, largest first (failure reasons, milliseconds per step).
   function hbars(container, entries, labels, format) {
     if (!entries.length) return empty(container, labels.empty);
-    const rowH = 34, W = 640, labelW = 280, H = entries.length * rowH + 8;
+    const rowH = 38, W = 640, labelW = 300, H = entries.length * rowH + 8;
     const max = Math.max.apply(null, entries.map(function (e) { return e[1]; }).concat([1e-9]));
     const chart = svg(W, H, labels.title);
     entries.forEach(function ([name, value], i) {
       const y = 4 + i * rowH, w = (W - labelW - 90) * value / max;
       const g = el("g", { class: "bar", "data-name": name, "data-value": value });
       g.appendChild(el("title", {}, name + ": " + format(value)));
-      g.appendChild(el("text", { x: labelW - 8, y: y + 22, "text-anchor": "end", "font-size": 17 }, name));
+      g.appendChild(el("text", { x: labelW - 8, y: y + 25, "text-anchor": "end", "font-size": 20 }, name));
       g.appendChild(el("rect", { x: labelW, y: y + 4, width: Math.max(w, 2), height: rowH - 10, fill: BAR }));
-      g.appendChild(el("text", { x: labelW + Math.max(w, 2) + 8, y: y + 22, "font-size": 17 }, format(value)));
+      g.appendChild(el("text", { x: labelW + Math.max(w, 2) + 8, y: y + 25, "font-size": 20 }, format(value)));
       chart.appendChild(g);
     });
     container.textContent = "";

@@ -13,6 +13,7 @@
   const SCREENS = ["idle", "key", "progress", "camera", "result"];
   const MRZ_FIELDS = ["document_number", "birth_date", "expiry_date"];
   const MRZ_SIZE = { document_number: 9, birth_date: 6, expiry_date: 6 };
+  const RETRYABLE = ["wrong_can", "wrong_mrz", "card_removed", "no_card", "timeout", "face_undetermined"];
   // Every event name the service's stream may carry (named steps plus state changes).
   const EVENT_NAMES = Array.from(new Set(SETTINGS.steps.flatMap(function (s) { return s.events; })
     .concat(["state", "end", "done", "waiting_for_access_key"])));
@@ -408,6 +409,9 @@
       const li = document.querySelectorAll(".step")[S.stepIndex];
       if (li && li.dataset.status !== "done") setStep(li, "failed");
     }
+    // A walk-up person can try again at once when the cause is theirs to fix (a typo, the card moved).
+    $("try-again").hidden = !(SETTINGS.walk_up && !view.verified && view.relying_party === "kiosk-screen" &&
+      RETRYABLE.includes(view.reason));
     renderResult();
     show("result");
     await showPhotos(view);
@@ -486,6 +490,7 @@
     old.objectUrls.forEach(function (url) { URL.revokeObjectURL(url); });
     ["photo-chip", "photo-live"].forEach(function (id) { $(id).removeAttribute("src"); $(id).alt = ""; });
     $("photos").hidden = true;
+    $("try-again").hidden = true;
     ["verdict-title", "reason-primary", "reason-secondary", "reset-countdown"].forEach(function (id) { $(id).textContent = ""; });
     $("verdict").dataset.verdict = "";
     document.querySelectorAll(".privacy-attributes, .privacy-party").forEach(function (el) { el.textContent = ""; });
@@ -538,6 +543,7 @@
   document.addEventListener("pointerdown", touch);
   document.querySelectorAll('[data-action="cancel"]').forEach(function (b) { b.addEventListener("click", reset); });
   document.querySelector('[data-action="finish"]').addEventListener("click", reset);
+  $("try-again").addEventListener("click", function () { reset(); startWalkUp(); });
   window.I18n.onChange(function () { renderKey(); renderResult(); });
 
   // What a test or a technician may inspect: counts and states only, never a key or a picture.

@@ -8,6 +8,18 @@
 
   function ms(v) { return v >= 1000 ? (v / 1000).toFixed(2) + " s" : Math.round(v) + " ms"; }
 
+  // Every day of the range, including the quiet ones (the audit log's days are UTC dates).
+  function everyDay(perDay) {
+    const known = Object.fromEntries(perDay.map(function (d) { return [d.day, d]; }));
+    const out = [];
+    const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+    for (let i = DAYS - 1; i >= 0; i--) {
+      const day = new Date(today - i * 86400000).toISOString().slice(0, 10);
+      out.push(known[day] || { day: day, verifications: 0, succeeded: 0 });
+    }
+    return out;
+  }
+
   function render() {
     $("stats-range").textContent = t("stats_days", { n: DAYS });
     if (!last) return;
@@ -16,7 +28,7 @@
     $("tile-rate").textContent = s.success_rate === null ? "–" : (Math.round(s.success_rate * 1000) / 10) + "%";
     $("tile-avg").textContent = s.average_total_ms === null ? "–" : ms(s.average_total_ms);
     const empty = t("stats_empty");
-    window.Charts.dayBars($("chart-per-day"), s.per_day, {
+    window.Charts.dayBars($("chart-per-day"), everyDay(s.per_day), {
       title: t("stats_per_day"), succeeded: t("stats_succeeded"), failed: t("stats_failed"), empty: empty });
     window.Charts.ring($("chart-rate"), s.success_rate, { title: t("stats_success_rate"), empty: empty });
     window.Charts.hbars($("chart-reasons"), Object.entries(s.failure_reasons),

@@ -89,11 +89,17 @@ def test_dg15_whose_hash_does_not_match(vn_store):
     assert v.chip_authenticity is Status.INVALID and v.passive_authentication is Status.INVALID
 
 
-def test_unknown_csca_keeps_chip_checks_from_counting_as_valid_pa():
+def test_unknown_csca_leaves_chip_authenticity_unknown():
+    # A SOD whose signer is not trusted vouches for nothing: a cloner can sign a SOD for
+    # its own chip key. The chip's correct AA/CA answers therefore stay "unknown".
     ds = build_dataset(0)
     report = report_from_read(_read(ds), TrustStore(), at=AT)
-    assert report.verification.passive_authentication is Status.UNKNOWN
-    assert report.verification.get("active_authentication").status is Status.VALID   # the SOD signature holds
+    v = report.verification
+    assert v.passive_authentication is Status.UNKNOWN
+    assert (v.get("active_authentication").status, v.get("active_authentication").code) == (
+        Status.UNKNOWN, "aa_key_not_authenticated")
+    assert v.get("chip_authentication").status is Status.UNKNOWN
+    assert v.chip_authenticity is Status.UNKNOWN
 
 
 def test_unreadable_dg_and_parse_errors_are_reported(vn_store):

@@ -164,3 +164,22 @@ def test_kiosk_endpoints_need_the_kiosk_token(app, client):
     assert check(r, "/v1/kiosk/current") == {"session": None}
     client.set_cookie("cccd_kiosk", kiosk_token(app))
     assert client.get("/v1/kiosk/current").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/v1/verifications", "/v1/documents/verify"])
+@pytest.mark.parametrize("data,ctype", [
+    (b"null", "application/json"), (b"[" * 100000, "application/json"), (b"\xff\xfe\x00", "application/json"),
+    (b'{"can": "123456", "nonce": "' + b"x" * 300 + b'"}', "application/json"),
+    (b'{"files": {"EF_SOD": 5}}', "application/json"), (b"--x\r\nbroken", "multipart/form-data; boundary=x"),
+    (b"", "multipart/form-data"), (b"", ""),
+])
+def test_odd_input_is_4xx_json_never_500(client, path, data, ctype):
+    r = client.post(path, data=data, headers={**auth("hospital"), "Content-Type": ctype})
+    assert 400 <= r.status_code < 500, (r.status_code, r.get_data()[:200])
+    assert set(r.get_json()) == {"error"}
+
+
+@pytest.mark.parametrize("wait", ["nan", "inf", "-1", "1e308"])
+def test_odd_wait_values(client, wait):
+    r = client.get(f"/v1/verifications/none?wait={wait}", headers=auth("school"))
+    assert r.status_code == 404

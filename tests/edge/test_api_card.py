@@ -32,11 +32,12 @@ def _trust(tmp_path):
 def _make(tmp_path, faults=None, dataset=DS, trusted=True, **overrides):
     if trusted:
         _trust(tmp_path)
-    opener = None
-    if faults is not None or dataset is not DS:
-        def opener():
-            return InProcessTransport(VirtualCCCD(dataset, faults=faults))
-    return create_app(rp_config(tmp_path, **overrides), open_transport=opener)
+    def open_card():
+        # The real virtual CCCD, with the fault asked for, behind the real in-process transport.
+        return InProcessTransport(VirtualCCCD(dataset, faults=faults))
+
+    custom = faults is not None or dataset is not DS
+    return create_app(rp_config(tmp_path, **overrides), open_transport=open_card if custom else None)
 
 
 @pytest.fixture

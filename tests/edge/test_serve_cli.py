@@ -1,4 +1,3 @@
-import stat
 
 from edge.cli import main
 from edge.commands.serve import gunicorn_command

@@ -74,3 +74,22 @@ def test_key_file_created_0600_and_reloaded(tmp_path):
 def test_malformed_tokens(token):
     with pytest.raises(SignatureError):
         verify_jws(token, KioskKey.generate().jwks())
+
+
+def test_two_workers_starting_at_once_share_one_key(tmp_path):
+    import threading
+    path = tmp_path / "kiosk-signing-key.pem"
+    kids, barrier = [], threading.Barrier(4)
+
+    def start():
+        barrier.wait()
+        kids.append(KioskKey.load_or_create(path).kid)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(kids) == 4 and len(set(kids)) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["kiosk-signing-key.pem"]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
