@@ -152,6 +152,9 @@ class Certificate:
             eku = cert.extended_key_usage_value
             aki_ext = cert.authority_key_identifier_value
             ski = cert.key_identifier_value
+            spki = tbs["subject_public_key_info"]
+            spki["algorithm"].native           # decoded now: a malformed key fails here, typed
+            spki["public_key"].contents
             return cls(
                 raw=raw if raw is not None else cert.dump(),
                 asn1=cert,

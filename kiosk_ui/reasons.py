@@ -79,10 +79,14 @@ def kiosk_view(session: Any) -> dict:
                             "relying_party": session.relying_party, "profile": session.profile,
                             "face_required": face_required, "verified": None, "reason": None,
                             "chip_photo": getattr(session, "kiosk_photo", None) is not None}
+    # The named steps reached so far: the screen's progress list does not depend on having
+    # caught every server-sent event.
+    view["steps"] = [e.data.get("step") for e in list(session.events) if e.name == "step"]
     if not final:
         return view
     if session.error:
         view["verified"] = False
+        view["failed_step"] = session.error.get("step")
         # wrong_can becomes wrong_mrz on the screen when the person typed the MRZ (it knows).
         view["reason"] = reason_for_error(session.error.get("code"))
         return view

@@ -131,10 +131,19 @@ class EFSOD:
         elif version == 1:
             warnings.append("v1 LDSSecurityObject lacks LDSVersionInfo")
         # Touch what the verifier will read, so a malformed SignerInfo or certificate
-        # is reported as a parse error of EF.SOD now, not as a crash later.
-        sd.native
+        # is reported as a parse error of EF.SOD now, not as a crash later. Only the
+        # SignerInfos are decoded in full; certificates are parsed down to their
+        # top-level parts (the verifier wraps deeper failures itself): a full
+        # ``sd.native`` cost most of passive authentication's time.
         if not len(sd["signer_infos"]):
             raise ParseError("EF.SOD has no SignerInfo", step="parse", file=file)
+        for si in sd["signer_infos"]:
+            si.native
+        for choice in sd["certificates"] or []:
+            if choice.name == "certificate":
+                cert = choice.chosen
+                for part in ("tbs_certificate", "signature_algorithm", "signature_value"):
+                    cert[part].contents  # noqa: B018 - forces the DER structure to be parsed
         return cls(raw=raw, content_info=ci, signed_data=sd, encap_content_type=ctype, encap_content=encap,
                    lds_security_object=lso, version=version, hash_algorithm=hash_name,
                    hash_algorithm_oid=hash_oid, dg_hashes=dg_hashes, lds_version=lds_v,

@@ -117,6 +117,25 @@ def _load(im: Image.Image, data: bytes, fmt: str, pixels: int) -> Image.Image:
         return again
 
 
+def as_rgb(frame, max_side: int) -> np.ndarray:
+    """A frame given as encoded bytes or as pixels (H x W x 3 or H x W, uint8) -> RGB pixels."""
+    if not isinstance(frame, np.ndarray):
+        return decode_image(frame, max_side).rgb
+    if frame.dtype != np.uint8 or frame.ndim not in (2, 3) or (frame.ndim == 3 and frame.shape[2] != 3) \
+            or min(frame.shape[:2]) < 1:
+        raise UnsupportedFormatError("A camera frame must be 8-bit RGB or grey pixels.",
+                                     shape=list(frame.shape), dtype=str(frame.dtype))
+    if frame.ndim == 2:
+        frame = np.stack([frame] * 3, axis=-1)
+    if frame.shape[0] * frame.shape[1] > MAX_PIXELS_FULL:
+        raise ImageTooLargeError(width=frame.shape[1], height=frame.shape[0])
+    if max(frame.shape[:2]) > max_side:
+        im = Image.fromarray(np.ascontiguousarray(frame))
+        im.thumbnail((max_side, max_side), Image.Resampling.BILINEAR, reducing_gap=2.0)
+        frame = np.asarray(im)
+    return frame
+
+
 def encode_jpeg(rgb: np.ndarray, quality: int = 90) -> bytes:
     """Encode pixels as JPEG (used by tests, the CLI and the calibration)."""
     out = io.BytesIO()

@@ -120,9 +120,16 @@ def evaluate(challenge: LivenessChallenge, frames_with_timestamps: list[tuple[fl
         return _fail(result, "no_usable_frame", "The face was not seen clearly during the challenge.")
 
     sign = -1.0 if mirrored else 1.0
-    first = usable[0].face.pose.yaw
-    if abs(first) > limits.max_abs_yaw:
+    # The challenge starts at the first straight-on frame; anything before it
+    # (the person still settling in front of the camera) does not count.
+    # "Straight-on" is stricter here than the match gate: a frame already
+    # turned by TURN_DELTA must not become the baseline.
+    start = next((i for i, r in enumerate(usable) if abs(r.face.pose.yaw) < TURN_DELTA
+                  and abs(r.face.pose.roll_deg) <= limits.max_roll_deg), None)
+    if start is None:
         return _fail(result, "not_frontal_at_start", "Look straight at the camera before turning.")
+    usable = usable[start:]
+    first = usable[0].face.pose.yaw
     # Baseline: the person's own frontal yaw, from the leading frontal frames.
     lead = []
     for r in usable:

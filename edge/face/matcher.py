@@ -17,7 +17,7 @@ import numpy as np
 
 from edge.face.detect import FaceObservation, analyse_frame, detect_reference_face
 from edge.face.errors import FaceError, NoFramesError
-from edge.face.image import decode_image
+from edge.face.image import as_rgb, decode_image
 from edge.face.models import FaceModels
 from edge.face.quality import DEFAULT_LIMITS, QualityLimits
 
@@ -119,7 +119,7 @@ def analyse_frames(models: FaceModels, reference: Reference | None, frames: list
     results = []
     for index, frame in enumerate(frames):
         try:
-            rgb = frame if isinstance(frame, np.ndarray) else decode_image(frame, FRAME_MAX_SIDE).rgb
+            rgb = as_rgb(frame, FRAME_MAX_SIDE)
             analysis = analyse_frame(models, rgb, limits, need_frontal=need_frontal)
         except FaceError as exc:
             results.append(FrameResult(index, False, [exc]))

@@ -404,6 +404,11 @@
     const view = r && r.ok ? r.data : { verified: false, reason: r && r.status === 404 ? "timeout" : "service_problem" };
     if (!view.verified && view.reason === "wrong_can" && S.usedMrz) view.reason = "wrong_mrz";
     S.view = view;
+    (view.steps || []).forEach(function (name) {
+      const index = stepIndexOf(name);
+      if (index >= 0) advanceTo(index, false);
+    });
+    if (view.failed_step && stepIndexOf(view.failed_step) >= 0) advanceTo(stepIndexOf(view.failed_step), false);
     if (view.verified) advanceTo(SETTINGS.steps.length - 1, true);
     else if (S.stepIndex >= 0) {
       const li = document.querySelectorAll(".step")[S.stepIndex];

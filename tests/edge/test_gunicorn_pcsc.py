@@ -111,10 +111,7 @@ def test_read_virtual_cccd_through_pcscd_under_gunicorn(stack):
     status, created = _http("POST", stack["base"] + "/v1/verifications",
                             {"can": "000000" if ds.can != "000000" else "111111"}, headers)
     status, body = _http("GET", stack["base"] + created["links"]["self"] + "?wait=30", headers=headers)
-    # In process the reader reports access_key_rejected; through pcscd it has been seen to report
-    # access_control_failed (the reader's classification, not the service's): either is a typed failure.
-    assert body["state"] == "failed", body
-    assert body["error"]["code"] in ("access_key_rejected", "access_control_failed"), body
+    assert body["state"] == "failed" and body["error"]["code"] == "access_key_rejected", body
     assert _http("GET", stack["base"] + "/v1/health")[0] == 200
     log = (stack["tmp"] / "app.log").read_text(encoding="utf-8")
     assert ds.id_number not in log and ds.citizen.full_name not in log and ds.can not in log

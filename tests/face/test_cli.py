@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from edge.cli import main
 from edge.face import DEFAULT_THRESHOLD
+
+pytestmark = pytest.mark.face
 
 
 def test_face_match_json(johns, capsys):

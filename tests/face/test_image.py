@@ -104,3 +104,15 @@ def test_too_many_bytes_is_refused_before_parsing(monkeypatch):
     monkeypatch.setattr(image_mod, "MAX_BYTES", 100)
     with pytest.raises(ImageTooLargeError, match="file is too large"):
         decode_image(encoded(gradient(64, 64), "PNG"), max_side=640)
+
+
+def test_pixel_frames_are_checked_and_bounded():
+    from edge.face.image import as_rgb
+
+    grey = np.full((30, 40), 7, np.uint8)
+    assert as_rgb(grey, 640).shape == (30, 40, 3)
+    assert as_rgb(np.zeros((1200, 1600, 3), np.uint8), 800).shape == (600, 800, 3)
+    for bad in (np.zeros((30, 40, 3), np.float32), np.zeros((30, 40, 4), np.uint8), np.zeros((0, 4, 3), np.uint8)):
+        with pytest.raises(UnsupportedFormatError, match="8-bit"):
+            as_rgb(bad, 640)
+    assert as_rgb(encoded(gradient(50, 20), "PNG"), 640).shape == (20, 50, 3)

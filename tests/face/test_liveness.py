@@ -14,6 +14,8 @@ from edge.face.liveness import LEFT, RIGHT, LivenessChallenge, evaluate
 
 from tests.face.synth import hinge_turn, load_rgb, padded, squeeze
 
+pytestmark = pytest.mark.face
+
 T0 = 1_000.0
 
 
@@ -149,6 +151,14 @@ def test_a_different_face_doing_the_turns_fails(models, frames, johns, person, r
     steps = (LEFT, RIGHT)
     result = evaluate(challenge(steps), sequence(mixed, performed(steps)), ref, models=models)
     assert not result.passed and "identity_changed" in [r.code for r in result.reasons]
+
+
+def test_turns_before_the_first_frontal_frame_do_not_count(models, frames, ref):
+    steps = (LEFT, RIGHT)
+    keys = [LEFT, RIGHT] + performed(steps)
+    assert evaluate(challenge(steps), sequence(frames, keys), ref, models=models).passed
+    only_turns = evaluate(challenge(steps), sequence(frames, [LEFT, RIGHT, LEFT]), ref, models=models)
+    assert not only_turns.passed and only_turns.reasons[0].code == "not_frontal_at_start"
 
 
 def test_no_frames_in_the_window(models, frames, ref):

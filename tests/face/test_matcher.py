@@ -14,6 +14,8 @@ from edge.face.matcher import Reference, distance
 
 from tests.face.synth import jpeg, kiosk_frame, load_rgb
 
+pytestmark = pytest.mark.face
+
 
 def test_rates_over_all_pairs_at_the_default_threshold(embedded):
     genuine, impostor = pair_distances(embedded)

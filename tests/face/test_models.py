@@ -11,6 +11,8 @@ from edge.face.models import RESNET, FaceModels, models_dir
 
 from tests.face.synth import load_rgb
 
+pytestmark = pytest.mark.face
+
 
 def test_shared_models_are_loaded_once_and_reused(models):
     assert FaceModels.shared() is models

@@ -12,6 +12,8 @@ from edge.face.quality import QualityLimits
 
 from tests.face.synth import blurred, jpeg, kiosk_frame, load_rgb
 
+pytestmark = pytest.mark.face
+
 
 @pytest.fixture(scope="module")
 def face(johns):
