@@ -66,8 +66,7 @@ def get_session(session_id: str):
 def cancel(session_id: str):
     """The person pressed Cancel (or walked away): end the session so the reader is free again."""
     session = _session(session_id)
-    session.fail("cancelled", "The verification was cancelled at the kiosk.")
-    session.__dict__.pop("kiosk_photo", None)
+    session.fail("cancelled", "The verification was cancelled at the kiosk.")   # also drops the chip photo
     return jsonify(kiosk_view(session))
 
 
@@ -75,7 +74,7 @@ def cancel(session_id: str):
 def chip_photo(session_id: str):
     """The DG2 portrait, as JPEG, handed to the kiosk screen once and then dropped from memory."""
     session = _session(session_id)
-    photo = session.__dict__.pop("kiosk_photo", None)
+    photo, session.kiosk_photo = getattr(session, "kiosk_photo", None), None
     if not photo:
         raise NotFound("The chip photo is not available (already shown, or not read).")
     try:

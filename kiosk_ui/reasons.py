@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from edge.profiles import get_profile
+
 ERROR_REASONS = {
     "access_key_rejected": "wrong_can",
     "access_control_failed": "access_failed",
@@ -78,7 +80,8 @@ def kiosk_view(session: Any) -> dict:
     view: dict[str, Any] = {"id": session.id, "state": state, "final": final,
                             "relying_party": session.relying_party, "profile": session.profile,
                             "face_required": face_required, "verified": None, "reason": None,
-                            "chip_photo": getattr(session, "kiosk_photo", None) is not None}
+                            "chip_photo": getattr(session, "kiosk_photo", None) is not None,
+                            "attributes_read": list(get_profile(session.profile).attributes)}
     # The named steps reached so far: the screen's progress list does not depend on having
     # caught every server-sent event.
     view["steps"] = [e.data.get("step") for e in list(session.events) if e.name == "step"]

@@ -31,6 +31,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The kiosk reads the chip of your card to check that the card is genuine. Only the "
               "details below go to the organisation that asked. Photos and card numbers are not "
               "kept on this kiosk."},
+    "privacy_idle": {
+        "vi": "Máy đọc chip trên thẻ để kiểm tra thẻ là thật. Trước khi đọc, màn hình cho bạn biết "
+              "những thông tin nào được đọc và gửi cho ai. Ảnh và số trên thẻ không được lưu lại trên máy.",
+        "en": "The kiosk reads the chip of the card to check that it is genuine. Before reading, the screen "
+              "tells you which details are read and who receives them. Photos and card numbers are not "
+              "kept on this kiosk."},
+    "privacy_walk_up": {"vi": "Kết quả chỉ hiện trên màn hình này và không gửi cho đơn vị nào. Thông tin được kiểm tra:",
+                        "en": "The result is shown only on this screen and sent to no organisation. Details checked:"},
     "privacy_requester": {"vi": "Đơn vị yêu cầu", "en": "Requested by"},
     "privacy_face": {"vi": "Camera chụp vài ảnh khuôn mặt để so với ảnh trong chip; ảnh bị xóa ngay sau đó.",
                      "en": "The camera takes a few pictures of your face to compare with the chip photo; "
@@ -58,6 +66,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "mrz_document_number": {"vi": "9 số cuối của số định danh", "en": "Last 9 digits of the ID number"},
     "mrz_birth_date": {"vi": "Ngày sinh (YYMMDD)", "en": "Date of birth (YYMMDD)"},
     "mrz_expiry_date": {"vi": "Ngày hết hạn (YYMMDD)", "en": "Date of expiry (YYMMDD)"},
+    "key_invalid": {"vi": "Số đã nhập không hợp lệ, vui lòng kiểm tra và nhập lại.",
+                    "en": "What was typed is not valid; please check it and type it again."},
     "key_incomplete": {"vi": "Vui lòng nhập đủ số.", "en": "Please enter all the digits."},
     # --- card and progress ------------------------------------------------------------------
     "place_card": {"vi": "Đặt thẻ lên đầu đọc và giữ yên", "en": "Place your card on the reader and keep it still"},
@@ -91,9 +101,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "not_verified": {"vi": "Chưa xác thực được", "en": "Not verified"},
     "verified_text": {"vi": "Thẻ là thật và thông tin đã được gửi cho đơn vị yêu cầu.",
                       "en": "The card is genuine and the details were sent to the organisation that asked."},
+    "verified_text_walk_up": {"vi": "Thẻ là thật. Kết quả chỉ hiện trên màn hình này.",
+                              "en": "The card is genuine. The result is shown only on this screen."},
     "chip_photo": {"vi": "Ảnh trong chip", "en": "Chip photo"},
     "live_photo": {"vi": "Ảnh vừa chụp", "en": "Live picture"},
-    "no_photo": {"vi": "Không có ảnh", "en": "No picture"},
     "reset_in": {"vi": "Màn hình sẽ tự xóa sau {n} giây.", "en": "The screen clears itself in {n} seconds."},
     # --- plain reasons (kiosk_ui.reasons) -----------------------------------------------------
     "reason_wrong_can": {"vi": "Số CAN không khớp với thẻ này. Hãy kiểm tra 6 số ở mặt trước thẻ và thử lại.",

@@ -26,7 +26,7 @@
 
   // Verifications per day: one stacked bar per day (succeeded below, failed above).
   function dayBars(container, days, labels) {
-    if (!days.length) return empty(container, labels.empty);
+    if (!days.some(function (d) { return d.verifications > 0; })) return empty(container, labels.empty);
     const W = 640, H = 340, left = 56, bottom = 70, top = 16;
     const max = Math.max.apply(null, days.map(function (d) { return d.verifications; }).concat([1]));
     const chart = svg(W, H, labels.title);

@@ -40,6 +40,7 @@
   document.getElementById("lang-switch").addEventListener("click", function () { set(other()); });
   window.I18n = {
     t: t, tIn: tIn, apply: apply, set: set, other: other,
+    has: function (key) { return Object.prototype.hasOwnProperty.call(STRINGS, key); },
     get lang() { return lang; },
     onChange: function (fn) { listeners.push(fn); },
   };

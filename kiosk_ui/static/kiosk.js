@@ -7,9 +7,7 @@
   const SETTINGS = JSON.parse(document.getElementById("kiosk-settings").textContent);
   const t = window.I18n.t;
   const $ = function (id) { return document.getElementById(id); };
-  const FETCH_TIMEOUT_MS = 15000;
   const POLL_MS = 1000;
-  const FRAME_EVERY_MS = 400;
   const SCREENS = ["idle", "key", "progress", "camera", "result"];
   const MRZ_FIELDS = ["document_number", "birth_date", "expiry_date"];
   const MRZ_SIZE = { document_number: 9, birth_date: 6, expiry_date: 6 };
@@ -25,8 +23,7 @@
       screen: "idle", sessionId: null, links: null, faceRequired: false,
       keyMode: "can", can: "", mrz: { document_number: "", birth_date: "", expiry_date: "" },
       mrzField: "document_number", usedMrz: false, submitting: false,
-      source: null, stream: null, objectUrls: [], lastFrame: null, goodFrames: [],
-      faceBusy: false, captureOn: false, stepIndex: -1, finalShown: false, view: null,
+      source: null, capture: null, objectUrls: [], starting: false, stepIndex: -1, finalShown: false, view: null,
       timers: new Set(), lastActivity: Date.now(), countdown: 0,
     };
   }
@@ -38,27 +35,8 @@
     return id;
   }
 
-  async function request(method, url, body, headers) {
-    const ctrl = new AbortController();
-    const timer = setTimeout(function () { ctrl.abort(); }, FETCH_TIMEOUT_MS);
-    try {
-      const resp = await fetch(url, {
-        method: method, body: body, headers: headers || {}, credentials: "same-origin",
-        cache: "no-store", signal: ctrl.signal,
-      });
-      return resp;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  async function requestJson(method, url, payload) {
-    const resp = await request(method, url, payload === undefined ? undefined : JSON.stringify(payload),
-      payload === undefined ? {} : { "Content-Type": "application/json" });
-    let data = null;
-    try { data = await resp.json(); } catch (e) { data = null; }
-    return { status: resp.status, ok: resp.ok, data: data };
-  }
+  const request = window.Net.request;
+  const requestJson = window.Net.requestJson;
 
   // --- screens -------------------------------------------------------------------------------
   function show(screen) {
@@ -78,7 +56,8 @@
     if (S.screen !== "idle") return;
     requestJson("GET", "/v1/kiosk/current").then(function (r) {
       const session = r.ok && r.data ? r.data.session : null;
-      if (S.screen === "idle" && !S.sessionId && session && !["done", "failed"].includes(session.state)) {
+      if (S.screen === "idle" && !S.sessionId && !S.starting && session &&
+          !["done", "failed"].includes(session.state)) {
         adopt(session);
       }
     }).catch(function () { /* the service restarts: keep polling */ }).finally(function () {
@@ -98,14 +77,19 @@
       });
       box.querySelector(".privacy-party").textContent = session.relying_party || "";
       box.querySelector(".privacy-requester").hidden = !session.relying_party;
+      // Started here with Start: the result goes to no organisation, only to this screen.
+      box.querySelector(".privacy-walk-up").hidden = !!session.relying_party;
       box.querySelector(".privacy-face").hidden = !S.faceRequired;
     });
   }
 
   async function adopt(session) {
+    const mine = S;
     S.sessionId = session.id;
     S.links = session.links;
-    const view = await requestJson("GET", "/kiosk/api/sessions/" + encodeURIComponent(session.id));
+    const view = await requestJson("GET", "/kiosk/api/sessions/" + encodeURIComponent(session.id))
+      .catch(function () { return { ok: false }; });
+    if (S !== mine) return;        // the screen was reset meanwhile
     if (view.ok) S.faceRequired = !!view.data.face_required;
     $("steps").querySelector('[data-step="face"]').hidden = !S.faceRequired;
     fillPrivacy(session);
@@ -116,22 +100,22 @@
   async function startWalkUp() {
     touch();
     setError("idle-error", null);
+    if (S.starting || S.sessionId) return;
+    S.starting = true;
+    const mine = S;
     const r = await requestJson("POST", "/kiosk/api/sessions", {}).catch(function () { return null; });
+    if (S !== mine) {              // reset meanwhile: give the reader back at once
+      if (r && r.ok) request("POST", "/kiosk/api/sessions/" + encodeURIComponent(r.data.id) + "/cancel").catch(function () {});
+      return;
+    }
+    S.starting = false;
     if (!r || !r.ok) {
       setError("idle-error", r && [409, 429, 503].includes(r.status) ? "reason_busy" : "reason_service_problem");
       return;
     }
-    // The session reaches the reader when the owner thread takes it; /v1/kiosk/current then shows it.
-    S.sessionId = r.data.id;
-    for (let i = 0; i < 20 && S.sessionId === r.data.id; i++) {
-      const cur = await requestJson("GET", "/v1/kiosk/current").catch(function () { return null; });
-      const session = cur && cur.ok && cur.data ? cur.data.session : null;
-      if (session && session.id === r.data.id) {
-        if (session.needs_access_key) return adopt(session);
-      }
-      await new Promise(function (res) { later(res, 250); });
-    }
-    if (S.sessionId === r.data.id) setError("idle-error", "reason_busy");
+    // The key may be given before the reader's owner thread takes the session up: it waits for it.
+    return adopt({ id: r.data.id, needs_access_key: true, relying_party: null,
+                   attributes_read: r.data.attributes_read, links: null });
   }
 
   // --- access key: CAN on the keypad, or the MRZ's three fields --------------------------------
@@ -193,20 +177,37 @@
     S.mrzField = "document_number";
   }
 
+  // YYMMDD with a real month and day: a typo caught here costs no failed card read.
+  function badDateField() {
+    return ["birth_date", "expiry_date"].find(function (f) {
+      const mm = Number(S.mrz[f].slice(2, 4)), dd = Number(S.mrz[f].slice(4, 6));
+      return !(mm >= 1 && mm <= 12 && dd >= 1 && dd <= 31);
+    });
+  }
+
   async function submitKey() {
     if (!keyComplete() || S.submitting) { setError("key-error", "key_incomplete"); return; }
+    if (S.keyMode === "mrz" && badDateField()) {
+      S.mrzField = badDateField();
+      renderKey();
+      return setError("key-error", "key_invalid");
+    }
     S.submitting = true;
     renderKey();
     const body = S.keyMode === "can" ? { can: S.can } : Object.assign({}, S.mrz);
     S.usedMrz = S.keyMode !== "can";
     clearKey();      // the key leaves the screen's memory as soon as it is sent
     renderKey();
+    const mine = S;
     const r = await requestJson("POST", "/v1/kiosk/verifications/" + encodeURIComponent(S.sessionId) + "/access-key",
       body).catch(function () { return null; });
+    if (S !== mine) return;
     S.submitting = false;
+    renderKey();
     if (r && r.ok) return startProgress();
-    if (r && r.status === 400) { setError("key-error", S.usedMrz ? "reason_wrong_mrz" : "key_incomplete"); renderKey(); return; }
-    return finish();   // the session ended meanwhile (timeout, cancelled): show why
+    if (r && r.status === 400) return setError("key-error", "key_invalid");        // e.g. a 13th month
+    if (r && (r.status === 404 || r.status === 409)) return finish();   // ended meanwhile: say why
+    setError("key-error", "reason_service_problem");
   }
 
   // --- progress: named steps fed by the service's server-sent events ---------------------------
@@ -296,97 +297,36 @@
     });
   }
 
-  // --- camera: guidance on single frames, then a batch of good frames to the face endpoint ----
+  // --- camera (camera.js): guidance on single frames, then batches to the face endpoint ---------
   async function startCamera() {
     if (S.screen === "camera" || S.finalShown) return;
     show("camera");
-    hint("camera_starting");
-    if (!S.stream) {
-      try {
-        S.stream = await navigator.mediaDevices.getUserMedia({
-          video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: "user" }, audio: false });
-      } catch (e) {
-        hint("camera_unavailable");
-        return;
-      }
-      if (S.screen !== "camera") { stopCamera(); return; }   // reset while the camera was starting
-      $("camera-video").srcObject = S.stream;
-    }
-    S.captureOn = true;
-    later(captureLoop, FRAME_EVERY_MS);
+    const base = "/kiosk/api/sessions/" + encodeURIComponent(S.sessionId);
+    S.capture = new window.FaceCapture({
+      video: $("camera-video"), canvas: $("camera-canvas"), checkUrl: base + "/face-check",
+      faceUrl: S.links ? S.links.face : "/v1/verifications/" + encodeURIComponent(S.sessionId) + "/face",
+      framesPerBatch: SETTINGS.frames_per_batch, onHint: hint, onEnded: finishSoon });
+    await S.capture.start();
   }
 
   function hint(key) {
     const el = $("camera-hint");
-    el.dataset.i18n = key;
-    el.textContent = t(key);
-  }
-
-  function grabFrame() {
-    const video = $("camera-video");
-    if (!video.videoWidth) return Promise.resolve(null);
-    const canvas = $("camera-canvas");
-    canvas.width = video.videoWidth;
-    canvas.height = video.videoHeight;
-    canvas.getContext("2d").drawImage(video, 0, 0);
-    return new Promise(function (res) { canvas.toBlob(res, "image/jpeg", 0.9); });
-  }
-
-  async function captureLoop() {
-    if (!S.captureOn || S.faceBusy || S.finalShown) return;
-    const frame = await grabFrame();
-    if (!frame) { later(captureLoop, FRAME_EVERY_MS); return; }
-    let r = null;
-    try {
-      const resp = await request("POST", "/kiosk/api/sessions/" + encodeURIComponent(S.sessionId) + "/face-check",
-        frame, { "Content-Type": "image/jpeg" });
-      r = { status: resp.status, data: await resp.json() };
-    } catch (e) { r = null; }
-    if (!S.captureOn) return;
-    if (r && r.status === 409) { S.captureOn = false; return finishSoon(); }
-    if (r && r.status === 200) {
-      if (r.data.ok) {
-        S.goodFrames.push(frame);
-        S.lastFrame = frame;
-        hint("hint_ok");
-      } else {
-        hint("hint_" + (r.data.hint || "no_face"));
-      }
-    }
-    if (S.goodFrames.length >= SETTINGS.frames_per_batch) return sendFrames();
-    later(captureLoop, FRAME_EVERY_MS);
-  }
-
-  async function sendFrames() {
-    S.faceBusy = true;
-    hint("camera_checking");
-    const form = new FormData();
-    S.goodFrames.forEach(function (blob, i) { form.append("frame", blob, "frame" + i + ".jpg"); });
-    S.goodFrames = [];
-    const url = S.links ? S.links.face : "/v1/verifications/" + encodeURIComponent(S.sessionId) + "/face";
-    let resp = null;
-    try { resp = await request("POST", url, form); } catch (e) { resp = null; }
-    if (!resp || !resp.ok) {
-      S.faceBusy = false;
-      if (resp && resp.status === 409) return finishSoon();
-      later(captureLoop, FRAME_EVERY_MS);
-    }
-    // Otherwise the face_match event (or the end of the session) says what comes next.
+    // A reason without a prompt of its own (an unreadable frame) gets the general one.
+    el.dataset.i18n = window.I18n.has(key) ? key : "hint_no_face";
+    el.textContent = t(el.dataset.i18n);
   }
 
   function onFaceDecision(decision) {
-    S.faceBusy = false;
-    if (decision === "undetermined" && S.captureOn) later(captureLoop, FRAME_EVERY_MS);
-    else S.captureOn = false;
+    if (S.capture) S.capture.decided(decision);
   }
 
-  function stopCamera() {
-    S.captureOn = false;
-    if (S.stream) { S.stream.getTracks().forEach(function (track) { track.stop(); }); S.stream = null; }
-    const video = $("camera-video");
-    video.pause();
-    video.srcObject = null;
-    $("camera-canvas").width = 0;
+  // Keeps the last good frame (for the result screen) only when asked to.
+  function stopCamera(keepLast) {
+    const capture = S.capture;
+    if (!capture) return null;
+    const last = keepLast ? capture.takeLastFrame() : null;
+    capture.stop();
+    return last;
   }
 
   // --- result -------------------------------------------------------------------------------
@@ -394,13 +334,14 @@
 
   async function finish() {
     if (S.finalShown || !S.sessionId) return;
+    const mine = S;
     const r = await requestJson("GET", "/kiosk/api/sessions/" + encodeURIComponent(S.sessionId))
       .catch(function () { return null; });
+    if (S !== mine || S.finalShown) return;
     if (r && r.ok && !r.data.final) { later(finish, 500); return; }   // not over yet: ask again
-    if (S.finalShown) return;
     S.finalShown = true;
     closeStream();
-    stopCamera();
+    const live = stopCamera(true);
     const view = r && r.ok ? r.data : { verified: false, reason: r && r.status === 404 ? "timeout" : "service_problem" };
     if (!view.verified && view.reason === "wrong_can" && S.usedMrz) view.reason = "wrong_mrz";
     S.view = view;
@@ -419,7 +360,8 @@
       RETRYABLE.includes(view.reason));
     renderResult();
     show("result");
-    await showPhotos(view);
+    await showPhotos(view, live);
+    if (S !== mine) return;
     S.countdown = SETTINGS.reset_seconds;
     tick();
   }
@@ -430,7 +372,8 @@
     const verdict = view.verified ? "verified" : "not_verified";
     $("verdict").dataset.verdict = verdict;
     $("verdict-title").textContent = t(verdict);
-    const key = view.verified ? "verified_text" : "reason_" + (view.reason || "unknown");
+    const key = !view.verified ? "reason_" + (view.reason || "unknown")
+      : view.relying_party === "kiosk-screen" ? "verified_text_walk_up" : "verified_text";
     const other = window.I18n.other();
     $("reason-primary").textContent = t(key);
     $("reason-secondary").textContent = window.I18n.tIn(other, key);
@@ -444,7 +387,8 @@
     return url;
   }
 
-  async function showPhotos(view) {
+  async function showPhotos(view, live) {
+    const mine = S;
     let chip = null;
     if (view.chip_photo) {
       try {
@@ -452,9 +396,7 @@
         if (resp.ok) chip = await resp.blob();
       } catch (e) { chip = null; }
     }
-    if (!S.finalShown) return;      // reset meanwhile
-    const live = S.lastFrame;
-    S.lastFrame = null;
+    if (S !== mine) return;         // reset meanwhile: nothing of this person is shown
     if (!chip && !live) return;
     setPhoto($("photo-chip"), chip, false);
     setPhoto($("photo-live"), live, true);
@@ -463,8 +405,9 @@
 
   function setPhoto(img, blob, mirrored) {
     img.classList.toggle("mirrored", mirrored);
-    if (blob) { img.src = objectUrl(blob); img.alt = ""; }
-    else { img.removeAttribute("src"); img.alt = t("no_photo"); }
+    img.closest("figure").hidden = !blob;      // no face match, or no chip photo: no empty frame
+    if (blob) img.src = objectUrl(blob);
+    else img.removeAttribute("src");
   }
 
   function renderCountdown() {
@@ -493,13 +436,13 @@
     closeStream();
     stopCamera();
     old.objectUrls.forEach(function (url) { URL.revokeObjectURL(url); });
-    ["photo-chip", "photo-live"].forEach(function (id) { $(id).removeAttribute("src"); $(id).alt = ""; });
+    ["photo-chip", "photo-live"].forEach(function (id) { $(id).removeAttribute("src"); $(id).closest("figure").hidden = false; });
     $("photos").hidden = true;
     $("try-again").hidden = true;
     ["verdict-title", "reason-primary", "reason-secondary", "reset-countdown"].forEach(function (id) { $(id).textContent = ""; });
     $("verdict").dataset.verdict = "";
     document.querySelectorAll(".privacy-attributes, .privacy-party").forEach(function (el) { el.textContent = ""; });
-    document.querySelectorAll(".privacy-requester, .privacy-face").forEach(function (el) { el.hidden = true; });
+    document.querySelectorAll(".privacy-requester, .privacy-face, .privacy-walk-up").forEach(function (el) { el.hidden = true; });
     $("steps").querySelector('[data-step="face"]').hidden = false;
     setError("key-error", null);
     setError("idle-error", null);
@@ -541,6 +484,8 @@
   document.addEventListener("keydown", function (ev) {
     if (S.screen !== "key") return;
     touch();
+    const handled = /^[0-9]$/.test(ev.key) || ev.key === "Backspace" || ev.key === "Enter";
+    if (handled) ev.preventDefault();     // or Enter would also press the focused on-screen key
     if (/^[0-9]$/.test(ev.key)) typeDigit(ev.key);
     else if (ev.key === "Backspace") deleteDigit();
     else if (ev.key === "Enter") submitKey();
@@ -557,8 +502,9 @@
       return {
         screen: S.screen, sessionId: S.sessionId, keyLength: S.can.length +
           MRZ_FIELDS.reduce(function (n, f) { return n + S.mrz[f].length; }, 0),
-        objectUrls: S.objectUrls.length, streamActive: !!S.stream, eventSource: !!S.source,
-        pendingTimers: S.timers.size, lastFrame: !!S.lastFrame, goodFrames: S.goodFrames.length,
+        objectUrls: S.objectUrls.length, streamActive: !!(S.capture && S.capture.stream),
+        eventSource: !!S.source, pendingTimers: S.timers.size,
+        lastFrame: !!(S.capture && S.capture.lastFrame), goodFrames: S.capture ? S.capture.good.length : 0,
         view: S.view ? { verified: S.view.verified, reason: S.view.reason } : null,
         lang: window.I18n.lang,
       };

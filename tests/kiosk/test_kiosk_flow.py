@@ -6,7 +6,8 @@ import urllib.request
 
 import pytest
 
-from tests.kiosk.conftest import RP_KEYS
+from tests.kiosk.a11y import check_screen
+from tests.kiosk.conftest import RP_KEYS, VIEWPORT, camera_frame, launch, write_y4m
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -157,13 +158,17 @@ def test_walk_up_with_wrong_can_says_why_in_both_languages(page, server, dataset
 def test_language_switch_keeps_what_was_typed(page, server, artifacts):
     open_kiosk(page, server)
     assert page.locator("h1").inner_text() == "Xác thực căn cước công dân"
+    page.screenshot(path=str(artifacts / "00-idle-vi.png"))
     page.click("#lang-switch")
     assert page.locator("h1").inner_text() == "Citizen ID card check"
     assert page.locator("#lang-switch").inner_text() == "Tiếng Việt"
     assert page.locator("#screen-idle .privacy h3").inner_text() == "What is read"
     page.click("#start")
     wait_screen(page, "key")
-    type_on_keypad(page, "123")
+    type_on_keypad(page, "12")
+    page.keyboard.press("3")                  # a keyboard attached to the kiosk works as well
+    page.keyboard.press("Enter")              # incomplete: nothing is sent
+    assert page.locator("#key-error").inner_text() == "Please enter all the digits."
     assert page.locator("#screen-key h2").first.inner_text() == "Enter the 6-digit CAN"
     page.click("#toggle-mrz")
     assert page.locator("#toggle-mrz").inner_text() == "Use the CAN"
@@ -225,9 +230,14 @@ def test_mrz_entry_without_face_match(page, server, dataset, artifacts):
     assert page.locator("#screen-key .privacy-attributes li").all_inner_texts() == ["Họ và tên", "Số định danh"]
     assert page.locator("#screen-key .privacy-face").is_hidden()
     page.click("#toggle-mrz")
-    type_on_keypad(page, dataset.document_number + dataset.birth_date)
-    page.click('.mrz-field[data-field="expiry_date"]')
-    type_on_keypad(page, dataset.expiry_date)
+    # A birth date in a 13th month is caught on the screen, before any card read; the person fixes it.
+    type_on_keypad(page, dataset.document_number + "931305" + dataset.expiry_date)
+    page.click("#key-ok")
+    assert page.locator("#key-error").inner_text() == "Số đã nhập không hợp lệ, vui lòng kiểm tra và nhập lại."
+    assert page.locator(".mrz-field.active").get_attribute("data-field") == "birth_date"
+    for _ in range(6):
+        page.click('#keypad [data-key="delete"]')
+    type_on_keypad(page, dataset.birth_date)
     assert page.locator("#mrz-birth_date").inner_text() == dataset.birth_date
     page.click("#key-ok")
     wait_screen(page, "result")
@@ -235,6 +245,7 @@ def test_mrz_entry_without_face_match(page, server, dataset, artifacts):
     assert "camera" not in page.evaluate("window.__screens")
     page.wait_for_function("document.getElementById('photo-chip').naturalWidth > 0")
     assert page.locator("#photo-live").get_attribute("src") is None    # no live picture was taken
+    assert page.locator("#photo-live").is_hidden() and page.locator("#photo-chip").is_visible()
     page.screenshot(path=str(artifacts / "09-result-mrz-no-face.png"))
     _, body = api(server, "GET", f"/v1/verifications/{created['id']}?wait=5", profile="school")
     assert body["result"]["claims"]["verdicts"]["overall"] == "valid"
@@ -244,7 +255,6 @@ def test_mrz_entry_without_face_match(page, server, dataset, artifacts):
 
 def test_camera_guidance_asks_to_come_closer(playwright_instance, server, faces, tmp_path, artifacts):
     """A face too small in the picture gets the plain prompt, from the service's own quality gates."""
-    from tests.kiosk.conftest import VIEWPORT, camera_frame, launch, write_y4m
     video = write_y4m(tmp_path / "far.y4m", [camera_frame(faces[3], face_side=80)] * 10)
     browser = launch(playwright_instance, video)
     try:
@@ -261,6 +271,7 @@ def test_camera_guidance_asks_to_come_closer(playwright_instance, server, faces,
         page.click("#lang-switch")
         assert page.locator("#camera-hint").inner_text() == "Move closer"
         page.screenshot(path=str(artifacts / "10-camera-move-closer.png"))
+        check_screen(page, "camera")
         assert snapshot(page)["goodFrames"] == 0
         page.click('#screen-camera [data-action="cancel"]')
         wait_screen(page, "idle")
@@ -305,7 +316,22 @@ def test_stats_page_draws_charts_from_audit_rows(page, server, dataset, artifact
     ring = page.locator("#chart-rate circle.ring-ok").get_attribute("stroke-dasharray")
     assert abs(float(ring.split()[0]) / float(ring.split()[1]) - stats["success_rate"]) < 1e-6
     page.click("#lang-switch")
-    assert page.locator("#chart-per-day figcaption, figure:first-child figcaption").first.inner_text() == \
-        "Verifications per day"
+    assert page.locator("figure.chart figcaption").all_inner_texts() == [
+        "Verifications per day", "Success rate", "Failure reasons", "Average time per step (ms)"]
     assert page.locator("#chart-per-day svg text", has_text="Succeeded").count() == 1
     page.screenshot(path=str(artifacts / "12-stats-en.png"), full_page=True)
+
+
+def test_walking_away_mid_entry_clears_the_screen_and_frees_the_reader(page, server):
+    server.app.config["KIOSK_UI"]["idle_seconds"] = 2
+    try:
+        open_kiosk(page, server)                  # the page reads its settings when it loads
+    finally:
+        server.app.config["KIOSK_UI"]["idle_seconds"] = 90
+    _, created = api(server, "POST", "/v1/verifications", {"ask_on_kiosk": True}, profile="school")
+    wait_screen(page, "key")
+    type_on_keypad(page, "12")
+    wait_screen(page, "idle", timeout=10000)
+    assert snapshot(page)["keyLength"] == 0 and page.locator(".can-box.filled").count() == 0
+    _, body = api(server, "GET", f"/v1/verifications/{created['id']}?wait=5", profile="school")
+    assert body["state"] == "failed" and body["error"]["code"] == "cancelled"

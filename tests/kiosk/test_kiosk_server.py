@@ -144,3 +144,37 @@ def _claims(overall="valid", pa="valid", chip="valid", face="not_performed", cod
 ])
 def test_reason_for_claims(claims, face_required, reason):
     assert reason_for_claims(claims, face_required) == reason
+
+
+def test_rendered_pages_use_only_known_strings(app):
+    client = app.test_client()
+    for path in ("/", "/stats", "/?lang=en"):
+        html = client.get(path).get_data(as_text=True)
+        keys = set(re.findall(r'data-i18n="([^"]+)"', html))
+        assert len(keys) > 5 and keys <= set(STRINGS), (path, keys - set(STRINGS))
+        assert "{{" not in html and "{%" not in html
+
+
+def test_chip_photo_goes_to_the_screen_once_as_jpeg(app):
+    """A JPEG 2000 chip portrait (as some chips hold) reaches the browser as JPEG, once."""
+    import io
+
+    from PIL import Image
+
+    from simulators.portrait import synthetic_portrait
+
+    client = kiosk_client(app)
+    view = client.post("/kiosk/api/sessions", json={}).get_json()
+    session = app.extensions["cccd_edge"].sessions.get(view["id"])
+    jp2 = synthetic_portrait("kiosk-test", "jp2")
+    assert jp2[4:8] == b"jP  " or jp2.startswith(b"\xff\x4f\xff\x51")
+    session.kiosk_photo = jp2                       # what the service sets after passive authentication
+    assert client.get(f"/kiosk/api/sessions/{view['id']}").get_json()["chip_photo"] is True
+    resp = client.get(f"/kiosk/api/sessions/{view['id']}/chip-photo")
+    assert resp.status_code == 200 and resp.mimetype == "image/jpeg"
+    assert resp.headers["Cache-Control"] == "no-store"
+    with Image.open(io.BytesIO(resp.data)) as im, Image.open(io.BytesIO(jp2)) as original:
+        assert im.format == "JPEG" and im.size == original.size
+    assert session.kiosk_photo is None
+    assert client.get(f"/kiosk/api/sessions/{view['id']}/chip-photo").status_code == 404
+    client.post(f"/kiosk/api/sessions/{view['id']}/cancel")
