@@ -119,7 +119,9 @@ def verify(sod: EFSOD | bytes | None, dgs: dict[int, bytes], trust_store: TrustS
         try:
             dsc = Certificate.from_bytes(dsc)
         except CryptoError as exc:
-            res.add("dsc.parse", I, "certificate_malformed", "The supplied DSC is malformed.", error=exc.message)
+            # A damaged side file proves nothing about the document: the DSC inside EF.SOD may still serve.
+            res.add("dsc.parse", U, "certificate_malformed", "The supplied DSC is malformed and was ignored.",
+                    error=exc.message)
             dsc = None
     candidates = ([dsc] if dsc is not None else []) + embedded
     signer = cms.find_signer(signer_info, candidates) if candidates else None
@@ -236,7 +238,14 @@ def _chain(res: PassiveAuthResult, dsc: Certificate, store: TrustStore | None, a
         return
     path, found = _find_path(store, dsc, extra)
     if not path:
-        if found:
+        by_key_id = dsc.aki is not None and any(c.ski == dsc.aki for c in store.issuers_of(dsc))
+        if found and not by_key_id:
+            # Matched by name only: the CSCA may have a newer key the store lacks.
+            res.add("dsc.chain", U, "csca_key_unknown",
+                    "A CSCA of that name is trusted, but not the key that signed this document signer "
+                    "(perhaps a newer CSCA key is missing from the trust store).",
+                    dsc_issuer=dsc.issuer_text)
+        elif found:
             res.add("dsc.chain", I, "dsc_signature_invalid",
                     "The document signer certificate's signature does not verify with the CSCA it names.",
                     dsc_issuer=dsc.issuer_text)
@@ -319,7 +328,8 @@ def _dg_hashes(res: PassiveAuthResult, sod: EFSOD | None, dgs: dict[int, bytes],
         if sod is None:
             res.add(name, N, "sod_unavailable", f"DG{n} cannot be checked without a valid EF.SOD.")
         elif n not in listed:
-            res.add(name, I, "dg_not_in_sod", f"DG{n} was read but the SOD does not list it.")
+            # Not tampering with signed data, but nothing vouches for this file: unknown, never valid.
+            res.add(name, U, "dg_not_in_sod", f"DG{n} was read but the SOD does not list it, so it is not vouched for.")
         elif n not in dgs:
             res.add(name, N, "dg_not_read", f"DG{n} is listed in the SOD but was not read.",
                     reason=not_read.get(n, "not_read"))

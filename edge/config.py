@@ -51,7 +51,11 @@ class Config:
     result_ttl: float = 300.0
     face_threshold: float = 0.0
     card_timeout: float = 30.0
+    access_key_timeout: float = 120.0
     face_timeout: float = 60.0
+    liveness: bool = True
+    liveness_steps: int = 3
+    liveness_window: float = 15.0
     reader_queue: int = 4
     workers: int = 1
     threads: int = 8
@@ -79,10 +83,24 @@ _ENV = {"CCCD_EDGE_KIOSK_ID": "kiosk_id", "CCCD_EDGE_LISTEN": "listen", "CCCD_ED
         "CCCD_EDGE_INSTANCE_DIR": "instance_dir", "CCCD_EDGE_AUDIT_DB": "audit_db",
         "CCCD_EDGE_LOG_FILE": "log_file", "CCCD_EDGE_RESULT_TTL": "result_ttl",
         "CCCD_EDGE_FACE_THRESHOLD": "face_threshold", "CCCD_EDGE_WORKERS": "workers",
-        "CCCD_EDGE_THREADS": "threads"}
+        "CCCD_EDGE_THREADS": "threads", "CCCD_EDGE_LIVENESS": "liveness"}
 _TYPES = {f: t for f, t in (("simulator_citizen", int), ("result_ttl", float), ("face_threshold", float),
                             ("card_timeout", float), ("face_timeout", float), ("reader_queue", int),
-                            ("workers", int), ("threads", int))}
+                            ("workers", int), ("threads", int), ("access_key_timeout", float),
+                            ("liveness_steps", int), ("liveness_window", float))}
+_BOOLS = {"liveness"}
+
+
+def _bool(value) -> bool:
+    # TOML gives a real bool; the environment gives text.
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(text)
 
 
 def _relying_parties(table: dict, env_keys: str) -> tuple[RelyingParty, ...]:
@@ -120,7 +138,9 @@ def _coerce(values: dict) -> dict:
         if key == "relying_parties":
             continue
         try:
-            if key in _TYPES:
+            if key in _BOOLS:
+                out[key] = _bool(value)
+            elif key in _TYPES:
                 out[key] = _TYPES[key](value)
             elif key == "trust_files":
                 out[key] = tuple(str(v) for v in (value if isinstance(value, (list, tuple)) else [value]))
@@ -173,11 +193,13 @@ def validate(config: Config) -> None:
         raise ConfigError(f"listen must be HOST:PORT, not {config.listen!r}.") from None
     if not 0 <= port < 65536:
         raise ConfigError(f"listen port {port} is out of range.")
-    for name in ("result_ttl", "card_timeout", "face_timeout"):
+    for name in ("result_ttl", "card_timeout", "access_key_timeout", "face_timeout", "liveness_window"):
         if getattr(config, name) <= 0:
             raise ConfigError(f"{name} must be a positive number of seconds.")
     if config.reader_queue < 0 or config.workers < 1 or config.threads < 1:
         raise ConfigError("reader_queue must be >= 0, workers and threads >= 1.")
+    if not 1 <= config.liveness_steps <= 8:
+        raise ConfigError("liveness_steps must be between 1 and 8.")
     if not 0 <= config.face_threshold < 2:
         raise ConfigError("face_threshold must be between 0 and 2 (0 = calibrated default).")
 

@@ -37,6 +37,8 @@ _MOVES = {State.WAITING_FOR_CARD: {State.READING, State.FAILED},
           State.DONE: set(), State.FAILED: set()}
 
 MAX_BUFFERED_FRAMES = 10
+# A liveness challenge is judged on all its frames at once: room for a 15 s window at ~2 frames/s.
+MAX_LIVENESS_FRAMES = 32
 
 
 class SessionEnded(Exception):
@@ -69,7 +71,12 @@ class VerificationSession:
     # Secrets and biometrics live here only while needed and are cleared as soon as used.
     access_key: Any = None
     record: dict | None = None
-    frames: list[bytes] = field(default_factory=list)
+    frames: list[tuple[float, bytes]] = field(default_factory=list)    # (capture time, JPEG)
+    # The head-turn challenge while the face is captured (public: steps, prompts, window), the
+    # client's "that was the last frame", and the verdict (verdict + codes) for the kiosk screen.
+    liveness: dict | None = None
+    frames_final: bool = False
+    liveness_verdict: dict | None = None
     kiosk_photo: bytes | None = None     # chip photo for the kiosk screen only (kiosk_ui pops it once)
     _cond: threading.Condition = field(default_factory=threading.Condition, repr=False)
     _clock: Callable[[], float] = field(default=time.monotonic, repr=False)
@@ -121,16 +128,35 @@ class VerificationSession:
             self._cond.wait_for(lambda: self.access_key is not None or self.state.final, timeout)
             return self.access_key
 
-    def add_frames(self, frames: list[bytes]) -> int:
+    def start_liveness(self, challenge: dict) -> None:
         with self._cond:
-            room = MAX_BUFFERED_FRAMES - len(self.frames)
-            self.frames.extend(frames[:max(room, 0)])
+            self.liveness, self.frames_final = dict(challenge), False
+            self.frames.clear()       # frames sent before the challenge answer nothing
+
+    def add_frames(self, frames: list, timestamps: list[float] | None = None, *, final: bool = False) -> int:
+        """Buffer frames (JPEG bytes) with their capture times; returns how many were taken."""
+        with self._cond:
+            limit = MAX_LIVENESS_FRAMES if self.liveness is not None else MAX_BUFFERED_FRAMES
+            room = max(limit - len(self.frames), 0)
+            times = list(timestamps or [])
+            times += [self._clock()] * (len(frames) - len(times))
+            self.frames.extend(zip(times[:room], frames[:room]))
+            self.frames_final = self.frames_final or final
             self._cond.notify_all()
-            return min(len(frames), max(room, 0))
+            return min(len(frames), room)
 
     def take_frames(self, timeout: float) -> list[bytes]:
         with self._cond:
             self._cond.wait_for(lambda: bool(self.frames) or self.state.final, timeout)
+            frames, self.frames = self.frames, []
+            return [frame for _, frame in frames]
+
+    def take_challenge_frames(self, timeout: float) -> list[tuple[float, bytes]]:
+        """All ``(capture time, frame)`` pairs once the client says it is done, the buffer is
+        full, the session ends, or ``timeout`` passes."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.frames_final or len(self.frames) >= MAX_LIVENESS_FRAMES
+                                or self.state.final, timeout)
             frames, self.frames = self.frames, []
             return frames
 
@@ -145,6 +171,8 @@ class VerificationSession:
                "steps": [e.data.get("step", e.name) for e in self.events if e.name != "state"]}
         if self.error:
             out["error"] = dict(self.error)
+        if self.liveness is not None:
+            out["liveness"] = dict(self.liveness)
         if self.result is not None:
             out["result"] = self.result
         return out

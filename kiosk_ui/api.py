@@ -59,7 +59,7 @@ def start_walk_up():
 
 @bp.get("/sessions/<session_id>")
 def get_session(session_id: str):
-    return jsonify(kiosk_view(_session(session_id)))
+    return jsonify(kiosk_view(_session(session_id), now=_service().clock()))
 
 
 @bp.post("/sessions/<session_id>/cancel")

@@ -38,7 +38,7 @@ ISSUER_UNKNOWN_CODES = {"csca_unknown", "dsc_missing", "csca_expired", "csca_not
 
 REASON_KEYS = tuple(sorted(set(ERROR_REASONS.values()) | {
     "wrong_mrz", "document_invalid", "issuer_unknown", "chip_unchecked", "face_no_match",
-    "face_undetermined", "busy", "unknown"}))
+    "liveness_failed", "face_undetermined", "busy", "unknown"}))
 
 
 def reason_for_error(code: str | None, *, used_mrz: bool = False) -> str:
@@ -48,8 +48,13 @@ def reason_for_error(code: str | None, *, used_mrz: bool = False) -> str:
     return reason
 
 
-def reason_for_claims(claims: dict[str, Any], face_required: bool) -> str | None:
-    """None when the result is verified; otherwise the first reason a person can understand."""
+def reason_for_claims(claims: dict[str, Any], face_required: bool,
+                      liveness: dict | None = None) -> str | None:
+    """None when the result is verified; otherwise the first reason a person can understand.
+
+    ``liveness`` is the session's liveness verdict (the claims carry it only for the profiles
+    that receive the face verdict).
+    """
     verdicts = claims.get("verdicts") or {}
     if verdicts.get("overall") == "valid":
         return None
@@ -65,15 +70,21 @@ def reason_for_claims(claims: dict[str, Any], face_required: bool) -> str | None
     if chip != "valid":
         return "chip_unchecked"
     face = verdicts.get("face")
+    live = liveness or (claims.get("face") or {}).get("liveness") or {}
     if face_required and face == "invalid":
-        return "face_no_match"
+        # The face matched but the head turns were not seen as asked: say that, not "no match".
+        no_match = (claims.get("face") or {}).get("decision") == "no_match"
+        return "liveness_failed" if live.get("verdict") == "failed" and not no_match else "face_no_match"
     if face_required and face != "valid":
         return "face_undetermined"
     return "unknown"
 
 
-def kiosk_view(session: Any) -> dict:
-    """The verification as the kiosk screen needs it: never an attribute value, never a key."""
+def kiosk_view(session: Any, now: float | None = None) -> dict:
+    """The verification as the kiosk screen needs it: never an attribute value, never a key.
+
+    ``now`` is the service clock: the screen counts down to the liveness deadline from it.
+    """
     state = session.state.value
     final = session.state.final
     face_required = bool(session.options.get("face_match_required"))
@@ -85,6 +96,16 @@ def kiosk_view(session: Any) -> dict:
     # The named steps reached so far: the screen's progress list does not depend on having
     # caught every server-sent event.
     view["steps"] = [e.data.get("step") for e in list(session.events) if e.name == "step"]
+    challenge = getattr(session, "liveness", None)
+    if challenge:
+        view["liveness"] = {"steps": list(challenge["steps"]), "deadline": challenge["deadline"],
+                            "issued_at": challenge["issued_at"]}
+        if now is not None:
+            view["liveness"]["now"] = now
+            view["liveness"]["seconds_left"] = round(max(challenge["deadline"] - now, 0.0), 2)
+    verdict = getattr(session, "liveness_verdict", None)
+    if verdict:
+        view["liveness_verdict"] = {"verdict": verdict["verdict"], "reason_codes": list(verdict["reason_codes"])}
     if not final:
         return view
     if session.error:
@@ -94,8 +115,52 @@ def kiosk_view(session: Any) -> dict:
         view["reason"] = reason_for_error(session.error.get("code"))
         return view
     claims = (session.result or {}).get("claims") or {}
-    reason = reason_for_claims(claims, face_required)
+    reason = reason_for_claims(claims, face_required, verdict)
     view["verified"] = reason is None
     view["reason"] = reason
     view["verdicts"] = dict(claims.get("verdicts") or {})
     return view
+
+
+# --- the statistics page: each audit reason code as short plain words --------------------------
+# Codes from cardreader.errors, crypto checks, the service and edge.face.liveness. The page shows
+# the words and keeps the code in small text; a code not listed falls back by prefix, then "other".
+_STATS_GROUPS = {
+    "why_wrong_key": ("access_key_rejected",),
+    "why_access_failed": ("access_control_failed",),
+    "why_card_removed": ("card_removed",),
+    "why_no_card": ("card_timeout", "no_card"),
+    "why_no_reader": ("no_reader",),
+    "why_key_timeout": ("access_key_timeout",),
+    "why_cancelled": ("cancelled",),
+    "why_read_failed": ("secure_messaging_error", "unexpected_status", "file_not_found", "file_access_denied",
+                        "parse_error", "read_incomplete", "card_error"),
+    "why_service_problem": ("component_unavailable", "internal_error"),
+    "why_issuer_unknown": ("csca_unknown", "dsc_missing", "csca_expired", "csca_not_yet_valid",
+                           "csca_key_unknown"),
+    "why_document_invalid": ("message_digest_mismatch", "dg_hash_mismatch", "sod_signature_invalid",
+                             "signature_invalid", "dsc_signature_invalid", "content_type_mismatch",
+                             "algorithm_mismatch", "sod_missing", "dsc_expired", "country_mismatch"),
+    "why_revoked": ("dsc_revoked",),
+    "why_chip": ("chip_authentication_failed", "ca_failed", "aa_signature_invalid"),
+    "why_face_no_match": ("face_no_match",),
+    "why_face_undetermined": ("face_undetermined",),
+    "why_liveness_failed": ("liveness_failed",),
+    "why_liveness_not_performed": ("liveness_not_performed", "liveness_no_frames", "liveness_no_chip_photo"),
+    "why_liveness_steps_not_seen": ("liveness_steps_not_seen", "liveness_not_frontal_at_start"),
+    "why_liveness_wrong_direction": ("liveness_wrong_direction",),
+    "why_liveness_identity": ("liveness_identity_changed", "liveness_identity_not_matched"),
+    "why_liveness_several_faces": ("liveness_several_faces",),
+    "why_liveness_outside_window": ("liveness_no_frames_in_window",),
+    "why_liveness_unclear": ("liveness_no_usable_frame",),
+}
+STATS_REASON_KEYS = {code: key for key, codes in _STATS_GROUPS.items() for code in codes}
+STATS_PREFIX_KEYS = {"ca_": "why_chip_unchecked", "aa_": "why_chip_unchecked", "liveness_": "why_liveness_failed"}
+# Verdicts kept in the audit's codes that are not reasons for a failure.
+STATS_NOT_REASONS = ("liveness_passed",)
+
+
+def stats_reason_key(code: str) -> str:
+    if code in STATS_REASON_KEYS:
+        return STATS_REASON_KEYS[code]
+    return next((key for prefix, key in STATS_PREFIX_KEYS.items() if code.startswith(prefix)), "why_other")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request
 
 from edge.api.auth import KIOSK_COOKIE, kiosk_token
+from kiosk_ui.reasons import STATS_NOT_REASONS, STATS_PREFIX_KEYS, STATS_REASON_KEYS
 from kiosk_ui.strings import DEFAULT_LANGUAGE, LANGUAGES, STRINGS, text
 
 bp = Blueprint("kiosk_ui", __name__, template_folder="templates", static_folder="static",
@@ -39,6 +40,7 @@ def kiosk():
     settings = {"reset_seconds": options["reset_seconds"], "idle_seconds": options["idle_seconds"],
                 "walk_up": bool(options["walk_up_profile"]),
                 "frames_per_batch": options["frames_per_batch"],
+                "liveness": bool(current_app.extensions["cccd_edge"].config.liveness),
                 "steps": [{"name": name, "events": list(events)} for name, events in STEPS]}
     resp = current_app.make_response(render_template(
         "kiosk_ui/kiosk.html", strings=STRINGS, settings=settings, steps=[s for s, _ in STEPS]))
@@ -51,7 +53,8 @@ def kiosk():
 
 @bp.get("/stats")
 def stats():
-    resp = current_app.make_response(render_template("kiosk_ui/stats.html", strings=STRINGS))
+    reasons = {"codes": STATS_REASON_KEYS, "prefixes": STATS_PREFIX_KEYS, "hidden": list(STATS_NOT_REASONS)}
+    resp = current_app.make_response(render_template("kiosk_ui/stats.html", strings=STRINGS, reasons=reasons))
     resp.headers["Content-Security-Policy"] = (
         "default-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; "
         "frame-ancestors 'none'")

@@ -257,9 +257,11 @@ def issue_dsc(csca: Issued, label: str = "test-dsc-vn", not_before: datetime = D
               not_after: datetime = DSC_VALIDITY[1], country: str | None = None, serial: int | None = None,
               *, key_kind: str = "ecdsa", curve: str = "brainpoolP256r1", bits: int = 2048,
               organization: str = "Test Vietnam CCCD", common_name: str | None = None,
-              hash_alg: str | None = None, pss: bool | None = None, explicit: bool = True) -> Issued:
+              hash_alg: str | None = None, pss: bool | None = None, explicit: bool = True,
+              include_aki: bool = True) -> Issued:
     """A document signer (or master list signer) issued by ``csca``: keyUsage digitalSignature
-    (critical), AKI = the CSCA's SKI. ``country`` other than the CSCA's makes a mismatch case."""
+    (critical), AKI = the CSCA's SKI (left out with ``include_aki=False``, as some old DSCs do).
+    ``country`` other than the CSCA's makes a mismatch case."""
     key = make_key(label, key_kind, curve=curve, bits=bits)
     spki_der = spki(key.public_key(), explicit=explicit)
     country = country or csca.subject.native["country_name"]
@@ -268,6 +270,8 @@ def issue_dsc(csca: Issued, label: str = "test-dsc-vn", not_before: datetime = D
            {"extn_id": "authority_key_identifier", "critical": False,
             "extn_value": {"key_identifier": csca.ski}},
            {"extn_id": "key_identifier", "critical": False, "extn_value": _ski(spki_der)}]
+    if not include_aki:
+        ext = [e for e in ext if e["extn_id"] != "authority_key_identifier"]
     cert = _certificate(issuer_key=csca.key, issuer_name=csca.subject, subject_name=name,
                         subject_spki=spki_der, serial=serial or _serial(label),
                         validity=(not_before, not_after), extensions=ext,

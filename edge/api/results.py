@@ -17,6 +17,7 @@ from edge.profiles import Profile
 from edge.signing import KioskKey
 
 FACE_STATUS = {"match": Status.VALID, "no_match": Status.INVALID, "undetermined": Status.UNKNOWN}
+LIVENESS_VERDICTS = ("passed", "failed", "not_performed")
 
 
 def as_dict(obj: Any) -> dict:
@@ -46,6 +47,26 @@ def status_of(value: Any) -> Status:
         return Status.UNKNOWN
 
 
+def face_status(face: dict | None) -> Status:
+    """The face verdict. Verified face = identity match AND liveness passed.
+
+    Without a liveness part (the site turned it off) the match decides alone, as before.
+    A failed challenge, or a face that does not match, is ``invalid``; a challenge not
+    performed (no frames) or a match left undetermined is ``unknown``.
+    """
+    if face is None:
+        return Status.NOT_PERFORMED
+    match = FACE_STATUS.get(face.get("decision"), Status.NOT_PERFORMED)
+    live = face.get("liveness")
+    if live is None:
+        return match
+    verdict = live.get("verdict")
+    if match is Status.VALID and verdict == "passed":
+        return Status.VALID
+    if match is Status.INVALID or verdict == "failed":
+        return Status.INVALID
+    return Status.UNKNOWN
+
 
 def build_result(report: Any, profile: Profile, *, key: KioskKey, kiosk_id: str, rp_id: str,
                  verification_id: str, nonce: str | None, kind: str, face: dict | None,
@@ -54,22 +75,25 @@ def build_result(report: Any, profile: Profile, *, key: KioskKey, kiosk_id: str,
     verification = report.verification
     pa = status_of(verification.passive_authentication)
     chip = status_of(verification.chip_authenticity)
-    face_status = FACE_STATUS.get((face or {}).get("decision"), Status.NOT_PERFORMED) \
-        if face is not None else Status.NOT_PERFORMED
+    face_state = face_status(face)
     # An upload cannot prove a live chip: its overall verdict rests on passive authentication.
-    required = [pa] + ([chip] if kind == "card" else []) + ([face_status] if face_required else [])
+    required = [pa] + ([chip] if kind == "card" else []) + ([face_state] if face_required else [])
     overall = combine(required)
     attributes = profile.minimise(person)
     claims: dict = {
         "iss": kiosk_id, "aud": rp_id, "iat": now, "jti": verification_id,
         "nonce": nonce, "profile": profile.name, "kind": kind, "attributes": attributes,
         "verdicts": {"overall": overall.value, "passive_authentication": pa.value,
-                     "chip_authenticity": chip.value, "face": face_status.value},
+                     "chip_authenticity": chip.value, "face": face_state.value},
         "reason_codes": list(verification.reason_codes()),
         "checks": [{"name": c.name, "status": status_of(c.status).value, "code": c.code}
                    for c in verification.checks]}
     if profile.face_verdict and face is not None:
         claims["face"] = {k: face.get(k) for k in ("decision", "distance", "threshold") if k in face}
+        live = face.get("liveness")
+        if live is not None:
+            claims["face"]["liveness"] = {"verdict": live.get("verdict"),
+                                          "reason_codes": list(live.get("reason_codes", []))}
     if profile.fhir_patient:
         claims["fhir_patient"] = patient_from_person(
             attributes, verified_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)))

@@ -28,6 +28,8 @@ from edge.signing import KioskKey
 log = logging.getLogger("cccd_edge.service")
 
 FACE_ROUNDS = 5        # batches of frames tried before a face match is called undetermined
+# Seconds after the challenge's deadline to wait for frames still on their way from the kiosk.
+LIVENESS_GRACE = 3.0
 
 
 @lru_cache(maxsize=8)
@@ -49,7 +51,7 @@ class EdgeService:
                               kiosk_id=config.kiosk_id, clock=clock)
         self.kiosk_token = base64.urlsafe_b64encode(rng(24)).rstrip(b"=").decode()
         self.sessions = SessionStore(config.result_ttl, max_age=config.result_ttl + config.card_timeout
-                                     + config.face_timeout + 120, rng=rng)
+                                     + config.access_key_timeout + config.face_timeout + 120, rng=rng)
         self.reader = ReaderOwner(config.reader, queue_size=config.reader_queue)
         self.metrics = ServiceMetrics(queue_length=lambda: self.reader.queue_length,
                                       sessions_active=lambda: len(self.sessions))
@@ -204,12 +206,13 @@ class EdgeService:
         if key is None and session.options.get("ask_on_kiosk"):
             session.emit("step", step="waiting_for_access_key")
             t = time.perf_counter()
-            key = session.wait_for_access_key(self.config.card_timeout)
+            key = session.wait_for_access_key(self.config.access_key_timeout)
             durations["access_key_entry"] = (time.perf_counter() - t) * 1000
             if key is None:
                 if not session.state.final:
                     session.fail("access_key_timeout", "No access key was entered on the kiosk in time.")
-                outcome["code"] = "access_key_timeout"
+                # Cancelled on the kiosk meanwhile: the audit says so, not a timeout.
+                outcome["code"] = (session.error or {}).get("code", "access_key_timeout")
                 return
         t = time.perf_counter()
         transport = self.open_transport()
@@ -250,7 +253,6 @@ class EdgeService:
             session.kiosk_photo = photo_bytes(report)
         face = None
         if session.options.get("face_match_required"):
-            session.move(State.FACE_CAPTURE)
             t = time.perf_counter()
             face = self._face(session, report)
             durations["face"] = (time.perf_counter() - t) * 1000
@@ -264,12 +266,21 @@ class EdgeService:
         session.finish(result_body)
 
     def _face(self, session: VerificationSession, report: Any) -> dict:
+        """The face decision: identity (``match_frames``), and with ``liveness`` on, the head-turn
+        challenge (``evaluate``). The verdict rule (match AND liveness passed) is in results.py."""
         from edge.face import match_frames, reference_from_photo
         photo = photo_bytes(report)
         if not photo:
-            return {"decision": "undetermined", "reasons": ["no_chip_photo"]}
+            session.move(State.FACE_CAPTURE)
+            face = {"decision": "undetermined", "reasons": ["no_chip_photo"]}
+            if self.config.liveness:
+                face["liveness"] = liveness_verdict(None, "no_chip_photo")
+            return face
         models = self.face_models()
         reference = reference_from_photo(models, photo)
+        if self.config.liveness:
+            return self._face_with_liveness(session, models, reference)
+        session.move(State.FACE_CAPTURE)
         deadline = time.monotonic() + self.config.face_timeout
         last: dict = {"decision": "undetermined", "reasons": ["no_frames"]}
         threshold = self.config.face_threshold or None
@@ -289,6 +300,48 @@ class EdgeService:
             if last.get("decision") in ("match", "no_match"):
                 break
         return last
+
+    def _face_with_liveness(self, session: VerificationSession, models: Any, reference: Any) -> dict:
+        """One challenge per verification: prompts out, timestamped frames in, then one decision."""
+        from edge.face import match_frames
+        from edge.face.liveness import LivenessChallenge, evaluate
+        now = self.clock()
+        challenge = LivenessChallenge.new(self.rng, now=now, n_steps=self.config.liveness_steps,
+                                          window_s=self.config.liveness_window)
+        # Issued before the state changes, so whoever sees face_capture also sees the prompts.
+        session.start_liveness(challenge.to_dict())
+        session.move(State.FACE_CAPTURE)
+        session.emit("step", step="liveness_challenge", steps=list(challenge.steps),
+                     deadline=challenge.deadline)
+        session.emit("step", step="waiting_for_face")
+        # Wait for the client's last frame, or the deadline (plus frames still in flight), never
+        # longer than face_timeout. Time in the service clock, waited for on the monotonic one.
+        wait = min(max(challenge.deadline - now, 0.0) + LIVENESS_GRACE, self.config.face_timeout)
+        timed = session.take_challenge_frames(wait)
+        if session.state.final:
+            raise SessionEnded(session.id)
+        if not timed:
+            face = {"decision": "undetermined", "reasons": ["no_frames"],
+                    "liveness": liveness_verdict(None, "no_frames")}
+            session.liveness_verdict = face["liveness"]
+            session.emit("step", step="face_match", decision="undetermined", liveness="not_performed")
+            return face
+        threshold = self.config.face_threshold or None
+        kwargs = {"threshold": threshold} if threshold else {}
+        # Identity on the frames of the challenge window only; every frame in it goes to evaluate.
+        inside = [frame for ts, frame in timed if challenge.accepts(ts)]
+        if inside:
+            face = as_dict(match_frames(models, reference, inside, **kwargs))
+        else:
+            face = {"decision": "undetermined", "reasons": ["no_frames_in_window"]}
+        live = evaluate(challenge, timed, reference, models=models, **kwargs)
+        timed.clear()
+        inside.clear()
+        face["liveness"] = liveness_verdict(live)
+        session.liveness_verdict = face["liveness"]
+        session.emit("step", step="face_match", decision=face.get("decision"),
+                     liveness=face["liveness"]["verdict"])
+        return face
 
     # --- uploaded files ------------------------------------------------------------------------
     def verify_files(self, rp: RelyingParty, files: dict[str, bytes], nonce: str | None,
@@ -324,8 +377,14 @@ class EdgeService:
         codes = list(claims.get("reason_codes", []))
         if outcome.get("code"):
             codes.append(outcome["code"])
-        if verdicts.get("face") in ("invalid", "unknown"):
-            codes.append(f"face_{(outcome.get('face') or {}).get('decision', 'undetermined')}")
+        face = outcome.get("face") or {}
+        if verdicts.get("face") in ("invalid", "unknown") and face.get("decision", "undetermined") != "match":
+            codes.append(f"face_{face.get('decision', 'undetermined')}")
+        live = face.get("liveness")
+        if live:
+            # The audit keeps the liveness verdict and its reason codes, nothing of the frames.
+            codes.append(f"liveness_{live['verdict']}")
+            codes.extend(f"liveness_{code}" for code in live.get("reason_codes", []))
         person = as_dict(getattr(report, "person", None)) if report is not None else {}
         self.audit.record(verification_id=session.id, relying_party=session.relying_party, kind=kind,
                           outcome=session.state.value if session.state.final else "failed",
@@ -353,7 +412,7 @@ class EdgeService:
                durations: dict) -> None:
         self.metrics.verifications.inc(relying_party=rp_id, kind=kind,
                                        outcome=outcome if overall in (None, "valid") else f"{outcome}_{overall}")
-        for code in set(codes):
+        for code in set(codes) - {"liveness_passed"}:     # a verdict, not a failure
             self.metrics.failures.inc(code=code)
         for step, ms in durations.items():
             self.metrics.step_seconds.observe(ms / 1000.0, step=step)
@@ -361,6 +420,16 @@ class EdgeService:
     def close(self) -> None:
         self.reader.stop()
         self.audit.close()
+
+
+def liveness_verdict(result: Any, not_performed: str | None = None) -> dict:
+    """``passed | failed | not_performed`` and the stable reason codes (no frames, no distances)."""
+    if result is None:
+        return {"verdict": "not_performed", "reason_codes": [not_performed] if not_performed else []}
+    return {"verdict": "passed" if result.passed else "failed",
+            "reason_codes": [r.code for r in result.reasons],
+            "steps_seen": list(result.steps_seen), "frames_in_window": result.frames_in_window,
+            "frames_ignored": result.frames_ignored}
 
 
 def decode_access_key(body: dict):

@@ -94,7 +94,7 @@ def get_verification(session_id: str):
 def events(session_id: str):
     session = _session(session_id, kiosk_ok=True)
     cfg = _service().config
-    limit = cfg.card_timeout + cfg.face_timeout + 60   # a stream never outlives its session's bounds
+    limit = cfg.access_key_timeout + cfg.card_timeout + cfg.face_timeout + 60   # a stream never outlives its session's bounds
     try:
         start = int(request.headers.get("Last-Event-ID", "0"))
     except ValueError:
@@ -119,13 +119,37 @@ def events(session_id: str):
                     headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
-def _frames_from_request() -> list[bytes]:
+CAPTURE_HEADER = "X-Capture-Time"
+
+
+def _capture_time(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise InvalidRequest("A capture time must be a number of seconds since the epoch.")
+    return value
+
+
+def _frames_from_request() -> tuple[list[bytes], list[float | None]]:
+    """The frames and their capture times (None where the client gave none).
+
+    ``image/jpeg``: one frame, its time in the ``X-Capture-Time`` header. ``multipart/form-data``:
+    ``frame`` files and, in the same order, one ``captured_at`` field per frame.
+    """
     ctype = request.mimetype
     if ctype == "image/jpeg":
         frames = [request.get_data(cache=False)]
+        header = request.headers.get(CAPTURE_HEADER)
+        times: list[float | None] = [_capture_time(header) if header else None]
     elif ctype == "multipart/form-data":
         frames = [f.read() for f in request.files.getlist("frame")] or \
                  [f.read() for f in request.files.values()]
+        given = [_capture_time(v) for v in request.form.getlist("captured_at")]
+        if len(given) > len(frames):
+            raise InvalidRequest("More capture times than frames were sent.")
+        times = given + [None] * (len(frames) - len(given))
     else:
         raise UnsupportedMediaType("Send frames as image/jpeg or multipart/form-data (field 'frame').")
     if not frames:
@@ -133,18 +157,24 @@ def _frames_from_request() -> list[bytes]:
     for frame in frames:
         if not frame.startswith(b"\xff\xd8"):
             raise InvalidRequest("Every frame must be a JPEG image.")
-    return frames
+    return frames, times
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes")
 
 
 @bp.post("/verifications/<session_id>/face")
 def post_face(session_id: str):
     session = _session(session_id, kiosk_ok=True)
-    frames = _frames_from_request()
+    received = _service().clock()      # the time of frames sent without their capture time
+    frames, times = _frames_from_request()
+    final = _flag(request.args.get("final")) or _flag(request.form.get("final") if request.form else None)
     if not session.options.get("face_match_required"):
         raise Conflict("This verification does not include a face match.")
     if session.state.final:
         raise Conflict("This verification has already ended.")
-    accepted = session.add_frames(frames)
+    accepted = session.add_frames(frames, [received if t is None else t for t in times], final=final)
     if not accepted:
         raise Conflict("Enough frames are waiting; send more once these are used.")
     resp = jsonify({"id": session.id, "state": session.state.value, "accepted_frames": accepted})
@@ -169,6 +199,7 @@ def kiosk_current():
         "needs_access_key": bool(session.options.get("ask_on_kiosk")) and session.access_key is None
         and session.state is State.WAITING_FOR_CARD,
         "face_capture": session.state is State.FACE_CAPTURE,
+        **({"liveness": dict(session.liveness)} if session.liveness is not None else {}),
         "links": _links(session.id)}})
 
 

@@ -218,7 +218,7 @@ def print_summary(s: dict) -> None:
     aa = s["active_authentication"]
     aa_text = "not performed" if not aa["performed"] else \
         f"failed: {aa['error']['message']}" if aa["error"] else \
-        f"signature of {aa['signature_bytes']} bytes received (not verified by this command)"
+        f"signature of {aa['signature_bytes']} bytes received (verdict below)"
     print(f"Active auth (AA):  {aa_text}")
     st = s["stats"]
     print(f"Exchanges:         {st['apdus']} APDUs, {st['bytes_sent']} B sent, {st['bytes_received']} B "

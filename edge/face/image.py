@@ -19,7 +19,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from edge.face.errors import CorruptImageError, ImageTooLargeError, UnsupportedFormatError
 
-# Formats that decode at reduced scale may declare more pixels than PNG.
+# Formats that decode at reduced scale may declare more pixels than PNG. JPEG's
+# 1/8 DCT-domain decode keeps even a 120-megapixel photo under 2 megapixels decoded.
+MAX_PIXELS_JPEG = 120_000_000
 MAX_PIXELS_REDUCIBLE = 40_000_000
 MAX_PIXELS_FULL = 16_000_000
 MAX_BYTES = 20_000_000
@@ -77,7 +79,7 @@ def decode_image(data: bytes, max_side: int) -> DecodedImage:
     width, height = im.size
     if width <= 0 or height <= 0:
         raise CorruptImageError("The image has no pixels.")
-    limit = MAX_PIXELS_FULL if fmt == "PNG" else MAX_PIXELS_REDUCIBLE
+    limit = {"PNG": MAX_PIXELS_FULL, "JPEG": MAX_PIXELS_JPEG}.get(fmt, MAX_PIXELS_REDUCIBLE)
     if width * height > limit:
         raise ImageTooLargeError(
             f"The image is too large to process ({width}x{height} pixels; "

@@ -32,6 +32,9 @@ REFERENCE_MAX_SIDE = 640
 FRAME_MAX_SIDE = 960
 
 MATCH, NO_MATCH, UNDETERMINED = "match", "no_match", "undetermined"
+# Frames that both match and clearly miss (by more than this margin above the
+# threshold) show two people, or a swap mid-capture: the median must not outvote that.
+DISAGREEMENT_MARGIN = 0.10
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,9 @@ def match_frames(models: FaceModels, reference: Reference, frames: list,
     if len(used) < max(1, min_frames):
         return MatchResult(UNDETERMINED, None, threshold, results, _undetermined_message(results))
     median = float(statistics.median(used))
+    if min(used) <= threshold and max(used) > threshold + DISAGREEMENT_MARGIN:
+        return MatchResult(UNDETERMINED, median, threshold, results,
+                           "The pictures taken do not agree: only the card holder should face the camera.")
     if median <= threshold:
         return MatchResult(MATCH, median, threshold, results, "The face matches the chip photo.")
     return MatchResult(NO_MATCH, median, threshold, results, "The face does not match the chip photo.")

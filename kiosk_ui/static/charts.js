@@ -27,13 +27,14 @@
   // Verifications per day: one stacked bar per day (succeeded below, failed above).
   function dayBars(container, days, labels) {
     if (!days.some(function (d) { return d.verifications > 0; })) return empty(container, labels.empty);
-    const W = 640, H = 340, left = 56, bottom = 70, top = 16;
+    // right: room for half of the last date label, which is centred on the last bar.
+    const W = 640, H = 340, left = 56, right = 34, bottom = 70, top = 16;
     const max = Math.max.apply(null, days.map(function (d) { return d.verifications; }).concat([1]));
     const chart = svg(W, H, labels.title);
-    const plotH = H - bottom - top, slot = (W - left - 8) / days.length, bw = Math.max(4, Math.min(48, slot * 0.7));
+    const plotH = H - bottom - top, slot = (W - left - right) / days.length, bw = Math.max(4, Math.min(48, slot * 0.7));
     [0, 0.5, 1].forEach(function (f) {
       const y = top + plotH * (1 - f);
-      chart.appendChild(el("line", { x1: left, x2: W - 4, y1: y, y2: y, stroke: GRID }));
+      chart.appendChild(el("line", { x1: left, x2: W - right, y1: y, y2: y, stroke: GRID }));
       chart.appendChild(el("text", { x: left - 8, y: y + 7, "text-anchor": "end", "font-size": 20 }, String(Math.round(max * f))));
     });
     days.forEach(function (d, i) {
@@ -73,17 +74,22 @@
   }
 
   // Labelled horizontal bars, largest first (failure reasons, milliseconds per step).
-  function hbars(container, entries, labels, format) {
+  // describe(name) -> {label, small}: plain words for the label, the raw name in small text below.
+  function hbars(container, entries, labels, format, describe) {
     if (!entries.length) return empty(container, labels.empty);
-    const rowH = 38, W = 640, labelW = 300, H = entries.length * rowH + 8;
+    const rowH = describe ? 54 : 38, W = 640, labelW = 300, H = entries.length * rowH + 8;
     const max = Math.max.apply(null, entries.map(function (e) { return e[1]; }).concat([1e-9]));
     const chart = svg(W, H, labels.title);
     entries.forEach(function ([name, value], i) {
       const y = 4 + i * rowH, w = (W - labelW - 90) * value / max;
+      const text = describe ? describe(name) : { label: name, small: null };
       const g = el("g", { class: "bar", "data-name": name, "data-value": value });
-      g.appendChild(el("title", {}, name + ": " + format(value)));
-      g.appendChild(el("text", { x: labelW - 8, y: y + 25, "text-anchor": "end", "font-size": 20 }, name));
-      g.appendChild(el("rect", { x: labelW, y: y + 4, width: Math.max(w, 2), height: rowH - 10, fill: BAR }));
+      g.appendChild(el("title", {}, text.label + (text.small ? " (" + text.small + ")" : "") + ": " + format(value)));
+      g.appendChild(el("text", { x: labelW - 8, y: y + 25, "text-anchor": "end", "font-size": 20, class: "bar-label" }, text.label));
+      if (text.small) {
+        g.appendChild(el("text", { x: labelW - 8, y: y + 45, "text-anchor": "end", "font-size": 14, class: "bar-code" }, text.small));
+      }
+      g.appendChild(el("rect", { x: labelW, y: y + 4, width: Math.max(w, 2), height: 28, fill: BAR }));
       g.appendChild(el("text", { x: labelW + Math.max(w, 2) + 8, y: y + 25, "font-size": 20 }, format(value)));
       chart.appendChild(g);
     });

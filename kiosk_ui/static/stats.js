@@ -4,7 +4,17 @@
   const t = window.I18n.t;
   const $ = function (id) { return document.getElementById(id); };
   const DAYS = Number(new URLSearchParams(location.search).get("days")) || 30;
+  const REASONS = JSON.parse(document.getElementById("stats-reasons").textContent);
   let last = null;
+
+  // A reason code as plain words (the code itself stays in the tooltip and in small text).
+  function reasonKey(code) {
+    if (REASONS.codes[code]) return REASONS.codes[code];
+    const prefix = Object.keys(REASONS.prefixes).find(function (p) { return code.startsWith(p); });
+    return prefix ? REASONS.prefixes[prefix] : "why_other";
+  }
+
+  function describeReason(code) { return { label: t(reasonKey(code)), small: code }; }
 
   function ms(v) { return v >= 1000 ? (v / 1000).toFixed(2) + " s" : Math.round(v) + " ms"; }
 
@@ -31,8 +41,10 @@
     window.Charts.dayBars($("chart-per-day"), everyDay(s.per_day), {
       title: t("stats_per_day"), succeeded: t("stats_succeeded"), failed: t("stats_failed"), empty: empty });
     window.Charts.ring($("chart-rate"), s.success_rate, { title: t("stats_success_rate"), empty: empty });
-    window.Charts.hbars($("chart-reasons"), Object.entries(s.failure_reasons),
-      { title: t("stats_failure_reasons"), empty: empty }, String);
+    // A verdict the audit keeps among the codes (liveness passed) is no reason for a failure.
+    const reasons = Object.entries(s.failure_reasons).filter(function (e) { return !REASONS.hidden.includes(e[0]); });
+    window.Charts.hbars($("chart-reasons"), reasons,
+      { title: t("stats_failure_reasons"), empty: empty }, String, describeReason);
     const steps = Object.entries(s.average_ms_per_step).sort(function (a, b) { return b[1] - a[1]; });
     window.Charts.hbars($("chart-steps"), steps, { title: t("stats_step_times"), empty: empty }, ms);
   }

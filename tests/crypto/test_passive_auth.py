@@ -65,9 +65,11 @@ def test_bsi_reference_set_hashes_verify_and_csca_is_unknown(pki_dir, de_store):
 
 def test_bsi_dg15_is_not_in_its_sod(pki_dir):
     folder = pki_dir / "bsi-tr03105-5"
-    res = passive_auth.verify(folder.joinpath("EF_SOD.bin").read_bytes(), dg_files(folder), TrustStore(), at=AT)
-    assert _status(res, "dg_hash.DG15") == (I, "dg_not_in_sod")
-    assert res.status is I
+    res = passive_auth.verify(folder.joinpath("EF_SOD.bin").read_bytes(), dg_files(folder), TrustStore(),
+                              at=datetime(2014, 6, 1, tzinfo=UTC))      # within its DSC's validity
+    # The genuine reference set with an extra, unlisted file: not vouched for, yet no tampering.
+    assert _status(res, "dg_hash.DG15") == (U, "dg_not_in_sod")
+    assert res.status is U
 
 
 # --- the test PKI --------------------------------------------------------------------
@@ -251,7 +253,8 @@ def test_dg_read_but_not_listed_and_not_read_reason():
     sod, dgs = _sod(pki.issue_dsc(a, "pa-dsc-vn"))
     res = passive_auth.verify(sod, {1: dgs[1], 11: b"\x6b\x00"}, _store(a), at=LATER,
                               not_read={2: "file_access_denied"})
-    assert _status(res, "dg_hash.DG11") == (I, "dg_not_in_sod")
+    assert _status(res, "dg_hash.DG11") == (U, "dg_not_in_sod")
+    assert res.status is U
     assert res.get("dg_hash.DG2").details["reason"] == "file_access_denied"
 
 
@@ -266,10 +269,9 @@ def test_malformed_sod_is_a_check_not_an_exception(raw):
 
 def test_ten_megabytes_of_garbage_rejected_in_bounded_memory():
     # Speed is measured in benchmarks/; here: refused by its size before parsing, so the
-    # parser allocates almost nothing beyond the input, and a hang guard far above any machine.
+    # parser allocates almost nothing beyond the input (pytest-timeout guards against a hang).
     import tracemalloc
     garbage = b"\x77\x84\x00\xa0\x00\x00" + bytes(range(256)) * (10 * 4096)
-    start = time.perf_counter()
     tracemalloc.start()
     try:
         res = passive_auth.verify(garbage, {}, TrustStore(), at=LATER)
@@ -277,7 +279,6 @@ def test_ten_megabytes_of_garbage_rejected_in_bounded_memory():
     finally:
         tracemalloc.stop()
     assert peak < 4 * len(garbage)
-    assert time.perf_counter() - start < 30
     assert _status(res, "sod.parse") == (I, "sod_malformed")
     assert "too large" in res.get("sod.parse").details["error"]
 
@@ -285,3 +286,14 @@ def test_ten_megabytes_of_garbage_rejected_in_bounded_memory():
 def test_missing_sod():
     res = passive_auth.verify(None, {1: b"x"}, TrustStore())
     assert _status(res, "sod.parse") == (N, "sod_missing") and res.status is N
+
+
+def test_dsc_matched_by_name_only_whose_signature_fails_is_unknown():
+    """No AKI in the DSC: a same-named CSCA with another key may simply be missing from the store."""
+    a = pki.issue_csca("pa-csca-a")
+    b = pki.issue_csca("pa-csca-b")                   # same default name as A, other key
+    dsc = pki.issue_dsc(b, "pa-dsc-no-aki", include_aki=False)
+    sod, dgs = _sod(dsc)
+    res = passive_auth.verify(sod, dgs, _store(a), at=LATER)
+    assert _status(res, "dsc.chain") == (U, "csca_key_unknown")
+    assert res.status is U

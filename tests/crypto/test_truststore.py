@@ -92,11 +92,9 @@ def test_listing_entries(de_store):
 @pytest.mark.parametrize("head", [b"", b"\x30\x84\x00\xa0\x00\x00\x06\x09", b"\x30\x84\x00\xa0\x00\x00\x30\x84",
                                   b"-----BEGIN CERTIFICATE-----\n"])
 def test_ten_megabytes_of_garbage_rejected_in_bounded_memory(head):
-    # Speed is measured in benchmarks/; here: a typed error, bounded memory, and a hang guard.
-    import time
+    # Speed is measured in benchmarks/; here: a typed error and bounded memory.
     import tracemalloc
     data = head + bytes(range(256)) * (10 * 4096)
-    start = time.perf_counter()
     tracemalloc.start()
     try:
         with pytest.raises(MalformedError):
@@ -105,4 +103,3 @@ def test_ten_megabytes_of_garbage_rejected_in_bounded_memory(head):
     finally:
         tracemalloc.stop()
     assert peak < 4 * len(data)
-    assert time.perf_counter() - start < 30

@@ -39,7 +39,8 @@ def face_app(tmp_path, models, faces):
     store.close()
     person = next(iter(faces))
     dataset = build_dataset(0, photo=faces[person][0].read_bytes())   # the chip photo: a real face
-    app = create_app(rp_config(tmp_path, face_timeout=5, log_file=str(tmp_path / "app.log")),
+    # The match alone (liveness off): tests/edge/test_api_liveness.py drives the head-turn challenge.
+    app = create_app(rp_config(tmp_path, face_timeout=5, liveness=False, log_file=str(tmp_path / "app.log")),
                      face_models=models,
                      open_transport=lambda: InProcessTransport(VirtualCCCD(dataset)))
     app.person = person
@@ -86,6 +87,8 @@ def test_genuine_frames_match(face_app, faces):
     assert claims["verdicts"]["face"] == "valid" and claims["verdicts"]["overall"] == "valid"
     assert set(claims["attributes"]) == {"full_name", "id_number", "birth_date", "nationality"}
     assert "face_match" in body["steps"]
+    # liveness = false: no challenge, no liveness verdict; the match decides as before.
+    assert "liveness" not in claims["face"] and "liveness" not in body
 
 
 def test_impostor_frame_does_not_match(face_app, faces):
@@ -114,8 +117,11 @@ def test_no_frames_in_time_is_undetermined(tmp_path, models, faces):
         body = client.get(r.get_json()["links"]["self"] + "?wait=20", headers=auth("airport")).get_json()
         claims = body["result"]["claims"]
         assert claims["verdicts"]["face"] == "unknown" and claims["verdicts"]["overall"] == "unknown"
+        # Liveness is on by default: a challenge nobody answered was not performed.
+        assert claims["face"]["liveness"] == {"verdict": "not_performed", "reason_codes": ["no_frames"]}
         stats = client.get("/v1/stats").get_json()
         assert stats["failure_reasons"].get("face_undetermined") == 1
+        assert stats["failure_reasons"].get("liveness_not_performed") == 1
     finally:
         app.extensions["cccd_edge"].close()
 

@@ -53,3 +53,20 @@ def test_missing_file_and_bad_env(tmp_path):
         load_config(tmp_path / "none.toml", env={})
     with pytest.raises(ConfigError, match="rp_id:profile:key"):
         load_config(env={"CCCD_EDGE_API_KEYS": "just-a-key"})
+
+
+def test_liveness_switch_and_access_key_timeout(tmp_path):
+    c = load_config(env={})
+    assert c.liveness is True and c.liveness_steps == 3 and c.liveness_window == 15
+    assert c.access_key_timeout == 120 and c.card_timeout == 30
+    assert load_config(env={"CCCD_EDGE_LIVENESS": "false"}).liveness is False
+    f = tmp_path / "c.toml"
+    f.write_text("liveness = false\naccess_key_timeout = 45\n")
+    c = load_config(f, env={})
+    assert c.liveness is False and c.access_key_timeout == 45
+    with pytest.raises(ConfigError, match="liveness"):
+        load_config(env={"CCCD_EDGE_LIVENESS": "maybe"})
+    with pytest.raises(ConfigError, match="liveness_steps"):
+        load_config(overrides={"liveness_steps": 0}, env={})
+    with pytest.raises(ConfigError, match="access_key_timeout"):
+        load_config(overrides={"access_key_timeout": 0}, env={})

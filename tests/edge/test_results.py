@@ -59,3 +59,30 @@ def test_hospital_adds_fhir_and_comparison_only_when_a_record_is_given():
     claims = _build(r, "hospital", record={"full_name": "Nguyen Van An"})["claims"]
     assert claims["comparison"]["full_name"]["how"] == ["diacritics"]
     assert set(claims["comparison"]) <= set(get_profile("hospital").attributes)
+
+
+@pytest.mark.parametrize("decision,liveness,face", [
+    ("match", "passed", "valid"),
+    ("match", "failed", "invalid"),            # the right face, but not alive
+    ("match", "not_performed", "unknown"),
+    ("no_match", "passed", "invalid"),
+    ("no_match", "failed", "invalid"),
+    ("undetermined", "passed", "unknown"),
+    ("undetermined", "failed", "invalid"),
+])
+def test_face_verdict_is_match_and_liveness(decision, liveness, face):
+    live = {"verdict": liveness, "reason_codes": [] if liveness == "passed" else ["steps_not_seen"],
+            "steps_seen": ["left"], "frames_in_window": 4, "frames_ignored": 1}
+    claims = _build(_report(Status.VALID, Status.VALID), face={"decision": decision, "liveness": live},
+                    face_required=True)["claims"]
+    assert claims["verdicts"]["face"] == face
+    assert claims["verdicts"]["overall"] == ("valid" if face == "valid" else face)
+    # Verdict and codes only: nothing about the frames goes into the signed result.
+    assert claims["face"]["liveness"] == {"verdict": liveness, "reason_codes": live["reason_codes"]}
+
+
+def test_profiles_without_the_face_verdict_get_no_liveness_detail():
+    live = {"verdict": "failed", "reason_codes": ["wrong_direction"]}
+    claims = _build(_report(Status.VALID, Status.VALID), profile="school",
+                    face={"decision": "match", "liveness": live}, face_required=True)["claims"]
+    assert "face" not in claims and claims["verdicts"]["face"] == "invalid"

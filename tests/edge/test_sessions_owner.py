@@ -4,7 +4,7 @@ import time
 import pytest
 
 from edge.reader_owner import ReaderBusy, ReaderOwner
-from edge.sessions import SessionStore, State
+from edge.sessions import MAX_LIVENESS_FRAMES, SessionStore, State
 
 
 class Clock:
@@ -73,6 +73,23 @@ def test_frames_buffer_is_bounded_and_waits_have_timeouts():
     assert s.take_frames(0.05) == [] and time.monotonic() - t < 1
     assert s.wait_for_access_key(0.01) is None
     assert s.events_after(len(s.events), 0.01) == []
+
+
+def test_challenge_frames_keep_capture_times_and_wait_for_the_last():
+    s = SessionStore(ttl=10).create("rp", "airport")
+    s.add_frames([b"early"], [1.0])
+    s.start_liveness({"challenge_id": "c", "steps": ["left"], "issued_at": 5.0, "deadline": 20.0,
+                      "prompts": []})
+    assert s.frames == [] and s.summary()["liveness"]["deadline"] == 20.0    # before it: dropped
+    assert s.add_frames([b"a", b"b"], [6.0, 6.5]) == 2
+    t = time.monotonic()
+    assert s.take_challenge_frames(0.05) == [(6.0, b"a"), (6.5, b"b")]      # no "final": the timeout
+    assert time.monotonic() - t >= 0.04
+    s.add_frames([b"c"], [7.0], final=True)
+    t = time.monotonic()
+    assert s.take_challenge_frames(5) == [(7.0, b"c")] and time.monotonic() - t < 1
+    # A challenge holds more frames than a plain match, still bounded.
+    assert s.add_frames([b"x"] * 40, [8.0] * 40) == MAX_LIVENESS_FRAMES
 
 
 def test_session_ids_come_from_rng():

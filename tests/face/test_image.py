@@ -49,8 +49,27 @@ def test_jpeg2000_is_decoded_at_a_lower_resolution_level():
     assert img.rgb[0, 0, 0] < 20 and img.rgb[-1, -1, 0] > 230
 
 
-def test_fifty_megapixel_jpeg_is_refused_from_its_header(monkeypatch):
+def test_fifty_megapixel_jpeg_is_downscaled_first_in_bounded_memory():
+    import tracemalloc
     data = encoded(Image.new("L", (8660, 5780), 200), "JPEG", quality=30)  # 50.05 MP, solid
+    tracemalloc.start()
+    try:
+        img = decode_image(data, max_side=640)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert max(img.rgb.shape[:2]) == 640 and img.original_size == (8660, 5780)
+    assert peak < 16_000_000          # a full decode alone would take 50 MB
+
+
+def _with_declared_size(jpeg: bytes, width: int, height: int) -> bytes:
+    """Rewrite a baseline JPEG's SOF0 dimensions: a tiny file that declares a huge image."""
+    sof = jpeg.index(b"\xff\xc0")
+    return jpeg[:sof + 5] + height.to_bytes(2, "big") + width.to_bytes(2, "big") + jpeg[sof + 9:]
+
+
+def test_a_jpeg_declaring_too_many_pixels_is_refused_from_its_header(monkeypatch):
+    data = _with_declared_size(encoded(gradient(64, 64), "JPEG"), 15000, 10000)   # 150 MP declared
     small = encoded(gradient(64, 64), "JPEG")
     loads = []
 
@@ -60,7 +79,7 @@ def test_fifty_megapixel_jpeg_is_refused_from_its_header(monkeypatch):
 
     original = ImageFile.ImageFile.load
     monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
-    with pytest.raises(ImageTooLargeError, match="8660x5780"):
+    with pytest.raises(ImageTooLargeError, match="15000x10000"):
         decode_image(data, max_side=640)
     assert loads == []  # refused before a single pixel was decoded
     decode_image(small, max_side=640)

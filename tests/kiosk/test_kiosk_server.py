@@ -1,7 +1,9 @@
 """The kiosk blueprints through the Flask test client: access, headers, strings and plain reasons."""
 from __future__ import annotations
 
+import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -80,6 +82,13 @@ def test_walk_up_session_then_cancel_frees_the_reader(app):
     assert frame.status_code == 409
     cancelled = client.post(f"/kiosk/api/sessions/{view['id']}/cancel").get_json()
     assert cancelled["final"] is True and cancelled["verified"] is False and cancelled["reason"] == "cancelled"
+    # The job waiting for the key notices at once and audits a cancellation, not a timeout.
+    audit = app.extensions["cccd_edge"].audit
+    deadline = time.monotonic() + 10
+    while audit.row(view["id"]) is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    row = audit.row(view["id"])
+    assert row is not None and json.loads(row["reason_codes"]) == ["cancelled"] and row["outcome"] == "failed"
     # No API key belongs to the kiosk's own relying party: its session is invisible to every caller.
     assert app.test_client().get(f"/v1/verifications/{view['id']}",
                                  headers={"X-API-Key": ""}).status_code == 401
@@ -139,6 +148,13 @@ def _claims(overall="valid", pa="valid", chip="valid", face="not_performed", cod
     (_claims("unknown", chip="unknown"), False, "chip_unchecked"),
     (_claims("invalid", face="invalid"), True, "face_no_match"),
     (_claims("unknown", face="unknown"), True, "face_undetermined"),
+    # Verified face = match AND liveness passed: a matching face that did not turn as asked.
+    ({**_claims("invalid", face="invalid"),
+      "face": {"decision": "match", "liveness": {"verdict": "failed", "reason_codes": ["steps_not_seen"]}}},
+     True, "liveness_failed"),
+    ({**_claims("invalid", face="invalid"),
+      "face": {"decision": "no_match", "liveness": {"verdict": "failed", "reason_codes": ["wrong_direction"]}}},
+     True, "face_no_match"),
     # The document's own failure is the one a person hears first, even when the face failed too.
     (_claims("invalid", pa="invalid", face="invalid"), True, "document_invalid"),
 ])
