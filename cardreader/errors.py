@@ -104,3 +104,10 @@ class ParseError(CardError):
 class ChipAuthenticationError(CardError):
     code = "chip_authentication_failed"
     default_message = "Chip Authentication did not establish a new secure channel."
+
+
+class MalformedResponseError(CardError):
+    """The card (or the reader) answered with fewer than the two status-word bytes."""
+
+    code = "malformed_response"
+    default_message = "The card sent a malformed answer."

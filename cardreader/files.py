@@ -202,15 +202,25 @@ class FileReader:
             raise _status_error(resp.sw, step, file)
         return resp
 
+    def _transmit(self, cmd: CommandAPDU, description: str, step: str, file: str | None) -> ResponseAPDU:
+        """``session.transmit``, with the step and file put on an error that lacks them."""
+        try:
+            return self.session.transmit(cmd, description)
+        except CardError as exc:
+            exc.step = exc.step or step
+            exc.file = exc.file or file
+            raise
+
     def select_application(self, aid: bytes = AID_EMRTD) -> None:
         cmd = CommandAPDU(0x00, 0xA4, 0x04, 0x0C, aid)
-        self._check(self.session.transmit(cmd, "SELECT eMRTD application"), "select_application", None)
+        self._check(self._transmit(cmd, "SELECT eMRTD application", "select_application", None),
+                    "select_application", None)
 
     def select_file(self, fid: int) -> None:
         """SELECT EF by file id, no FCI (P1 02, P2 0C): also works where SELECT MF is refused."""
         name = file_name(fid)
         cmd = CommandAPDU(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes(2, "big"))
-        self._check(self.session.transmit(cmd, f"SELECT {name}"), "select_file", name)
+        self._check(self._transmit(cmd, f"SELECT {name}", "select_file", name), "select_file", name)
 
     def _read_command(self, offset: int, n: int) -> tuple[CommandAPDU, bool]:
         if offset <= MAX_OFFSET_B0:
@@ -227,13 +237,14 @@ class FileReader:
         switches to short reads: in place when the card answered under secure messaging,
         else ``ExtendedLengthRejected`` (the card has closed its channel).
         """
+        retried_6c = False
         while True:
             if offset > MAX_OFFSET_B0:
                 n = min(n, self.chunk_size() - 4)   # room for the DO'53' header in the answer
             cmd, odd = self._read_command(offset, n)
             extended = cmd.is_extended
             try:
-                resp = self.session.transmit(cmd, f"READ BINARY {file or ''} @{offset}".strip())
+                resp = self._transmit(cmd, f"READ BINARY {file or ''} @{offset}".strip(), "read_binary", file)
             except SecureMessagingError as exc:
                 if extended and exc.sw == SW_WRONG_LENGTH:
                     self.extended_length, self.fell_back = False, True
@@ -244,8 +255,11 @@ class FileReader:
                 self.extended_length, self.fell_back = False, True
                 n = min(n, self.chunk_size())
                 continue
-            if resp.sw >> 8 == 0x6C and not odd:
-                n = resp.sw & 0xFF or 256            # "wrong Le, exactly xx available"
+            if resp.sw >> 8 == 0x6C and not odd and not retried_6c:
+                # "Wrong Le, exactly xx available": asked once per chunk; a card that answers
+                # 6Cxx again to its own length would otherwise keep us here for ever.
+                retried_6c = True
+                n = resp.sw & 0xFF or 256
                 continue
             if resp.sw not in (SW_OK, SW_END_OF_FILE):
                 raise _status_error(resp.sw, "read_binary", file)

@@ -6,7 +6,10 @@ commands and the parsing of answers); ``run`` does the I/O through the session:
   MSE:Set AT  ->  GA (encrypted nonce)  ->  GA (map)  ->  GA (key agreement)  ->  GA (tokens)
 
 All but the last GENERAL AUTHENTICATE are chained (CLA 10). Afterwards secure
-messaging starts with SSC = 0.
+messaging starts with SSC = 0. A DH public key (128 or 256 bytes) makes a
+GENERAL AUTHENTICATE longer than 255 bytes: it goes in one extended APDU when
+the card supports extended length, else as ISO/IEC 7816-4 command chaining
+(pieces of at most 255 bytes, CLA bit 10 on all but the last piece).
 """
 from __future__ import annotations
 
@@ -231,6 +234,35 @@ def build_general_authenticate(tag: int | None, value: bytes = b"", *, last: boo
                        ne=65536 if len(data) > 255 else 256)
 
 
+MAX_SHORT_DATA = 255
+
+
+def chain_command(cmd: CommandAPDU, piece: int = MAX_SHORT_DATA) -> list[CommandAPDU]:
+    """ISO/IEC 7816-4 §5.3.3 command chaining of a data field longer than a short APDU holds.
+
+    Every piece but the last sets CLA bit 10 and has no Le; the last keeps the command's own
+    CLA (which for PACE may itself say "more GENERAL AUTHENTICATE follow") and its Le, short.
+    """
+    if len(cmd.data) <= piece:
+        return [cmd]
+    parts = [cmd.data[i:i + piece] for i in range(0, len(cmd.data), piece)]
+    out = [CommandAPDU(cmd.cla | 0x10, cmd.ins, cmd.p1, cmd.p2, p) for p in parts[:-1]]
+    ne = None if cmd.ne is None else min(cmd.ne, 256)
+    return out + [CommandAPDU(cmd.cla, cmd.ins, cmd.p1, cmd.p2, parts[-1], ne=ne)]
+
+
+def send_general_authenticate(session: Session, cmd: CommandAPDU, description: str, step: str, *,
+                              extended_length: bool) -> ResponseAPDU:
+    """One GENERAL AUTHENTICATE: as it is when it fits (or the card takes extended length),
+    else chained; each intermediate piece must be acknowledged with 9000."""
+    if extended_length or len(cmd.data) <= MAX_SHORT_DATA:
+        return session.transmit(cmd, description)
+    pieces = chain_command(cmd)
+    for i, piece in enumerate(pieces[:-1], 1):
+        _check(session.transmit(piece, f"{description} (chained part {i}/{len(pieces)})"), step)
+    return session.transmit(pieces[-1], f"{description} (chained part {len(pieces)}/{len(pieces)})")
+
+
 def parse_general_authenticate(data: bytes, tag: int, step: str) -> bytes:
     """The value of ``tag`` inside the card's 7C answer."""
     try:
@@ -273,12 +305,17 @@ class PaceResult:
 
 
 def run(session: Session, key: CanKey | MrzKey, oid: str, parameter_id: int | None, *,
-        use_tag84: bool = False, rng: Rng = os.urandom, keygen: KeyGen | None = None) -> PaceResult:
+        use_tag84: bool = False, rng: Rng = os.urandom, keygen: KeyGen | None = None,
+        extended_length: bool = True) -> PaceResult:
     """Perform PACE and start secure messaging on the session (SSC = 0).
 
     ``keygen(domain) -> private key`` is called twice (mapping key, then the
-    ephemeral key); by default it draws from ``rng``.
+    ephemeral key); by default it draws from ``rng``. ``extended_length=False``
+    (the card does not offer it) sends long GENERAL AUTHENTICATE data chained.
     """
+    def send(cmd: CommandAPDU, description: str, step: str) -> ResponseAPDU:
+        return send_general_authenticate(session, cmd, description, step, extended_length=extended_length)
+
     alg = algorithm(oid)
     domain = domain_for(alg, parameter_id)
     keygen = keygen or (lambda d: random_private_key(rng, d.order))
@@ -298,8 +335,8 @@ def run(session: Session, key: CanKey | MrzKey, oid: str, parameter_id: int | No
 
         step = "map_nonce"
         sk_map = keygen(domain)
-        resp = session.transmit(build_general_authenticate(0x81, domain.encode(domain.public(sk_map))),
-                                "PACE GA map nonce")
+        resp = send(build_general_authenticate(0x81, domain.encode(domain.public(sk_map))),
+                    "PACE GA map nonce", step)
         _check(resp, step)
         pk_map_ic = domain.decode(parse_general_authenticate(resp.data, 0x82, step))
         mapped = domain.map_generator(s, domain.agree(sk_map, pk_map_ic))
@@ -307,7 +344,7 @@ def run(session: Session, key: CanKey | MrzKey, oid: str, parameter_id: int | No
         step = "key_agreement"
         sk_eph = keygen(mapped)
         pk_ifd = mapped.encode(mapped.public(sk_eph))
-        resp = session.transmit(build_general_authenticate(0x83, pk_ifd), "PACE GA key agreement")
+        resp = send(build_general_authenticate(0x83, pk_ifd), "PACE GA key agreement", step)
         _check(resp, step)
         pk_ic = parse_general_authenticate(resp.data, 0x84, step)
         if pk_ic == pk_ifd:
@@ -337,15 +374,16 @@ def run(session: Session, key: CanKey | MrzKey, oid: str, parameter_id: int | No
 
 def run_with_fallback(session: Session, key: CanKey | MrzKey, oid: str, parameter_id: int | None, *,
                       first_use_tag84: bool = True, rng: Rng = os.urandom,
-                      keygen: KeyGen | None = None) -> PaceResult:
+                      keygen: KeyGen | None = None, extended_length: bool = True) -> PaceResult:
     """``run``, retried once the other way round when MSE:Set AT answers 6A80/6A87.
 
     Some chips require the parameter id (tag 84), others reject it.
     """
     try:
-        return run(session, key, oid, parameter_id, use_tag84=first_use_tag84, rng=rng, keygen=keygen)
+        return run(session, key, oid, parameter_id, use_tag84=first_use_tag84, rng=rng, keygen=keygen,
+                   extended_length=extended_length)
     except PaceParameterRejected:
         if parameter_id is None:      # nothing to toggle: tag 84 is never sent without an id
             raise
         return run(session, key, oid, parameter_id, use_tag84=not first_use_tag84, rng=rng,
-                   keygen=keygen)
+                   keygen=keygen, extended_length=extended_length)

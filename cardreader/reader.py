@@ -31,7 +31,7 @@ from cardreader.lds.com import EFCOM
 from cardreader.lds.dg14 import DG14
 from cardreader.lds.security_infos import PACEInfo
 from cardreader.lds.sod import EFSOD
-from cardreader.result import ActiveAuthOutcome, Phase, ReadResult
+from cardreader.result import ActiveAuthOutcome, Incident, Phase, ReadResult
 from cardreader.session import Session
 from crypto import dh as _dh
 
@@ -104,6 +104,8 @@ class Reader:
                     step(st)
             st.result.complete = True
         except CardError as exc:
+            if exc.step is None and current is not None:
+                exc.step = current.value          # where the read stopped, for the report
             st.result.error = exc
             st.result.complete = False
             log.info("read stopped in %s: %s", current.value if current else "-", exc.code)
@@ -202,8 +204,8 @@ def step_access_control(st: _State) -> None:
         else:
             try:
                 st.files.select_application()
-            except SecureMessagingError:
-                reopen(st)
+            except SecureMessagingError as exc:
+                reopen(st, exc, step="select_application", file=None)
             return
     _run_bac(st)
 
@@ -211,7 +213,8 @@ def step_access_control(st: _State) -> None:
 def _run_pace(st: _State, *, first_use_tag84: bool) -> None:
     info = st.pace_info
     res = pace.run_with_fallback(st.session, st.key, info.protocol, info.parameter_id,
-                                 first_use_tag84=first_use_tag84, rng=st.rng)
+                                 first_use_tag84=first_use_tag84, rng=st.rng,
+                                 extended_length=st.files.extended_length)
     st.used_tag84 = res.used_tag84
     st.result.access_protocol = res.access_protocol
     st.result.pace_oid = info.protocol
@@ -223,6 +226,12 @@ def _run_bac(st: _State) -> None:
         raise AccessControlError("This card's kind of PACE is not supported here: use its MRZ data "
                                  "(document number, dates of birth and expiry) instead of the CAN.",
                                  step="access_control")
+    if not isinstance(st.key, MrzKey) and "EF.CardAccess" in st.result.file_errors:
+        # The file that names the card's PACE could not be read or parsed: that is the
+        # problem to report, not the key (the card may well accept the CAN).
+        raise AccessControlError("The card's EF.CardAccess could not be read, so PACE with the CAN "
+                                 "cannot start: place the card again, or use its MRZ data.",
+                                 step="read_card_access", file="EF.CardAccess")
     if not isinstance(st.key, MrzKey):
         raise AccessControlError("This card opens only with its MRZ data (document number, dates of "
                                  "birth and expiry), not with the CAN.", step="access_control")
@@ -232,10 +241,18 @@ def _run_bac(st: _State) -> None:
     st.result.access_protocol = "BAC"
 
 
-def reopen(st: _State) -> None:
-    """Open the secure channel again (after the card closed it) the way it worked before."""
+def reopen(st: _State, cause: CardError, *, step: str, file: str | None) -> None:
+    """Open the secure channel again (after the card closed it) the way it worked before.
+
+    Each re-open is noted in ``ReadResult.incidents`` (step, file, code: no card data), so a
+    read that needed one is never reported as if nothing happened.
+    """
+    incident = Incident.from_error(cause, step=step, file=file)
     if st.reopened >= MAX_REOPEN:
-        raise SecureMessagingError("The secure channel to the card kept failing.", step="reopen")
+        where = f" while reading {incident.file}" if incident.file else ""
+        raise SecureMessagingError(f"The secure channel to the card kept failing{where}.",
+                                   step=incident.step, file=incident.file, sw=cause.sw)
+    st.result.incidents.append(incident)
     st.reopened += 1
     st.session.end_secure_messaging()
     with st.session.phase(Phase.ACCESS_CONTROL):
@@ -254,15 +271,26 @@ def reopen(st: _State) -> None:
                     raise
 
 
+def _located(exc: CardError, step: str, file: str | None) -> CardError:
+    """Put the step and file on an error that lacks them (the session knows neither)."""
+    exc.step = exc.step or step
+    exc.file = exc.file or file
+    return exc
+
+
 def _read_with_reopen(st: _State, fid: int) -> bytes:
     """Read one file; if the card drops the secure channel (bad MAC, extended length refused in
     plain), re-open it and read the file again."""
-    while True:
-        try:
-            return st.files.read_file(fid)
-        except SecureMessagingError as exc:
-            log.info("secure channel lost reading %s (%s); re-opening", file_name(fid), exc.code)
-            reopen(st)
+    name = file_name(fid)
+    try:
+        while True:
+            try:
+                return st.files.read_file(fid)
+            except SecureMessagingError as exc:
+                log.info("secure channel lost reading %s (%s); re-opening", name, exc.code)
+                reopen(st, exc, step=exc.step or "read_binary", file=name)
+    except CardError as exc:
+        raise _located(exc, "read_file", name)
 
 
 def _read_noting_errors(st: _State, fid: int) -> bytes | None:
@@ -270,7 +298,7 @@ def _read_noting_errors(st: _State, fid: int) -> bytes | None:
     try:
         raw = _read_with_reopen(st, fid)
     except (StatusWordError, ParseError) as exc:   # 6982 on DG3, 6A82, a broken length...
-        st.result.file_errors[name] = exc
+        st.result.file_errors[name] = _located(exc, "read_file", name)
         return None
     st.result.files[name] = raw
     return raw
@@ -353,7 +381,7 @@ def step_chip_authentication(st: _State) -> None:
             step=exc.step or "ca_check", sw=exc.sw)
         st.result.chip_auth = chipauth.outcome_of_error(oid, key_id, error)
         if st.session.secure_messaging is None and _more_to_do_after_ca(st):
-            reopen(st)
+            reopen(st, exc, step=exc.step or "chip_authentication", file=None)
 
 
 def _more_to_do_after_ca(st: _State) -> bool:

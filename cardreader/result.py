@@ -67,6 +67,26 @@ class ActiveAuthOutcome:
     error: CardError | None = None
 
 
+@dataclass(frozen=True)
+class Incident:
+    """Something the reader recovered from (a re-opened secure channel): no personal data, only
+    where it happened and the typed error's code and sentence."""
+
+    step: str
+    file: str | None
+    code: str
+    message: str
+    sw: int | None = None
+
+    @classmethod
+    def from_error(cls, exc: CardError, *, step: str, file: str | None) -> "Incident":
+        return cls(exc.step or step, exc.file or file, exc.code, exc.message, exc.sw)
+
+    def to_dict(self) -> dict:
+        return {"step": self.step, "file": self.file, "code": self.code, "message": self.message,
+                "sw": None if self.sw is None else f"{self.sw:04X}"}
+
+
 @dataclass
 class ReadResult:
     """Raw bytes of every file read, keyed by name ('EF.CardAccess', 'EF.COM', 'EF.SOD', 'DG1', ...)."""
@@ -80,6 +100,7 @@ class ReadResult:
     chip_auth: ChipAuthOutcome = field(default_factory=ChipAuthOutcome)
     active_auth: ActiveAuthOutcome = field(default_factory=ActiveAuthOutcome)
     stats: ReadStats = field(default_factory=ReadStats)
+    incidents: list[Incident] = field(default_factory=list)   # recovered failures, in order
     error: CardError | None = None          # set when the read stopped early
     complete: bool = False                  # True only when every wanted file was attempted
 

@@ -16,7 +16,7 @@ from enum import Enum
 from typing import Callable, Iterator
 
 from cardreader.apdu import CommandAPDU, ResponseAPDU, is_more_data
-from cardreader.errors import CardError, CardRemovedError, CardTimeoutError
+from cardreader.errors import CardError, CardRemovedError, CardTimeoutError, MalformedResponseError
 from cardreader.result import PhaseTiming, ReadStats
 from cardreader.sm import SecureMessaging
 from cardreader.transport.base import Transport
@@ -133,7 +133,9 @@ class Session:
         self.stats.apdus += 1
         self.stats.bytes_sent += len(raw)
         if resp is None or len(resp) < 2:
-            raise CardError("The card sent a malformed answer.")
+            # No status word. The session knows no step or file: the file reader and the reader
+            # attach where they were (files.FileReader._transmit, reader._located).
+            raise MalformedResponseError()
         self.stats.bytes_received += len(resp)
         log.debug("apdu INS %02X -> SW %s", raw[1], resp[-2:].hex().upper())
         return bytes(resp)

@@ -53,6 +53,7 @@ def report_from_read(read_result: ReadResult, trust_store: TrustStore | None, *,
         "active_authentication": {"performed": aa.performed, "error": aa.error.code if aa.error else None},
         "stats": read_result.stats.to_dict(),
         "complete": read_result.complete,
+        "incidents": [i.to_dict() for i in read_result.incidents],
     }
     return report
 

@@ -143,7 +143,8 @@ class DocumentReport:
             "reason_codes": v.reason_codes(),
             "read": None if self.read is None else {k: self.read.get(k) for k in
                                                     ("access_protocol", "chip_authentication",
-                                                     "active_authentication", "stats", "complete")},
+                                                     "active_authentication", "stats", "complete",
+                                                     "incidents")},
             "errors": [{"code": e.code, "file": e.file, "step": e.step} for e in self.errors],
             "photo_present": self.photo is not None and self.photo.size > 0,
         }

@@ -16,7 +16,7 @@ STEPS = (("connect", ("connect",)),
          ("read_files", ("read_files",)),
          ("chip_authentication", ("chip_authentication", "active_authentication")),
          ("verifying", ("verifying", "passive_authentication")),
-         ("face", ("face_capture", "waiting_for_face", "face_match")))
+         ("face", ("face_capture", "liveness_challenge", "waiting_for_face", "face_match")))
 
 
 def _lang() -> str:

@@ -29,7 +29,8 @@ PROTOCOL_FAULTS = {
 DATA_FAULTS = {
     "tampered-dg": "a data group no longer matches its hash in the SOD",
     "bad-sod-signature": "the SOD signature does not verify",
-    "wrong-key": "the SOD is signed by a key its certificate does not hold",
+    "wrong-key": "the chip's CAN and MRZ key belong to another ID number than the one printed, "
+                 "so a reader using the printed CAN or MRZ is refused (access key rejected)",
     "tampered-dg15": "DG15 holds a public key other than the chip's AA key",
 }
 _NEEDS_ARG = {"remove-after", "slow"}

@@ -63,7 +63,11 @@ def parse_document(files: dict[str, bytes]) -> Document:
         if parser is None:
             continue
         try:
-            setattr(doc, Document._ATTRS[name], parser(raw))
+            parsed = parser(raw)
+            setattr(doc, Document._ATTRS[name], parsed)
+            soft = _soft_errors(parsed, name)
+            if soft is not None:
+                doc.errors[name] = soft          # the object stays too: what parsed is usable
         except ParseError as exc:
             if exc.file is None:
                 exc.file = name
@@ -72,3 +76,16 @@ def parse_document(files: dict[str, bytes]) -> Document:
             doc.errors[name] = ParseError(f"{name} could not be parsed ({type(exc).__name__})",
                                           step="parse", file=name)
     return doc
+
+
+def _soft_errors(parsed: object, name: str) -> ParseError | None:
+    """A parser's own list of errors it recovered from (DG13 ``errors``), as one ParseError."""
+    errors = [e for e in (getattr(parsed, "errors", None) or []) if isinstance(e, ParseError)]
+    if not errors:
+        return None
+    if len(errors) == 1:
+        err = errors[0]
+        if err.file is None:
+            err.file = name
+        return err
+    return ParseError("; ".join(e.message for e in errors), step=errors[0].step or "parse", file=name)

@@ -9,6 +9,7 @@ become ``CardRemovedError`` once the reader confirms the slot is empty.
 from __future__ import annotations
 
 import concurrent.futures
+import math
 import time
 from dataclasses import dataclass
 
@@ -29,6 +30,8 @@ _AMBIGUOUS = {0x80100016, 0x80100013, 0x80100003, 0x8010000F}
 
 _POLL_S = 0.25   # slice of each SCardGetStatusChange wait, so deadlines are kept
 REMOVAL_SETTLE_S = 1.5
+# The clock deadlines are kept by; tests put a fake one here (its time moves with the waits).
+monotonic = time.monotonic
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,14 @@ class _Context:
             _scard.SCardReleaseContext(self.handle)
         except Exception:  # releasing a dead context must not mask the real error
             pass
+
+
+def _wait_ms(remaining_s: float) -> int:
+    """One wait slice in whole milliseconds, rounded up so the last slice reaches the deadline
+    (truncating would leave a sub-millisecond remainder polled with 0 ms waits)."""
+    if remaining_s <= 0:
+        return 0
+    return max(1, math.ceil(min(_POLL_S, remaining_s) * 1000))
 
 
 def _present(state: int) -> bool:
@@ -156,7 +167,7 @@ class PcscTransport:
 
     @staticmethod
     def _wait_for_card(ctx: _Context, reader: str | None, wait_s: float) -> tuple[str, bytes]:
-        deadline = time.monotonic() + max(wait_s, 0.0)
+        deadline = monotonic() + max(wait_s, 0.0)
         known: dict[str, int] = {}
         while True:
             names = _match(ctx.readers(), reader)
@@ -164,8 +175,8 @@ class PcscTransport:
                 if reader is None:
                     raise NoReaderError()
                 raise NoReaderError(f"No card reader named {reader!r} is connected.")
-            remaining = deadline - time.monotonic()
-            states = ctx.states(names, int(max(0.0, min(_POLL_S, remaining)) * 1000), known)
+            remaining = deadline - monotonic()
+            states = ctx.states(names, _wait_ms(remaining), known)
             for name in names:
                 state, atr = states[name]
                 known[name] = state
@@ -173,7 +184,7 @@ class PcscTransport:
                     if not atr:  # a timed-out wait returns no ATR: ask once more
                         atr = ctx.states([name])[name][1]
                     return name, atr
-            if time.monotonic() >= deadline:
+            if monotonic() >= deadline:
                 raise NoCardError(step="connect")
 
     def transmit(self, apdu: bytes) -> bytes:
@@ -208,14 +219,14 @@ class PcscTransport:
     def card_present(self, settle_s: float | None = None) -> bool:
         """Is a card still in the reader? pcscd polls some readers (vpcd: every 400 ms), so a
         failed exchange is given ``settle_s`` for the reader to report the slot empty."""
-        deadline = time.monotonic() + (REMOVAL_SETTLE_S if settle_s is None else settle_s)
+        deadline = monotonic() + (REMOVAL_SETTLE_S if settle_s is None else settle_s)
         try:
             state, _ = self._ctx.states([self.reader], 0)[self.reader]
             while _present(state):
-                remaining = deadline - time.monotonic()
+                remaining = deadline - monotonic()
                 if remaining <= 0:
                     return True
-                state, _ = self._ctx.states([self.reader], int(min(_POLL_S, remaining) * 1000),
+                state, _ = self._ctx.states([self.reader], _wait_ms(remaining),
                                             {self.reader: state})[self.reader]
             return False
         except CardError:

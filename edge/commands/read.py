@@ -8,7 +8,10 @@
 Prints the MRZ and DG13 fields, the photo's format, size and SHA-256, the
 access protocol, the CA and AA outcomes and the counted exchanges per phase.
 ``--out DIR`` writes each file's raw bytes (EF_COM.bin, EF_SOD.bin, DG1.bin,
-...) and the photo. Personal data goes only to this terminal and DIR.
+...) and the photo, owner-only (files 0600; a folder the command creates 0700;
+an existing folder keeps its mode). DIR is checked before the card is touched.
+Personal data goes only to this terminal and DIR. With ``--json`` a failure
+also prints ``{"error": {...}}`` on stdout.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ import sys
 from pathlib import Path
 
 from cardreader.accesskey import CanKey, MrzKey
+from cardreader.errors import CardError
 from cardreader.lds.document import parse_document
 from cardreader.reader import read_document
 from cardreader.result import Phase, ReadResult
@@ -75,8 +79,10 @@ def _simulator_transport(args):
     from simulators.card import VirtualCCCD
     from simulators.dataset import DataSetError, build_dataset
     from simulators.faults import FaultError
+
+    from edge.commands.simulate import citizen_number
     try:
-        card = VirtualCCCD(build_dataset(args.citizen), faults=list(args.fault))
+        card = VirtualCCCD(build_dataset(citizen_number(args.citizen)), faults=list(args.fault))
     except (FaultError, DataSetError) as exc:
         raise UsageError(str(exc)) from None
     return InProcessTransport(card)
@@ -97,7 +103,28 @@ def _progress(phase: Phase) -> None:
 
 
 def run(args) -> int:
+    try:
+        return _run(args)
+    except (CardError, UsageError) as exc:
+        if args.json:       # a script reading stdout gets JSON either way; the sentence goes to stderr
+            error = exc.to_dict() if isinstance(exc, CardError) else {"code": "usage_error",
+                                                                      "message": str(exc)}
+            print(json.dumps({"error": error}, indent=2, ensure_ascii=False))
+        raise
+
+
+def _run(args) -> int:
     key = access_key(args)
+    out_dir = Path(args.out) if args.out else None
+    created = prepare_out_dir(out_dir) if out_dir is not None else []   # before the card is touched
+    try:
+        return _read_and_show(args, key, out_dir)
+    except BaseException:
+        discard_dirs(created)           # no empty folder left behind by a failed read
+        raise
+
+
+def _read_and_show(args, key, out_dir: Path | None) -> int:
     try:
         store = load_trust_store(args)          # before the card: a bad store path fails fast
     except CryptoError as exc:
@@ -115,8 +142,8 @@ def run(args) -> int:
                         atr=getattr(transport, "atr", b""))
     # The same report the API, the kiosk screen and the audit log use.
     summary["verification"] = report_from_read(result, store).verification.to_dict()
-    if args.out:
-        summary["written"] = write_files(result, Path(args.out))
+    if out_dir is not None:
+        summary["written"] = write_files(result, out_dir)
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
@@ -136,6 +163,8 @@ def summarize(result: ReadResult, *, reader: str | None = None, atr: bytes = b""
         "files": {name: len(raw) for name, raw in result.files.items()},
         "file_errors": {name: err.to_dict() for name, err in result.file_errors.items()},
         "parse_errors": {name: err.to_dict() for name, err in doc.errors.items()},
+        # Failures the reader recovered from (a re-opened secure channel): step, file, code.
+        "incidents": [i.to_dict() for i in result.incidents],
     }
     if doc.dg1 is not None:
         m = doc.dg1.mrz
@@ -145,11 +174,7 @@ def summarize(result: ReadResult, *, reader: str | None = None, atr: bytes = b""
                       "nationality": m.nationality, "birth_date": m.birth_date,
                       "expiry_date": m.expiry_date, "check_errors": list(m.check_errors)}
     if doc.dg13 is not None:
-        d = doc.dg13
-        names = ("id_number", "full_name", "birth_date", "sex", "nationality", "ethnicity", "religion",
-                 "place_of_origin", "place_of_residence", "identifying_marks", "issue_date",
-                 "expiry_date", "father_name", "mother_name", "spouse_name", "old_id_number")
-        out["dg13"] = {n: getattr(d, n) for n in names if getattr(d, n) is not None}
+        out["dg13"] = dg13_summary(doc.dg13)
     if doc.dg2 is not None and doc.dg2.faces:
         face = doc.dg2.face
         out["photo"] = {"format": face.image_format, "width": face.width, "height": face.height,
@@ -166,20 +191,86 @@ def summarize(result: ReadResult, *, reader: str | None = None, atr: bytes = b""
     return out
 
 
+def dg13_summary(d) -> dict:
+    """DG13's fields as shown: dates in ISO 8601 where they parsed (else as on the chip), the
+    expiry as text when it is a word ("Không thời hạn"), and fields we cannot name in hex."""
+    values = {
+        "id_number": d.id_number, "full_name": d.full_name,
+        "birth_date": d.birth_date or d.birth_date_text, "sex": d.sex, "nationality": d.nationality,
+        "ethnicity": d.ethnicity, "religion": d.religion, "place_of_origin": d.place_of_origin,
+        "place_of_residence": d.place_of_residence, "identifying_marks": d.identifying_marks,
+        "issue_date": d.issue_date or d.issue_date_text,
+        "expiry_date": d.expiry_date_iso or d.expiry_date,
+        "father_name": d.father_name, "mother_name": d.mother_name, "spouse_name": d.spouse_name,
+        "old_id_number": d.old_id_number, "field16": d.field16,
+    }
+    out = {k: v for k, v in values.items() if v is not None}
+    if d.unknown:
+        out["unknown_fields"] = {str(n): raw.hex().upper() for n, raw in sorted(d.unknown.items())}
+    return out
+
+
+def prepare_out_dir(directory: Path) -> list[Path]:
+    """``--out``: an existing folder we can write to, or one we create now (owner only), so a bad
+    path is said before the card is touched. Returns the folders created (for ``discard_dirs``)."""
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"--out {directory} is an existing file, not a folder.")
+    try:
+        created = _make_dirs(directory)
+    except OSError as exc:
+        raise UsageError(f"--out {directory} cannot be created ({exc.strerror or exc}).") from None
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {directory} is a folder this user cannot write to.")
+    return created
+
+
+def discard_dirs(created: list[Path]) -> None:
+    """Remove the folders ``prepare_out_dir`` made when nothing was written into them."""
+    for d in reversed(created):
+        try:
+            d.rmdir()
+        except OSError:
+            break                       # not empty (or gone): leave it
+
+
+def _make_dirs(directory: Path) -> list[Path]:
+    """Create ``directory`` and missing parents, owner only; an existing folder keeps its mode
+    (``--out /tmp`` must not make /tmp private)."""
+    missing = []
+    p = directory
+    while not p.exists() and p != p.parent:
+        missing.append(p)
+        p = p.parent
+    created = []
+    for d in reversed(missing):
+        d.mkdir(mode=0o700)
+        created.append(d)
+        os.chmod(d, 0o700)              # mkdir's mode passes through the umask
+    return created
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        os.fchmod(f.fileno(), 0o600)    # a file already there keeps no wider mode
+        f.write(data)
+
+
 def write_files(result: ReadResult, directory: Path) -> list[str]:
     """Each file's raw bytes as EF_COM.bin, EF_SOD.bin, EF_CardAccess.bin, DG<n>.bin, plus the photo."""
-    directory.mkdir(parents=True, exist_ok=True)
-    os.chmod(directory, 0o700)                 # personal data: owner only
-    written = []
-    for name, raw in result.files.items():
-        fname = name.replace(".", "_") + ".bin" if name.startswith("EF.") else f"{name}.bin"
-        (directory / fname).write_bytes(raw)
-        written.append(fname)
-    doc = parse_document({k: v for k, v in result.files.items() if k == "DG2"})
-    if doc.dg2 is not None and doc.dg2.faces and doc.dg2.face.image_format in ("jpeg", "jp2"):
-        fname = "photo.jpg" if doc.dg2.face.image_format == "jpeg" else "photo.jp2"
-        (directory / fname).write_bytes(doc.dg2.face.image)
-        written.append(fname)
+    try:
+        written = []
+        for name, raw in result.files.items():
+            fname = name.replace(".", "_") + ".bin" if name.startswith("EF.") else f"{name}.bin"
+            _write_private(directory / fname, raw)
+            written.append(fname)
+        doc = parse_document({k: v for k, v in result.files.items() if k == "DG2"})
+        if doc.dg2 is not None and doc.dg2.faces and doc.dg2.face.image_format in ("jpeg", "jp2"):
+            fname = "photo.jpg" if doc.dg2.face.image_format == "jpeg" else "photo.jp2"
+            _write_private(directory / fname, doc.dg2.face.image)
+            written.append(fname)
+    except OSError as exc:
+        raise UsageError(f"The files could not be written to {directory} ({exc.strerror or exc}).") from None
     return written
 
 
@@ -203,7 +294,11 @@ def print_summary(s: dict) -> None:
     if "dg13" in s:
         print("Personal data (DG13):")
         for k, v in s["dg13"].items():
-            print(f"  {k.replace('_', ' ') + ':':18} {v}")
+            if k == "unknown_fields":
+                for number, hexed in v.items():
+                    print(f"  {'field ' + number + ':':18} {hexed} (unknown field, raw)")
+            else:
+                print(f"  {k.replace('_', ' ') + ':':18} {v}")
     if "photo" in s:
         p = s["photo"]
         print(f"Photo (DG2):       {p['format']} {p['width']}x{p['height']}, {p['bytes']} bytes, "
@@ -211,6 +306,9 @@ def print_summary(s: dict) -> None:
     print("Files:             " + ", ".join(f"{n} ({b} B)" for n, b in s["files"].items()))
     for name, err in {**s["file_errors"], **s["parse_errors"]}.items():
         print(f"  {name}: {err['message']}" + (f" (SW {err['sw']})" if err.get("sw") else ""))
+    for i in s.get("incidents", []):
+        where = f"{i['step']}" + (f" ({i['file']})" if i.get("file") else "")
+        print(f"Recovered:         secure channel re-opened at {where}: {i['message']}")
     ca = s["chip_authentication"]
     ca_text = "not performed" if not ca["performed"] else "established" if ca["established"] else \
         f"failed: {ca['error']['message'] if ca['error'] else 'unknown'}"

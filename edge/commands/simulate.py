@@ -3,7 +3,9 @@
 pcscd (with the vpcd driver) then shows a reader holding the synthetic card, so
 the whole stack — PC/SC transport included — can be shown and tested without a
 real card. Prints the CAN and MRZ of the synthetic citizen (synthetic data, fine
-to show) and runs until Ctrl-C or SIGTERM.
+to show) and runs until Ctrl-C or SIGTERM. With ``--fault wrong-key`` the CAN and
+MRZ printed first are the ones on the card's face, which its chip now refuses
+(type them to see the refusal); the chip's own keys are shown below them.
 """
 from __future__ import annotations
 
@@ -35,14 +37,28 @@ def parse_endpoint(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def citizen_number(n: int) -> int:
+    """The synthetic citizen ``n``, checked against the list (no silent wrap-around)."""
+    from simulators.citizens import CITIZENS
+
+    if not 0 <= n < len(CITIZENS):
+        raise UsageError(f"--citizen wants a number from 0 to {len(CITIZENS) - 1}, not {n}.")
+    return n
+
+
 def build_card(args):
     """The virtual card the options describe (kept apart from the bridge for tests)."""
+    return build_card_and_printed(args)[0]
+
+
+def build_card_and_printed(args):
+    """(card, data set as printed on the card's face): they differ under data faults such as
+    ``wrong-key``, where the chip's keys are not the printed ones."""
     from simulators.card import VirtualCCCD
     from simulators.dataset import build_dataset
     from simulators.faults import FaultConfig, FaultError
 
-    if args.citizen < 0:
-        raise UsageError("--citizen wants a number from 0 up.")
+    citizen_number(args.citizen)
     photo = None
     if args.photo is not None:
         try:
@@ -52,22 +68,36 @@ def build_card(args):
     try:
         faults = FaultConfig.from_specs(args.fault)
         dataset = build_dataset(args.citizen, photo=photo)
-        return VirtualCCCD(dataset, faults=faults)
+        return VirtualCCCD(dataset, faults=faults), dataset
     except FaultError as exc:
         raise UsageError(str(exc)) from None
     except ValueError as exc:                    # DataSetError, DataFaultError, unreadable photo
         raise UsageError(f"The virtual card could not be built: {exc}") from None
 
 
-def describe(card) -> list[str]:
-    ds = card.dataset
+def _keys(ds, indent: str = "  ") -> list[str]:
     mrz = list(ds.mrz_lines) or [""]
-    lines = [f"Virtual CCCD: {ds.label or 'synthetic citizen'}",
-             f"  CAN:        {ds.can}",
-             f"  MRZ:        {mrz[0]}"]
-    lines += [f"              {line}" for line in mrz[1:]]
-    lines += [f"  MRZ key:    document {ds.document_number}, birth {ds.birth_date}, expiry {ds.expiry_date}",
-              f"  Faults:     {', '.join(card.faults.names) or 'none'}"]
+    lines = [f"{indent}CAN:        {ds.can}", f"{indent}MRZ:        {mrz[0]}"]
+    lines += [f"{indent}            {line}" for line in mrz[1:]]
+    lines.append(f"{indent}MRZ key:    document {ds.document_number}, birth {ds.birth_date}, "
+                 f"expiry {ds.expiry_date}")
+    return lines
+
+
+def describe(card, printed=None) -> list[str]:
+    """What a tester types: the keys printed on the card. When a data fault gave the chip other
+    keys (``wrong-key``), the printed ones are refused; the chip's are listed apart."""
+    ds = card.dataset
+    printed = printed or ds
+    lines = [f"Virtual CCCD: {printed.label or 'synthetic citizen'}"]
+    if printed.can == ds.can and printed.document_number == ds.document_number:
+        lines += _keys(ds)
+    else:
+        lines.append("  Printed on the card (the chip REFUSES these: type them to see the refusal):")
+        lines += _keys(printed, "    ")
+        lines.append("  The chip's own keys (accepted):")
+        lines += _keys(ds, "    ")
+    lines.append(f"  Faults:     {', '.join(card.faults.names) or 'none'}")
     return lines
 
 
@@ -82,8 +112,8 @@ def run(args) -> int:
         except OSError as exc:
             raise UsageError(f"The test PKI cannot be written to {args.export_pki}: {exc.strerror or exc}.") from None
         print(f"Test PKI written: {', '.join(str(p) for p in paths)}")
-    card = build_card(args)
-    print("\n".join(describe(card)))
+    card, printed = build_card_and_printed(args)
+    print("\n".join(describe(card, printed)))
     print(f"Attaching to vpcd at {host}:{port} (Ctrl-C to stop)...", flush=True)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="simulate: %(message)s", stream=sys.stderr)

@@ -19,7 +19,7 @@
 
   // --- liveness: timed prompts (front, then each turn and back), frames sent with capture times ---
   // Seconds per prompt; scaled down when less time is left in the challenge window.
-  const LIVE = { front: 2.0, turn: 2.2, back: 1.8, margin: 1.0, everyMs: 400, batch: 4 };
+  const LIVE = { front: 2.0, turn: 2.2, back: 1.8, margin: 1.0, everyMs: 500, batch: 4 };
 
   function timeline(steps, secondsLeft) {
     const plan = [{ kind: "front", s: LIVE.front }];
@@ -61,7 +61,8 @@
     const frame = await this.grab();
     this.grabbing = false;
     if (!frame || !this.running) return;
-    if (this.plan[index].kind === "front" && !this.lastFrame) this.lastFrame = frame;   // for the result screen
+    // The latest straight-on frame, for the result screen (the camera's very first may be black).
+    if (["front", "back"].includes(this.plan[index].kind)) this.lastFrame = frame;
     this.pending.push({ blob: frame, at: capturedAt });
     this.good.push(frame);
     if (this.pending.length >= LIVE.batch) this.sendTimed(false);

@@ -11,7 +11,8 @@
   const SCREENS = ["idle", "key", "progress", "camera", "result"];
   const MRZ_FIELDS = ["document_number", "birth_date", "expiry_date"];
   const MRZ_SIZE = { document_number: 9, birth_date: 6, expiry_date: 6 };
-  const RETRYABLE = ["wrong_can", "wrong_mrz", "card_removed", "no_card", "timeout", "face_undetermined"];
+  const RETRYABLE = ["wrong_can", "wrong_mrz", "card_removed", "no_card", "timeout", "face_undetermined",
+    "liveness_failed"];
   // Every event name the service's stream may carry (named steps plus state changes).
   const EVENT_NAMES = Array.from(new Set(SETTINGS.steps.flatMap(function (s) { return s.events; })
     .concat(["state", "end", "done", "waiting_for_access_key"])));
@@ -299,14 +300,49 @@
 
   // --- camera (camera.js): guidance on single frames, then batches to the face endpoint ---------
   async function startCamera() {
-    if (S.screen === "camera" || S.finalShown) return;
-    show("camera");
+    if (S.screen === "camera" || S.finalShown || S.cameraStarting) return;
+    const mine = S;
+    S.cameraStarting = true;
     const base = "/kiosk/api/sessions/" + encodeURIComponent(S.sessionId);
+    // The head-turn challenge (steps, time left) comes with the session's view.
+    const r = await requestJson("GET", base).catch(function () { return null; });
+    if (S !== mine || S.finalShown) return;
+    const live = r && r.ok ? r.data.liveness : null;
+    show("camera");
+    $("liveness").hidden = !live;
+    $("camera-title").dataset.i18n = live ? "liveness_title" : "camera_title";
+    $("camera-title").textContent = t($("camera-title").dataset.i18n);
     S.capture = new window.FaceCapture({
       video: $("camera-video"), canvas: $("camera-canvas"), checkUrl: base + "/face-check",
       faceUrl: S.links ? S.links.face : "/v1/verifications/" + encodeURIComponent(S.sessionId) + "/face",
-      framesPerBatch: SETTINGS.frames_per_batch, onHint: hint, onEnded: finishSoon });
+      framesPerBatch: SETTINGS.frames_per_batch, onHint: hint, onEnded: finishSoon,
+      liveness: live, onPrompt: prompt, onCountdown: countdown });
     await S.capture.start();
+  }
+
+  // The prompt of the challenge: "front", "left", "right", "back" (null: all done).
+  function prompt(kind, turn, turns) {
+    touch();
+    S.prompt = kind ? { kind: kind, turn: turn, turns: turns } : null;
+    $("camera-hint").hidden = !!kind;       // during the prompts the prompt is the only instruction
+    renderPrompt();
+  }
+
+  function renderPrompt() {
+    const p = S.prompt;
+    $("liveness-prompt-box").dataset.direction = p ? p.kind : "front";
+    $("liveness-prompt-box").hidden = !p;
+    if (!p) { $("liveness-step").textContent = ""; return; }
+    const el = $("liveness-prompt");
+    el.dataset.i18n = "liveness_" + p.kind;
+    el.textContent = t(el.dataset.i18n);
+    $("liveness-step").textContent = p.turn ? t("liveness_step_of", { i: p.turn, n: p.turns }) : "";
+  }
+
+  function countdown(n) {
+    S.secondsLeft = n;
+    $("liveness-countdown").dataset.n = String(n);
+    $("liveness-countdown").textContent = t("liveness_seconds_left", { n: n });
   }
 
   function hint(key) {
@@ -444,6 +480,12 @@
     document.querySelectorAll(".privacy-attributes, .privacy-party").forEach(function (el) { el.textContent = ""; });
     document.querySelectorAll(".privacy-requester, .privacy-face, .privacy-walk-up").forEach(function (el) { el.hidden = true; });
     $("steps").querySelector('[data-step="face"]').hidden = false;
+    $("liveness").hidden = true;
+    $("camera-hint").hidden = false;
+    $("camera-title").dataset.i18n = "camera_title";
+    $("camera-title").textContent = t("camera_title");
+    $("liveness-countdown").textContent = "";
+    $("liveness-step").textContent = "";
     setError("key-error", null);
     setError("idle-error", null);
     S = fresh();
@@ -494,7 +536,12 @@
   document.querySelectorAll('[data-action="cancel"]').forEach(function (b) { b.addEventListener("click", reset); });
   document.querySelector('[data-action="finish"]').addEventListener("click", reset);
   $("try-again").addEventListener("click", function () { reset(); startWalkUp(); });
-  window.I18n.onChange(function () { renderKey(); renderResult(); });
+  window.I18n.onChange(function () {
+    renderKey();
+    renderResult();
+    if (S.screen === "camera" && S.prompt) renderPrompt();
+    if (S.screen === "camera" && S.secondsLeft !== undefined) countdown(S.secondsLeft);
+  });
 
   // What a test or a technician may inspect: counts and states only, never a key or a picture.
   window.cccdKiosk = {
@@ -506,6 +553,7 @@
         eventSource: !!S.source, pendingTimers: S.timers.size,
         lastFrame: !!(S.capture && S.capture.lastFrame), goodFrames: S.capture ? S.capture.good.length : 0,
         view: S.view ? { verified: S.view.verified, reason: S.view.reason } : null,
+        prompt: S.prompt ? S.prompt.kind : null, secondsLeft: S.secondsLeft === undefined ? null : S.secondsLeft,
         lang: window.I18n.lang,
       };
     },

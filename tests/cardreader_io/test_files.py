@@ -198,3 +198,62 @@ def test_file_shorter_than_its_header_is_a_parse_error():
     card = FileCard({0x0102: truncated}, extended=False)
     with pytest.raises(ParseError):
         reader_for(card, sm="AES").read_file(0x0102)
+
+
+class Always6C:
+    """A broken card: every READ BINARY answers 6C10 ("wrong Le, 16 available"), whatever Le is."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def process_apdu(self, raw: bytes) -> bytes:
+        if raw[1] == 0xB0:
+            self.reads += 1
+            return b"\x6C\x10"
+        return b"\x90\x00"
+
+
+def test_6cxx_is_retried_once_per_chunk_then_typed():
+    from cardreader.errors import StatusWordError
+    card = Always6C()
+    reader = FileReader(Session(InProcessTransport(card)))
+    with pytest.raises(StatusWordError) as err:
+        reader.read_file(0x0101)
+    assert err.value.step == "read_binary" and err.value.file == "DG1" and err.value.sw == 0x6C10
+    assert card.reads == 2                      # the first answer, then one retry with Le 16
+
+
+class OneShot6C(FileCard):
+    """Answers the first READ BINARY with 6Cxx (the file's exact length), then normally."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.told = False
+
+    def _handle(self, cmd):
+        if cmd.ins == 0xB0 and not self.told:
+            self.told = True
+            return b"", 0x6C00 | len(self.files[self.current])
+        return super()._handle(cmd)
+
+
+def test_6cxx_once_is_honoured():
+    content = lds_file(0x61, 40)
+    card = OneShot6C({0x0101: content}, extended=False)
+    assert reader_for(card).read_file(0x0101) == content
+    reads = [c for c in card.commands if c.ins == 0xB0]
+    assert reads[-1].ne == len(content)
+
+
+class NoStatusWord:
+    def process_apdu(self, raw: bytes) -> bytes:
+        return b"\x90\x00" if raw[1] == 0xA4 else b"\x90"
+
+
+def test_answer_without_status_word_is_typed_with_step_and_file():
+    from cardreader.errors import MalformedResponseError
+    reader = FileReader(Session(InProcessTransport(NoStatusWord())))
+    with pytest.raises(MalformedResponseError) as err:
+        reader.read_file(0x010D)
+    assert err.value.step == "read_binary" and err.value.file == "DG13"
+    assert err.value.code == "malformed_response"

@@ -164,6 +164,11 @@ def test_turns_outside_the_window_are_ignored(live_app, poses):
     client = live_app.test_client()
     created, body = start(client, live_app)
     steps = body["liveness"]["steps"]
+    # The kiosk screen sees the same challenge (documented shape).
+    from edge.api.auth import kiosk_token
+    current = check(client.get("/v1/kiosk/current", headers={"X-Kiosk-Token": kiosk_token(live_app)}),
+                    "/v1/kiosk/current")
+    assert current["session"]["face_capture"] and current["session"]["liveness"]["steps"] == steps
     keys = performed(steps)
     # The frontal start inside the window; every turn captured after the deadline.
     times = [T0 + 1 if k == "F" and i == 0 else T0 + 16 + i for i, k in enumerate(keys)]
@@ -199,3 +204,9 @@ def test_bad_capture_times_are_400(live_app, poses):
     assert r.status_code == 202
     claims = outcome(client, created)["result"]["claims"]
     assert claims["face"]["liveness"]["verdict"] == "failed"
+
+
+def test_identity_frames_are_spread_over_the_window():
+    from edge.api.service import _spread
+    assert _spread(list(range(28)), 10) == [0, 3, 6, 9, 12, 15, 18, 21, 24, 27]
+    assert _spread([1, 2], 10) == [1, 2]

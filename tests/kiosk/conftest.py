@@ -89,8 +89,10 @@ def dataset(faces):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, dataset):
     tmp = tmp_path_factory.mktemp("kiosk-service")
+    # The fake camera cannot turn its head: the liveness challenge is off here (and on in
+    # test_kiosk_liveness.py, where this still picture must fail it).
     config = {"instance_dir": str(tmp / "instance"), "kiosk_id": "kiosk-ui-test", "card_timeout": 20,
-              "face_timeout": 30, "relying_parties": {
+              "face_timeout": 30, "liveness": False, "relying_parties": {
                   f"{name}-desk": {"profile": name, "api_keys": [key]} for name, key in RP_KEYS.items()}}
     card_faults: list[str] = []       # a test may slow the card down, e.g. ["slow:40"]
 

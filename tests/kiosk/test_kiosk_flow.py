@@ -309,8 +309,13 @@ def test_stats_page_draws_charts_from_audit_rows(page, server, dataset, artifact
     failed_h, ok_h = heights
     assert (failed_h > 0) == (today["verifications"] > today["succeeded"]) and ok_h > 0
     reasons = page.locator("#chart-reasons g.bar")
-    assert sorted(reasons.evaluate_all("gs => gs.map(g => g.dataset.name)")) == sorted(stats["failure_reasons"])
-    assert page.locator('#chart-reasons g.bar[data-name="access_key_rejected"]').count() == 1
+    assert sorted(reasons.evaluate_all("gs => gs.map(g => g.dataset.name)")) == sorted(
+        set(stats["failure_reasons"]) - {"liveness_passed"})
+    wrong_key = page.locator('#chart-reasons g.bar[data-name="access_key_rejected"]')
+    # Plain words in the label; the code stays in small text and in the tooltip.
+    assert wrong_key.locator("text.bar-label").text_content() == "Sai số CAN hoặc MRZ"
+    assert wrong_key.locator("text.bar-code").text_content() == "access_key_rejected"
+    assert "access_key_rejected" in wrong_key.locator("title").text_content()
     steps = page.locator("#chart-steps g.bar").evaluate_all("gs => gs.map(g => g.dataset.name)")
     assert set(steps) == set(stats["average_ms_per_step"]) and "read" in steps
     ring = page.locator("#chart-rate circle.ring-ok").get_attribute("stroke-dasharray")
@@ -319,6 +324,12 @@ def test_stats_page_draws_charts_from_audit_rows(page, server, dataset, artifact
     assert page.locator("figure.chart figcaption").all_inner_texts() == [
         "Verifications per day", "Success rate", "Failure reasons", "Average time per step (ms)"]
     assert page.locator("#chart-per-day svg text", has_text="Succeeded").count() == 1
+    assert wrong_key.locator("text.bar-label").text_content() == "Wrong CAN or MRZ"
+    # The last date label is drawn inside the chart, not clipped at its right edge.
+    last_label = page.locator("#chart-per-day svg g.day text").last
+    assert last_label.text_content() == stats["per_day"][-1]["day"][5:]
+    box, chart = last_label.bounding_box(), page.locator("#chart-per-day svg").bounding_box()
+    assert box["x"] + box["width"] <= chart["x"] + chart["width"]
     page.screenshot(path=str(artifacts / "12-stats-en.png"), full_page=True)
 
 

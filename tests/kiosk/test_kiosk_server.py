@@ -94,6 +94,26 @@ def test_walk_up_session_then_cancel_frees_the_reader(app):
                                  headers={"X-API-Key": ""}).status_code == 401
 
 
+def test_the_access_key_wait_has_its_own_timeout(tmp_path):
+    # A short key wait beside a long card wait: the key wait is the one that ends the session.
+    app = create_app({"instance_dir": str(tmp_path / "instance"), "access_key_timeout": 0.3,
+                      "card_timeout": 30})
+    try:
+        client = kiosk_client(app)
+        view = client.post("/kiosk/api/sessions", json={}).get_json()
+        deadline = time.monotonic() + 10
+        while not view["final"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+            view = client.get(f"/kiosk/api/sessions/{view['id']}").get_json()
+        assert view["final"] and view["reason"] == "timeout"
+        audit = app.extensions["cccd_edge"].audit
+        while audit.row(view["id"]) is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert json.loads(audit.row(view["id"])["reason_codes"]) == ["access_key_timeout"]
+    finally:
+        app.extensions["cccd_edge"].close()
+
+
 def test_every_string_has_both_languages_and_every_key_used_exists():
     for key, entry in STRINGS.items():
         assert set(entry) == set(LANGUAGES) and all(entry[lang].strip() for lang in LANGUAGES), key
@@ -194,3 +214,16 @@ def test_chip_photo_goes_to_the_screen_once_as_jpeg(app):
     assert session.kiosk_photo is None
     assert client.get(f"/kiosk/api/sessions/{view['id']}/chip-photo").status_code == 404
     client.post(f"/kiosk/api/sessions/{view['id']}/cancel")
+
+
+def test_every_failure_code_reads_as_plain_words_in_both_languages():
+    from kiosk_ui.reasons import STATS_PREFIX_KEYS, STATS_REASON_KEYS, stats_reason_key
+    for key in set(STATS_REASON_KEYS.values()) | set(STATS_PREFIX_KEYS.values()) | {"why_other"}:
+        assert set(STRINGS[key]) == set(LANGUAGES), key
+    assert stats_reason_key("access_key_rejected") == "why_wrong_key"
+    assert stats_reason_key("liveness_wrong_direction") == "why_liveness_wrong_direction"
+    assert stats_reason_key("aa_not_run") == "why_chip_unchecked"
+    assert stats_reason_key("liveness_something_new") == "why_liveness_failed"
+    assert stats_reason_key("made_up") == "why_other"
+    # Every error the kiosk maps to a screen reason has plain words on the statistics page too.
+    assert all(stats_reason_key(code) != "why_other" for code in ERROR_REASONS)

@@ -159,3 +159,17 @@ def test_tolerated_layout_variants():
 def test_empty_dg13_is_reported():
     dg = DG13.from_bytes(tlv.encode(0x6D, tlv.encode(0x30, core.Integer(1).dump())))
     assert dg.fields == {} and "holds no fields" in dg.errors[0].message
+
+
+def test_document_reports_dg13_soft_errors_and_keeps_the_object():
+    from cardreader.lds import parse_document
+    fields = dict(FIELDS)
+    fields[3] = core.PrintableString("31/02/1993")
+    one = parse_document({"DG13": encode_dg13(fields)})
+    assert one.dg13 is not None and one.dg13.id_number == "001093047064"
+    assert one.errors["DG13"].file == "DG13" and "not a dd/mm/yyyy date" in one.errors["DG13"].message
+    two = parse_document({"DG13": encode_dg13(fields, order=[1, 1, 2, 3])})
+    assert two.dg13 is not None
+    message = two.errors["DG13"].message
+    assert "field 1 appears twice" in message and "not a dd/mm/yyyy date" in message
+    assert "DG13" not in parse_document({"DG13": encode_dg13(FIELDS)}).errors
