@@ -34,11 +34,12 @@ if [ ! -x .venv/bin/python ]; then
 fi
 extras="face"
 [ "$want_test" = 1 ] && extras="face,test"
-# Re-install only when pyproject.toml changed since the last successful install.
-stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-$extras"
-if [ ! -f "$stamp" ]; then
+# Re-install only when pyproject.toml changed since the last successful install of
+# these extras; the test extras include the run extras, so a test install serves both.
+hash=$(sha256sum pyproject.toml | cut -c1-16)
+if [ ! -f ".venv/.installed-$hash-$extras" ] && [ ! -f ".venv/.installed-$hash-face,test" ]; then
     .venv/bin/pip install -q --upgrade pip setuptools wheel
     .venv/bin/pip install -q -e ".[$extras]"
     rm -f .venv/.installed-*
-    touch "$stamp"
+    touch ".venv/.installed-$hash-$extras"
 fi
