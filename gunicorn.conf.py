@@ -28,3 +28,9 @@ loglevel = "warning"
 limit_request_line = 4094
 limit_request_fields = 50
 proc_name = "cccd-edge"
+
+
+def when_ready(server) -> None:
+    """Called once the listening sockets are bound: only now is the URL true."""
+    from edge.commands.serve import banner
+    print(banner(_config), flush=True)

@@ -148,7 +148,9 @@ def throughput(requests: int, clients: int, workers: int, full: bool, threads: i
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    # reader = "none": the verify-only mode, the one that may run several workers.
     env = {**os.environ, "CCCD_EDGE_LISTEN": f"127.0.0.1:{port}", "CCCD_EDGE_WORKERS": str(workers),
+           "CCCD_EDGE_READER": "none",
            "CCCD_EDGE_THREADS": str(threads),
            "CCCD_EDGE_INSTANCE_DIR": str(tmp / "inst"), "CCCD_EDGE_TRUST_STORE": str(tmp / "trust.sqlite"),
            "CCCD_EDGE_LOG_FILE": str(tmp / "app.log"), "CCCD_EDGE_API_KEYS": f"bench:school:{KEY}",

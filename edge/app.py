@@ -15,12 +15,17 @@ from typing import Any, Callable
 
 from flask import Flask, g, request
 
+from werkzeug.middleware.proxy_fix import ProxyFix
+
 from edge.api import register_api
+from edge.api.auth import AddressSet, require_operator
 from edge.api.service import EdgeService
 from edge.audit import setup_json_logging
 from edge.config import Config, load_config
 
 MAX_UPLOAD = 5 * 1024 * 1024
+LOOPBACK = ("127.0.0.1", "::1")
+OPERATOR_PAGES = {"kiosk_ui.stats"}     # operators' pages served by kiosk_ui (its /stats)
 
 
 def create_app(config: Config | dict | None = None, *, rng: Callable[[int], bytes] = os.urandom,
@@ -44,7 +49,13 @@ def create_app(config: Config | dict | None = None, *, rng: Callable[[int], byte
     except ImportError:
         kiosk_ui = None
     if kiosk_ui is not None and callable(getattr(kiosk_ui, "init_app", None)):
-        kiosk_ui.init_app(app)
+        # Who may receive the kiosk token: loopback, plus the configured kiosk clients (behind
+        # Docker the kiosk's browser arrives from the bridge's gateway, not 127.0.0.1).
+        kiosk_ui.init_app(app, allowed_addresses=AddressSet(LOOPBACK + tuple(config.kiosk_addresses)))
+    if config.trusted_proxies:
+        # Only then are X-Forwarded-For/-Proto/-Host believed, for as many hops as configured.
+        n = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)   # type: ignore[method-assign]
     return app
 
 
@@ -52,6 +63,11 @@ def _instrument(app: Flask, service: EdgeService, logger: logging.Logger) -> Non
     @app.before_request
     def _start():
         g.started = time.perf_counter()
+        if request.endpoint in OPERATOR_PAGES and service.config.operator_key_sha256:
+            # With an operator key, the page asks for it (HTTP Basic, any user name): the browser
+            # then sends it with the page's own fetch of /v1/stats. Without one, the page (an
+            # empty shell) loads anywhere and its data, /v1/stats, goes to loopback only.
+            require_operator()
 
     @app.after_request
     def _finish(response):

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,6 +17,7 @@ from pathlib import Path
 from edge.profiles import PROFILES
 
 DEFAULT_FILE = Path(__file__).with_name("default.toml")
+NO_READER = "none"
 
 
 class ConfigError(Exception):
@@ -59,6 +62,12 @@ class Config:
     reader_queue: int = 4
     workers: int = 1
     threads: int = 8
+    # Operators' views (/v1/stats, /stats, /metrics): SHA-256 hex of the operator key; "" = loopback only.
+    operator_key_sha256: str = ""
+    # Clients (addresses or CIDRs) that may receive the kiosk token; () = loopback only.
+    kiosk_addresses: tuple[str, ...] = ()
+    # Reverse proxies whose X-Forwarded-For / -Proto / -Host are believed (werkzeug ProxyFix hops).
+    trusted_proxies: int = 0
     relying_parties: tuple[RelyingParty, ...] = field(default_factory=tuple)
 
     @property
@@ -74,6 +83,17 @@ class Config:
         host, _, port = self.listen.rpartition(":")
         return host or "127.0.0.1", int(port)
 
+    @property
+    def reader_enabled(self) -> bool:
+        """False with ``reader = "none"``: a verify-only box (uploads, no card, no kiosk screen)."""
+        return self.reader != NO_READER
+
+    def operator_key_ok(self, key: str | None) -> bool:
+        if not self.operator_key_sha256 or not key:
+            return False
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        return hmac.compare_digest(digest, self.operator_key_sha256)
+
     def relying_party_for_key(self, api_key: str) -> RelyingParty | None:
         return next((rp for rp in self.relying_parties if rp.accepts(api_key)), None)
 
@@ -83,11 +103,14 @@ _ENV = {"CCCD_EDGE_KIOSK_ID": "kiosk_id", "CCCD_EDGE_LISTEN": "listen", "CCCD_ED
         "CCCD_EDGE_INSTANCE_DIR": "instance_dir", "CCCD_EDGE_AUDIT_DB": "audit_db",
         "CCCD_EDGE_LOG_FILE": "log_file", "CCCD_EDGE_RESULT_TTL": "result_ttl",
         "CCCD_EDGE_FACE_THRESHOLD": "face_threshold", "CCCD_EDGE_WORKERS": "workers",
-        "CCCD_EDGE_THREADS": "threads", "CCCD_EDGE_LIVENESS": "liveness"}
+        "CCCD_EDGE_THREADS": "threads", "CCCD_EDGE_LIVENESS": "liveness",
+        "CCCD_EDGE_KIOSK_ADDRESSES": "kiosk_addresses", "CCCD_EDGE_TRUSTED_PROXIES": "trusted_proxies"}
 _TYPES = {f: t for f, t in (("simulator_citizen", int), ("result_ttl", float), ("face_threshold", float),
                             ("card_timeout", float), ("face_timeout", float), ("reader_queue", int),
                             ("workers", int), ("threads", int), ("access_key_timeout", float),
-                            ("liveness_steps", int), ("liveness_window", float))}
+                            ("liveness_steps", int), ("liveness_window", float),
+                            ("trusted_proxies", int))}
+_LISTS = {"trust_files", "kiosk_addresses"}
 _BOOLS = {"liveness"}
 
 
@@ -142,8 +165,12 @@ def _coerce(values: dict) -> dict:
                 out[key] = _bool(value)
             elif key in _TYPES:
                 out[key] = _TYPES[key](value)
-            elif key == "trust_files":
+            elif key in _LISTS:
+                if isinstance(value, str):      # the environment: comma-separated
+                    value = [v.strip() for v in value.split(",") if v.strip()]
                 out[key] = tuple(str(v) for v in (value if isinstance(value, (list, tuple)) else [value]))
+            elif key == "operator_key_sha256":
+                out[key] = str(value).strip().lower()
             else:
                 out[key] = str(value)
         except (TypeError, ValueError):
@@ -179,6 +206,10 @@ def load_config(path: str | os.PathLike | None = None, *, env: dict | None = Non
     if "relying_parties" in overrides:
         values["relying_parties"] = {**values.get("relying_parties", {}), **overrides.pop("relying_parties")}
     values.update(overrides)
+    operator_key = env.get("CCCD_EDGE_OPERATOR_KEY", "")
+    if operator_key:
+        # Like API keys: only the digest is kept.
+        values["operator_key_sha256"] = hashlib.sha256(operator_key.encode("utf-8")).hexdigest()
     config = Config(**_coerce(values),
                     relying_parties=_relying_parties(values.get("relying_parties", {}),
                                                      env.get("CCCD_EDGE_API_KEYS", "")))
@@ -202,6 +233,20 @@ def validate(config: Config) -> None:
         raise ConfigError("liveness_steps must be between 1 and 8.")
     if not 0 <= config.face_threshold < 2:
         raise ConfigError("face_threshold must be between 0 and 2 (0 = calibrated default).")
+    if config.workers > 1 and config.reader_enabled:
+        # Sessions, the reader's owner thread and the kiosk token live in one process's memory:
+        # a second worker would own the reader too and answer 404 for the first one's sessions.
+        raise ConfigError(f"workers = {config.workers} needs reader = \"none\" (uploads only): with a "
+                          "reader attached, run one worker and raise threads instead.")
+    if config.operator_key_sha256 and not re.fullmatch(r"[0-9a-f]{64}", config.operator_key_sha256):
+        raise ConfigError("operator_key_sha256 must be the SHA-256 of the key in hex (64 characters).")
+    if not 0 <= config.trusted_proxies <= 5:
+        raise ConfigError("trusted_proxies is the number of proxies in front (0 to 5).")
+    for entry in config.kiosk_addresses:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ConfigError(f"kiosk_addresses: {entry!r} is not an IP address or CIDR.") from None
 
 
 def with_changes(config: Config, **changes) -> Config:

@@ -179,7 +179,12 @@ class VerificationSession:
 
 
 class SessionStore:
-    """Sessions in memory, looked up by id; finished ones expire ``ttl`` seconds after they end."""
+    """Sessions in memory, looked up by id; finished ones expire ``ttl`` seconds after they end.
+
+    Expiry does not wait for traffic: ``start_reaper`` runs ``purge`` on a timer (a daemon
+    thread), and ``len()`` (health, metrics) purges first, so personal attributes leave memory
+    ``ttl`` seconds after a result is ready even on an idle kiosk.
+    """
 
     def __init__(self, ttl: float, *, max_age: float = 3600.0, max_sessions: int = 1000,
                  clock: Callable[[], float] = time.monotonic,
@@ -188,6 +193,27 @@ class SessionStore:
         self._clock, self._rng = clock, rng
         self._sessions: dict[str, VerificationSession] = {}
         self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._reaper: threading.Thread | None = None
+        self.purged = threading.Event()     # set whenever a purge dropped a session (for tests/metrics)
+
+    def start_reaper(self, interval: float | None = None) -> None:
+        """Purge every ``interval`` seconds (default: a quarter of the TTL, between 0.05 and 1 s)."""
+        if self._reaper is not None:
+            return
+        every = interval if interval is not None else min(max(self.ttl / 4, 0.05), 1.0)
+
+        def loop() -> None:
+            while not self._stop.wait(every):
+                self.purge()
+        self._reaper = threading.Thread(target=loop, name="session-reaper", daemon=True)
+        self._reaper.start()
+
+    def stop_reaper(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        if self._reaper is not None:
+            self._reaper.join(timeout)
+            self._reaper = None
 
     def new_id(self) -> str:
         return base64.urlsafe_b64encode(self._rng(16)).rstrip(b"=").decode("ascii")
@@ -221,6 +247,8 @@ class SessionStore:
                 s = self._sessions.pop(k)
                 s.result, s.record, s.access_key, s.kiosk_photo = None, None, None, None
                 s.frames.clear()
+        if gone:
+            self.purged.set()
         return len(gone)
 
     def discard(self, session_id: str) -> None:
@@ -232,5 +260,6 @@ class SessionStore:
             return list(self._sessions.values())
 
     def __len__(self) -> int:
+        self.purge()
         with self._lock:
             return len(self._sessions)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -18,6 +17,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import (decode_dss_signature,
                                                              encode_dss_signature)
+
+from edge.secretfile import create_once
 
 ALG = "ES256"
 COORD_LEN = 32  # P-256 coordinates and r, s are 32 bytes each in JOSE
@@ -83,27 +84,12 @@ class KioskKey:
 
     @classmethod
     def load_or_create(cls, path: str | Path) -> "KioskKey":
-        path = Path(path)
-        if path.exists():
-            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-            return cls(key)  # type: ignore[arg-type]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = ec.generate_private_key(ec.SECP256R1())
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-        # Written to a 0600 temporary file, then linked into place: never a moment where others
-        # can read it, and when two workers start at once exactly one key wins and both use it.
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pem)
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-        return cls(serialization.load_pem_private_key(path.read_bytes(), password=None))  # type: ignore[arg-type]
+        def make() -> bytes:
+            return ec.generate_private_key(ec.SECP256R1()).private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption())
+        pem = create_once(path, make)
+        return cls(serialization.load_pem_private_key(pem, password=None))  # type: ignore[arg-type]
 
     def jwks(self) -> dict:
         return {"keys": [self.jwk]}

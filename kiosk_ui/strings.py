@@ -43,6 +43,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "privacy_face": {"vi": "Camera chụp vài ảnh khuôn mặt để so với ảnh trong chip; ảnh bị xóa ngay sau đó.",
                      "en": "The camera takes a few pictures of your face to compare with the chip photo; "
                            "they are deleted straight after."},
+    # With the head-turn check: two pictures a second for as long as the prompts run ({n} in all).
+    "privacy_face_liveness": {
+        "vi": "Trong lúc bạn quay đầu theo hướng dẫn, camera chụp khoảng {n} ảnh khuôn mặt (2 ảnh mỗi giây) "
+              "để kiểm tra và so với ảnh trong chip; ảnh bị xóa ngay sau đó.",
+        "en": "While you turn your head as shown, the camera takes about {n} pictures of your face "
+              "(2 a second) to check them against the chip photo; they are deleted straight after."},
     "attr_id_number": {"vi": "Số định danh", "en": "ID number"},
     "attr_full_name": {"vi": "Họ và tên", "en": "Full name"},
     "attr_birth_date": {"vi": "Ngày sinh", "en": "Date of birth"},
@@ -68,6 +74,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "mrz_expiry_date": {"vi": "Ngày hết hạn (YYMMDD)", "en": "Date of expiry (YYMMDD)"},
     "key_invalid": {"vi": "Số đã nhập không hợp lệ, vui lòng kiểm tra và nhập lại.",
                     "en": "What was typed is not valid; please check it and type it again."},
+    "scan_unreadable": {"vi": "Không đọc được dòng mã trên thẻ. Vui lòng quét lại, hoặc nhập bằng bàn phím.",
+                        "en": "The code lines of the card could not be read. Please scan again, or type them in."},
     "key_incomplete": {"vi": "Vui lòng nhập đủ số.", "en": "Please enter all the digits."},
     # --- card and progress ------------------------------------------------------------------
     "place_card": {"vi": "Đặt thẻ lên đầu đọc và giữ yên", "en": "Place your card on the reader and keep it still"},
@@ -129,8 +137,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "reason_read_failed": {"vi": "Không đọc được hết dữ liệu trên chip.",
                            "en": "The data on the chip could not be read completely."},
     "reason_document_invalid": {
-        "vi": "Dữ liệu trên chip không khớp với chữ ký của cơ quan cấp thẻ.",
-        "en": "The data on the chip does not match the issuing authority's signature."},
+        "vi": "Thẻ này không phải thẻ thật, hoặc đã bị sửa: dữ liệu trong chip không khớp với chữ ký "
+              "của cơ quan cấp thẻ. Vui lòng đưa thẻ cho nhân viên.",
+        "en": "This card is not genuine, or it was altered: the data in its chip does not match the "
+              "issuing authority's signature. Please show the card to a member of staff."},
     "reason_issuer_unknown": {
         "vi": "Không xác nhận được cơ quan cấp thẻ (thiếu chứng thư tin cậy).",
         "en": "The issuing authority could not be confirmed (no trusted certificate)."},

@@ -19,6 +19,13 @@ STEPS = (("connect", ("connect",)),
          ("face", ("face_capture", "liveness_challenge", "waiting_for_face", "face_match")))
 
 
+def liveness_pictures(steps: int, window_s: float) -> int:
+    """How many pictures the camera takes during a challenge (camera.js: look straight 2 s, then
+    4 s per turn, squeezed into the window less 1 s; one picture every 0.5 s)."""
+    seconds = min(2.0 + 4.0 * steps, max(window_s - 1.0, 1.0))
+    return round(seconds * 2)
+
+
 def _lang() -> str:
     lang = request.args.get("lang", DEFAULT_LANGUAGE)
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
@@ -37,10 +44,12 @@ def kiosk():
     if request.remote_addr not in options["allowed_addresses"]:
         # The page carries the kiosk token: only the kiosk's own browser may have it.
         abort(403)
+    config = current_app.extensions["cccd_edge"].config
     settings = {"reset_seconds": options["reset_seconds"], "idle_seconds": options["idle_seconds"],
                 "walk_up": bool(options["walk_up_profile"]),
                 "frames_per_batch": options["frames_per_batch"],
-                "liveness": bool(current_app.extensions["cccd_edge"].config.liveness),
+                "liveness": bool(config.liveness),
+                "liveness_pictures": liveness_pictures(config.liveness_steps, config.liveness_window),
                 "steps": [{"name": name, "events": list(events)} for name, events in STEPS]}
     resp = current_app.make_response(render_template(
         "kiosk_ui/kiosk.html", strings=STRINGS, settings=settings, steps=[s for s, _ in STEPS]))

@@ -45,6 +45,11 @@ class Unauthorized(ApiError):
     status, code, message = 401, "unauthorized", "A valid API key is required (Authorization: Bearer or X-API-Key)."
 
 
+class OperatorUnauthorized(ApiError):
+    status, code, message = 401, "operator_unauthorized", ("The operator key is required "
+                                                           "(X-Operator-Key or Authorization: Bearer).")
+
+
 class Forbidden(ApiError):
     status, code, message = 403, "forbidden", "This caller may not do that."
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from edge.api.auth import require_operator
 from edge.api.errors import InvalidRequest
 from edge.api.validation import openapi_document
 from edge.metrics import CONTENT_TYPE
@@ -33,6 +34,7 @@ def openapi():
 
 @bp.get("/v1/stats")
 def stats():
+    require_operator()
     try:
         days = int(request.args.get("days", "30"))
     except ValueError:
@@ -44,4 +46,5 @@ def stats():
 
 @bp.get("/metrics")
 def metrics():
+    require_operator()
     return Response(_service().metrics.render(), content_type=CONTENT_TYPE)

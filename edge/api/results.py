@@ -85,7 +85,8 @@ def build_result(report: Any, profile: Profile, *, key: KioskKey, kiosk_id: str,
         "nonce": nonce, "profile": profile.name, "kind": kind, "attributes": attributes,
         "verdicts": {"overall": overall.value, "passive_authentication": pa.value,
                      "chip_authenticity": chip.value, "face": face_state.value},
-        "reason_codes": list(verification.reason_codes()),
+        # Several checks may give one code (two "offline_dump"s): each once, order kept.
+        "reason_codes": list(dict.fromkeys(verification.reason_codes())),
         "checks": [{"name": c.name, "status": status_of(c.status).value, "code": c.code}
                    for c in verification.checks]}
     if profile.face_verdict and face is not None:

@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 import time
+from datetime import date as _date
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -30,6 +31,8 @@ log = logging.getLogger("cccd_edge.service")
 FACE_ROUNDS = 5        # batches of frames tried before a face match is called undetermined
 # Seconds after the challenge's deadline to wait for frames still on their way from the kiosk.
 LIVENESS_GRACE = 3.0
+# Seconds a read and its verification may take once the card is there (a slow contactless link).
+READ_BUDGET = 20.0
 
 
 @lru_cache(maxsize=8)
@@ -52,6 +55,7 @@ class EdgeService:
         self.kiosk_token = base64.urlsafe_b64encode(rng(24)).rstrip(b"=").decode()
         self.sessions = SessionStore(config.result_ttl, max_age=config.result_ttl + config.card_timeout
                                      + config.access_key_timeout + config.face_timeout + 120, rng=rng)
+        self.sessions.start_reaper()     # results expire on an idle kiosk too, not only on traffic
         self.reader = ReaderOwner(config.reader, queue_size=config.reader_queue)
         self.metrics = ServiceMetrics(queue_length=lambda: self.reader.queue_length,
                                       sessions_active=lambda: len(self.sessions))
@@ -60,6 +64,10 @@ class EdgeService:
         self._open_transport = open_transport
         self._lock = threading.Lock()
         self.current_session_id: str | None = None
+        # SSE streams and long polls each hold a gunicorn thread for up to minutes: at most
+        # threads - 2 of them at once, so /v1/health and short API calls always find a thread.
+        self.max_waiters = max(1, config.threads - 2)
+        self.waiters = threading.BoundedSemaphore(self.max_waiters)
 
     # --- components, loaded on first use -----------------------------------------------------
     def trust_store(self):
@@ -132,7 +140,7 @@ class EdgeService:
 
     def health(self) -> dict:
         return {"status": "ok", "kiosk_id": self.config.kiosk_id,
-                "reader": {"mode": "simulator" if self.config.reader == "simulator" else "pcsc",
+                "reader": {"mode": {"simulator": "simulator", "none": "none"}.get(self.config.reader, "pcsc"),
                            **self.reader.status()},
                 "components": dict(self._components()),
                 "sessions": len(self.sessions)}
@@ -149,6 +157,9 @@ class EdgeService:
 
     def start(self, rp: RelyingParty, *, access_key: Any, ask_on_kiosk: bool, face_required: bool,
               nonce: str | None, record: dict | None) -> VerificationSession:
+        if not self.config.reader_enabled:
+            raise Unavailable('This service has no card reader (reader = "none"): it only verifies uploaded '
+                              'files (POST /v1/documents/verify).')
         profile = get_profile(rp.profile)
         self.require("cardreader.reader", "edge.pipeline", *(("edge.face",) if face_required else ()))
         try:
@@ -159,7 +170,8 @@ class EdgeService:
         session.access_key, session.record = access_key, record
         try:
             self.reader.submit(lambda: self.run(session, profile),
-                               exclusive=ask_on_kiosk or face_required)
+                               exclusive=ask_on_kiosk or face_required,
+                               budget=self.job_budget(ask_on_kiosk, face_required))
         except ReaderBusy as busy:
             self.sessions.discard(session.id)
             self.metrics.reader_busy.inc(reason=str(busy.status))
@@ -169,6 +181,12 @@ class EdgeService:
                 err = Unavailable(busy.message, headers={"Retry-After": str(busy.retry_after)})
             raise err from None
         return session
+
+    def job_budget(self, ask_on_kiosk: bool, face_required: bool) -> float:
+        """The longest one verification may hold the reader: its waits added up, plus the read."""
+        c = self.config
+        return ((c.access_key_timeout if ask_on_kiosk else 0.0) + c.card_timeout + READ_BUDGET
+                + (c.face_timeout if face_required else 0.0))
 
     def run(self, session: VerificationSession, profile: Profile) -> None:
         """The owner thread's job: wait for the key and card, read, verify, match the face."""
@@ -384,9 +402,9 @@ class EdgeService:
             codes.append(f"face_{face.get('decision', 'undetermined')}")
         live = face.get("liveness")
         if live:
-            # The audit keeps the liveness verdict and its reason codes, nothing of the frames.
-            codes.append(f"liveness_{live['verdict']}")
+            # The verdict has its own column; the reasons behind it stay reason codes.
             codes.extend(f"liveness_{code}" for code in live.get("reason_codes", []))
+        codes = unique(codes)
         person = as_dict(getattr(report, "person", None)) if report is not None else {}
         self.audit.record(verification_id=session.id, relying_party=session.relying_party, kind=kind,
                           outcome=session.state.value if session.state.final else "failed",
@@ -394,7 +412,9 @@ class EdgeService:
                           passive_authentication=verdicts.get("passive_authentication"),
                           chip_authenticity=verdicts.get("chip_authenticity"), face=verdicts.get("face"),
                           access_protocol=outcome.get("protocol"), reason_codes=codes,
-                          durations=durations, total_ms=total, id_number=person.get("id_number"))
+                          durations=durations, total_ms=total, id_number=person.get("id_number"),
+                          liveness=live.get("verdict") if live else None,
+                          face_decision=face.get("decision") if face else None)
         self._count(session.relying_party, kind, session.state.value, verdicts.get("overall"), codes,
                     durations)
 
@@ -402,7 +422,7 @@ class EdgeService:
                         total: float) -> None:
         v = report.verification
         pa = status_of(v.passive_authentication).value
-        codes = list(v.reason_codes())
+        codes = unique(v.reason_codes())
         person = as_dict(getattr(report, "person", None))
         self.audit.record(verification_id=verification_id, relying_party=rp_id, kind="upload",
                           outcome="done", overall=pa, passive_authentication=pa,
@@ -414,14 +434,20 @@ class EdgeService:
                durations: dict) -> None:
         self.metrics.verifications.inc(relying_party=rp_id, kind=kind,
                                        outcome=outcome if overall in (None, "valid") else f"{outcome}_{overall}")
-        for code in set(codes) - {"liveness_passed"}:     # a verdict, not a failure
+        for code in unique(codes):
             self.metrics.failures.inc(code=code)
         for step, ms in durations.items():
             self.metrics.step_seconds.observe(ms / 1000.0, step=step)
 
     def close(self) -> None:
+        self.sessions.stop_reaper()
         self.reader.stop()
         self.audit.close()
+
+
+def unique(codes) -> list[str]:
+    """Reason codes once each, in the order first met (several checks may give the same code)."""
+    return list(dict.fromkeys(codes))
 
 
 def _spread(items: list, n: int) -> list:
@@ -441,16 +467,61 @@ def liveness_verdict(result: Any, not_performed: str | None = None) -> dict:
             "frames_ignored": result.frames_ignored}
 
 
+def yymmdd_problem(value: str, what: str, *, allow_none: bool = False, allow_unknown: bool = False) -> str | None:
+    """Why ``value`` is not a real calendar date YYMMDD (None when it is one).
+
+    ``allow_none``: ``<<<<<<`` (no expiry); ``allow_unknown``: ``<<`` for an unknown month or day,
+    as ICAO 9303-3 writes them in an MRZ's date of birth.
+    """
+    if allow_none and value == "<<<<<<":
+        return None
+    if len(value) != 6:
+        return f"The {what} must be six characters YYMMDD."
+    yy, mm, dd = value[:2], value[2:4], value[4:]
+    if not yy.isdigit():
+        return f"The {what} must start with a two-digit year (YYMMDD)."
+    if allow_unknown and mm == "<<":
+        return None if dd in ("<<",) or (dd.isdigit() and 1 <= int(dd) <= 31) else \
+            f"The {what} has an impossible day."
+    if not mm.isdigit() or not 1 <= int(mm) <= 12:
+        return f"The {what} has an impossible month (YYMMDD)."
+    if allow_unknown and dd == "<<":
+        return None
+    if not dd.isdigit():
+        return f"The {what} has an impossible day (YYMMDD)."
+    # The century is not written: a day that exists in 19YY or 20YY is accepted (29 Feb of 00).
+    for century in (2000, 1900):
+        try:
+            _date(century + int(yy), int(mm), int(dd))
+            return None
+        except ValueError:
+            continue
+    return f"The {what} is not a real calendar date (YYMMDD)."
+
+
 def decode_access_key(body: dict):
-    """The access key from a request body (already schema-checked), or None for ask_on_kiosk."""
+    """The access key from a request body (already schema-checked), or None for ask_on_kiosk.
+
+    Checked before the reader is touched: a CAN of six digits, MRZ lines whose check digits
+    hold, dates that exist in the calendar (the expiry may be ``<<<<<<``). A 400 with a sentence
+    costs nothing; a wrong key costs a card attempt (and PACE may slow the chip down).
+    """
     from cardreader.accesskey import AccessKeyError, CanKey, MrzKey
     try:
         if "can" in body:
             return CanKey(body["can"])
         if "mrz" in body:
-            return MrzKey.from_mrz_lines(body["mrz"])
-        if "document_number" in body:
-            return MrzKey(body["document_number"], body["birth_date"], body["expiry_date"])
+            key = MrzKey.from_mrz_lines(body["mrz"])
+            from_mrz = True
+        elif "document_number" in body:
+            key = MrzKey(body["document_number"], body["birth_date"], body["expiry_date"])
+            from_mrz = False
+        else:
+            return None
     except AccessKeyError as exc:
         raise InvalidRequest(exc.message) from None
-    return None
+    problem = (yymmdd_problem(key.birth_date, "date of birth", allow_unknown=from_mrz)
+               or yymmdd_problem(key.expiry_date, "date of expiry", allow_none=True))
+    if problem:
+        raise InvalidRequest(problem)
+    return key

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import time
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context, url_for
 
 from edge.api.auth import is_kiosk, relying_party, require_kiosk
-from edge.api.errors import Conflict, InvalidRequest, MalformedJson, NotFound, UnsupportedMediaType
+from edge.api.errors import (Busy, Conflict, InvalidRequest, MalformedJson, NotFound,
+                             UnsupportedMediaType)
 from edge.api.service import decode_access_key
 from edge.api.validation import validate_body
 from edge.profiles import get_profile
@@ -18,6 +20,22 @@ bp = Blueprint("verifications", __name__, url_prefix="/v1")
 
 SSE_HEARTBEAT = 15.0
 MAX_LONG_POLL = 30.0
+WAITER_RETRY_AFTER = 5
+
+
+def _hold_waiter():
+    """Take one of the service's long-wait slots or answer 429; returns the release function."""
+    waiters = _service().waiters
+    if not waiters.acquire(blocking=False):
+        raise Busy("Too many event streams and long polls are open; retry shortly or poll without wait.",
+                   headers={"Retry-After": str(WAITER_RETRY_AFTER)})
+    released = threading.Event()
+
+    def release() -> None:
+        if not released.is_set():       # once, whichever of close/finally comes first
+            released.set()
+            waiters.release()
+    return release
 
 
 def _service():
@@ -83,10 +101,14 @@ def get_verification(session_id: str):
     wait_s = min(max(wait_s, 0.0), MAX_LONG_POLL)
     if wait_s and not session.state.final:
         # Long poll: return as soon as the session ends, or after ``wait`` seconds.
-        deadline = time.monotonic() + wait_s
-        seq = len(session.events)
-        while not session.state.final and (left := deadline - time.monotonic()) > 0:
-            seq = len(session.events_after(seq, left)) + seq
+        release = _hold_waiter()
+        try:
+            deadline = time.monotonic() + wait_s
+            seq = len(session.events)
+            while not session.state.final and (left := deadline - time.monotonic()) > 0:
+                seq = len(session.events_after(seq, left)) + seq
+        finally:
+            release()
     return jsonify(session.summary())
 
 
@@ -99,6 +121,8 @@ def events(session_id: str):
         start = int(request.headers.get("Last-Event-ID", "0"))
     except ValueError:
         start = 0
+
+    release = _hold_waiter()
 
     def stream():
         seq, deadline = start, time.monotonic() + limit
@@ -115,8 +139,10 @@ def events(session_id: str):
             if not new:
                 yield ": keep-alive\n\n"
 
-    return Response(stream_with_context(stream()), mimetype="text/event-stream",
+    resp = Response(stream_with_context(stream()), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    resp.call_on_close(release)     # the slot is free when the stream ends or the client leaves
+    return resp
 
 
 CAPTURE_HEADER = "X-Capture-Time"

@@ -1,4 +1,8 @@
-"""``cccd-edge serve [--config FILE] [--listen HOST:PORT]``: the HTTP service under gunicorn."""
+"""``cccd-edge serve [--config FILE] [--listen HOST:PORT]``: the HTTP service under gunicorn.
+
+The URL is printed by gunicorn's ``when_ready`` hook (gunicorn.conf.py), after the socket is
+bound; without the conf file (flags only) gunicorn's own "Listening at" line says it.
+"""
 from __future__ import annotations
 
 import argparse
@@ -31,6 +35,17 @@ def gunicorn_command(config_file: str | None) -> list[str]:
     return cmd
 
 
+def banner(config, *, ready: bool = True) -> str:
+    """The line naming the URL. Printed by gunicorn's ``when_ready`` hook, once the socket is
+    bound: a port already in use must not print a URL that leads nowhere (or elsewhere)."""
+    host, port = config.host_port
+    shown = "localhost" if host in ("0.0.0.0", "::", "127.0.0.1") else host
+    reader = {"simulator": "the built-in virtual CCCD (demo)",
+              "none": "no reader: uploads only"}.get(config.reader, f"reader {config.reader!r}")
+    verb = "serving on" if ready else "would serve on"
+    return f"cccd-edge: {verb} http://{shown}:{port}/ (API at /v1, {reader})"
+
+
 def run(args: argparse.Namespace) -> int:
     from edge.cli import UsageError
     from edge.config import ConfigError, load_config
@@ -44,17 +59,15 @@ def run(args: argparse.Namespace) -> int:
         config = load_config(env=env)
     except ConfigError as exc:
         raise UsageError(exc.message) from None
-    host, port = config.host_port
-    shown = "localhost" if host in ("0.0.0.0", "::", "127.0.0.1") else host
     cmd = gunicorn_command(env.get("CCCD_EDGE_CONFIG"))
-    reader = "the built-in virtual CCCD (demo)" if config.reader == "simulator" else f"reader {config.reader!r}"
-    print(f"cccd-edge: serving on http://{shown}:{port}/ (API at /v1, {reader})", flush=True)
     if not config.relying_parties:
         print("cccd-edge: no relying parties configured: set CCCD_EDGE_API_KEYS=rp_id:profile:key",
               file=sys.stderr, flush=True)
     if args.dry_run:
+        print(banner(config, ready=False))
         print(" ".join(cmd))
         return 0
-    # exec: gunicorn takes over this process, so signals from systemd reach it directly.
+    # exec: gunicorn takes over this process, so signals from systemd reach it directly. The URL
+    # is printed by gunicorn.conf.py's when_ready hook, once the socket is really bound.
     os.execvpe(cmd[0], cmd, env)
     return 0  # not reached

@@ -26,7 +26,8 @@
 
   function apply(root) {
     (root || document).querySelectorAll("[data-i18n]").forEach(function (el) {
-      el.textContent = t(el.dataset.i18n);
+      // data-i18n-n: the number a sentence carries ("about {n} pictures").
+      el.textContent = t(el.dataset.i18n, el.dataset.i18nN ? { n: el.dataset.i18nN } : undefined);
     });
   }
 

@@ -24,6 +24,7 @@
       screen: "idle", sessionId: null, links: null, faceRequired: false,
       keyMode: "can", can: "", mrz: { document_number: "", birth_date: "", expiry_date: "" },
       mrzField: "document_number", usedMrz: false, submitting: false,
+      scan: { line: "", before: null, lines: {} },
       source: null, capture: null, objectUrls: [], starting: false, stepIndex: -1, finalShown: false, view: null,
       timers: new Set(), lastActivity: Date.now(), countdown: 0,
     };
@@ -42,9 +43,15 @@
   // --- screens -------------------------------------------------------------------------------
   function show(screen) {
     S.screen = screen;
+    if (screen !== "key") S.scan.line = "";     // the rest of a scan (the name line) is not kept
     SCREENS.forEach(function (name) { $("screen-" + name).hidden = name !== screen; });
     document.body.dataset.screen = screen;
+    settled(true);
   }
+
+  // "false" while a screen is shown but still being filled in (the result's photos and countdown):
+  // what a test or a screen reader measures before then is not what the person will see.
+  function settled(done) { document.body.dataset.settled = done ? "true" : "false"; }
 
   function setError(id, key) {
     const el = $(id);
@@ -176,6 +183,86 @@
     S.can = "";
     MRZ_FIELDS.forEach(function (f) { S.mrz[f] = ""; });
     S.mrzField = "document_number";
+    S.scan = { line: "", before: null, lines: {} };
+  }
+
+  // --- a document scanner that types the MRZ (letters, digits, "<", Enter after each line) ------
+  // TD1 (ICAO 9303 part 5), 3 lines of 30: line 1 has the document number at 5-13 and its check
+  // digit at 14; line 2 the birth date at 0-5 (check 6) and the expiry date at 8-13 (check 14);
+  // line 3 is the name, not needed for the access key.
+  const MRZ_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  const MRZ_LINE_1 = /^[A-Z][A-Z<][A-Z<]{3}[A-Z0-9]{9}[0-9][A-Z0-9<]{15}$/;
+  const MRZ_LINE_2 = /^[0-9]{7}[MFX<][0-9<]{6}[0-9<][A-Z<]{3}[A-Z0-9<]{11}[0-9]$/;
+
+  function checkDigit(text) {
+    let sum = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      sum += (c === "<" ? 0 : MRZ_CHARS.indexOf(c)) * [7, 3, 1][i % 3];
+    }
+    return String(sum % 10);
+  }
+
+  // The fields a scanned line gives, {} for a line the key does not need (the name), or null
+  // when the line is garbled (a check digit does not match: the scan must be redone).
+  function fieldsOfLine(line) {
+    if (MRZ_LINE_1.test(line)) {
+      const number = line.slice(5, 14);
+      return checkDigit(number) === line[14] ? { document_number: number } : null;
+    }
+    if (MRZ_LINE_2.test(line)) {
+      const birth = line.slice(0, 6), expiry = line.slice(8, 14);
+      return checkDigit(birth) === line[6] && checkDigit(expiry) === line[14]
+        ? { birth_date: birth, expiry_date: expiry } : null;
+    }
+    return /^[A-Z0-9<]{30}$/.test(line) ? {} : null;
+  }
+
+  function saveKey() {
+    return { keyMode: S.keyMode, can: S.can, mrz: Object.assign({}, S.mrz), mrzField: S.mrzField };
+  }
+
+  function restoreKey(saved) {
+    S.keyMode = saved.keyMode; S.can = saved.can; S.mrz = Object.assign({}, saved.mrz); S.mrzField = saved.mrzField;
+  }
+
+  // One key from the keyboard or a scanner. Digits go to the boxes as typed, as on the keypad;
+  // the first letter or "<" shows the line is a scanned MRZ line: the digits it began with are
+  // taken back out of the boxes and the whole line is read when its Enter comes.
+  function keyboardChar(c) {
+    const scan = S.scan;
+    if (!scan.line) scan.before = saveKey();
+    const wasScan = /[A-Z<]/.test(scan.line);
+    scan.line = (scan.line + c).slice(0, 90);
+    if (/[A-Z<]/.test(c)) {
+      if (!wasScan) { restoreKey(scan.before); renderKey(); }
+      return;
+    }
+    if (!wasScan) typeDigit(c);
+  }
+
+  function keyboardEnter() {
+    const line = S.scan.line;
+    S.scan.line = "";
+    if (!/[A-Z<]/.test(line)) return submitKey();   // typed digits (or a 6-digit CAN scan): as the OK key
+    // Some scanners send the lines without an Enter between them.
+    const lines = line.length % 30 === 0 ? line.match(/.{30}/g) : [line];
+    const found = {};
+    for (const l of lines) {
+      const fields = fieldsOfLine(l);
+      if (!fields) { renderKey(); return setError("key-error", "scan_unreadable"); }
+      Object.assign(found, fields);
+    }
+    if (!Object.keys(found).length) return;           // the name line: nothing to fill
+    setError("key-error", null);
+    S.keyMode = "mrz";                               // a scan on the CAN screen switches to the MRZ
+    Object.assign(S.mrz, found);
+    Object.keys(found).forEach(function (f) { S.scan.lines[f] = true; });
+    const next = MRZ_FIELDS.find(function (f) { return S.mrz[f].length < MRZ_SIZE[f]; });
+    if (next) S.mrzField = next;
+    renderKey();
+    // Both lines scanned, check digits right: nothing left for the person to do.
+    if (MRZ_FIELDS.every(function (f) { return S.scan.lines[f]; })) submitKey();
   }
 
   // YYMMDD with a real month and day: a typo caught here costs no failed card read.
@@ -396,10 +483,12 @@
       RETRYABLE.includes(view.reason));
     renderResult();
     show("result");
+    settled(false);
     await showPhotos(view, live);
     if (S !== mine) return;
     S.countdown = SETTINGS.reset_seconds;
     tick();
+    settled(true);
   }
 
   function renderResult() {
@@ -433,6 +522,9 @@
       } catch (e) { chip = null; }
     }
     if (S !== mine) return;         // reset meanwhile: nothing of this person is shown
+    // The photo of a chip whose data fails the issuer's signature is not the holder's to trust:
+    // it was fetched only so the service drops it, and is not shown beside "not genuine".
+    if (view.reason === "document_invalid") chip = null;
     if (!chip && !live) return;
     setPhoto($("photo-chip"), chip, false);
     setPhoto($("photo-live"), live, true);
@@ -524,13 +616,16 @@
     label.addEventListener("click", function () { touch(); S.mrzField = label.dataset.field; renderKey(); });
   });
   document.addEventListener("keydown", function (ev) {
-    if (S.screen !== "key") return;
+    if (S.screen !== "key" || ev.ctrlKey || ev.altKey || ev.metaKey) return;
     touch();
-    const handled = /^[0-9]$/.test(ev.key) || ev.key === "Backspace" || ev.key === "Enter";
+    const c = ev.key.length === 1 ? ev.key.toUpperCase() : "";
+    const handled = /^[A-Z0-9<]$/.test(c) || ev.key === "Backspace" || ev.key === "Enter";
     if (handled) ev.preventDefault();     // or Enter would also press the focused on-screen key
-    if (/^[0-9]$/.test(ev.key)) typeDigit(ev.key);
-    else if (ev.key === "Backspace") deleteDigit();
-    else if (ev.key === "Enter") submitKey();
+    if (c && handled) keyboardChar(c);
+    else if (ev.key === "Backspace") {
+      if (/[A-Z<]/.test(S.scan.line)) S.scan.line = S.scan.line.slice(0, -1);
+      else { S.scan.line = S.scan.line.slice(0, -1); deleteDigit(); }
+    } else if (ev.key === "Enter") keyboardEnter();
   });
   document.addEventListener("pointerdown", touch);
   document.querySelectorAll('[data-action="cancel"]').forEach(function (b) { b.addEventListener("click", reset); });

@@ -29,6 +29,27 @@ def _trust(tmp_path):
     store.close()
 
 
+class FakeClock:
+    def __init__(self, t: float = 1000.0):
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def wait_for_event(app, session_id: str, predicate, timeout: float = 20.0) -> bool:
+    """Block on the session's own condition until an event matches (bounded; no clock read)."""
+    session = app.extensions["cccd_edge"].sessions.get(session_id)
+    seq, rounds = 0, 0
+    while rounds < 100:
+        new = session.events_after(seq, timeout / 100)
+        if any(predicate(e) for e in session.events[:seq + len(new)]):
+            return True
+        seq += len(new)
+        rounds += 1
+    return False
+
+
 def _make(tmp_path, faults=None, dataset=DS, trusted=True, **overrides):
     if trusted:
         _trust(tmp_path)
@@ -180,10 +201,13 @@ def test_unknown_csca_is_unknown_not_valid(tmp_path):
 def test_results_are_dropped_after_the_ttl(tmp_path):
     app = _make(tmp_path, result_ttl=1.0)
     try:
+        clock = FakeClock()
+        app.extensions["cccd_edge"].sessions._clock = clock      # sessions take the store's clock
         client = app.test_client()
         created = start(client, "school")
         assert finish(client, created, "school")["state"] == "done"
-        time.sleep(1.1)
+        assert client.get(created["links"]["self"], headers=auth("school")).status_code == 200
+        clock.t += 1.01
         assert client.get(created["links"]["self"], headers=auth("school")).status_code == 404
     finally:
         app.extensions["cccd_edge"].close()
@@ -219,11 +243,8 @@ def test_queue_full_gives_429_with_retry_after(tmp_path):
     try:
         client = app.test_client()
         first = start(client, "school")
-        owner = app.extensions["cccd_edge"].reader
-        deadline = time.time() + 5
-        while not owner.busy:            # the owner thread has taken the first job off the queue
-            assert time.time() < deadline
-            time.sleep(0.005)
+        # The owner thread has taken the first job off the queue once its session moves on.
+        assert wait_for_event(app, first["id"], lambda e: e.data.get("state") == "reading")
         second = start(client, "school")
         r = client.post("/v1/verifications", json={"can": DS.can}, headers=auth("school"))
         assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
@@ -241,13 +262,9 @@ def test_ask_on_kiosk_flow_and_kiosk_exclusivity(card_app):
     r = client.post("/v1/verifications", json={"ask_on_kiosk": True}, headers=auth("hospital"))
     assert r.status_code == 409 and "Retry-After" in r.headers
     kiosk = {"X-Kiosk-Token": kiosk_token(card_app)}
-    deadline = time.time() + 5
-    while True:
-        cur = check(client.get("/v1/kiosk/current", headers=kiosk), "/v1/kiosk/current")["session"]
-        if cur and cur["needs_access_key"]:
-            break
-        assert time.time() < deadline
-        time.sleep(0.02)
+    assert wait_for_event(card_app, created["id"], lambda e: e.data.get("step") == "waiting_for_access_key")
+    cur = check(client.get("/v1/kiosk/current", headers=kiosk), "/v1/kiosk/current")["session"]
+    assert cur["needs_access_key"]
     assert cur["id"] == created["id"] and cur["attributes_read"] == ["full_name", "id_number"]
     path = f"/v1/kiosk/verifications/{created['id']}/access-key"
     r = client.post(path, json={"can": "12"}, headers=kiosk)

@@ -137,7 +137,11 @@ def test_the_asked_turns_in_order_pass(live_app, poses):
     assert claims["face"]["decision"] == "match"
     assert claims["face"]["liveness"] == {"verdict": "passed", "reason_codes": []}
     assert claims["verdicts"]["face"] == "valid" and claims["verdicts"]["overall"] == "valid"
-    assert "liveness_passed" in audit_codes(live_app, created["id"])
+    # The verdicts have their own columns; a passed challenge is no reason code, nor a failure reason.
+    row = live_app.extensions["cccd_edge"].audit.row(created["id"])
+    assert row["liveness"] == "passed" and row["face_decision"] == "match"
+    assert not any(c.startswith("liveness") for c in audit_codes(live_app, created["id"]))
+    assert "liveness_passed" not in client.get("/v1/stats").get_json()["failure_reasons"]
 
 
 def test_a_static_photo_fails_liveness_though_the_face_matches(live_app, poses):
@@ -150,9 +154,11 @@ def test_a_static_photo_fails_liveness_though_the_face_matches(live_app, poses):
     # Verified face = match AND liveness passed.
     assert claims["verdicts"]["face"] == "invalid" and claims["verdicts"]["overall"] == "invalid"
     codes = audit_codes(live_app, created["id"])
-    assert {"liveness_failed", "liveness_steps_not_seen"} <= set(codes) and "face_match" not in codes
+    assert "liveness_steps_not_seen" in codes and "face_match" not in codes
+    assert "liveness_failed" not in codes          # the verdict is a column, not a code
     row = live_app.extensions["cccd_edge"].audit.row(created["id"])
-    assert row["face"] == "invalid"
+    assert row["face"] == "invalid" and row["liveness"] == "failed" and row["face_decision"] == "match"
+    assert client.get("/v1/stats").get_json()["failure_reasons"].get("liveness_failed") == 1
     # The kiosk screen says plainly that the liveness check failed.
     from kiosk_ui.reasons import kiosk_view
     view = kiosk_view(live_app.extensions["cccd_edge"].sessions.get(created["id"]))

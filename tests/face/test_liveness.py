@@ -165,3 +165,55 @@ def test_no_frames_in_the_window(models, frames, ref):
     result = evaluate(challenge((LEFT,)), [(T0 + 99, frames["F"])], ref, models=models)
     assert not result.passed and result.reasons[0].code == "no_frames_in_window"
     assert result.to_dict()["frames_ignored"] == 1
+
+
+class CountingModels:
+    """The shared models, counting the slow calls (the 128-d embedding)."""
+
+    def __init__(self, models):
+        self._models, self.embeds = models, 0
+
+    def embed(self, rgb, shape):
+        self.embeds += 1
+        return self._models.embed(rgb, shape)
+
+    def __getattr__(self, name):
+        return getattr(self._models, name)
+
+
+def test_only_the_frames_the_checks_read_are_embedded(models, frames, ref):
+    from edge.face.liveness import FRONTAL_SAMPLE
+    steps = (LEFT, RIGHT, LEFT)
+    # A kiosk-like take: each pose held for several frames, 25 frames in all.
+    keys = ["F"] * 4 + [k for s in steps for k in [s] * 4 + ["F"] * 3]
+    counting = CountingModels(models)
+    result = evaluate(challenge(steps), sequence(frames, keys, step=0.3), ref, models=counting)
+    assert result.passed and result.steps_seen == list(steps), result.to_dict()
+    assert counting.embeds == FRONTAL_SAMPLE + len(steps)
+
+
+def test_a_face_swapped_in_between_the_turns_fails(models, frames, johns, person, ref):
+    other = next(p for p in johns if p != person[0])
+    theirs = poses(models, johns[other][0])
+    steps = (LEFT, RIGHT)
+    shots = sequence(frames, performed(steps))
+    shots[2] = (shots[2][0], theirs["F"])       # the return to the front between the turns
+    result = evaluate(challenge(steps), shots, ref, models=models)
+    assert not result.passed and "identity_changed" in [r.code for r in result.reasons]
+
+
+def test_the_matchers_work_on_the_same_frames_is_reused(models, frames, ref):
+    from edge.face.liveness import known_frames
+    from edge.face.matcher import match_frames
+    from tests.face.synth import jpeg
+    steps = (RIGHT, LEFT)
+    shots = [(ts, jpeg(f)) for ts, f in sequence(frames, performed(steps))]
+    encoded = [f for _, f in shots]
+    match = match_frames(models, ref, encoded)
+    counting = CountingModels(models)
+    fresh = evaluate(challenge(steps), shots, ref, models=counting)
+    spent = counting.embeds
+    reused = evaluate(challenge(steps), shots, ref, models=counting, known=known_frames(encoded, match))
+    assert fresh.passed and reused.to_dict() == fresh.to_dict()
+    # The frontal frames were embedded by the matcher (they pass its frontal gate): only turns are left.
+    assert counting.embeds - spent < spent

@@ -35,7 +35,26 @@ MEASURE = """
 """
 
 
+# Measured only once the page has settled: the screen says it is filled in (kiosk.js sets
+# body[data-settled] to "false" while, e.g., the result's photos and countdown are still coming),
+# the fonts are loaded, no CSS transition or animation is running, and two frames have been laid
+# out since. Without this a measurement could catch a screen mid-change.
+SETTLED = """
+() => document.body.dataset.settled !== "false" &&
+      document.fonts.status === "loaded" &&
+      document.getAnimations().every(a => a.playState !== "running")
+"""
+TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
+
+
+def settle(page, timeout: float = 15000):
+    page.wait_for_function(SETTLED, timeout=timeout)
+    page.evaluate(TWO_FRAMES)
+    page.wait_for_function(SETTLED, timeout=timeout)
+
+
 def check_screen(page, where: str):
+    settle(page)
     measured = page.evaluate(MEASURE)
     assert measured["texts"], where
     small = [t for t in measured["texts"] if t["size"] < 24]
@@ -44,3 +63,10 @@ def check_screen(page, where: str):
     assert not faint, f"{where}: contrast under 4.5:1: {faint}"
     tiny = [b for b in measured["buttons"] if b["w"] < 72 or b["h"] < 72]
     assert measured["buttons"] and not tiny, f"{where}: touch targets under 72px: {tiny}"
+
+
+def assert_on_screen(page, selector: str, where: str):
+    """The element is wholly inside the viewport: a kiosk user does not scroll."""
+    box = page.evaluate("""sel => { const r = document.querySelector(sel).getBoundingClientRect();
+        return {top: r.top, bottom: r.bottom, height: innerHeight, visible: r.height > 0}; }""", selector)
+    assert box["visible"] and box["top"] >= 0 and box["bottom"] <= box["height"], f"{where}: {selector} {box}"

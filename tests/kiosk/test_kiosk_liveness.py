@@ -11,6 +11,7 @@ import pytest
 from cardreader.transport.inprocess import InProcessTransport
 from edge.app import create_app
 from simulators.card import VirtualCCCD
+from tests.kiosk.a11y import assert_on_screen
 from tests.kiosk.conftest import RP_KEYS, LiveServer
 from tests.kiosk.test_kiosk_flow import api, open_kiosk, snapshot, type_on_keypad, wait_screen
 
@@ -60,6 +61,9 @@ def test_turn_prompts_then_a_still_picture_fails_liveness(page, live_server, dat
     page.wait_for_selector(f'#liveness-prompt-box[data-direction="{steps[1]}"]', timeout=8000)
     page.click("#lang-switch")
     assert page.locator("#liveness-prompt").inner_text() == PROMPTS_EN[steps[1]]
+    # The privacy line counts the challenge's pictures (2 steps in 12 s: 2 a second for 10 s).
+    privacy = page.locator('#screen-camera [data-i18n="privacy_face_liveness"]').inner_text()
+    assert "takes about 20 pictures of your face" in privacy
     assert page.locator("#liveness-step").inner_text() == "Step 2 of 2"
     page.screenshot(path=str(artifacts / "15-liveness-prompt-en.png"))
 
@@ -70,6 +74,9 @@ def test_turn_prompts_then_a_still_picture_fails_liveness(page, live_server, dat
     assert snapshot(page)["view"] == {"verified": False, "reason": "liveness_failed"}
     page.wait_for_function("document.getElementById('photo-live').naturalWidth > 0")
     page.screenshot(path=str(artifacts / "16-result-liveness-failed.png"))
+    # With both photos shown, the countdown and the Finish button still need no scrolling.
+    for sel in ("#reset-countdown", '[data-action="finish"]', "#photo-live"):
+        assert_on_screen(page, sel, "result with photos")
     # The relying party: the face matched, the liveness check did not pass, so the face is not verified.
     _, body = api(live_server, "GET", f"/v1/verifications/{created['id']}?wait=5")
     claims = body["result"]["claims"]
