@@ -1,11 +1,13 @@
 """gunicorn settings for cccd-edge, taken from the service configuration.
 
 ``cccd-edge serve`` runs ``gunicorn -c gunicorn.conf.py 'edge.app:create_app()'``.
-One worker by default: verification sessions and the reader's owner thread
-live in that process's memory (results are never written anywhere), so a
-second worker would not see them. Threads serve concurrent requests; the
-stateless ``/v1/documents/verify`` scales with ``workers`` when a kiosk runs
-without a reader.
+One worker by default: verification sessions, the reader's owner thread and
+the kiosk token live in that process's memory (results are never written
+anywhere), so a second worker would not see them; the configuration refuses
+``workers > 1`` unless ``reader = "none"`` (verify-only: the stateless
+``/v1/documents/verify`` then scales with ``workers``). Threads serve
+concurrent requests; at most ``threads - 2`` of them may sit in SSE streams
+or long polls.
 """
 from edge.config import load_config
 

@@ -27,6 +27,20 @@ def _canonical(name: str) -> str:
     return name.replace("_", ".", 1) if name.startswith("EF_") else name
 
 
+def _plain_upload(body) -> bool:
+    """True when ``body`` is certainly valid DocumentUpload (files + optional nonce, the common
+    case): this hot path then skips the general schema walk (~0.2 ms of a ~4.5 ms request).
+    Anything else (a record, an odd field, a wrong type) goes through the schema itself."""
+    if type(body) is not dict or "files" not in body or not set(body) <= {"files", "nonce"}:
+        return False
+    files, nonce = body["files"], body.get("nonce", "")
+    if type(files) is not dict or not 1 <= len(files) <= 20:
+        return False
+    if "nonce" in body and (type(nonce) is not str or not 1 <= len(nonce) <= 256):
+        return False
+    return all(type(v) is str and _NAME.fullmatch(k) for k, v in files.items())
+
+
 def _files_from_request() -> tuple[dict[str, bytes], str | None, dict | None]:
     if request.mimetype == "multipart/form-data":
         files: dict[str, bytes] = {}
@@ -39,7 +53,9 @@ def _files_from_request() -> tuple[dict[str, bytes], str | None, dict | None]:
             raise InvalidRequest("nonce is longer than 256 characters.")
         return files, nonce, None
     if request.mimetype == "application/json":
-        body = validate_body("DocumentUpload", json_body())
+        body = json_body()
+        if not _plain_upload(body):
+            body = validate_body("DocumentUpload", body)     # the schema judges, and says why
         files = {}
         for name, text in body["files"].items():
             try:

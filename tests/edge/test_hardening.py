@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from edge.sessions import SessionStore, State
 
 
@@ -260,8 +262,6 @@ def _mrz_td1(doc: str, birth: str, expiry: str) -> list[str]:
     return [line1, line2, "NGUYEN<<VAN<AN" + "<" * 16]
 
 
-import pytest  # noqa: E402
-
 
 @pytest.mark.parametrize("body", [
     {"document_number": "093000001", "birth_date": "999999", "expiry_date": "330105"},
@@ -299,9 +299,8 @@ def test_real_dates_and_no_expiry_are_accepted(app):
 # --- one worker per reader; verify-only boxes may scale -------------------------------------
 
 def test_workers_above_one_need_the_verify_only_mode(tmp_path):
-    import pytest as _pytest
     from edge.config import ConfigError, load_config
-    with _pytest.raises(ConfigError, match='reader = "none"'):
+    with pytest.raises(ConfigError, match='reader = "none"'):
         load_config(env={"CCCD_EDGE_WORKERS": "2"})
     assert load_config(env={"CCCD_EDGE_WORKERS": "2", "CCCD_EDGE_READER": "none"}).workers == 2
 
@@ -416,3 +415,21 @@ def test_kiosk_addresses_accept_cidrs_and_the_proxy_is_believed_only_when_config
         assert r.status_code == 403
     finally:
         plain.extensions["cccd_edge"].close()
+
+
+# --- the upload fast path never accepts what the schema refuses ------------------------------
+
+@pytest.mark.parametrize("body", [
+    {"files": {"EF_SOD": "AA=="}}, {"files": {"EF.SOD": "AA==", "DG1": "x"}, "nonce": "n"},
+    {"files": {}}, {"files": {"DG17": "x"}}, {"files": {"DG1": 1}}, {"files": {"DG1": "x"}, "nonce": ""},
+    {"files": {"DG1": "x"}, "nonce": "a" * 257}, {"files": {"DG1": "x"}, "extra": 1},
+    {"files": {"DG1": "x"}, "nonce": None}, {"files": {f"DG{i}": "x" for i in range(1, 22)}},
+    {"files": {"DG1\n": "x"}}, [], {"files": {"DG1": "x"}, "record": {"full_name": "A"}},
+])
+def test_upload_fast_path_agrees_with_the_schema(body):
+    from edge.api.documents import _plain_upload
+    from edge.api.validation import validator
+    if _plain_upload(body):
+        assert validator("DocumentUpload").is_valid(body)
+    if body in ({"files": {"EF_SOD": "AA=="}}, {"files": {"EF.SOD": "AA==", "DG1": "x"}, "nonce": "n"}):
+        assert _plain_upload(body)          # the common case does take the fast path
