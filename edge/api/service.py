@@ -322,7 +322,7 @@ class EdgeService:
     def _face_with_liveness(self, session: VerificationSession, models: Any, reference: Any) -> dict:
         """One challenge per verification: prompts out, timestamped frames in, then one decision."""
         from edge.face import match_frames
-        from edge.face.liveness import LivenessChallenge, evaluate
+        from edge.face.liveness import LivenessChallenge, evaluate, known_frames
         now = self.clock()
         challenge = LivenessChallenge.new(self.rng, now=now, n_steps=self.config.liveness_steps,
                                           window_s=self.config.liveness_window)
@@ -350,11 +350,14 @@ class EdgeService:
         # over the window: each frame costs ~0.15 s, and evaluate analyses them all again).
         inside = _spread([frame for ts, frame in sorted(timed, key=lambda item: item[0])
                           if challenge.accepts(ts)], MAX_BUFFERED_FRAMES)
+        known = {}
         if inside:
-            face = as_dict(match_frames(models, reference, inside, **kwargs))
+            match = match_frames(models, reference, inside, **kwargs)
+            known = known_frames(inside, match)     # liveness reuses the matcher's per-frame work
+            face = as_dict(match)
         else:
             face = {"decision": "undetermined", "reasons": ["no_frames_in_window"]}
-        live = evaluate(challenge, timed, reference, models=models, **kwargs)
+        live = evaluate(challenge, timed, reference, models=models, known=known, **kwargs)
         timed.clear()
         inside.clear()
         face["liveness"] = liveness_verdict(live)
