@@ -86,15 +86,18 @@ def dataset(faces):
     return build_dataset(0, photo=faces[0].read_bytes())
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, dataset):
-    tmp = tmp_path_factory.mktemp("kiosk-service")
-    # The fake camera cannot turn its head: the liveness challenge is off here (and on in
-    # test_kiosk_liveness.py, where this still picture must fail it).
-    config = {"instance_dir": str(tmp / "instance"), "kiosk_id": "kiosk-ui-test", "card_timeout": 20,
+def kiosk_server(tmp_path_factory, kiosk_id: str, dataset, *, faults: list[str] | None = None,
+                 **config) -> "LiveServer":
+    """The real service (app factory, virtual CCCD in process) on a free port for the browser.
+
+    ``faults`` is kept by reference, so a test may slow the card down while the server runs.
+    """
+    tmp = tmp_path_factory.mktemp(kiosk_id)
+    config = {"instance_dir": str(tmp / "instance"), "kiosk_id": kiosk_id, "card_timeout": 20,
               "face_timeout": 30, "liveness": False, "relying_parties": {
-                  f"{name}-desk": {"profile": name, "api_keys": [key]} for name, key in RP_KEYS.items()}}
-    card_faults: list[str] = []       # a test may slow the card down, e.g. ["slow:40"]
+                  f"{name}-desk": {"profile": name, "api_keys": [key]} for name, key in RP_KEYS.items()},
+              **config}
+    card_faults = faults if faults is not None else []
 
     def open_card():
         return InProcessTransport(VirtualCCCD(dataset, faults=FaultConfig.from_specs(card_faults)))
@@ -104,6 +107,14 @@ def server(tmp_path_factory, dataset):
     live = LiveServer(app)
     live.card_faults = card_faults
     live.dataset_can = dataset.can
+    return live
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, dataset):
+    # The fake camera cannot turn its head: the liveness challenge is off here (and on in
+    # test_kiosk_liveness.py, where this still picture must fail it).
+    live = kiosk_server(tmp_path_factory, "kiosk-ui-test", dataset)
     yield live
     live.close()
 

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from cardreader.transport.inprocess import InProcessTransport
-from edge.app import create_app
-from simulators.card import VirtualCCCD
 from simulators.carddata import fid_of_dg
 from simulators.datafaults import apply_data_fault
-from tests.kiosk.conftest import RP_KEYS, LiveServer
+from tests.kiosk.conftest import kiosk_server
 from tests.kiosk.test_kiosk_flow import api, open_kiosk, snapshot, step_statuses, type_on_keypad, wait_screen
 
 pytestmark = pytest.mark.timeout(120)
@@ -23,14 +20,7 @@ pytestmark = pytest.mark.timeout(120)
 def forged_server(tmp_path_factory, dataset):
     forged = apply_data_fault(dataset, "tampered-dg")
     assert forged.files[fid_of_dg(2)] != dataset.files[fid_of_dg(2)] and forged.can == dataset.can
-    tmp = tmp_path_factory.mktemp("kiosk-forged")
-    config = {"instance_dir": str(tmp / "instance"), "kiosk_id": "kiosk-forged-test", "card_timeout": 20,
-              "face_timeout": 30, "liveness": False,
-              "relying_parties": {f"{name}-desk": {"profile": name, "api_keys": [key]}
-                                  for name, key in RP_KEYS.items()}}
-    app = create_app(config, open_transport=lambda: InProcessTransport(VirtualCCCD(forged)))
-    app.config["KIOSK_UI"]["reset_seconds"] = 60
-    live = LiveServer(app)
+    live = kiosk_server(tmp_path_factory, "kiosk-forged-test", forged)
     yield live
     live.close()
 

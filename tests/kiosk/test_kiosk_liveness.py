@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from cardreader.transport.inprocess import InProcessTransport
-from edge.app import create_app
-from simulators.card import VirtualCCCD
 from tests.kiosk.a11y import assert_on_screen
-from tests.kiosk.conftest import RP_KEYS, LiveServer
+from tests.kiosk.conftest import kiosk_server
 from tests.kiosk.test_kiosk_flow import api, open_kiosk, snapshot, type_on_keypad, wait_screen
 
 pytestmark = pytest.mark.timeout(120)
@@ -23,14 +20,8 @@ PROMPTS_EN = {"left": "Turn your head to the left", "right": "Turn your head to 
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory, dataset):
-    tmp = tmp_path_factory.mktemp("kiosk-liveness")
-    config = {"instance_dir": str(tmp / "instance"), "kiosk_id": "kiosk-liveness-test", "card_timeout": 20,
-              "face_timeout": 30, "liveness": True, "liveness_steps": 2, "liveness_window": 12,
-              "relying_parties": {f"{name}-desk": {"profile": name, "api_keys": [key]}
-                                  for name, key in RP_KEYS.items()}}
-    app = create_app(config, open_transport=lambda: InProcessTransport(VirtualCCCD(dataset)))
-    app.config["KIOSK_UI"]["reset_seconds"] = 60
-    live = LiveServer(app)
+    live = kiosk_server(tmp_path_factory, "kiosk-liveness-test", dataset,
+                        liveness=True, liveness_steps=2, liveness_window=12)
     yield live
     live.close()
 
