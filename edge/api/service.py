@@ -239,7 +239,8 @@ class EdgeService:
 
         def progress(phase, *args, **kwargs):
             name = getattr(phase, "value", str(phase))
-            session.emit("step", step=name)
+            # The reader's "done" ends the read only; verification steps follow it.
+            session.emit("step", step="read_done" if name == "done" else name)
 
         t = time.perf_counter()
         try:

@@ -15,7 +15,7 @@
     "liveness_failed"];
   // Every event name the service's stream may carry (named steps plus state changes).
   const EVENT_NAMES = Array.from(new Set(SETTINGS.steps.flatMap(function (s) { return s.events; })
-    .concat(["state", "end", "done", "waiting_for_access_key"])));
+    .concat(["state", "end", "read_done", "waiting_for_access_key"])));
 
   let S = fresh();
 
@@ -367,7 +367,7 @@
       if (data.state === "done" || data.state === "failed") return finish();
       return;
     }
-    if (name === "done") { advanceTo(stepIndexOf("chip_authentication"), true); return; }
+    if (name === "read_done") { advanceTo(stepIndexOf("chip_authentication"), true); return; }
     if (name === "passive_authentication") { advanceTo(stepIndexOf("verifying"), true); return; }
     if (name === "face_match") { return onFaceDecision(data.decision); }
     const index = stepIndexOf(name);
