@@ -48,6 +48,13 @@ def is_pem(data: bytes) -> bool:
     return b"-----BEGIN " in data[:4096]
 
 
+def der_of(data: bytes, limit: int, what: str) -> bytes:
+    """The DER of a single object given as DER or as PEM (its first block), size-checked."""
+    check_size(data, limit, what)
+    data = bytes(data)
+    return pem_blocks(data)[0][1] if is_pem(data) else data
+
+
 def pem_blocks(data: bytes) -> list[tuple[str, bytes]]:
     """(label, DER) of every PEM block, in one linear pass (asn1crypto's unarmor is slow on
     large garbage). Raises ``MalformedError`` when there is none or one does not decode."""
@@ -129,10 +136,7 @@ class Certificate:
     @classmethod
     def from_bytes(cls, data: bytes) -> "Certificate":
         """A certificate from DER, or from PEM (the first block)."""
-        check_size(data, MAX_OBJECT, "certificate")
-        data = bytes(data)
-        if is_pem(data):
-            data = pem_blocks(data)[0][1]
+        data = der_of(data, MAX_OBJECT, "certificate")
         try:
             cert = _x509.Certificate.load(data, strict=True)
             return cls.from_asn1(cert, data)

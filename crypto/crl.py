@@ -12,8 +12,8 @@ from datetime import datetime
 
 from asn1crypto import crl as _crl
 
-from crypto.certs import Certificate, NameKey, is_pem, name_key, name_text, pem_blocks
-from crypto.errors import MAX_FILE, CryptoError, MalformedError, check_size
+from crypto.certs import Certificate, NameKey, der_of, name_key, name_text
+from crypto.errors import MAX_FILE, CryptoError, MalformedError
 from crypto.keys import PublicKey, SignatureScheme
 
 
@@ -30,10 +30,7 @@ class CRL:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "CRL":
-        check_size(data, MAX_FILE, "CRL")
-        data = bytes(data)
-        if is_pem(data):
-            data = pem_blocks(data)[0][1]
+        data = der_of(data, MAX_FILE, "CRL")
         try:
             lst = _crl.CertificateList.load(data, strict=True)
             tbs = lst["tbs_cert_list"]
