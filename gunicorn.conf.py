@@ -9,9 +9,10 @@ anywhere), so a second worker would not see them; the configuration refuses
 concurrent requests; at most ``threads - 2`` of them may sit in SSE streams
 or long polls.
 """
+
 from edge.config import load_config
 
-_config = load_config()   # CCCD_EDGE_CONFIG + environment, exactly as the app will see them
+_config = load_config()  # CCCD_EDGE_CONFIG + environment, exactly as the app will see them
 
 wsgi_app = "edge.app:create_app()"
 bind = [_config.listen]
@@ -35,4 +36,5 @@ proc_name = "cccd-edge"
 def when_ready(server) -> None:
     """Called once the listening sockets are bound: only now is the URL true."""
     from edge.commands.serve import banner
+
     print(banner(_config), flush=True)

@@ -9,6 +9,7 @@
 
     .venv/bin/python benchmarks/api_bench.py [--runs 30] [--requests 2000] [--clients 8] [--workers 2]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,6 +37,7 @@ KEY = "bench-key-0123456789"
 def _trust(path: Path) -> None:
     from crypto.truststore import TrustStore
     from simulators.pki import default_pki
+
     store = TrustStore(path)
     store.import_bytes(default_pki("ecdsa")[0].der, source="test PKI")
     store.close()
@@ -44,9 +46,10 @@ def _trust(path: Path) -> None:
 def _files(full: bool) -> dict[str, bytes]:
     from simulators.carddata import FID_COM, FID_SOD, fid_of_dg
     from simulators.dataset import build_dataset
+
     ds = build_dataset(0)
     out = {"EF_SOD": ds.files[FID_SOD]}
-    for n in ((1, 2, 13, 14, 15) if full else (1, 13)):
+    for n in (1, 2, 13, 14, 15) if full else (1, 13):
         out[f"DG{n}"] = ds.files[fid_of_dg(n)]
     if full:
         out["EF_COM"] = ds.files[FID_COM]
@@ -56,11 +59,17 @@ def _files(full: bool) -> dict[str, bytes]:
 def overhead(runs: int) -> None:
     from edge.app import create_app
     from simulators.dataset import build_dataset
+
     tmp = Path(tempfile.mkdtemp(prefix="api-bench-"))
     _trust(tmp / "trust.sqlite")
-    app = create_app({"instance_dir": str(tmp / "inst"), "trust_store": str(tmp / "trust.sqlite"),
-                      "log_file": str(tmp / "app.log"),
-                      "relying_parties": {"bench": {"profile": "hospital", "api_keys": [KEY]}}})
+    app = create_app(
+        {
+            "instance_dir": str(tmp / "inst"),
+            "trust_store": str(tmp / "trust.sqlite"),
+            "log_file": str(tmp / "app.log"),
+            "relying_parties": {"bench": {"profile": "hospital", "api_keys": [KEY]}},
+        }
+    )
     svc = app.extensions["cccd_edge"]
     client = app.test_client()
     can = build_dataset(0).can
@@ -68,20 +77,23 @@ def overhead(runs: int) -> None:
     rows = []
     for i in range(runs + 3):
         t0 = time.perf_counter()
-        r = client.post("/v1/verifications", json={"can": can, "nonce": f"b{i}",
-                                                   "record": {"full_name": "NGUYEN VAN AN"}}, headers=headers)
+        r = client.post(
+            "/v1/verifications",
+            json={"can": can, "nonce": f"b{i}", "record": {"full_name": "NGUYEN VAN AN"}},
+            headers=headers,
+        )
         body = client.get(r.get_json()["links"]["self"] + "?wait=20", headers=headers).get_json()
         total = (time.perf_counter() - t0) * 1000
         assert body["state"] == "done", body
         audit = None
-        for _ in range(200):     # the audit row is written just after the result is released
+        for _ in range(200):  # the audit row is written just after the result is released
             audit = svc.audit.row(body["id"])
             if audit:
                 break
             time.sleep(0.005)
         d = json.loads(audit["durations"])
         card = d.get("wait_for_card", 0) + d["read"] + d["verify"]
-        if i >= 3:     # first runs warm caches (schemas, trust store, curves)
+        if i >= 3:  # first runs warm caches (schemas, trust store, curves)
             rows.append((total, card, total - card, d.get("sign", 0)))
     svc.close()
     med = lambda k: statistics.median(r[k] for r in rows)
@@ -95,9 +107,15 @@ def overhead(runs: int) -> None:
 
 def _load(port: int, body: bytes, requests: int, clients: int, out: mp.Queue) -> None:
     """Keep-alive clients on raw sockets (cheap on the CPU the server also needs); every wait bounded."""
-    request = (b"POST /v1/documents/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-               b"X-API-Key: " + KEY.encode() + b"\r\nContent-Length: " + str(len(body)).encode() +
-               b"\r\n\r\n" + body)
+    request = (
+        b"POST /v1/documents/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"X-API-Key: "
+        + KEY.encode()
+        + b"\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body
+    )
     counts, errors, lock = [0], [0], threading.Lock()
     per = requests // clients
 
@@ -110,8 +128,13 @@ def _load(port: int, body: bytes, requests: int, clients: int, out: mp.Queue) ->
                 raise OSError("closed")
             buf += chunk
         head, _, rest = buf.partition(b"\r\n\r\n")
-        length = int(next(line.split(b":", 1)[1] for line in head.split(b"\r\n")
-                          if line.lower().startswith(b"content-length:")))
+        length = int(
+            next(
+                line.split(b":", 1)[1]
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            )
+        )
         while len(rest) < length:
             chunk = sock.recv(65536)
             if not chunk:
@@ -149,14 +172,25 @@ def throughput(requests: int, clients: int, workers: int, full: bool, threads: i
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     # reader = "none": the verify-only mode, the one that may run several workers.
-    env = {**os.environ, "CCCD_EDGE_LISTEN": f"127.0.0.1:{port}", "CCCD_EDGE_WORKERS": str(workers),
-           "CCCD_EDGE_READER": "none",
-           "CCCD_EDGE_THREADS": str(threads),
-           "CCCD_EDGE_INSTANCE_DIR": str(tmp / "inst"), "CCCD_EDGE_TRUST_STORE": str(tmp / "trust.sqlite"),
-           "CCCD_EDGE_LOG_FILE": str(tmp / "app.log"), "CCCD_EDGE_API_KEYS": f"bench:school:{KEY}",
-           "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "CCCD_EDGE_LISTEN": f"127.0.0.1:{port}",
+        "CCCD_EDGE_WORKERS": str(workers),
+        "CCCD_EDGE_READER": "none",
+        "CCCD_EDGE_THREADS": str(threads),
+        "CCCD_EDGE_INSTANCE_DIR": str(tmp / "inst"),
+        "CCCD_EDGE_TRUST_STORE": str(tmp / "trust.sqlite"),
+        "CCCD_EDGE_LOG_FILE": str(tmp / "app.log"),
+        "CCCD_EDGE_API_KEYS": f"bench:school:{KEY}",
+        "PYTHONPATH": str(ROOT),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -170,7 +204,9 @@ def throughput(requests: int, clients: int, workers: int, full: bool, threads: i
                     raise SystemExit("gunicorn did not start")
                 time.sleep(0.1)
         files = _files(full)
-        body = json.dumps({"files": {k: base64.b64encode(v).decode() for k, v in files.items()}}).encode()
+        body = json.dumps(
+            {"files": {k: base64.b64encode(v).decode() for k, v in files.items()}}
+        ).encode()
         q: mp.Queue = mp.Queue()
         # Warm every worker (trust store, schemas, certificate cache) before timing.
         warm = mp.Process(target=_load, args=(port, body, 40 * workers, 4, q))
@@ -182,10 +218,14 @@ def throughput(requests: int, clients: int, workers: int, full: bool, threads: i
         ok, errors, elapsed = q.get(timeout=300)
         proc.join(10)
         what = "SOD+COM+DG1,2,13,14,15" if full else "SOD+DG1+DG13"
-        print(f"POST /v1/documents/verify under gunicorn ({workers} worker(s) x {threads} threads, {clients} keep-alive "
-              f"clients in another process), files {what} ({len(body)} B JSON):")
-        print(f"  {ok} verified, {errors} errors in {elapsed:.2f} s -> {ok / elapsed:7.1f} documents/s "
-              f"(target >= 300)")
+        print(
+            f"POST /v1/documents/verify under gunicorn ({workers} worker(s) x {threads} threads, {clients} keep-alive "
+            f"clients in another process), files {what} ({len(body)} B JSON):"
+        )
+        print(
+            f"  {ok} verified, {errors} errors in {elapsed:.2f} s -> {ok / elapsed:7.1f} documents/s "
+            f"(target >= 300)"
+        )
     finally:
         server.terminate()
         try:

@@ -6,6 +6,7 @@ Reads ../shared/faces/johns in place.
 
     .venv/bin/python benchmarks/face_bench.py [--runs 20]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,16 +65,20 @@ def main() -> int:
         chip = make_chip_photo(paths[0].read_bytes(), fmt)
         reference_from_photo(models, chip)  # warm-up
         med, worst = timed(lambda: reference_from_photo(models, chip), args.runs)
-        print(f"chip reference {fmt} ({len(chip)} bytes, 240x320): median {med:.0f} ms, min {worst:.0f} ms "
-              f"over {args.runs} (target 400)")
+        print(
+            f"chip reference {fmt} ({len(chip)} bytes, 240x320): median {med:.0f} ms, min {worst:.0f} ms "
+            f"over {args.runs} (target 400)"
+        )
 
     ref = reference_from_photo(models, make_chip_photo(paths[0].read_bytes(), "JPEG"))
     frame = kiosk_jpeg(paths[1])
     result = match_frames(models, ref, [frame])
     assert result.decision == "match", result.to_dict()
     med, worst = timed(lambda: match_frames(models, ref, [frame]), args.runs)
-    print(f"one 640x480 JPEG frame to a decision: median {med:.0f} ms, min {worst:.0f} ms "
-          f"over {args.runs} (target 150)")
+    print(
+        f"one 640x480 JPEG frame to a decision: median {med:.0f} ms, min {worst:.0f} ms "
+        f"over {args.runs} (target 150)"
+    )
 
     frames = [kiosk_jpeg(p) for p in paths[1:6]]
     med, _ = timed(lambda: match_frames(models, ref, frames), max(3, args.runs // 4))
@@ -84,8 +89,12 @@ def main() -> int:
     big.save(out, "JPEG", quality=30)
     data = out.getvalue()
     med, _ = timed(lambda: _expect_error(models, data), 5)
-    print(f"50-megapixel JPEG (solid, no face) downscaled first, then 'no face': median {med:.1f} ms")
-    mid = Image.fromarray(np.tile(np.asarray(Image.open(paths[0]).convert("RGB")), (30, 40, 1)))  # 6000x4500
+    print(
+        f"50-megapixel JPEG (solid, no face) downscaled first, then 'no face': median {med:.1f} ms"
+    )
+    mid = Image.fromarray(
+        np.tile(np.asarray(Image.open(paths[0]).convert("RGB")), (30, 40, 1))
+    )  # 6000x4500
     out = io.BytesIO()
     mid.save(out, "JPEG", quality=80)
     data = out.getvalue()
@@ -105,20 +114,31 @@ def liveness_bench(models, ref, path: Path, runs: int) -> None:
     face = padded(load_rgb(path))
     nose_x = analyse_frame(models, face, need_frontal=False).face.landmarks.nose[0]
     # Milder than the tests' turns: HOG loses this face at 1.3/0.5 once it is pasted into a frame.
-    pose = {"F": face, LEFT: hinge_turn(face, nose_x, 1.25, 0.6), RIGHT: hinge_turn(face, nose_x, 0.5, 1.3)}
+    pose = {
+        "F": face,
+        LEFT: hinge_turn(face, nose_x, 1.25, 0.6),
+        RIGHT: hinge_turn(face, nose_x, 0.5, 1.3),
+    }
     steps = (LEFT, RIGHT, LEFT)
     keys = ["F"] * 4 + [k for s in steps for k in [s] * 4 + ["F"] * 4]
     # Every frame differs (the wall's shade), as camera frames do: none is analysed twice.
-    shots = [(1000.5 + 0.5 * i, jpeg(kiosk_frame(pose[k], scale=1.6, grey=100 + i))) for i, k in enumerate(keys)]
+    shots = [
+        (1000.5 + 0.5 * i, jpeg(kiosk_frame(pose[k], scale=1.6, grey=100 + i)))
+        for i, k in enumerate(keys)
+    ]
     challenge = LivenessChallenge("bench", steps, 1000.0, 1015.0)
     result = evaluate(challenge, shots, ref, models=models)
     assert result.passed, result.to_dict()
     med, low = timed(lambda: evaluate(challenge, shots, ref, models=models), runs)
-    print(f"liveness, {len(shots)} 640x480 frames to a decision: median {med:.0f} ms, min {low:.0f} ms over {runs}")
+    print(
+        f"liveness, {len(shots)} 640x480 frames to a decision: median {med:.0f} ms, min {low:.0f} ms over {runs}"
+    )
     frames = [f for _, f in shots]
-    med, _ = timed(lambda: analyse_frames(models, ref, frames, need_frontal=False, embed_all=True), runs)
+    med, _ = timed(
+        lambda: analyse_frames(models, ref, frames, need_frontal=False, embed_all=True), runs
+    )
     print(f"  for comparison, every frame embedded (liveness before sampling): median {med:.0f} ms")
-    spread = frames[::3][:10]                       # what the service's match_frames sees
+    spread = frames[::3][:10]  # what the service's match_frames sees
     match = match_frames(models, ref, spread)
     known = known_frames(spread, match)
     med, _ = timed(lambda: evaluate(challenge, shots, ref, models=models, known=known), runs)
@@ -127,6 +147,7 @@ def liveness_bench(models, ref, path: Path, runs: int) -> None:
 
 def _expect_error(models, data, allow_ok=False):
     from edge.face.errors import FaceError
+
     try:
         reference_from_photo(models, data)
     except FaceError:

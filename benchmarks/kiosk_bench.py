@@ -4,6 +4,7 @@ Run: .venv/bin/python benchmarks/kiosk_bench.py [FACE.jpg]
 The guidance check runs the face matcher's detector and quality gates on one
 640x480 JPEG; the kiosk asks for it about every 0.4 s while the camera is on.
 """
+
 from __future__ import annotations
 
 import io
@@ -17,7 +18,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from edge.app import create_app  # noqa: E402
+from edge.app import create_app
 
 SHARED_FACE = Path(__file__).resolve().parents[2] / "shared" / "faces" / "johns" / "John_Salley"
 
@@ -43,12 +44,18 @@ def timed(fn, n: int) -> list[float]:
 
 def report(name: str, times: list[float]) -> None:
     times = sorted(times)
-    print(f"{name:32s} median {statistics.median(times):7.2f} ms   p95 {times[int(len(times) * 0.95) - 1]:7.2f} ms"
-          f"   (n={len(times)})")
+    print(
+        f"{name:32s} median {statistics.median(times):7.2f} ms   p95 {times[int(len(times) * 0.95) - 1]:7.2f} ms"
+        f"   (n={len(times)})"
+    )
 
 
 def main() -> None:
-    face = Path(sys.argv[1]) if len(sys.argv) > 1 else next(iter(sorted(SHARED_FACE.glob("*.jpg"))), None)
+    face = (
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else next(iter(sorted(SHARED_FACE.glob("*.jpg"))), None)
+    )
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"instance_dir": tmp})
         client = app.test_client()
@@ -60,15 +67,20 @@ def main() -> None:
         live = app.extensions["cccd_edge"].sessions.get(session["id"])
         # Drive the session to face capture as the service would after verifying the card.
         from edge.sessions import State
+
         live.move(State.READING)
         live.move(State.VERIFYING)
         live.move(State.FACE_CAPTURE)
         jpeg = frame_jpeg(face)
         url = f"/kiosk/api/sessions/{session['id']}/face-check"
-        check = client.post(url, data=jpeg, content_type="image/jpeg").get_json()   # loads the models
+        check = client.post(
+            url, data=jpeg, content_type="image/jpeg"
+        ).get_json()  # loads the models
         print(f"face-check answer on the sample frame: {check}")
-        report("POST face-check (640x480)", timed(
-            lambda: client.post(url, data=jpeg, content_type="image/jpeg"), 20))
+        report(
+            "POST face-check (640x480)",
+            timed(lambda: client.post(url, data=jpeg, content_type="image/jpeg"), 20),
+        )
         client.post(f"/kiosk/api/sessions/{session['id']}/cancel")
         app.extensions["cccd_edge"].close()
 

@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python benchmarks/lds_parse.py
 """
+
 from __future__ import annotations
 
 import os
@@ -11,8 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cardreader.errors import ParseError  # noqa: E402
-from cardreader.lds import DG1, DG2, DG14, DG15, EFCOM, EFSOD, parse_document  # noqa: E402
+from cardreader.errors import ParseError
+from cardreader.lds import DG1, DG2, DG14, DG15, EFCOM, EFSOD, parse_document
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "pki"
 
@@ -37,11 +38,20 @@ def main() -> None:
     ]
     for label, cls, path in cases:
         raw = path.read_bytes()
-        print(f"{label:40s} {len(raw):6d} B  {per_call_ms(lambda: cls.from_bytes(raw), 200):7.3f} ms")
-    files = {"EF.COM": (bsi / "EF_COM.bin").read_bytes(), "EF.SOD": (bsi / "EF_SOD.bin").read_bytes(),
-             "DG1": (bsi / "Datagroup1.bin").read_bytes(), "DG2": (bsi / "Datagroup2.bin").read_bytes(),
-             "DG14": (bsi / "Datagroup14.bin").read_bytes(), "DG15": (bsi / "Datagroup15.bin").read_bytes()}
-    print(f"{'parse_document (BSI, 6 files)':40s} {'':8s}  {per_call_ms(lambda: parse_document(files), 100):7.3f} ms")
+        print(
+            f"{label:40s} {len(raw):6d} B  {per_call_ms(lambda: cls.from_bytes(raw), 200):7.3f} ms"
+        )
+    files = {
+        "EF.COM": (bsi / "EF_COM.bin").read_bytes(),
+        "EF.SOD": (bsi / "EF_SOD.bin").read_bytes(),
+        "DG1": (bsi / "Datagroup1.bin").read_bytes(),
+        "DG2": (bsi / "Datagroup2.bin").read_bytes(),
+        "DG14": (bsi / "Datagroup14.bin").read_bytes(),
+        "DG15": (bsi / "Datagroup15.bin").read_bytes(),
+    }
+    print(
+        f"{'parse_document (BSI, 6 files)':40s} {'':8s}  {per_call_ms(lambda: parse_document(files), 100):7.3f} ms"
+    )
     noise = b"\x77\x84\x00\xa0\x00\x00" + os.urandom(10 * 1024 * 1024)
 
     def reject() -> None:
@@ -49,7 +59,10 @@ def main() -> None:
             EFSOD.from_bytes(noise)
         except ParseError:
             pass
-    print(f"{'EF.SOD 10 MB random (rejected)':40s} {len(noise):8d}  {per_call_ms(reject, 5):7.3f} ms")
+
+    print(
+        f"{'EF.SOD 10 MB random (rejected)':40s} {len(noise):8d}  {per_call_ms(reject, 5):7.3f} ms"
+    )
 
 
 if __name__ == "__main__":

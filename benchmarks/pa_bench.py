@@ -9,13 +9,14 @@
 3. Opening the persisted store at start.
 Targets: PA <= 2 ms, import <= 2 s, start <= 200 ms.
 """
+
 from __future__ import annotations
 
 import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,11 +28,11 @@ from crypto.certs import Certificate  # noqa: E402
 from crypto.truststore import TrustStore  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "pki"
-AT = datetime(2024, 1, 1, tzinfo=timezone.utc)
+AT = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def median_ms(fn, runs: int) -> float:
-    fn()                                   # warm-up (and the store's signature cache)
+    fn()  # warm-up (and the store's signature cache)
     times = []
     for _ in range(runs):
         t = time.perf_counter()
@@ -48,8 +49,10 @@ def main() -> None:
         t = time.perf_counter()
         with TrustStore.open(path) as store:
             added = store.import_master_list(ml, roots=[root]).added
-        print(f"import German master list ({added} CSCAs, signature checked, persisted): "
-              f"{(time.perf_counter() - t) * 1000:.0f} ms  (target <= 2000 ms)")
+        print(
+            f"import German master list ({added} CSCAs, signature checked, persisted): "
+            f"{(time.perf_counter() - t) * 1000:.0f} ms  (target <= 2000 ms)"
+        )
         starts = []
         for _ in range(5):
             t = time.perf_counter()
@@ -57,8 +60,10 @@ def main() -> None:
             n = len(store)
             starts.append((time.perf_counter() - t) * 1000)
             store.close()
-        print(f"open persisted store ({n} certificates): median {statistics.median(starts):.1f} ms"
-              f"  (target <= 200 ms)")
+        print(
+            f"open persisted store ({n} certificates): median {statistics.median(starts):.1f} ms"
+            f"  (target <= 200 ms)"
+        )
         store = TrustStore.open(path)
         for country in ("DE", "AT", "AU", "FR", "MY", "NZ"):
             folder = SHARED / "documents" / country
@@ -69,8 +74,10 @@ def main() -> None:
             parsed = median_ms(lambda: passive_auth.verify(sod, dgs, store, at=AT), 200)
             full = median_ms(lambda: passive_auth.verify(raw, dgs, store, at=AT), 200)
             parse = median_ms(lambda: EFSOD.from_bytes(raw), 200)
-            print(f"PA {country}: {parsed:.2f} ms on a parsed EF.SOD, {full:.2f} ms with parsing "
-                  f"(EFSOD.from_bytes alone {parse:.2f} ms)  (target <= 2 ms)")
+            print(
+                f"PA {country}: {parsed:.2f} ms on a parsed EF.SOD, {full:.2f} ms with parsing "
+                f"(EFSOD.from_bytes alone {parse:.2f} ms)  (target <= 2 ms)"
+            )
         store.close()
 
 

@@ -4,6 +4,7 @@ Run: .venv/bin/python benchmarks/protocols_bench.py [repeats]
 The card side is a replay of the ICAO worked example, so the figures are the
 terminal's own work (curve arithmetic, KDF, MACs, APDU codec).
 """
+
 from __future__ import annotations
 
 import json
@@ -38,7 +39,10 @@ def bench_pace(v: dict, repeats: int) -> list[float]:
     script = [Exchange(_h(a["command"]), _h(a["response"])) for a in g1["apdus"]]
     out = []
     for _ in range(repeats):
-        keys = [int(g1["terminal_mapping_private_key"], 16), int(g1["terminal_ephemeral_private_key"], 16)]
+        keys = [
+            int(g1["terminal_mapping_private_key"], 16),
+            int(g1["terminal_ephemeral_private_key"], 16),
+        ]
         s = Session(ReplayTransport(script))
         c0 = time.process_time()
         pace.run(s, key, "0.4.0.127.0.7.2.2.4.2.2", 13, keygen=lambda d: keys.pop(0))
@@ -58,14 +62,22 @@ def bench_sm(v: dict, repeats: int) -> dict[str, tuple[float, float]]:
     results = {}
     # 3DES: the D.4 READ BINARY of 18 bytes, wrap and unwrap, SSC restored each time.
     ex = d4["exchanges"][2]
-    cmd, resp = CommandAPDU.from_bytes(_h(ex["plain_command"])), ResponseAPDU.from_bytes(_h(ex["protected_response"]))
+    cmd, resp = (
+        CommandAPDU.from_bytes(_h(ex["plain_command"])),
+        ResponseAPDU.from_bytes(_h(ex["protected_response"])),
+    )
     sm = SecureMessaging.from_keys("3DES", _h(d4["ks_enc"]), _h(d4["ks_mac"]), 0)
     start = int(d4["ssc_start"], 16) + 4
     wrap, unwrap = [], []
     for _ in range(repeats):
         sm._ssc = start
-        t0 = time.perf_counter(); sm.wrap(cmd); t1 = time.perf_counter(); sm.unwrap(resp); t2 = time.perf_counter()
-        wrap.append((t1 - t0) * 1e6); unwrap.append((t2 - t1) * 1e6)
+        t0 = time.perf_counter()
+        sm.wrap(cmd)
+        t1 = time.perf_counter()
+        sm.unwrap(resp)
+        t2 = time.perf_counter()
+        wrap.append((t1 - t0) * 1e6)
+        unwrap.append((t2 - t1) * 1e6)
     results["3DES READ BINARY 18 B"] = (statistics.median(wrap), statistics.median(unwrap))
     # AES-128: a 223-byte READ BINARY (the largest short protected answer).
     k_enc, k_mac = bytes(range(16)), bytes(range(16, 32))
@@ -75,8 +87,13 @@ def bench_sm(v: dict, repeats: int) -> dict[str, tuple[float, float]]:
     wrap, unwrap = [], []
     for _ in range(repeats):
         sm._ssc = 0
-        t0 = time.perf_counter(); sm.wrap(cmd); t1 = time.perf_counter(); sm.unwrap(resp); t2 = time.perf_counter()
-        wrap.append((t1 - t0) * 1e6); unwrap.append((t2 - t1) * 1e6)
+        t0 = time.perf_counter()
+        sm.wrap(cmd)
+        t1 = time.perf_counter()
+        sm.unwrap(resp)
+        t2 = time.perf_counter()
+        wrap.append((t1 - t0) * 1e6)
+        unwrap.append((t2 - t1) * 1e6)
     results["AES-128 READ BINARY 223 B"] = (statistics.median(wrap), statistics.median(unwrap))
     return results
 
@@ -85,8 +102,10 @@ def main() -> None:
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     v = json.loads(VECTORS.read_text())
     pace_ms = bench_pace(v, repeats)
-    print(f"PACE ECDH-GM brainpoolP256r1 AES-128 (terminal CPU, {repeats} runs): "
-          f"median {statistics.median(pace_ms):.2f} ms, min {min(pace_ms):.2f} ms, max {max(pace_ms):.2f} ms")
+    print(
+        f"PACE ECDH-GM brainpoolP256r1 AES-128 (terminal CPU, {repeats} runs): "
+        f"median {statistics.median(pace_ms):.2f} ms, min {min(pace_ms):.2f} ms, max {max(pace_ms):.2f} ms"
+    )
     for name, (w, u) in bench_sm(v, repeats * 20).items():
         print(f"SM {name}: wrap {w:.1f} µs, unwrap {u:.1f} µs per APDU (median)")
 

@@ -17,6 +17,7 @@ process; in-process runs would count the card's own crypto too. It starts
 its own private pcscd (tests/support/pcscd.py) and never touches a system one.
 Targets: APDUs <= minimum + 10; host CPU <= 60 ms per read; vpcd <= 1 ms per APDU.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,9 +30,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.pcscd import PrivatePcscd, use_private_socket  # noqa: E402
-from tests.support.vicc import VirtualCardProcess  # noqa: E402
-
 from cardreader import sm as _sm  # noqa: E402
 from cardreader.accesskey import CanKey  # noqa: E402
 from cardreader.files import max_plain_chunk  # noqa: E402
@@ -41,6 +39,8 @@ from cardreader.transport.inprocess import InProcessTransport  # noqa: E402
 from cardreader.transport.pcsc import PcscTransport  # noqa: E402
 from simulators.card import VirtualCCCD  # noqa: E402
 from simulators.dataset import build_dataset  # noqa: E402
+from tests.support.pcscd import PrivatePcscd, use_private_socket  # noqa: E402
+from tests.support.vicc import VirtualCardProcess  # noqa: E402
 
 # PACE: MSE:Set AT + 4 GENERAL AUTHENTICATE; SELECT application; CA (AES): MSE:Set AT + GA,
 # then one SELECT under the new keys; AA: INTERNAL AUTHENTICATE.
@@ -54,7 +54,7 @@ class SmTimer:
         self.cpu = 0.0
         self._wrap, self._unwrap = _sm.SecureMessaging.wrap, _sm.SecureMessaging.unwrap
 
-    def __enter__(self) -> "SmTimer":
+    def __enter__(self) -> SmTimer:
         timer = self
 
         def timed(fn):
@@ -64,7 +64,9 @@ class SmTimer:
                     return fn(self_, arg)
                 finally:
                     timer.cpu += time.process_time() - c0
+
             return inner
+
         _sm.SecureMessaging.wrap = timed(self._wrap)
         _sm.SecureMessaging.unwrap = timed(self._unwrap)
         return self
@@ -81,7 +83,7 @@ def minimum_apdus(result, extended: bool) -> int:
     for name, raw in result.files.items():
         chunk = plain_chunk if name == "EF.CardAccess" else sm_chunk
         n += 1 + math.ceil(len(raw) / chunk)
-    return n + len(result.file_errors)        # a refused file still costs its SELECT
+    return n + len(result.file_errors)  # a refused file still costs its SELECT
 
 
 def one_read(transport, key) -> dict:
@@ -97,11 +99,19 @@ def one_read(transport, key) -> dict:
     parse_document(result.files)
     lds_cpu = (time.process_time() - c1) * 1000
     ph = result.stats.phases
-    return {"wall": wall, "cpu": read_cpu, "apdus": result.stats.apdus, "sent": result.stats.bytes_sent,
-            "received": result.stats.bytes_received, "min": minimum_apdus(result, result.extended_length),
-            "ac_cpu": ph["access_control"].cpu_ms, "sm_cpu": smt.cpu * 1000,
-            "parse_cpu": ph.get("parse").cpu_ms if "parse" in ph else 0.0, "lds_cpu": lds_cpu,
-            "ext": result.extended_length}
+    return {
+        "wall": wall,
+        "cpu": read_cpu,
+        "apdus": result.stats.apdus,
+        "sent": result.stats.bytes_sent,
+        "received": result.stats.bytes_received,
+        "min": minimum_apdus(result, result.extended_length),
+        "ac_cpu": ph["access_control"].cpu_ms,
+        "sm_cpu": smt.cpu * 1000,
+        "parse_cpu": ph.get("parse").cpu_ms if "parse" in ph else 0.0,
+        "lds_cpu": lds_cpu,
+        "ext": result.extended_length,
+    }
 
 
 SELECT_EMRTD = bytes.fromhex("00A4040C07A0000002471001")
@@ -125,17 +135,21 @@ def vpcd_overhead(pcscd: PrivatePcscd, n: int) -> None:
     with VirtualCardProcess(pcscd, citizen=0):
         transport = PcscTransport.connect(pcscd.reader_name, wait_s=5)
         try:
-            apdu_times(transport, 20)                   # warm-up
+            apdu_times(transport, 20)  # warm-up
             vpcd = apdu_times(transport, n)
         finally:
             transport.close()
     mi, mv = statistics.median(inproc), statistics.median(vpcd)
     print(f"\n== vpcd overhead: {n} SELECT APDUs each way")
     print(f"per APDU in process  median {mi:.3f} ms, mean {statistics.fmean(inproc):.3f} ms")
-    print(f"per APDU via vpcd    median {mv:.3f} ms, mean {statistics.fmean(vpcd):.3f} ms, "
-          f"p95 {sorted(vpcd)[int(0.95 * (n - 1))]:.3f} ms")
-    print(f"vpcd overhead        {mv - mi:.3f} ms per APDU (median difference; target <= 1), "
-          f"mean difference {statistics.fmean(vpcd) - statistics.fmean(inproc):.3f} ms")
+    print(
+        f"per APDU via vpcd    median {mv:.3f} ms, mean {statistics.fmean(vpcd):.3f} ms, "
+        f"p95 {sorted(vpcd)[int(0.95 * (n - 1))]:.3f} ms"
+    )
+    print(
+        f"vpcd overhead        {mv - mi:.3f} ms per APDU (median difference; target <= 1), "
+        f"mean difference {statistics.fmean(vpcd) - statistics.fmean(inproc):.3f} ms"
+    )
 
 
 def med(rows: list[dict], key: str) -> float:
@@ -155,31 +169,39 @@ def run_mode(pcscd: PrivatePcscd, faults: list[str], reads: int, label: str) -> 
         inproc.append(one_read(InProcessTransport(VirtualCCCD(ds, faults=faults)), key))
     vpcd = []
     with VirtualCardProcess(pcscd, citizen=0, faults=faults):
-        for i in range(reads + 1):                      # the first is a warm-up
+        for i in range(reads + 1):  # the first is a warm-up
             transport = PcscTransport.connect(pcscd.reader_name, wait_s=5)
             try:
                 row = one_read(transport, key)
             finally:
-                transport.close()                       # resets the card: each read starts clean
+                transport.close()  # resets the card: each read starts clean
             if i:
                 vpcd.append(row)
     r = vpcd[0]
     print(f"\n== {label}: {reads} reads each (medians unless marked)")
-    print(f"APDUs per read       {r['apdus']}  (minimum for the bytes read {r['min']}, "
-          f"excess {r['apdus'] - r['min']}; target <= +10)")
+    print(
+        f"APDUs per read       {r['apdus']}  (minimum for the bytes read {r['min']}, "
+        f"excess {r['apdus'] - r['min']}; target <= +10)"
+    )
     print(f"bytes per read       sent {r['sent']}, received {r['received']}")
-    print(f"wall ms per read     in process {med(inproc, 'wall'):.1f} (min {low(inproc, 'wall'):.1f}), "
-          f"through vpcd {med(vpcd, 'wall'):.1f} (min {low(vpcd, 'wall'):.1f})")
-    print(f"host CPU ms per read {med(vpcd, 'cpu'):.1f} (target <= 60): access control "
-          f"{med(vpcd, 'ac_cpu'):.1f}, secure messaging {med(vpcd, 'sm_cpu'):.1f}, "
-          f"parsing in the reader {med(vpcd, 'parse_cpu'):.1f}; full LDS parse afterwards "
-          f"{med(vpcd, 'lds_cpu'):.1f}")
+    print(
+        f"wall ms per read     in process {med(inproc, 'wall'):.1f} (min {low(inproc, 'wall'):.1f}), "
+        f"through vpcd {med(vpcd, 'wall'):.1f} (min {low(vpcd, 'wall'):.1f})"
+    )
+    print(
+        f"host CPU ms per read {med(vpcd, 'cpu'):.1f} (target <= 60): access control "
+        f"{med(vpcd, 'ac_cpu'):.1f}, secure messaging {med(vpcd, 'sm_cpu'):.1f}, "
+        f"parsing in the reader {med(vpcd, 'parse_cpu'):.1f}; full LDS parse afterwards "
+        f"{med(vpcd, 'lds_cpu'):.1f}"
+    )
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--reads", type=int, default=20)
-    p.add_argument("--apdus", type=int, default=500, help="APDUs for the vpcd overhead (default 500)")
+    p.add_argument(
+        "--apdus", type=int, default=500, help="APDUs for the vpcd overhead (default 500)"
+    )
     args = p.parse_args()
     use_private_socket()
     with PrivatePcscd() as pcscd:

@@ -6,6 +6,7 @@
 
 Run: .venv/bin/python benchmarks/simcard_bench.py
 """
+
 from __future__ import annotations
 
 import socket
@@ -40,16 +41,19 @@ def bench_reads(runs: int = 5) -> None:
             result = read_document(InProcessTransport(card), CanKey(ds.can))
             times.append(time.perf_counter() - t)
             assert result.complete, result.error
-        print(f"  {label:42s} median {statistics.median(times) * 1000:7.1f} ms  "
-              f"(min {min(times) * 1000:.1f}, {card.apdu_count} APDUs)")
+        print(
+            f"  {label:42s} median {statistics.median(times) * 1000:7.1f} ms  "
+            f"(min {min(times) * 1000:.1f}, {card.apdu_count} APDUs)"
+        )
 
 
 def bench_bridge(apdus: int = 500) -> None:
     server = socket.create_server(("127.0.0.1", 0))
     stop = threading.Event()
     card = VirtualCCCD(build_dataset(0))
-    thread = threading.Thread(target=run_bridge, args=(card, "127.0.0.1", server.getsockname()[1], stop),
-                              daemon=True)
+    thread = threading.Thread(
+        target=run_bridge, args=(card, "127.0.0.1", server.getsockname()[1], stop), daemon=True
+    )
     thread.start()
     conn, _ = server.accept()
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -71,8 +75,10 @@ def bench_bridge(apdus: int = 500) -> None:
     server.close()
     thread.join(2)
     times.sort()
-    print(f"vpcd bridge over loopback, {apdus} READ BINARY round trips: mean "
-          f"{statistics.mean(times) * 1000:.3f} ms, p95 {times[int(0.95 * len(times))] * 1000:.3f} ms")
+    print(
+        f"vpcd bridge over loopback, {apdus} READ BINARY round trips: mean "
+        f"{statistics.mean(times) * 1000:.3f} ms, p95 {times[int(0.95 * len(times))] * 1000:.3f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ once without, to show what the delayed-ACK stall costs. Prints figures only.
 
 Run: PYTHONPATH=. .venv/bin/python benchmarks/simcard_pcsc_bench.py
 """
+
 from __future__ import annotations
 
 import statistics
@@ -26,8 +27,12 @@ def measure(pcscd: PrivatePcscd, quickack: bool, runs: int = 3) -> None:
     ds = build_dataset(0)
     card = VirtualCCCD(ds)
     stop = threading.Event()
-    thread = threading.Thread(target=run_bridge, args=(card, "127.0.0.1", pcscd.port, stop),
-                              kwargs={"quickack": quickack}, daemon=True)
+    thread = threading.Thread(
+        target=run_bridge,
+        args=(card, "127.0.0.1", pcscd.port, stop),
+        kwargs={"quickack": quickack},
+        daemon=True,
+    )
     thread.start()
     pcscd.wait_card(True, 20)
     times, apdus = [], 0
@@ -44,8 +49,10 @@ def measure(pcscd: PrivatePcscd, quickack: bool, runs: int = 3) -> None:
     thread.join(5)
     pcscd.wait_card(False, 20)
     best = min(times)
-    print(f"  quickack={'on ' if quickack else 'off'}  read median {statistics.median(times) * 1000:7.1f} ms, "
-          f"best {best * 1000:.1f} ms, {apdus} APDUs, {best / apdus * 1000:.2f} ms per APDU (best run)")
+    print(
+        f"  quickack={'on ' if quickack else 'off'}  read median {statistics.median(times) * 1000:7.1f} ms, "
+        f"best {best * 1000:.1f} ms, {apdus} APDUs, {best / apdus * 1000:.2f} ms per APDU (best run)"
+    )
 
 
 if __name__ == "__main__":

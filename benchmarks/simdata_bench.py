@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python benchmarks/simdata_bench.py
 """
+
 from __future__ import annotations
 
 import statistics
@@ -24,9 +25,15 @@ def timed(fn, repeat: int = 1) -> list[float]:
 def main() -> None:
     print(f"default PKI ecdsa (first):    {timed(lambda: pki.default_pki('ecdsa'))[0]:8.1f} ms")
     print(f"default PKI rsa (first):      {timed(lambda: pki.default_pki('rsa'))[0]:8.1f} ms")
-    print(f"RSA-2048 key (uncached):      {statistics.median(timed(lambda: pki.rsa_key.__wrapped__('bench', 2048), 5)):8.1f} ms median")
-    print(f"synthetic portrait JPEG:      {statistics.median(timed(lambda: synthetic_portrait('bench'), 5)):8.1f} ms median")
-    print(f"synthetic portrait JP2:       {statistics.median(timed(lambda: synthetic_portrait('bench', 'jp2'), 5)):8.1f} ms median")
+    print(
+        f"RSA-2048 key (uncached):      {statistics.median(timed(lambda: pki.rsa_key.__wrapped__('bench', 2048), 5)):8.1f} ms median"
+    )
+    print(
+        f"synthetic portrait JPEG:      {statistics.median(timed(lambda: synthetic_portrait('bench'), 5)):8.1f} ms median"
+    )
+    print(
+        f"synthetic portrait JP2:       {statistics.median(timed(lambda: synthetic_portrait('bench', 'jp2'), 5)):8.1f} ms median"
+    )
     for signer in ("ecdsa", "rsa"):
         first = timed(lambda: build_dataset(1, signer=signer))[0]
         again = statistics.median(timed(lambda: build_dataset(1, signer=signer), 20))

@@ -4,6 +4,7 @@ ICAO Doc 9303-11 §4.3.2 (BAC: K_seed = SHA-1(MRZ information)[:16]) and
 §4.4.3.1 (PACE: K = SHA-1(MRZ information) whole, or the CAN's ASCII digits;
 password reference 01 MRZ, 02 CAN). ``repr`` never shows the key material.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -52,7 +53,7 @@ class CanKey:
         return "CanKey(can=******)"
 
     @classmethod
-    def from_cccd_id(cls, id12: str) -> "CanKey":
+    def from_cccd_id(cls, id12: str) -> CanKey:
         """On the CCCD the CAN is the last six digits of the 12-digit ID number."""
         id12 = id12.strip()
         if not (id12.isascii() and id12.isdigit() and len(id12) == 12):
@@ -81,14 +82,17 @@ class MrzKey:
         # 9303-3: shorter numbers are padded with '<' to the 9-character field.
         object.__setattr__(self, "document_number", doc.ljust(9, "<"))
         object.__setattr__(self, "birth_date", _yymmdd(self.birth_date, "date of birth"))
-        object.__setattr__(self, "expiry_date", _yymmdd(self.expiry_date, "date of expiry",
-                                                        allow_empty=True))
+        object.__setattr__(
+            self, "expiry_date", _yymmdd(self.expiry_date, "date of expiry", allow_empty=True)
+        )
 
     def __repr__(self) -> str:
         return "MrzKey(document_number=*********, birth_date=******, expiry_date=******)"
 
     @classmethod
-    def from_cccd_id(cls, id12: str, birth: str | _dt.date, expiry: str | _dt.date | None) -> "MrzKey":
+    def from_cccd_id(
+        cls, id12: str, birth: str | _dt.date, expiry: str | _dt.date | None
+    ) -> MrzKey:
         """CCCD: the document number is the last nine digits of the 12-digit ID.
 
         ``expiry=None`` is a card without an expiry date (holders over 60): '<<<<<<'.
@@ -99,7 +103,7 @@ class MrzKey:
         return cls(id12[-9:], birth, expiry)
 
     @classmethod
-    def from_mrz_lines(cls, lines: list[str] | tuple[str, ...] | str) -> "MrzKey":
+    def from_mrz_lines(cls, lines: list[str] | tuple[str, ...] | str) -> MrzKey:
         """From a TD1 (3 x 30), TD2 (2 x 36) or TD3 (2 x 44) MRZ; check digits are verified."""
         if isinstance(lines, str):
             lines = lines.split()
@@ -122,8 +126,11 @@ class MrzKey:
             birth, birth_cd, expiry, expiry_cd = l2[13:19], l2[19], l2[21:27], l2[27]
         else:
             raise AccessKeyError("The MRZ must be three lines of 30 or two of 36 or 44 characters.")
-        for field, cd, what in ((doc, doc_cd, "document number"), (birth, birth_cd, "date of birth"),
-                                (expiry, expiry_cd, "date of expiry")):
+        for field, cd, what in (
+            (doc, doc_cd, "document number"),
+            (birth, birth_cd, "date of birth"),
+            (expiry, expiry_cd, "date of expiry"),
+        ):
             try:
                 ok = check_digit(field) == cd
             except ValueError:
@@ -135,8 +142,9 @@ class MrzKey:
     @property
     def mrz_information(self) -> str:
         """Document number, birth and expiry dates, each followed by its check digit."""
-        return "".join(f + check_digit(f) for f in (self.document_number, self.birth_date,
-                                                    self.expiry_date))
+        return "".join(
+            f + check_digit(f) for f in (self.document_number, self.birth_date, self.expiry_date)
+        )
 
     @property
     def bac_key_seed(self) -> bytes:

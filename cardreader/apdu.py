@@ -5,14 +5,15 @@ Le field; 256 is short Le ``00``; 65536 is extended Le ``00 00``. A command is
 encoded in extended form when its data exceed 255 bytes, when ``ne`` exceeds
 256, or when ``extended=True`` is asked for.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 # Status words (ISO/IEC 7816-4 §5.6 and ICAO Doc 9303-11)
 SW_OK = 0x9000
-SW_END_OF_FILE = 0x6282            # fewer bytes than Le before the end of the file
-SW_WRONG_KEY = 0x6300              # authentication failed (PACE/BAC mutual authentication)
+SW_END_OF_FILE = 0x6282  # fewer bytes than Le before the end of the file
+SW_WRONG_KEY = 0x6300  # authentication failed (PACE/BAC mutual authentication)
 SW_WRONG_LENGTH = 0x6700
 SW_LOGICAL_CHANNEL = 0x6881
 SW_SECURE_MESSAGING_UNSUPPORTED = 0x6882
@@ -65,8 +66,13 @@ def is_sm_error(sw: int) -> bool:
 
 def is_access_denied(sw: int) -> bool:
     """Status words a wrong access key produces in BAC or PACE."""
-    return sw in (SW_WRONG_KEY, SW_SECURITY_NOT_SATISFIED, SW_AUTH_METHOD_BLOCKED,
-                  SW_REFERENCE_DATA_NOT_USABLE, SW_CONDITIONS_NOT_SATISFIED) or is_counter(sw)
+    return sw in (
+        SW_WRONG_KEY,
+        SW_SECURITY_NOT_SATISFIED,
+        SW_AUTH_METHOD_BLOCKED,
+        SW_REFERENCE_DATA_NOT_USABLE,
+        SW_CONDITIONS_NOT_SATISFIED,
+    ) or is_counter(sw)
 
 
 @dataclass(frozen=True)
@@ -92,14 +98,16 @@ class CommandAPDU:
     def is_extended(self) -> bool:
         return self.extended or len(self.data) > 255 or (self.ne or 0) > 256
 
-    def with_cla(self, cla: int) -> "CommandAPDU":
+    def with_cla(self, cla: int) -> CommandAPDU:
         return CommandAPDU(cla, self.ins, self.p1, self.p2, self.data, self.ne, self.extended)
 
     def to_bytes(self) -> bytes:
         out = bytes((self.cla, self.ins, self.p1, self.p2))
         ext = self.is_extended
         if self.data:
-            out += (b"\x00" + len(self.data).to_bytes(2, "big")) if ext else bytes((len(self.data),))
+            out += (
+                (b"\x00" + len(self.data).to_bytes(2, "big")) if ext else bytes((len(self.data),))
+            )
             out += self.data
         if self.ne is not None:
             if ext:
@@ -113,7 +121,7 @@ class CommandAPDU:
         return self.to_bytes()
 
     @classmethod
-    def from_bytes(cls, raw: bytes) -> "CommandAPDU":
+    def from_bytes(cls, raw: bytes) -> CommandAPDU:
         """Decode any of the ISO 7816-4 cases 1, 2S/E, 3S/E, 4S/E."""
         if len(raw) < 4:
             raise APDUError("command APDU shorter than its header")
@@ -129,7 +137,7 @@ class CommandAPDU:
             if n == 1 + lc:
                 return cls(cla, ins, p1, p2, body[1:])
             if n == 2 + lc:
-                return cls(cla, ins, p1, p2, body[1:1 + lc], ne=body[-1] or 256)
+                return cls(cla, ins, p1, p2, body[1 : 1 + lc], ne=body[-1] or 256)
             raise APDUError("short command length does not match Lc")
         if n == 3:
             return cls(cla, ins, p1, p2, ne=int.from_bytes(body[1:], "big") or 65536, extended=True)
@@ -137,8 +145,15 @@ class CommandAPDU:
         if lc and n == 3 + lc:
             return cls(cla, ins, p1, p2, body[3:], extended=True)
         if lc and n == 5 + lc:
-            return cls(cla, ins, p1, p2, body[3:3 + lc],
-                       ne=int.from_bytes(body[-2:], "big") or 65536, extended=True)
+            return cls(
+                cla,
+                ins,
+                p1,
+                p2,
+                body[3 : 3 + lc],
+                ne=int.from_bytes(body[-2:], "big") or 65536,
+                extended=True,
+            )
         raise APDUError("extended command length does not match Lc")
 
 
@@ -166,7 +181,7 @@ class ResponseAPDU:
         return self.to_bytes()
 
     @classmethod
-    def from_bytes(cls, raw: bytes) -> "ResponseAPDU":
+    def from_bytes(cls, raw: bytes) -> ResponseAPDU:
         if len(raw) < 2:
             raise APDUError("response APDU shorter than its status word")
         return cls(bytes(raw[:-2]), int.from_bytes(raw[-2:], "big"))

@@ -4,12 +4,13 @@ Pure functions decide (keys, cryptograms, checks); ``run`` does the I/O:
 GET CHALLENGE, then EXTERNAL AUTHENTICATE with E_IFD || M_IFD, then starts
 3DES secure messaging with SSC = RND.IC[4:8] || RND.IFD[4:8].
 """
+
 from __future__ import annotations
 
 import hmac
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from cardreader.accesskey import MrzKey
 from cardreader.apdu import CommandAPDU, ResponseAPDU, is_access_denied
@@ -39,31 +40,35 @@ def build_get_challenge() -> CommandAPDU:
     return CommandAPDU(0x00, 0x84, 0x00, 0x00, ne=8)
 
 
-def build_external_authenticate(rnd_ic: bytes, rnd_ifd: bytes, k_ifd: bytes,
-                                k_enc: bytes, k_mac: bytes) -> tuple[CommandAPDU, bytes, bytes]:
+def build_external_authenticate(
+    rnd_ic: bytes, rnd_ifd: bytes, k_ifd: bytes, k_enc: bytes, k_mac: bytes
+) -> tuple[CommandAPDU, bytes, bytes]:
     """The command with E_IFD || M_IFD, and E_IFD and M_IFD themselves."""
     e_ifd = tdes_cbc_encrypt(k_enc, rnd_ifd + rnd_ic + k_ifd)
     m_ifd = retail_mac(k_mac, pad(e_ifd))
     return CommandAPDU(0x00, 0x82, 0x00, 0x00, e_ifd + m_ifd, ne=40), e_ifd, m_ifd
 
 
-def process_external_authenticate(data: bytes, rnd_ic: bytes, rnd_ifd: bytes,
-                                  k_enc: bytes, k_mac: bytes) -> bytes:
+def process_external_authenticate(
+    data: bytes, rnd_ic: bytes, rnd_ifd: bytes, k_enc: bytes, k_mac: bytes
+) -> bytes:
     """Check the card's E_IC || M_IC and return K.IC.
 
     A MAC that does not verify means the card derived other keys from its MRZ:
     the access key is wrong.
     """
     if len(data) != 40:
-        raise AccessControlError("The card's BAC answer has the wrong length.",
-                                 step="external_authenticate")
+        raise AccessControlError(
+            "The card's BAC answer has the wrong length.", step="external_authenticate"
+        )
     e_ic, m_ic = data[:32], data[32:]
     if not hmac.compare_digest(retail_mac(k_mac, pad(e_ic)), m_ic):
         raise AccessDeniedError(step="external_authenticate")
     r = tdes_cbc_decrypt(k_enc, e_ic)
     if r[:8] != rnd_ic or r[8:16] != rnd_ifd:
-        raise AccessControlError("The card did not echo the terminal's challenge.",
-                                 step="external_authenticate")
+        raise AccessControlError(
+            "The card did not echo the terminal's challenge.", step="external_authenticate"
+        )
     return r[16:32]
 
 
@@ -78,7 +83,9 @@ def _check(resp: ResponseAPDU, step: str) -> None:
         return
     if is_access_denied(resp.sw):
         raise AccessDeniedError(step=step, sw=resp.sw)
-    raise AccessControlError(f"The card refused Basic Access Control ({step}).", step=step, sw=resp.sw)
+    raise AccessControlError(
+        f"The card refused Basic Access Control ({step}).", step=step, sw=resp.sw
+    )
 
 
 def run(session: Session, key: MrzKey, *, rng: Rng = os.urandom) -> SecureMessaging:

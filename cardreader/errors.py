@@ -4,6 +4,7 @@ Every error a user can meet carries the step that failed, the file (when one
 was being read), the status word (when the card gave one) and a plain
 sentence in ``message``; callers show ``message`` and never a traceback.
 """
+
 from __future__ import annotations
 
 
@@ -13,8 +14,14 @@ class CardError(Exception):
     code = "card_error"
     default_message = "The card could not be read."
 
-    def __init__(self, message: str | None = None, *, step: str | None = None,
-                 file: str | None = None, sw: int | None = None):
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        step: str | None = None,
+        file: str | None = None,
+        sw: int | None = None,
+    ):
         self.message = message or self.default_message
         self.step = step
         self.file = file
@@ -32,8 +39,13 @@ class CardError(Exception):
         return " ".join(parts) if len(parts) == 1 else f"{parts[0]} ({', '.join(parts[1:])})"
 
     def to_dict(self) -> dict:
-        return {"code": self.code, "message": self.message, "step": self.step,
-                "file": self.file, "sw": None if self.sw is None else f"{self.sw:04X}"}
+        return {
+            "code": self.code,
+            "message": self.message,
+            "step": self.step,
+            "file": self.file,
+            "sw": None if self.sw is None else f"{self.sw:04X}",
+        }
 
 
 class NoReaderError(CardError):

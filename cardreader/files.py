@@ -12,14 +12,29 @@ Chunk size (ICAO Doc 9303-11 §9.8; ISO/IEC 7816-4 §11.3.3):
 A file's length comes from its first TLV header, so the first read asks for a
 whole chunk and a small file costs one SELECT and one READ BINARY.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cardreader.apdu import (SW_END_OF_FILE, SW_FILE_NOT_FOUND, SW_OK, SW_SECURITY_NOT_SATISFIED,
-                             SW_WRONG_LENGTH, SW_WRONG_P1P2, CommandAPDU, ResponseAPDU)
-from cardreader.errors import (CardError, FileAccessDenied, FileNotFoundOnCard, ParseError,
-                               SecureMessagingError, StatusWordError)
+from cardreader.apdu import (
+    SW_END_OF_FILE,
+    SW_FILE_NOT_FOUND,
+    SW_OK,
+    SW_SECURITY_NOT_SATISFIED,
+    SW_WRONG_LENGTH,
+    SW_WRONG_P1P2,
+    CommandAPDU,
+    ResponseAPDU,
+)
+from cardreader.errors import (
+    CardError,
+    FileAccessDenied,
+    FileNotFoundOnCard,
+    ParseError,
+    SecureMessagingError,
+    StatusWordError,
+)
 from cardreader.tlv import decode_header
 
 AID_EMRTD = bytes.fromhex("A0000002471001")
@@ -28,13 +43,13 @@ FID_COM = 0x011E
 FID_SOD = 0x011D
 FID_ATR_INFO = 0x2F01
 
-SHORT_RESPONSE = 256          # Le = 00
-EXTENDED_RESPONSE = 65535     # what we ask at most; vpcd frames answers in 16 bits too
-MAX_OFFSET_B0 = 0x7FFF        # P1 b8 must stay 0 (it would mean a short EF identifier)
-SW_WRONG_OFFSET = SW_WRONG_P1P2   # 6B00: offset beyond the end of the file
-MAX_FILE = 1 << 24            # no LDS file comes near 16 MB; longer headers are broken
-_SM_TRAILER = 4 + 10          # DO'99' (status word) + DO'8E' (8-byte MAC)
-_HEADER_PROBE = 8             # enough for any LDS TLV header (tag + 84 + 4 length bytes)
+SHORT_RESPONSE = 256  # Le = 00
+EXTENDED_RESPONSE = 65535  # what we ask at most; vpcd frames answers in 16 bits too
+MAX_OFFSET_B0 = 0x7FFF  # P1 b8 must stay 0 (it would mean a short EF identifier)
+SW_WRONG_OFFSET = SW_WRONG_P1P2  # 6B00: offset beyond the end of the file
+MAX_FILE = 1 << 24  # no LDS file comes near 16 MB; longer headers are broken
+_SM_TRAILER = 4 + 10  # DO'99' (status word) + DO'8E' (8-byte MAC)
+_HEADER_PROBE = 8  # enough for any LDS TLV header (tag + 84 + 4 length bytes)
 
 
 def fid_of_dg(number: int) -> int:
@@ -45,8 +60,12 @@ def fid_of_dg(number: int) -> int:
 
 
 def file_name(fid: int) -> str:
-    names = {FID_CARD_ACCESS: "EF.CardAccess", FID_COM: "EF.COM", FID_SOD: "EF.SOD",
-             FID_ATR_INFO: "EF.ATR/INFO"}
+    names = {
+        FID_CARD_ACCESS: "EF.CardAccess",
+        FID_COM: "EF.COM",
+        FID_SOD: "EF.SOD",
+        FID_ATR_INFO: "EF.ATR/INFO",
+    }
     if fid in names:
         return names[fid]
     if 0x0101 <= fid <= 0x0110:
@@ -78,6 +97,7 @@ def max_plain_chunk(max_response_data: int, block: int | None) -> int:
 
 # -- what the card says about extended length ------------------------------------
 
+
 def historical_bytes(atr: bytes) -> bytes:
     """The historical bytes of an ATR (ISO/IEC 7816-3 §8.2)."""
     if len(atr) < 2:
@@ -97,7 +117,7 @@ def historical_bytes(atr: bytes) -> bytes:
         if td is None:
             break
         y = td >> 4
-    return atr[pos:pos + k]
+    return atr[pos : pos + k]
 
 
 def extended_length_from_atr(atr: bytes) -> bool | None:
@@ -113,7 +133,7 @@ def extended_length_from_atr(atr: bytes) -> bool | None:
     i = 0
     while i < len(body):
         tag, n = body[i] >> 4, body[i] & 0x0F
-        value = body[i + 1:i + 1 + n]
+        value = body[i + 1 : i + 1 + n]
         if tag == 0x7 and n >= 3 and len(value) >= 3:
             return bool(value[2] & 0x40)
         if tag == 0x7:
@@ -131,21 +151,21 @@ class AtrInfo:
     max_response: int | None = None
 
     @classmethod
-    def from_bytes(cls, raw: bytes) -> "AtrInfo":
+    def from_bytes(cls, raw: bytes) -> AtrInfo:
         """Parse the BER-TLV objects of EF.ATR/INFO; unknown objects are skipped."""
         ext = max_c = max_r = None
         i = 0
         try:
             while i < len(raw) and raw[i] not in (0x00, 0xFF):
                 tag, _c, length, hlen = decode_header(raw, i, file="EF.ATR/INFO")
-                value = raw[i + hlen:i + hlen + length]
-                if tag == 0x47 and len(value) >= 3:          # card capabilities
+                value = raw[i + hlen : i + hlen + length]
+                if tag == 0x47 and len(value) >= 3:  # card capabilities
                     ext = bool(value[2] & 0x40)
-                elif tag == 0x7F66:                            # extended length information
+                elif tag == 0x7F66:  # extended length information
                     ints, j = [], 0
                     while j + 2 <= len(value) and value[j] == 0x02:
                         n = value[j + 1]
-                        ints.append(int.from_bytes(value[j + 2:j + 2 + n], "big"))
+                        ints.append(int.from_bytes(value[j + 2 : j + 2 + n], "big"))
                         j += 2 + n
                     if len(ints) >= 2:
                         max_c, max_r = ints[0], ints[1]
@@ -157,6 +177,7 @@ class AtrInfo:
 
 
 # -- the reader of files ---------------------------------------------------------
+
 
 class ExtendedLengthRejected(SecureMessagingError):
     """The card answered 6700 in plain to an extended READ BINARY: its secure channel is closed.
@@ -179,12 +200,14 @@ def _status_error(sw: int, step: str, file: str | None) -> CardError:
 class FileReader:
     """SELECT and READ BINARY over a ``Session`` (which wraps under secure messaging)."""
 
-    def __init__(self, session, *, extended_length: bool = False, max_response: int | None = None) -> None:
+    def __init__(
+        self, session, *, extended_length: bool = False, max_response: int | None = None
+    ) -> None:
         self.session = session
         self.extended_length = extended_length
         # Answer size we ask for in extended mode (data field, before the status word).
         self.max_response = min(max_response or EXTENDED_RESPONSE, EXTENDED_RESPONSE) - 2
-        self.fell_back = False   # set when the card answered 6700 to an extended read
+        self.fell_back = False  # set when the card answered 6700 to an extended read
 
     # -- sizes -----------------------------------------------------------------
     def _block(self) -> int | None:
@@ -202,7 +225,9 @@ class FileReader:
             raise _status_error(resp.sw, step, file)
         return resp
 
-    def _transmit(self, cmd: CommandAPDU, description: str, step: str, file: str | None) -> ResponseAPDU:
+    def _transmit(
+        self, cmd: CommandAPDU, description: str, step: str, file: str | None
+    ) -> ResponseAPDU:
         """``session.transmit``, with the step and file put on an error that lacks them."""
         try:
             return self.session.transmit(cmd, description)
@@ -213,8 +238,11 @@ class FileReader:
 
     def select_application(self, aid: bytes = AID_EMRTD) -> None:
         cmd = CommandAPDU(0x00, 0xA4, 0x04, 0x0C, aid)
-        self._check(self._transmit(cmd, "SELECT eMRTD application", "select_application", None),
-                    "select_application", None)
+        self._check(
+            self._transmit(cmd, "SELECT eMRTD application", "select_application", None),
+            "select_application",
+            None,
+        )
 
     def select_file(self, fid: int) -> None:
         """SELECT EF by file id, no FCI (P1 02, P2 0C): also works where SELECT MF is refused."""
@@ -227,8 +255,14 @@ class FileReader:
             return CommandAPDU(0x00, 0xB0, offset >> 8, offset & 0xFF, ne=n), False
         # B1: DO'54' offset in, DO'53' data out; the answer's header takes room from the data.
         offset_bytes = offset.to_bytes(max(2, (offset.bit_length() + 7) // 8), "big")
-        return CommandAPDU(0x00, 0xB1, 0x00, 0x00, b"\x54" + bytes((len(offset_bytes),)) + offset_bytes,
-                           ne=n + 1 + _do_length(n)), True
+        return CommandAPDU(
+            0x00,
+            0xB1,
+            0x00,
+            0x00,
+            b"\x54" + bytes((len(offset_bytes),)) + offset_bytes,
+            ne=n + 1 + _do_length(n),
+        ), True
 
     def read_binary(self, offset: int, n: int, *, file: str | None = None) -> tuple[bytes, int]:
         """Up to ``n`` plain bytes at ``offset`` of the selected file -> (data, status word).
@@ -240,11 +274,13 @@ class FileReader:
         retried_6c = False
         while True:
             if offset > MAX_OFFSET_B0:
-                n = min(n, self.chunk_size() - 4)   # room for the DO'53' header in the answer
+                n = min(n, self.chunk_size() - 4)  # room for the DO'53' header in the answer
             cmd, odd = self._read_command(offset, n)
             extended = cmd.is_extended
             try:
-                resp = self._transmit(cmd, f"READ BINARY {file or ''} @{offset}".strip(), "read_binary", file)
+                resp = self._transmit(
+                    cmd, f"READ BINARY {file or ''} @{offset}".strip(), "read_binary", file
+                )
             except SecureMessagingError as exc:
                 if extended and exc.sw == SW_WRONG_LENGTH:
                     self.extended_length, self.fell_back = False, True
@@ -274,9 +310,10 @@ class FileReader:
             return b""
         tag, _c, length, hlen = decode_header(data, 0, file=file)
         if tag != 0x53 or hlen + length > len(data):
-            raise ParseError("The card's READ BINARY (B1) answer is not a DO'53'.", step="read_binary",
-                             file=file)
-        return data[hlen:hlen + length]
+            raise ParseError(
+                "The card's READ BINARY (B1) answer is not a DO'53'.", step="read_binary", file=file
+            )
+        return data[hlen : hlen + length]
 
     def read_selected(self, file: str | None = None) -> bytes:
         """The whole selected file; its length comes from the first TLV header."""
@@ -294,8 +331,9 @@ class FileReader:
             _tag, _c, length, hlen = decode_header(data, 0, file=file)
         total = hlen + length
         if total > MAX_FILE:
-            raise ParseError("The file's header announces an impossible length.", step="read_binary",
-                             file=file)
+            raise ParseError(
+                "The file's header announces an impossible length.", step="read_binary", file=file
+            )
         out = bytearray(data[:total])
         while len(out) < total:
             want = min(self.chunk_size(), total - len(out))
@@ -304,11 +342,14 @@ class FileReader:
             except StatusWordError as exc:
                 if exc.sw != SW_WRONG_OFFSET:
                     raise
-                part = b""          # 6B00: the file is shorter than its header says
+                part = b""  # 6B00: the file is shorter than its header says
             if not part:
-                raise ParseError(f"The file ended after {len(out)} of {total} bytes.",
-                                 step="read_binary", file=file)
-            out += part[:total - len(out)]
+                raise ParseError(
+                    f"The file ended after {len(out)} of {total} bytes.",
+                    step="read_binary",
+                    file=file,
+                )
+            out += part[: total - len(out)]
         return bytes(out)
 
     def read_to_end(self, file: str | None = None, limit: int = 4096) -> bytes:
@@ -321,7 +362,7 @@ class FileReader:
             except StatusWordError as exc:
                 if exc.sw != SW_WRONG_OFFSET or not out:
                     raise
-                break                       # 6B00 right at the end of the file
+                break  # 6B00 right at the end of the file
             out += part
             if sw == SW_END_OF_FILE or len(part) < want:
                 break

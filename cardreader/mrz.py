@@ -9,6 +9,7 @@ Dates come out as ISO 8601. A YYMMDD birth date takes the century that puts
 it in the past (compared with ``today``, injectable); expiry dates are 20YY.
 ``<<<<<<`` (no expiry, e.g. CCCD holders over 60) gives ``None``.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -78,26 +79,26 @@ def _date(y: int, m: int, d: int) -> _dt.date | None:
 
 @dataclass(repr=False)
 class MRZ:
-    format: str                          # 'TD1' | 'TD2' | 'TD3'
+    format: str  # 'TD1' | 'TD2' | 'TD3'
     lines: tuple[str, ...]
-    document_code: str                   # 'I', 'ID', 'P' ... (fillers removed)
+    document_code: str  # 'I', 'ID', 'P' ... (fillers removed)
     issuing_state: str
-    document_number: str                 # long TD1/TD2 numbers joined from the optional data
+    document_number: str  # long TD1/TD2 numbers joined from the optional data
     document_number_check: str
-    birth_date_raw: str                  # YYMMDD as printed
+    birth_date_raw: str  # YYMMDD as printed
     birth_date_check: str
-    sex: str                             # 'M' | 'F' | 'X' ('<' means unspecified: 'X')
+    sex: str  # 'M' | 'F' | 'X' ('<' means unspecified: 'X')
     expiry_date_raw: str
     expiry_date_check: str
     nationality: str
     surname: str
     given_names: str
-    optional_data: str                   # TD1 line 1 / TD2 / TD3 personal number, fillers kept
-    optional_data_2: str = ""            # TD1 line 2 only
+    optional_data: str  # TD1 line 1 / TD2 / TD3 personal number, fillers kept
+    optional_data_2: str = ""  # TD1 line 2 only
     composite_check: str = ""
-    birth_date: str | None = None        # ISO
-    expiry_date: str | None = None       # ISO; None when '<<<<<<'
-    cccd_id: str | None = None           # Vietnamese 12-digit ID (TD1 optional data)
+    birth_date: str | None = None  # ISO
+    expiry_date: str | None = None  # ISO; None when '<<<<<<'
+    cccd_id: str | None = None  # Vietnamese 12-digit ID (TD1 optional data)
     checks: dict[str, bool] = field(default_factory=dict)
     check_errors: list[str] = field(default_factory=list)
 
@@ -119,11 +120,23 @@ class MRZ:
         number = self.document_number
         if len(number) < 9:
             number = number.ljust(9, "<")
-        return (number + self.document_number_check + self.birth_date_raw + self.birth_date_check
-                + self.expiry_date_raw + self.expiry_date_check)
+        return (
+            number
+            + self.document_number_check
+            + self.birth_date_raw
+            + self.birth_date_check
+            + self.expiry_date_raw
+            + self.expiry_date_check
+        )
 
     @classmethod
-    def from_string(cls, text: str | bytes | list[str] | tuple[str, ...], *, today: _dt.date | None = None, file: str | None = None) -> MRZ:
+    def from_string(
+        cls,
+        text: str | bytes | list[str] | tuple[str, ...],
+        *,
+        today: _dt.date | None = None,
+        file: str | None = None,
+    ) -> MRZ:
         """Parse an MRZ given as its lines (newline-separated or a list) or as one run of characters."""
         if isinstance(text, (bytes, bytearray)):
             try:
@@ -137,11 +150,16 @@ class MRZ:
             if len(flat) == count * width:
                 break
         else:
-            raise ParseError(f"MRZ of {len(flat)} characters is not TD1 (90), TD2 (72) or TD3 (88)",
-                             step="parse", file=file)
+            raise ParseError(
+                f"MRZ of {len(flat)} characters is not TD1 (90), TD2 (72) or TD3 (88)",
+                step="parse",
+                file=file,
+            )
         if not _MRZ_CHARS.match(flat):
-            raise ParseError("MRZ holds characters other than A-Z, 0-9 and <", step="parse", file=file)
-        lines = tuple(flat[i * width:(i + 1) * width] for i in range(count))
+            raise ParseError(
+                "MRZ holds characters other than A-Z, 0-9 and <", step="parse", file=file
+            )
+        lines = tuple(flat[i * width : (i + 1) * width] for i in range(count))
         return _PARSERS[fmt](lines, today)
 
 
@@ -163,7 +181,7 @@ def _long_number(principal: str, cd: str, optional: str) -> tuple[str, str, str]
     run = optional.split("<", 1)[0]
     if len(run) < 2:
         return principal.rstrip("<"), cd, optional
-    return principal + run[:-1], run[-1], optional[len(run):]
+    return principal + run[:-1], run[-1], optional[len(run) :]
 
 
 def _verify(m: MRZ, name: str, data: str, cd: str, *, filler_ok: bool = False) -> None:
@@ -183,9 +201,25 @@ def _td1(lines: tuple[str, ...], today: _dt.date | None) -> MRZ:
     l1, l2, l3 = lines
     number, number_cd, _rest = _long_number(l1[5:14], l1[14], l1[15:30])
     surname, given = _names(l3)
-    m = MRZ("TD1", lines, l1[0:2].replace("<", ""), l1[2:5].replace("<", ""), number, number_cd,
-            l2[0:6], l2[6], _sex(l2[7]), l2[8:14], l2[14], l2[15:18].replace("<", ""), surname, given,
-            optional_data=l1[15:30], optional_data_2=l2[18:29], composite_check=l2[29])
+    m = MRZ(
+        "TD1",
+        lines,
+        l1[0:2].replace("<", ""),
+        l1[2:5].replace("<", ""),
+        number,
+        number_cd,
+        l2[0:6],
+        l2[6],
+        _sex(l2[7]),
+        l2[8:14],
+        l2[14],
+        l2[15:18].replace("<", ""),
+        surname,
+        given,
+        optional_data=l1[15:30],
+        optional_data_2=l2[18:29],
+        composite_check=l2[29],
+    )
     _verify(m, "document_number", l1[5:14] if l1[14] != "<" else number, number_cd)
     _verify(m, "birth_date", l2[0:6], l2[6])
     _verify(m, "expiry_date", l2[8:14], l2[14], filler_ok=True)
@@ -210,9 +244,24 @@ def _td2(lines: tuple[str, ...], today: _dt.date | None) -> MRZ:
     l1, l2 = lines
     number, number_cd, _rest = _long_number(l2[0:9], l2[9], l2[28:35])
     surname, given = _names(l1[5:36])
-    m = MRZ("TD2", lines, l1[0:2].replace("<", ""), l1[2:5].replace("<", ""), number, number_cd,
-            l2[13:19], l2[19], _sex(l2[20]), l2[21:27], l2[27], l2[10:13].replace("<", ""), surname, given,
-            optional_data=l2[28:35], composite_check=l2[35])
+    m = MRZ(
+        "TD2",
+        lines,
+        l1[0:2].replace("<", ""),
+        l1[2:5].replace("<", ""),
+        number,
+        number_cd,
+        l2[13:19],
+        l2[19],
+        _sex(l2[20]),
+        l2[21:27],
+        l2[27],
+        l2[10:13].replace("<", ""),
+        surname,
+        given,
+        optional_data=l2[28:35],
+        composite_check=l2[35],
+    )
     _verify(m, "document_number", l2[0:9] if l2[9] != "<" else number, number_cd)
     _verify(m, "birth_date", l2[13:19], l2[19])
     _verify(m, "expiry_date", l2[21:27], l2[27], filler_ok=True)
@@ -224,9 +273,24 @@ def _td2(lines: tuple[str, ...], today: _dt.date | None) -> MRZ:
 def _td3(lines: tuple[str, ...], today: _dt.date | None) -> MRZ:
     l1, l2 = lines
     surname, given = _names(l1[5:44])
-    m = MRZ("TD3", lines, l1[0:2].replace("<", ""), l1[2:5].replace("<", ""), l2[0:9].rstrip("<"), l2[9],
-            l2[13:19], l2[19], _sex(l2[20]), l2[21:27], l2[27], l2[10:13].replace("<", ""), surname, given,
-            optional_data=l2[28:42], composite_check=l2[43])
+    m = MRZ(
+        "TD3",
+        lines,
+        l1[0:2].replace("<", ""),
+        l1[2:5].replace("<", ""),
+        l2[0:9].rstrip("<"),
+        l2[9],
+        l2[13:19],
+        l2[19],
+        _sex(l2[20]),
+        l2[21:27],
+        l2[27],
+        l2[10:13].replace("<", ""),
+        surname,
+        given,
+        optional_data=l2[28:42],
+        composite_check=l2[43],
+    )
     _verify(m, "document_number", l2[0:9], l2[9])
     _verify(m, "birth_date", l2[13:19], l2[19])
     _verify(m, "expiry_date", l2[21:27], l2[27], filler_ok=True)

@@ -11,19 +11,26 @@ GENERAL AUTHENTICATE longer than 255 bytes: it goes in one extended APDU when
 the card supports extended length, else as ISO/IEC 7816-4 command chaining
 (pieces of at most 255 bytes, CLA bit 10 on all but the last piece).
 """
+
 from __future__ import annotations
 
 import hmac
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Union
+from typing import Union
 
 from ecdsa.ellipticcurve import INFINITY
 
 from cardreader import tlv as _tlv
 from cardreader.accesskey import CanKey, MrzKey
-from cardreader.apdu import (SW_LC_INCONSISTENT, SW_WRONG_DATA, CommandAPDU, ResponseAPDU,
-                             is_access_denied)
+from cardreader.apdu import (
+    SW_LC_INCONSISTENT,
+    SW_WRONG_DATA,
+    CommandAPDU,
+    ResponseAPDU,
+    is_access_denied,
+)
 from cardreader.errors import AccessControlError, AccessDeniedError, CardError, ParseError
 from cardreader.session import Session
 from cardreader.sm import SecureMessaging, tlv
@@ -37,7 +44,13 @@ Rng = Callable[[int], bytes]
 
 ID_PACE = "0.4.0.127.0.7.2.2.4"
 _CIPHER_SUFFIX = {1: "3DES", 2: "AES-128", 3: "AES-192", 4: "AES-256"}
-_MAPPINGS = {1: ("DH", "GM"), 2: ("ECDH", "GM"), 3: ("DH", "IM"), 4: ("ECDH", "IM"), 6: ("ECDH", "CAM")}
+_MAPPINGS = {
+    1: ("DH", "GM"),
+    2: ("ECDH", "GM"),
+    3: ("DH", "IM"),
+    4: ("ECDH", "IM"),
+    6: ("ECDH", "CAM"),
+}
 
 
 class PaceParameterRejected(AccessControlError):
@@ -67,9 +80,9 @@ def encode_oid(dotted: str) -> bytes:
 @dataclass(frozen=True)
 class PaceAlgorithm:
     oid: str
-    agreement: str      # 'ECDH' or 'DH'
-    mapping: str        # 'GM', 'IM' or 'CAM'
-    cipher: str         # '3DES', 'AES-128', 'AES-192', 'AES-256'
+    agreement: str  # 'ECDH' or 'DH'
+    mapping: str  # 'GM', 'IM' or 'CAM'
+    cipher: str  # '3DES', 'AES-128', 'AES-192', 'AES-256'
 
 
 def algorithm(oid: str) -> PaceAlgorithm:
@@ -84,8 +97,9 @@ def algorithm(oid: str) -> PaceAlgorithm:
     if base != ID_PACE:
         raise AccessControlError(f"Unknown PACE protocol {oid}.", step="mse_set_at")
     if kind != "GM":
-        raise AccessControlError(f"PACE {agreement}-{kind} is not supported (generic mapping only).",
-                                 step="mse_set_at")
+        raise AccessControlError(
+            f"PACE {agreement}-{kind} is not supported (generic mapping only).", step="mse_set_at"
+        )
     return PaceAlgorithm(oid, agreement, kind, cipher)
 
 
@@ -100,7 +114,7 @@ class EcDomain:
         self.generator = generator if generator is not None else curve.generator
         self.order = curve.order
 
-    def with_generator(self, generator) -> "EcDomain":
+    def with_generator(self, generator) -> EcDomain:
         return EcDomain(self.curve, generator)
 
     def public(self, sk: int):
@@ -110,7 +124,7 @@ class EcDomain:
         return self.curve.encode_point(pk)
 
     def decode(self, data: bytes):
-        return self.curve.decode_point(data)     # checks the point is on the curve
+        return self.curve.decode_point(data)  # checks the point is on the curve
 
     def agree(self, sk: int, pk):
         """The shared point sk * PK (never the point at infinity)."""
@@ -123,7 +137,7 @@ class EcDomain:
         """The x-coordinate of sk * PK, field-size bytes."""
         return self.agree(sk, pk).x().to_bytes(self.curve.field_size, "big")
 
-    def map_generator(self, s: int, h) -> "EcDomain":
+    def map_generator(self, s: int, h) -> EcDomain:
         """Generic mapping: G' = s * G + H."""
         g = self.curve.generator * s + h
         if g == INFINITY:
@@ -156,7 +170,7 @@ class DhDomain:
     def shared_secret(self, sk: int, pk: int) -> bytes:
         return self.group.encode(self.agree(sk, pk))
 
-    def map_generator(self, s: int, h: int) -> "DhDomain":
+    def map_generator(self, s: int, h: int) -> DhDomain:
         """Generic mapping: g' = g^s * h mod p."""
         g = pow(self.group.g, s, self.group.p) * h % self.group.p
         if g in (0, 1):
@@ -170,15 +184,17 @@ KeyGen = Callable[[Domain], int]
 
 def domain_for(alg: PaceAlgorithm, parameter_id: int | None) -> Domain:
     if parameter_id is None:
-        raise AccessControlError("PACE without a standardized parameter id is not supported.",
-                                 step="mse_set_at")
+        raise AccessControlError(
+            "PACE without a standardized parameter id is not supported.", step="mse_set_at"
+        )
     try:
         if alg.agreement == "ECDH":
             return EcDomain(_curves.by_pace_id(parameter_id))
         return DhDomain(_dh.by_pace_id(parameter_id))
     except (_curves.CurveError, _dh.DHError) as exc:
-        raise AccessControlError(f"PACE parameter id {parameter_id} does not fit {alg.agreement}.",
-                                 step="mse_set_at") from exc
+        raise AccessControlError(
+            f"PACE parameter id {parameter_id} does not fit {alg.agreement}.", step="mse_set_at"
+        ) from exc
 
 
 def random_private_key(rng: Rng, order: int) -> int:
@@ -218,20 +234,24 @@ def auth_token(k_mac: bytes, cipher: str, oid: str, domain: Domain, public_key: 
     return aes_cmac(k_mac, data)[:8]
 
 
-def build_mse_set_at(oid: str, password_reference: int, parameter_id: int | None,
-                     use_tag84: bool) -> CommandAPDU:
+def build_mse_set_at(
+    oid: str, password_reference: int, parameter_id: int | None, use_tag84: bool
+) -> CommandAPDU:
     data = tlv(0x80, encode_oid(oid)) + tlv(0x83, bytes((password_reference,)))
     if use_tag84 and parameter_id is not None:
         data += tlv(0x84, bytes((parameter_id,)))
     return CommandAPDU(0x00, 0x22, 0xC1, 0xA4, data)
 
 
-def build_general_authenticate(tag: int | None, value: bytes = b"", *, last: bool = False) -> CommandAPDU:
+def build_general_authenticate(
+    tag: int | None, value: bytes = b"", *, last: bool = False
+) -> CommandAPDU:
     """GENERAL AUTHENTICATE with dynamic authentication data 7C; chained unless last."""
     inner = tlv(tag, value) if tag is not None else b""
     data = tlv(0x7C, inner)
-    return CommandAPDU(0x00 if last else 0x10, 0x86, 0x00, 0x00, data,
-                       ne=65536 if len(data) > 255 else 256)
+    return CommandAPDU(
+        0x00 if last else 0x10, 0x86, 0x00, 0x00, data, ne=65536 if len(data) > 255 else 256
+    )
 
 
 MAX_SHORT_DATA = 255
@@ -245,14 +265,15 @@ def chain_command(cmd: CommandAPDU, piece: int = MAX_SHORT_DATA) -> list[Command
     """
     if len(cmd.data) <= piece:
         return [cmd]
-    parts = [cmd.data[i:i + piece] for i in range(0, len(cmd.data), piece)]
+    parts = [cmd.data[i : i + piece] for i in range(0, len(cmd.data), piece)]
     out = [CommandAPDU(cmd.cla | 0x10, cmd.ins, cmd.p1, cmd.p2, p) for p in parts[:-1]]
     ne = None if cmd.ne is None else min(cmd.ne, 256)
     return out + [CommandAPDU(cmd.cla, cmd.ins, cmd.p1, cmd.p2, parts[-1], ne=ne)]
 
 
-def send_general_authenticate(session: Session, cmd: CommandAPDU, description: str, step: str, *,
-                              extended_length: bool) -> ResponseAPDU:
+def send_general_authenticate(
+    session: Session, cmd: CommandAPDU, description: str, step: str, *, extended_length: bool
+) -> ResponseAPDU:
     """One GENERAL AUTHENTICATE: as it is when it fits (or the card takes extended length),
     else chained; each intermediate piece must be acknowledged with 9000."""
     if extended_length or len(cmd.data) <= MAX_SHORT_DATA:
@@ -304,17 +325,28 @@ class PaceResult:
         return "PACE-CAN" if self.password_reference == 2 else "PACE-MRZ"
 
 
-def run(session: Session, key: CanKey | MrzKey, oid: str, parameter_id: int | None, *,
-        use_tag84: bool = False, rng: Rng = os.urandom, keygen: KeyGen | None = None,
-        extended_length: bool = True) -> PaceResult:
+def run(
+    session: Session,
+    key: CanKey | MrzKey,
+    oid: str,
+    parameter_id: int | None,
+    *,
+    use_tag84: bool = False,
+    rng: Rng = os.urandom,
+    keygen: KeyGen | None = None,
+    extended_length: bool = True,
+) -> PaceResult:
     """Perform PACE and start secure messaging on the session (SSC = 0).
 
     ``keygen(domain) -> private key`` is called twice (mapping key, then the
     ephemeral key); by default it draws from ``rng``. ``extended_length=False``
     (the card does not offer it) sends long GENERAL AUTHENTICATE data chained.
     """
+
     def send(cmd: CommandAPDU, description: str, step: str) -> ResponseAPDU:
-        return send_general_authenticate(session, cmd, description, step, extended_length=extended_length)
+        return send_general_authenticate(
+            session, cmd, description, step, extended_length=extended_length
+        )
 
     alg = algorithm(oid)
     domain = domain_for(alg, parameter_id)
@@ -322,8 +354,10 @@ def run(session: Session, key: CanKey | MrzKey, oid: str, parameter_id: int | No
     session.end_secure_messaging()
     step = "mse_set_at"
     try:
-        resp = session.transmit(build_mse_set_at(oid, key.password_reference, parameter_id, use_tag84),
-                                "PACE MSE:Set AT")
+        resp = session.transmit(
+            build_mse_set_at(oid, key.password_reference, parameter_id, use_tag84),
+            "PACE MSE:Set AT",
+        )
         _check(resp, step)
 
         step = "encrypted_nonce"
@@ -335,8 +369,11 @@ def run(session: Session, key: CanKey | MrzKey, oid: str, parameter_id: int | No
 
         step = "map_nonce"
         sk_map = keygen(domain)
-        resp = send(build_general_authenticate(0x81, domain.encode(domain.public(sk_map))),
-                    "PACE GA map nonce", step)
+        resp = send(
+            build_general_authenticate(0x81, domain.encode(domain.public(sk_map))),
+            "PACE GA map nonce",
+            step,
+        )
         _check(resp, step)
         pk_map_ic = domain.decode(parse_general_authenticate(resp.data, 0x82, step))
         mapped = domain.map_generator(s, domain.agree(sk_map, pk_map_ic))
@@ -354,8 +391,9 @@ def run(session: Session, key: CanKey | MrzKey, oid: str, parameter_id: int | No
 
         step = "mutual_authentication"
         t_ifd = auth_token(k_mac, alg.cipher, oid, mapped, pk_ic)
-        resp = session.transmit(build_general_authenticate(0x85, t_ifd, last=True),
-                                "PACE GA mutual authentication")
+        resp = session.transmit(
+            build_general_authenticate(0x85, t_ifd, last=True), "PACE GA mutual authentication"
+        )
         _check(resp, step)
         t_ic = parse_general_authenticate(resp.data, 0x86, step)
         if not hmac.compare_digest(t_ic, auth_token(k_mac, alg.cipher, oid, mapped, pk_ifd)):
@@ -364,26 +402,60 @@ def run(session: Session, key: CanKey | MrzKey, oid: str, parameter_id: int | No
         raise
     except (ValueError, ArithmeticError) as exc:
         # An invalid point, group element or cryptogram from the card.
-        raise AccessControlError(f"The card sent an invalid value during PACE ({step}).",
-                                 step=step) from exc
+        raise AccessControlError(
+            f"The card sent an invalid value during PACE ({step}).", step=step
+        ) from exc
     sm = SecureMessaging.from_keys(alg.cipher, k_enc, k_mac, 0)
     session.start_secure_messaging(sm)
-    return PaceResult(oid, parameter_id, key.password_reference, use_tag84 and parameter_id is not None,
-                      k_enc, k_mac, sm, pk_ic, pk_ifd)
+    return PaceResult(
+        oid,
+        parameter_id,
+        key.password_reference,
+        use_tag84 and parameter_id is not None,
+        k_enc,
+        k_mac,
+        sm,
+        pk_ic,
+        pk_ifd,
+    )
 
 
-def run_with_fallback(session: Session, key: CanKey | MrzKey, oid: str, parameter_id: int | None, *,
-                      first_use_tag84: bool = True, rng: Rng = os.urandom,
-                      keygen: KeyGen | None = None, extended_length: bool = True) -> PaceResult:
+def run_with_fallback(
+    session: Session,
+    key: CanKey | MrzKey,
+    oid: str,
+    parameter_id: int | None,
+    *,
+    first_use_tag84: bool = True,
+    rng: Rng = os.urandom,
+    keygen: KeyGen | None = None,
+    extended_length: bool = True,
+) -> PaceResult:
     """``run``, retried once the other way round when MSE:Set AT answers 6A80/6A87.
 
     Some chips require the parameter id (tag 84), others reject it.
     """
     try:
-        return run(session, key, oid, parameter_id, use_tag84=first_use_tag84, rng=rng, keygen=keygen,
-                   extended_length=extended_length)
+        return run(
+            session,
+            key,
+            oid,
+            parameter_id,
+            use_tag84=first_use_tag84,
+            rng=rng,
+            keygen=keygen,
+            extended_length=extended_length,
+        )
     except PaceParameterRejected:
-        if parameter_id is None:      # nothing to toggle: tag 84 is never sent without an id
+        if parameter_id is None:  # nothing to toggle: tag 84 is never sent without an id
             raise
-        return run(session, key, oid, parameter_id, use_tag84=not first_use_tag84, rng=rng,
-                   keygen=keygen, extended_length=extended_length)
+        return run(
+            session,
+            key,
+            oid,
+            parameter_id,
+            use_tag84=not first_use_tag84,
+            rng=rng,
+            keygen=keygen,
+            extended_length=extended_length,
+        )

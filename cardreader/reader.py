@@ -11,21 +11,38 @@ with ``ReadResult.error`` set and ``complete`` False. A file the card refuses
 (DG3: 6982) or that does not parse is noted in ``file_errors`` and the read
 goes on.
 """
+
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from cardreader import activeauth, bac, chipauth, pace
 from cardreader.accesskey import CanKey, MrzKey
 from cardreader.apdu import SW_SM_DATA_OBJECTS_INCORRECT, SW_SM_DATA_OBJECTS_MISSING
-from cardreader.errors import (AccessControlError, AccessDeniedError, CardError,
-                               ChipAuthenticationError, FileNotFoundOnCard, ParseError,
-                               SecureMessagingError, StatusWordError)
-from cardreader.files import (FID_ATR_INFO, FID_CARD_ACCESS, FID_COM, FID_SOD, AtrInfo, FileReader,
-                              extended_length_from_atr, fid_of_dg, file_name)
+from cardreader.errors import (
+    AccessControlError,
+    AccessDeniedError,
+    CardError,
+    ChipAuthenticationError,
+    FileNotFoundOnCard,
+    ParseError,
+    SecureMessagingError,
+    StatusWordError,
+)
+from cardreader.files import (
+    FID_ATR_INFO,
+    FID_CARD_ACCESS,
+    FID_COM,
+    FID_SOD,
+    AtrInfo,
+    FileReader,
+    extended_length_from_atr,
+    fid_of_dg,
+    file_name,
+)
 from cardreader.lds import security_infos
 from cardreader.lds.com import EFCOM
 from cardreader.lds.dg14 import DG14
@@ -40,7 +57,7 @@ log = logging.getLogger(__name__)
 Rng = Callable[[int], bytes]
 Progress = Callable[[Phase], None]
 
-MAX_REOPEN = 2          # re-opened secure channels per read before giving up
+MAX_REOPEN = 2  # re-opened secure channels per read before giving up
 
 
 @dataclass
@@ -53,7 +70,7 @@ class _State:
     files: FileReader
     result: ReadResult
     pace_info: PACEInfo | None = None
-    pace_unsupported: bool = False      # EF.CardAccess lists PACE, but no variant we implement
+    pace_unsupported: bool = False  # EF.CardAccess lists PACE, but no variant we implement
     used_tag84: bool = False
     reopened: int = 0
     sod: EFSOD | None = None
@@ -64,9 +81,17 @@ class _State:
 class Reader:
     """Runs the steps of a read over a transport; ``read()`` returns the ``ReadResult``."""
 
-    def __init__(self, transport, key: CanKey | MrzKey, *, rng: Rng = os.urandom,
-                 progress: Progress | None = None, want_chip_auth: bool = True,
-                 want_active_auth: bool = True, keep_log: bool = False) -> None:
+    def __init__(
+        self,
+        transport,
+        key: CanKey | MrzKey,
+        *,
+        rng: Rng = os.urandom,
+        progress: Progress | None = None,
+        want_chip_auth: bool = True,
+        want_active_auth: bool = True,
+        keep_log: bool = False,
+    ) -> None:
         result = ReadResult()
         session = Session(transport, stats=result.stats, keep_log=keep_log)
         self.transport = transport
@@ -80,11 +105,13 @@ class Reader:
         return self.state.session
 
     def steps(self) -> list[tuple[Phase, Callable[[_State], None]]]:
-        out = [(Phase.CONNECT, step_detect_extended_length),
-               (Phase.ACCESS_CONTROL, step_read_card_access),
-               (Phase.ACCESS_CONTROL, step_access_control),
-               (Phase.READ_FILES, step_read_com_and_sod),
-               (Phase.READ_FILES, step_read_data_groups)]
+        out = [
+            (Phase.CONNECT, step_detect_extended_length),
+            (Phase.ACCESS_CONTROL, step_read_card_access),
+            (Phase.ACCESS_CONTROL, step_access_control),
+            (Phase.READ_FILES, step_read_com_and_sod),
+            (Phase.READ_FILES, step_read_data_groups),
+        ]
         if self.want_chip_auth:
             out.append((Phase.CHIP_AUTHENTICATION, step_chip_authentication))
         if self.want_active_auth:
@@ -105,17 +132,22 @@ class Reader:
             st.result.complete = True
         except CardError as exc:
             if exc.step is None and current is not None:
-                exc.step = current.value          # where the read stopped, for the report
+                exc.step = current.value  # where the read stopped, for the report
             st.result.error = exc
             st.result.complete = False
             log.info("read stopped in %s: %s", current.value if current else "-", exc.code)
         except Exception as exc:  # a bug must not escape as a traceback at the kiosk
             # Type only at error level: a message could quote card data; the trace is for debugging.
-            log.error("read failed unexpectedly in %s: %s", current.value if current else "-",
-                      type(exc).__name__)
+            log.error(
+                "read failed unexpectedly in %s: %s",
+                current.value if current else "-",
+                type(exc).__name__,
+            )
             log.debug("unexpected failure", exc_info=True)
-            st.result.error = CardError(f"The read failed unexpectedly ({type(exc).__name__}).",
-                                        step=current.value if current else None)
+            st.result.error = CardError(
+                f"The read failed unexpectedly ({type(exc).__name__}).",
+                step=current.value if current else None,
+            )
             st.result.complete = False
         st.result.extended_length = st.files.extended_length
         if st.result.complete and self.progress:
@@ -123,15 +155,28 @@ class Reader:
         return st.result
 
 
-def read_document(transport, key: CanKey | MrzKey, *, rng: Rng = os.urandom,
-                  progress: Progress | None = None, want_chip_auth: bool = True,
-                  want_active_auth: bool = True) -> ReadResult:
+def read_document(
+    transport,
+    key: CanKey | MrzKey,
+    *,
+    rng: Rng = os.urandom,
+    progress: Progress | None = None,
+    want_chip_auth: bool = True,
+    want_active_auth: bool = True,
+) -> ReadResult:
     """Read every file the card's SOD lists, plus CA and AA; never raises a ``CardError``."""
-    return Reader(transport, key, rng=rng, progress=progress, want_chip_auth=want_chip_auth,
-                  want_active_auth=want_active_auth).read()
+    return Reader(
+        transport,
+        key,
+        rng=rng,
+        progress=progress,
+        want_chip_auth=want_chip_auth,
+        want_active_auth=want_active_auth,
+    ).read()
 
 
 # -- steps ---------------------------------------------------------------------
+
 
 def step_detect_extended_length(st: _State) -> None:
     """Extended length only when the card says so: ATR first, EF.ATR/INFO when the ATR is silent."""
@@ -159,7 +204,10 @@ def _read_plain_optional(st: _State, fid: int) -> bytes | None:
             return None
         except (StatusWordError, ParseError) as exc:
             # 6987/6988: the card still holds an earlier session's keys and has just dropped them.
-            if attempt == 1 and exc.sw in (SW_SM_DATA_OBJECTS_MISSING, SW_SM_DATA_OBJECTS_INCORRECT):
+            if attempt == 1 and exc.sw in (
+                SW_SM_DATA_OBJECTS_MISSING,
+                SW_SM_DATA_OBJECTS_INCORRECT,
+            ):
                 continue
             st.result.file_errors[name] = exc
             return None
@@ -185,7 +233,7 @@ def _pace_usable(info: PACEInfo) -> bool:
     try:
         alg = pace.algorithm(info.protocol)
         pace.domain_for(alg, info.parameter_id)
-    except CardError:       # unknown OID, mapping other than GM, unknown parameter id
+    except CardError:  # unknown OID, mapping other than GM, unknown parameter id
         return False
     return True
 
@@ -195,7 +243,7 @@ def step_access_control(st: _State) -> None:
         try:
             _run_pace(st, first_use_tag84=True)
         except AccessDeniedError:
-            raise                                   # a wrong key is never retried
+            raise  # a wrong key is never retried
         except AccessControlError as exc:
             if not isinstance(st.key, MrzKey):
                 raise
@@ -212,9 +260,15 @@ def step_access_control(st: _State) -> None:
 
 def _run_pace(st: _State, *, first_use_tag84: bool) -> None:
     info = st.pace_info
-    res = pace.run_with_fallback(st.session, st.key, info.protocol, info.parameter_id,
-                                 first_use_tag84=first_use_tag84, rng=st.rng,
-                                 extended_length=st.files.extended_length)
+    res = pace.run_with_fallback(
+        st.session,
+        st.key,
+        info.protocol,
+        info.parameter_id,
+        first_use_tag84=first_use_tag84,
+        rng=st.rng,
+        extended_length=st.files.extended_length,
+    )
     st.used_tag84 = res.used_tag84
     st.result.access_protocol = res.access_protocol
     st.result.pace_oid = info.protocol
@@ -223,20 +277,28 @@ def _run_pace(st: _State, *, first_use_tag84: bool) -> None:
 
 def _run_bac(st: _State) -> None:
     if not isinstance(st.key, MrzKey) and st.pace_unsupported:
-        raise AccessControlError("This card's kind of PACE is not supported here: use its MRZ data "
-                                 "(document number, dates of birth and expiry) instead of the CAN.",
-                                 step="access_control")
+        raise AccessControlError(
+            "This card's kind of PACE is not supported here: use its MRZ data "
+            "(document number, dates of birth and expiry) instead of the CAN.",
+            step="access_control",
+        )
     if not isinstance(st.key, MrzKey) and "EF.CardAccess" in st.result.file_errors:
         # The file that names the card's PACE could not be read or parsed: that is the
         # problem to report, not the key (the card may well accept the CAN).
-        raise AccessControlError("The card's EF.CardAccess could not be read, so PACE with the CAN "
-                                 "cannot start: place the card again, or use its MRZ data.",
-                                 step="read_card_access", file="EF.CardAccess")
+        raise AccessControlError(
+            "The card's EF.CardAccess could not be read, so PACE with the CAN "
+            "cannot start: place the card again, or use its MRZ data.",
+            step="read_card_access",
+            file="EF.CardAccess",
+        )
     if not isinstance(st.key, MrzKey):
-        raise AccessControlError("This card opens only with its MRZ data (document number, dates of "
-                                 "birth and expiry), not with the CAN.", step="access_control")
+        raise AccessControlError(
+            "This card opens only with its MRZ data (document number, dates of "
+            "birth and expiry), not with the CAN.",
+            step="access_control",
+        )
     st.session.end_secure_messaging()
-    st.files.select_application()                  # BAC runs inside the eMRTD application
+    st.files.select_application()  # BAC runs inside the eMRTD application
     bac.run(st.session, st.key, rng=st.rng)
     st.result.access_protocol = "BAC"
 
@@ -250,8 +312,12 @@ def reopen(st: _State, cause: CardError, *, step: str, file: str | None) -> None
     incident = Incident.from_error(cause, step=step, file=file)
     if st.reopened >= MAX_REOPEN:
         where = f" while reading {incident.file}" if incident.file else ""
-        raise SecureMessagingError(f"The secure channel to the card kept failing{where}.",
-                                   step=incident.step, file=incident.file, sw=cause.sw)
+        raise SecureMessagingError(
+            f"The secure channel to the card kept failing{where}.",
+            step=incident.step,
+            file=incident.file,
+            sw=cause.sw,
+        )
     st.result.incidents.append(incident)
     st.reopened += 1
     st.session.end_secure_messaging()
@@ -267,7 +333,10 @@ def reopen(st: _State, cause: CardError, *, step: str, file: str | None) -> None
             except (AccessControlError, StatusWordError) as exc:
                 # When only our side saw the channel fail, the card still expects protected
                 # commands: it answers the first plain one with 6987/6988 and drops its keys.
-                if attempt == 2 or exc.sw not in (SW_SM_DATA_OBJECTS_MISSING, SW_SM_DATA_OBJECTS_INCORRECT):
+                if attempt == 2 or exc.sw not in (
+                    SW_SM_DATA_OBJECTS_MISSING,
+                    SW_SM_DATA_OBJECTS_INCORRECT,
+                ):
                     raise
 
 
@@ -297,7 +366,7 @@ def _read_noting_errors(st: _State, fid: int) -> bytes | None:
     name = file_name(fid)
     try:
         raw = _read_with_reopen(st, fid)
-    except (StatusWordError, ParseError) as exc:   # 6982 on DG3, 6A82, a broken length...
+    except (StatusWordError, ParseError) as exc:  # 6982 on DG3, 6A82, a broken length...
         st.result.file_errors[name] = _located(exc, "read_file", name)
         return None
     st.result.files[name] = raw
@@ -324,8 +393,11 @@ def step_read_com_and_sod(st: _State) -> None:
         wanted |= set(st.com.data_groups)
     st.wanted = sorted(n for n in wanted if 1 <= n <= 16)
     if not st.wanted:
-        raise ParseError("Neither EF.SOD nor EF.COM says which data groups the card holds.",
-                         step="read_files", file="EF.SOD")
+        raise ParseError(
+            "Neither EF.SOD nor EF.COM says which data groups the card holds.",
+            step="read_files",
+            file="EF.SOD",
+        )
 
 
 def step_read_data_groups(st: _State) -> None:
@@ -350,17 +422,30 @@ def _dg14_key(st: _State):
     pk = key.public_key
     if pk.algorithm == "ec":
         if pk.curve is None or not pk.point:
-            raise ChipAuthenticationError("DG14's Chip Authentication key uses an unknown curve.",
-                                          step="ca_key", file="DG14")
-        oid = info.protocol if info else chipauth.ID_CA_ECDH + ".1"   # no CAInfo: 3DES (9303-11 §6.2)
-        return oid, (info.key_id if info and info.key_id is not None else key.key_id), pk.point, pk.curve
+            raise ChipAuthenticationError(
+                "DG14's Chip Authentication key uses an unknown curve.", step="ca_key", file="DG14"
+            )
+        oid = (
+            info.protocol if info else chipauth.ID_CA_ECDH + ".1"
+        )  # no CAInfo: 3DES (9303-11 §6.2)
+        return (
+            oid,
+            (info.key_id if info and info.key_id is not None else key.key_id),
+            pk.point,
+            pk.curve,
+        )
     if pk.algorithm == "dh" and pk.dh_p and pk.dh_g and pk.dh_y:
         group = _dh.DHGroup("DG14", None, pk.dh_p, pk.dh_g, pk.dh_q or (pk.dh_p - 1) // 2)
         oid = info.protocol if info else chipauth.ID_CA_DH + ".1"
-        return oid, (info.key_id if info and info.key_id is not None else key.key_id), \
-            group.encode(pk.dh_y), group
-    raise ChipAuthenticationError("DG14's Chip Authentication key is of an unknown kind.",
-                                  step="ca_key", file="DG14")
+        return (
+            oid,
+            (info.key_id if info and info.key_id is not None else key.key_id),
+            group.encode(pk.dh_y),
+            group,
+        )
+    raise ChipAuthenticationError(
+        "DG14's Chip Authentication key is of an unknown kind.", step="ca_key", file="DG14"
+    )
 
 
 def step_chip_authentication(st: _State) -> None:
@@ -377,8 +462,11 @@ def step_chip_authentication(st: _State) -> None:
         outcome.established = True
         st.result.chip_auth = outcome
     except (ChipAuthenticationError, SecureMessagingError, StatusWordError) as exc:
-        error = exc if isinstance(exc, ChipAuthenticationError) else ChipAuthenticationError(
-            step=exc.step or "ca_check", sw=exc.sw)
+        error = (
+            exc
+            if isinstance(exc, ChipAuthenticationError)
+            else ChipAuthenticationError(step=exc.step or "ca_check", sw=exc.sw)
+        )
         st.result.chip_auth = chipauth.outcome_of_error(oid, key_id, error)
         if st.session.secure_messaging is None and _more_to_do_after_ca(st):
             reopen(st, exc, step=exc.step or "chip_authentication", file=None)
@@ -392,8 +480,9 @@ def step_active_authentication(st: _State) -> None:
     if "DG15" not in st.result.files:
         return
     try:
-        st.result.active_auth = activeauth.run(st.session, rng=st.rng,
-                                               extended_length=st.files.extended_length)
+        st.result.active_auth = activeauth.run(
+            st.session, rng=st.rng, extended_length=st.files.extended_length
+        )
     except (StatusWordError, SecureMessagingError) as exc:
         st.result.active_auth = ActiveAuthOutcome(performed=True, error=exc)
 

@@ -3,6 +3,7 @@
 The reader fills a ``ReadResult``; LDS parsing and passive authentication
 consume it; nothing downstream talks to the card again.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -40,10 +41,16 @@ class ReadStats:
     phases: dict[str, PhaseTiming] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {"apdus": self.apdus, "bytes_sent": self.bytes_sent,
-                "bytes_received": self.bytes_received, "wall_ms": round(self.wall_ms, 2),
-                "phases": {k: {"wall_ms": round(v.wall_ms, 2), "cpu_ms": round(v.cpu_ms, 2),
-                               "apdus": v.apdus} for k, v in self.phases.items()}}
+        return {
+            "apdus": self.apdus,
+            "bytes_sent": self.bytes_sent,
+            "bytes_received": self.bytes_received,
+            "wall_ms": round(self.wall_ms, 2),
+            "phases": {
+                k: {"wall_ms": round(v.wall_ms, 2), "cpu_ms": round(v.cpu_ms, 2), "apdus": v.apdus}
+                for k, v in self.phases.items()
+            },
+        }
 
 
 @dataclass
@@ -51,7 +58,7 @@ class ChipAuthOutcome:
     """Chip Authentication as run on the card (verification against DG14/SOD is crypto's job)."""
 
     performed: bool = False
-    established: bool = False          # new secure messaging works with the CA session keys
+    established: bool = False  # new secure messaging works with the CA session keys
     protocol_oid: str | None = None
     key_id: int | None = None
     error: CardError | None = None
@@ -79,12 +86,17 @@ class Incident:
     sw: int | None = None
 
     @classmethod
-    def from_error(cls, exc: CardError, *, step: str, file: str | None) -> "Incident":
+    def from_error(cls, exc: CardError, *, step: str, file: str | None) -> Incident:
         return cls(exc.step or step, exc.file or file, exc.code, exc.message, exc.sw)
 
     def to_dict(self) -> dict:
-        return {"step": self.step, "file": self.file, "code": self.code, "message": self.message,
-                "sw": None if self.sw is None else f"{self.sw:04X}"}
+        return {
+            "step": self.step,
+            "file": self.file,
+            "code": self.code,
+            "message": self.message,
+            "sw": None if self.sw is None else f"{self.sw:04X}",
+        }
 
 
 @dataclass
@@ -93,16 +105,16 @@ class ReadResult:
 
     files: dict[str, bytes] = field(default_factory=dict)
     file_errors: dict[str, CardError] = field(default_factory=dict)
-    access_protocol: str | None = None      # 'PACE-CAN', 'PACE-MRZ' or 'BAC'
+    access_protocol: str | None = None  # 'PACE-CAN', 'PACE-MRZ' or 'BAC'
     pace_oid: str | None = None
     pace_parameter_id: int | None = None
     extended_length: bool = False
     chip_auth: ChipAuthOutcome = field(default_factory=ChipAuthOutcome)
     active_auth: ActiveAuthOutcome = field(default_factory=ActiveAuthOutcome)
     stats: ReadStats = field(default_factory=ReadStats)
-    incidents: list[Incident] = field(default_factory=list)   # recovered failures, in order
-    error: CardError | None = None          # set when the read stopped early
-    complete: bool = False                  # True only when every wanted file was attempted
+    incidents: list[Incident] = field(default_factory=list)  # recovered failures, in order
+    error: CardError | None = None  # set when the read stopped early
+    complete: bool = False  # True only when every wanted file was attempted
 
     @staticmethod
     def dg_name(number: int) -> str:

@@ -6,14 +6,15 @@ wire exchange as its ``wrapped`` child when secure messaging was on. A
 ``SecureMessagingError`` (or a transport failure) ends secure messaging: the
 card has dropped its keys, so going on would only produce more errors.
 """
+
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
-from typing import Callable, Iterator
 
 from cardreader.apdu import CommandAPDU, ResponseAPDU, is_more_data
 from cardreader.errors import CardError, CardRemovedError, CardTimeoutError, MalformedResponseError
@@ -32,26 +33,36 @@ class ApduLogEntry:
     description: str
     command: bytes
     response: bytes | None
-    wrapped: "ApduLogEntry | None" = None
+    wrapped: ApduLogEntry | None = None
     ms: float = 0.0
     error: str | None = None
 
     def to_dict(self) -> dict:
-        return {"description": self.description, "command": self.command.hex().upper(),
-                "response": None if self.response is None else self.response.hex().upper(),
-                "ms": round(self.ms, 3), "error": self.error,
-                "wrapped": None if self.wrapped is None else self.wrapped.to_dict()}
+        return {
+            "description": self.description,
+            "command": self.command.hex().upper(),
+            "response": None if self.response is None else self.response.hex().upper(),
+            "ms": round(self.ms, 3),
+            "error": self.error,
+            "wrapped": None if self.wrapped is None else self.wrapped.to_dict(),
+        }
 
 
 class Session:
-    def __init__(self, transport: Transport, *, stats: ReadStats | None = None, keep_log: bool = True,
-                 clock: Callable[[], float] = time.perf_counter,
-                 cpu_clock: Callable[[], float] = time.process_time):
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        stats: ReadStats | None = None,
+        keep_log: bool = True,
+        clock: Callable[[], float] = time.perf_counter,
+        cpu_clock: Callable[[], float] = time.process_time,
+    ):
         self.transport = transport
         self.stats = stats if stats is not None else ReadStats()
         self.keep_log = keep_log
         self.log: list[ApduLogEntry] = []
-        self.io_ms = 0.0                      # time spent waiting on the transport
+        self.io_ms = 0.0  # time spent waiting on the transport
         self._sm: SecureMessaging | None = None
         self._clock = clock
         self._cpu = cpu_clock
@@ -80,8 +91,9 @@ class Session:
             try:
                 raw = self._exchange(cmd.to_bytes())
             except CardError as exc:
-                self._record(ApduLogEntry(description, cmd.to_bytes(), None, ms=self._ms(t0),
-                                          error=exc.code))
+                self._record(
+                    ApduLogEntry(description, cmd.to_bytes(), None, ms=self._ms(t0), error=exc.code)
+                )
                 raise
             self._record(ApduLogEntry(description, cmd.to_bytes(), raw, ms=self._ms(t0)))
             return ResponseAPDU.from_bytes(raw)
@@ -185,4 +197,3 @@ class Session:
     def close(self) -> None:
         self.end_secure_messaging()
         self.transport.close()
-

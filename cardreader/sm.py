@@ -9,6 +9,7 @@ Any failure (no MAC, wrong MAC, no DO'99', a plain status word, bad padding)
 raises ``SecureMessagingError`` and leaves the object inactive: the card has
 dropped its session keys, so nothing more can be sent under them.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -46,13 +47,13 @@ def parse_do_list(data: bytes) -> list[tuple[int, bytes, bytes]]:
             k = first & 0x7F
             if i + k > len(data):
                 raise ValueError("truncated length")
-            n = int.from_bytes(data[i:i + k], "big")
+            n = int.from_bytes(data[i : i + k], "big")
             i += k
         else:
             raise ValueError("unsupported length form")
         if i + n > len(data):
             raise ValueError("data object runs past the end")
-        out.append((tag, data[i:i + n], data[start:i + n]))
+        out.append((tag, data[i : i + n], data[start : i + n]))
         i += n
     return out
 
@@ -66,7 +67,9 @@ class SecureMessaging:
         self.active = True
 
     @classmethod
-    def from_keys(cls, cipher: str, k_enc: bytes, k_mac: bytes, ssc: bytes | int = 0) -> "SecureMessaging":
+    def from_keys(
+        cls, cipher: str, k_enc: bytes, k_mac: bytes, ssc: bytes | int = 0
+    ) -> SecureMessaging:
         """``cipher`` is '3DES' or 'AES-128/192/256'; the SSC width follows the cipher."""
         return cls(SMCipher.for_cipher(cipher, k_enc, k_mac), ssc)
 
@@ -88,8 +91,10 @@ class SecureMessaging:
 
     def wrap(self, cmd: CommandAPDU) -> CommandAPDU:
         if not self.active:
-            raise SecureMessagingError("The secure channel was closed; the card must be opened again.",
-                                       step="secure_messaging")
+            raise SecureMessagingError(
+                "The secure channel was closed; the card must be opened again.",
+                step="secure_messaging",
+            )
         if cmd.cla & 0x0C:
             raise ValueError("command is already protected")
         block = self.cipher.block_size
@@ -108,16 +113,22 @@ class SecureMessaging:
         body = dos + tlv(0x8E, mac)
         extended = cmd.is_extended or len(body) > 255
         # The protected command always asks for the whole protected response.
-        return CommandAPDU(cla, cmd.ins, cmd.p1, cmd.p2, body, ne=65536 if extended else 256,
-                           extended=extended)
+        return CommandAPDU(
+            cla, cmd.ins, cmd.p1, cmd.p2, body, ne=65536 if extended else 256, extended=extended
+        )
 
     def unwrap(self, resp: ResponseAPDU) -> ResponseAPDU:
         if not self.active:
-            raise SecureMessagingError("The secure channel was closed; the card must be opened again.",
-                                       step="secure_messaging")
+            raise SecureMessagingError(
+                "The secure channel was closed; the card must be opened again.",
+                step="secure_messaging",
+            )
         if not resp.data:
-            raise self._fail(f"The card answered without secure messaging (status {resp.sw:04X}) "
-                             "and closed the secure channel.", resp.sw)
+            raise self._fail(
+                f"The card answered without secure messaging (status {resp.sw:04X}) "
+                "and closed the secure channel.",
+                resp.sw,
+            )
         try:
             dos = parse_do_list(resp.data)
         except ValueError:
@@ -148,7 +159,7 @@ class SecureMessaging:
             elif 0x85 in values:
                 data = unpad(self.cipher.decrypt(ssc, values[0x85]))
             elif 0x81 in values:
-                data = values[0x81]          # plain value DO (unencrypted but MAC-covered)
+                data = values[0x81]  # plain value DO (unencrypted but MAC-covered)
         except (ValueError, PaddingError, APDUError):
             raise self._fail("The card's protected answer did not decrypt.", resp.sw) from None
         return ResponseAPDU(data, int.from_bytes(sw_value, "big"))

@@ -11,13 +11,14 @@ Lookups are tolerant: ``find`` returns ``NULL`` (a node that is absent, with
 an empty value and no children) when a tag is missing, so chained lookups
 ``node.find(0x7F61).find(0x7F60)`` never crash.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from cardreader.errors import ParseError
 
-MAX_DEPTH = 32          # the deepest LDS structure (DG2 39794-5) is far below this
+MAX_DEPTH = 32  # the deepest LDS structure (DG2 39794-5) is far below this
 MAX_TAG_BYTES = 4
 MAX_LENGTH_BYTES = 4
 
@@ -26,8 +27,9 @@ def _err(msg: str, file: str | None) -> ParseError:
     return ParseError(msg, step="parse", file=file)
 
 
-def decode_header(data: bytes, offset: int = 0, *, file: str | None = None,
-                  limit: int | None = None) -> tuple[int, bool, int, int]:
+def decode_header(
+    data: bytes, offset: int = 0, *, file: str | None = None, limit: int | None = None
+) -> tuple[int, bool, int, int]:
     """(tag, constructed, value length, header length) of the TLV starting at ``offset``.
 
     Only the header is read; the value need not be present in ``data``.
@@ -66,10 +68,13 @@ def decode_header(data: bytes, offset: int = 0, *, file: str | None = None,
     else:
         count = lb & 0x7F
         if count > MAX_LENGTH_BYTES:
-            raise _err(f"TLV tag {tag:X} has a {count}-byte length field (at most {MAX_LENGTH_BYTES})", file)
+            raise _err(
+                f"TLV tag {tag:X} has a {count}-byte length field (at most {MAX_LENGTH_BYTES})",
+                file,
+            )
         if pos + count > n:
             raise _err(f"TLV truncated inside the length of tag {tag:X}", file)
-        length = int.from_bytes(data[pos:pos + count], "big")
+        length = int.from_bytes(data[pos : pos + count], "big")
         pos += count
     return tag, constructed, length, pos - offset
 
@@ -89,10 +94,30 @@ def header_length_and_total(first_bytes: bytes, *, file: str | None = None) -> t
 class TLV:
     """One decoded TLV; ``raw`` is its whole encoding, ``value`` its content."""
 
-    __slots__ = ("tag", "constructed", "_buf", "_start", "_vstart", "_end", "_children", "_file", "_depth")
+    __slots__ = (
+        "_buf",
+        "_children",
+        "_depth",
+        "_end",
+        "_file",
+        "_start",
+        "_vstart",
+        "constructed",
+        "tag",
+    )
 
-    def __init__(self, tag: int, constructed: bool, buf: bytes, start: int, vstart: int, end: int,
-                 *, file: str | None = None, depth: int = 0):
+    def __init__(
+        self,
+        tag: int,
+        constructed: bool,
+        buf: bytes,
+        start: int,
+        vstart: int,
+        end: int,
+        *,
+        file: str | None = None,
+        depth: int = 0,
+    ):
         self.tag = tag
         self.constructed = constructed
         self._buf = buf
@@ -107,11 +132,11 @@ class TLV:
 
     @property
     def value(self) -> bytes:
-        return bytes(self._buf[self._vstart:self._end])
+        return bytes(self._buf[self._vstart : self._end])
 
     @property
     def raw(self) -> bytes:
-        return bytes(self._buf[self._start:self._end])
+        return bytes(self._buf[self._start : self._end])
 
     @property
     def length(self) -> int:
@@ -128,7 +153,9 @@ class TLV:
             if not self.constructed:
                 self._children = []
             else:
-                self._children = list(_iter(self._buf, self._vstart, self._end, self._file, self._depth + 1))
+                self._children = list(
+                    _iter(self._buf, self._vstart, self._end, self._file, self._depth + 1)
+                )
         return self._children
 
     def find(self, *path: int) -> TLV:
@@ -181,8 +208,11 @@ def _iter(buf: bytes, pos: int, end: int, file: str | None, depth: int) -> Itera
         tag, constructed, length, hlen = decode_header(buf, pos, file=file, limit=end)
         vstart = pos + hlen
         if vstart + length > end:
-            raise _err(f"TLV length of tag {tag:X} ({length}) runs past the end of its buffer "
-                       f"({end - vstart} bytes left)", file)
+            raise _err(
+                f"TLV length of tag {tag:X} ({length}) runs past the end of its buffer "
+                f"({end - vstart} bytes left)",
+                file,
+            )
         node = TLV(tag, constructed, buf, pos, vstart, vstart + length, file=file, depth=depth)
         yield node
         pos = vstart + length
@@ -206,8 +236,11 @@ def decode(data: bytes, *, strict: bool = True, deep: bool = True, file: str | N
     data = bytes(data)
     tag, constructed, length, hlen = decode_header(data, 0, file=file)
     if hlen + length > len(data):
-        raise _err(f"TLV length of tag {tag:X} ({length}) runs past the end of the data "
-                   f"({len(data) - hlen} bytes left)", file)
+        raise _err(
+            f"TLV length of tag {tag:X} ({length}) runs past the end of the data "
+            f"({len(data) - hlen} bytes left)",
+            file,
+        )
     if strict and hlen + length != len(data):
         raise _err(f"{len(data) - hlen - length} trailing bytes after tag {tag:X}", file)
     node = TLV(tag, constructed, data, 0, hlen, hlen + length, file=file)

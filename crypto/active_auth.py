@@ -12,6 +12,7 @@ named by DG14's ActiveAuthenticationInfo.
 ``verify()`` returns nothing and raises ``InvalidSignature``; ``check()`` turns
 a read outcome into a report ``Check`` gated on DG15's hash.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,21 +32,27 @@ def recover_9796_2(key: PublicKey, signature: bytes) -> tuple[bytes, bytes, str,
     numbers = key.rsa_key.public_numbers()
     s = int.from_bytes(signature, "big")
     if not 0 < s < numbers.n:
-        raise InvalidSignature("The Active Authentication signature is out of range.", code="aa_signature_invalid")
+        raise InvalidSignature(
+            "The Active Authentication signature is out of range.", code="aa_signature_invalid"
+        )
     m = pow(s, numbers.e, numbers.n)
     # Leading zero bytes are not part of the representative: strip them by sizing to m itself.
     f = m.to_bytes((m.bit_length() + 7) // 8, "big")
     if len(f) < 3 or f[0] & 0xC0 != 0x40:
-        raise InvalidSignature("The Active Authentication signature does not recover an ISO/IEC 9796-2 "
-                               "message.", code="aa_signature_invalid")
+        raise InvalidSignature(
+            "The Active Authentication signature does not recover an ISO/IEC 9796-2 message.",
+            code="aa_signature_invalid",
+        )
     partial = bool(f[0] & 0x20)
     if f[-1] == 0xBC:
         name, trailer = "sha1", 1
     elif f[-1] == 0xCC and f[-2] in TRAILER_HASHES:
         name, trailer = TRAILER_HASHES[f[-2]], 2
     else:
-        raise InvalidSignature("The Active Authentication signature has an unknown trailer.",
-                               code="aa_signature_invalid")
+        raise InvalidSignature(
+            "The Active Authentication signature has an unknown trailer.",
+            code="aa_signature_invalid",
+        )
     h_len = hash_for(name).digest_size
     # The header nibble: padding ends at the first nibble 'A' (0b1010) after the 2 header bits...
     # with no padding (the ICAO case) the first byte is 6A/4A and M1 starts right after it.
@@ -56,36 +63,58 @@ def recover_9796_2(key: PublicKey, signature: bytes) -> tuple[bytes, bytes, str,
         while i < len(f) and (f[i] & 0x0F) == 0x0B and (i == 0 or f[i] == 0xBB):
             i += 1
         if i >= len(f) or f[i] & 0x0F != 0x0A:
-            raise InvalidSignature("The Active Authentication signature padding is malformed.",
-                                   code="aa_signature_invalid")
+            raise InvalidSignature(
+                "The Active Authentication signature padding is malformed.",
+                code="aa_signature_invalid",
+            )
         start = i + 1
     end = len(f) - trailer - h_len
     if end < start:
-        raise InvalidSignature("The Active Authentication signature is too short.", code="aa_signature_invalid")
-    return f[start:end], f[end:end + h_len], name, partial
+        raise InvalidSignature(
+            "The Active Authentication signature is too short.", code="aa_signature_invalid"
+        )
+    return f[start:end], f[end : end + h_len], name, partial
 
 
-def verify(key: PublicKey, challenge: bytes, signature: bytes, *, hash_name: str | None = None) -> None:
+def verify(
+    key: PublicKey, challenge: bytes, signature: bytes, *, hash_name: str | None = None
+) -> None:
     """Raise ``InvalidSignature`` (code ``aa_signature_invalid``) unless ``signature`` signs ``challenge``."""
     if key.algorithm == "rsa":
         m1, digest, name, _partial = recover_9796_2(key, signature)
         if not hmac.compare_digest(hashlib.new(name, m1 + challenge).digest(), digest):
-            raise InvalidSignature("The chip's Active Authentication signature does not match the challenge.",
-                                   code="aa_signature_invalid")
+            raise InvalidSignature(
+                "The chip's Active Authentication signature does not match the challenge.",
+                code="aa_signature_invalid",
+            )
         return
     if hash_name is None:
-        raise UnsupportedAlgorithm("An ECDSA Active Authentication needs DG14's ActiveAuthenticationInfo "
-                                   "to name the hash.", code="aa_hash_unknown")
+        raise UnsupportedAlgorithm(
+            "An ECDSA Active Authentication needs DG14's ActiveAuthenticationInfo "
+            "to name the hash.",
+            code="aa_hash_unknown",
+        )
     try:
         key.verify(signature, challenge, SignatureScheme("ecdsa", hash_name))
     except InvalidSignature:
-        raise InvalidSignature("The chip's Active Authentication signature does not match the challenge.",
-                               code="aa_signature_invalid") from None
+        raise InvalidSignature(
+            "The chip's Active Authentication signature does not match the challenge.",
+            code="aa_signature_invalid",
+        ) from None
 
 
-def check(*, performed: bool, challenge: bytes | None, signature: bytes | None, dg15: bytes | None,
-          dg15_key_spki: bytes | None, dg15_authenticated: bool, dg15_hash_status: Status,
-          hash_name: str | None = None, error: str | None = None) -> Check:
+def check(
+    *,
+    performed: bool,
+    challenge: bytes | None,
+    signature: bytes | None,
+    dg15: bytes | None,
+    dg15_key_spki: bytes | None,
+    dg15_authenticated: bool,
+    dg15_hash_status: Status,
+    hash_name: str | None = None,
+    error: str | None = None,
+) -> Check:
     """The ``active_authentication`` check of the report.
 
     Counts (valid/invalid) only when DG15 matched a SOD whose signature verified;
@@ -94,17 +123,38 @@ def check(*, performed: bool, challenge: bytes | None, signature: bytes | None, 
     name = "active_authentication"
     if not performed:
         if dg15 is None:
-            return Check(name, Status.NOT_PERFORMED, "aa_not_supported", "The chip offers no Active Authentication.")
-        return Check(name, Status.NOT_PERFORMED, "aa_not_run", "Active Authentication was not run.",
-                     {"error": error} if error else {})
+            return Check(
+                name,
+                Status.NOT_PERFORMED,
+                "aa_not_supported",
+                "The chip offers no Active Authentication.",
+            )
+        return Check(
+            name,
+            Status.NOT_PERFORMED,
+            "aa_not_run",
+            "Active Authentication was not run.",
+            {"error": error} if error else {},
+        )
     if challenge is None or signature is None:
-        return Check(name, Status.INVALID, "aa_no_signature",
-                     "The chip did not answer the Active Authentication challenge.", {"error": error})
+        return Check(
+            name,
+            Status.INVALID,
+            "aa_no_signature",
+            "The chip did not answer the Active Authentication challenge.",
+            {"error": error},
+        )
     if dg15_key_spki is None:
-        return Check(name, Status.UNKNOWN, "aa_key_missing", "DG15 with the chip's public key was not read.")
+        return Check(
+            name, Status.UNKNOWN, "aa_key_missing", "DG15 with the chip's public key was not read."
+        )
     if dg15_hash_status is Status.INVALID:
-        return Check(name, Status.INVALID, "aa_key_hash_mismatch",
-                     "The Active Authentication key (DG15) does not match the document's security object.")
+        return Check(
+            name,
+            Status.INVALID,
+            "aa_key_hash_mismatch",
+            "The Active Authentication key (DG15) does not match the document's security object.",
+        )
     try:
         key = PublicKey.from_spki(dg15_key_spki)
         verify(key, challenge, signature, hash_name=hash_name)
@@ -114,10 +164,19 @@ def check(*, performed: bool, challenge: bytes | None, signature: bytes | None, 
     except UnsupportedAlgorithm as exc:
         return Check(name, Status.UNKNOWN, exc.code, exc.message)
     except CryptoError as exc:
-        return Check(name, Status.INVALID, "aa_key_invalid", f"The DG15 key cannot be used: {exc.message}")
+        return Check(
+            name, Status.INVALID, "aa_key_invalid", f"The DG15 key cannot be used: {exc.message}"
+        )
     details = {"key": key.description}
     if not dg15_authenticated:
-        return Check(name, Status.UNKNOWN, "aa_key_not_authenticated",
-                     "The chip signed the challenge, but its key (DG15) is not vouched for by a valid "
-                     "security object.", details)
-    return Check(name, Status.VALID, "ok", "The chip proved it holds the key in DG15 (not a copy).", details)
+        return Check(
+            name,
+            Status.UNKNOWN,
+            "aa_key_not_authenticated",
+            "The chip signed the challenge, but its key (DG15) is not vouched for by a valid "
+            "security object.",
+            details,
+        )
+    return Check(
+        name, Status.VALID, "ok", "The chip proved it holds the key in DG15 (not a copy).", details
+    )

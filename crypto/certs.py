@@ -7,6 +7,7 @@ id-icao-cscaMasterListSigningKey). Names are compared regardless of the
 order of their attributes and of case and spacing, because issuers in the
 field write the same name in different orders (the MY SOD does).
 """
+
 from __future__ import annotations
 
 import base64
@@ -23,8 +24,8 @@ from asn1crypto import x509 as _x509
 from crypto.errors import MAX_OBJECT, CryptoError, MalformedError, check_size
 from crypto.keys import PublicKey, SignatureScheme
 
-OID_ML_SIGNER = "2.23.136.1.1.3"    # id-icao-cscaMasterListSigningKey
-OID_DL_SIGNER = "2.23.136.1.1.8"    # id-icao-mrtd-security-deviationListSigningKey
+OID_ML_SIGNER = "2.23.136.1.1.3"  # id-icao-cscaMasterListSigningKey
+OID_DL_SIGNER = "2.23.136.1.1.8"  # id-icao-mrtd-security-deviationListSigningKey
 
 NameKey = tuple[tuple[str, str], ...]
 
@@ -60,7 +61,9 @@ def pem_blocks(data: bytes) -> list[tuple[str, bytes]]:
     large garbage). Raises ``MalformedError`` when there is none or one does not decode."""
     out = []
     for m in _PEM.finditer(data):
-        body = b"".join(line for line in m.group(2).split() if b":" not in line)   # skip RFC 1421 headers
+        body = b"".join(
+            line for line in m.group(2).split() if b":" not in line
+        )  # skip RFC 1421 headers
         try:
             out.append((m.group(1).decode(), base64.b64decode(body, validate=True)))
         except (binascii.Error, ValueError):
@@ -86,9 +89,15 @@ def name_key(name: _x509.Name) -> NameKey:
 
 def name_text(name: _x509.Name) -> str:
     """A short readable form, e.g. ``C=VN, O=..., CN=CSCA ePassport Vietnam`` (no personal data here)."""
-    short = {"country_name": "C", "organization_name": "O", "organizational_unit_name": "OU",
-             "common_name": "CN", "serial_number": "serialNumber", "locality_name": "L",
-             "state_or_province_name": "ST"}
+    short = {
+        "country_name": "C",
+        "organization_name": "O",
+        "organizational_unit_name": "OU",
+        "common_name": "CN",
+        "serial_number": "serialNumber",
+        "locality_name": "L",
+        "state_or_province_name": "ST",
+    }
     out = []
     for rdn in name.chosen:
         for atv in rdn:
@@ -134,7 +143,7 @@ class Certificate:
     _key: PublicKey | None = field(default=None, repr=False)
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "Certificate":
+    def from_bytes(cls, data: bytes) -> Certificate:
         """A certificate from DER, or from PEM (the first block)."""
         data = der_of(data, MAX_OBJECT, "certificate")
         try:
@@ -143,11 +152,13 @@ class Certificate:
         except CryptoError:
             raise
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
-            raise MalformedError(f"The certificate is malformed ({type(exc).__name__}).",
-                                 code="certificate_malformed") from None
+            raise MalformedError(
+                f"The certificate is malformed ({type(exc).__name__}).",
+                code="certificate_malformed",
+            ) from None
 
     @classmethod
-    def from_asn1(cls, cert: _x509.Certificate, raw: bytes | None = None) -> "Certificate":
+    def from_asn1(cls, cert: _x509.Certificate, raw: bytes | None = None) -> Certificate:
         try:
             tbs = cert["tbs_certificate"]
             validity = tbs["validity"]
@@ -157,26 +168,32 @@ class Certificate:
             aki_ext = cert.authority_key_identifier_value
             ski = cert.key_identifier_value
             spki = tbs["subject_public_key_info"]
-            spki["algorithm"].native           # decoded now: a malformed key fails here, typed
+            spki["algorithm"].native  # decoded now: a malformed key fails here, typed
             spki["public_key"].contents
             return cls(
                 raw=raw if raw is not None else cert.dump(),
                 asn1=cert,
-                subject=name_key(tbs["subject"]), issuer=name_key(tbs["issuer"]),
-                subject_text=name_text(tbs["subject"]), issuer_text=name_text(tbs["issuer"]),
+                subject=name_key(tbs["subject"]),
+                issuer=name_key(tbs["issuer"]),
+                subject_text=name_text(tbs["subject"]),
+                issuer_text=name_text(tbs["issuer"]),
                 serial_number=int(tbs["serial_number"].native),
                 ski=ski.native if ski is not None else None,
                 aki=(aki_ext["key_identifier"].native if aki_ext is not None else None),
-                not_before=validity["not_before"].native, not_after=validity["not_after"].native,
+                not_before=validity["not_before"].native,
+                not_after=validity["not_after"].native,
                 country=_country(tbs["subject"]),
                 is_ca=bool(bc is not None and bc["ca"].native),
                 key_usage=frozenset(ku.native) if ku is not None else frozenset(),
-                extended_key_usage=frozenset(
-                    o.dotted for o in eku) if eku is not None else frozenset(),
+                extended_key_usage=frozenset(o.dotted for o in eku)
+                if eku is not None
+                else frozenset(),
             )
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
-            raise MalformedError(f"The certificate is malformed ({type(exc).__name__}).",
-                                 code="certificate_malformed") from None
+            raise MalformedError(
+                f"The certificate is malformed ({type(exc).__name__}).",
+                code="certificate_malformed",
+            ) from None
 
     # -- identity -------------------------------------------------------
     @cached_property
@@ -215,7 +232,7 @@ class Certificate:
     def signature_scheme(self) -> SignatureScheme:
         return SignatureScheme.from_algorithm(self.asn1["signature_algorithm"])
 
-    def verify_signed_by(self, issuer: "Certificate | PublicKey") -> None:
+    def verify_signed_by(self, issuer: Certificate | PublicKey) -> None:
         """Raise ``InvalidSignature`` unless ``issuer``'s key signed this certificate."""
         key = issuer.public_key if isinstance(issuer, Certificate) else issuer
         try:
@@ -225,7 +242,7 @@ class Certificate:
             raise MalformedError(f"The certificate's signature is malformed ({exc}).") from None
         key.verify(signature, tbs, self.signature_scheme)
 
-    def may_be_issued_by(self, issuer: "Certificate") -> bool:
+    def may_be_issued_by(self, issuer: Certificate) -> bool:
         """Key identifiers first (when both are present), names otherwise."""
         if self.aki is not None and issuer.ski is not None:
             return self.aki == issuer.ski
@@ -236,16 +253,24 @@ class Certificate:
 
     def summary(self) -> dict:
         """Non-personal facts for report details."""
-        return {"subject": self.subject_text, "issuer": self.issuer_text,
-                "serial_number": format(self.serial_number, "x"), "role": self.role.value,
-                "not_before": self.not_before.isoformat(), "not_after": self.not_after.isoformat(),
-                "ski": self.ski.hex() if self.ski else None, "fingerprint_sha256": self.fingerprint}
+        return {
+            "subject": self.subject_text,
+            "issuer": self.issuer_text,
+            "serial_number": format(self.serial_number, "x"),
+            "role": self.role.value,
+            "not_before": self.not_before.isoformat(),
+            "not_after": self.not_after.isoformat(),
+            "ski": self.ski.hex() if self.ski else None,
+            "fingerprint_sha256": self.fingerprint,
+        }
 
 
 def certificates_from_file(data: bytes) -> list[Certificate]:
     """Every certificate in a DER file or a PEM file with one or more blocks."""
     if is_pem(data):
-        return [Certificate.from_bytes(der) for kind, der in pem_blocks(data)
-                if kind in ("CERTIFICATE", "X509 CERTIFICATE")]
+        return [
+            Certificate.from_bytes(der)
+            for kind, der in pem_blocks(data)
+            if kind in ("CERTIFICATE", "X509 CERTIFICATE")
+        ]
     return [Certificate.from_bytes(data)]
-

@@ -10,6 +10,7 @@ Also the key agreement primitive (ECDH: x-coordinate of d * PK) used to
 check DG14 keys, on every named curve (brainpoolP224r1 and P320r1 included,
 through the ``ecdsa`` library's arithmetic).
 """
+
 from __future__ import annotations
 
 from cardreader.result import ChipAuthOutcome
@@ -34,8 +35,14 @@ def agree(chip_key: PublicKey, private_value: int) -> bytes:
     return shared.x().to_bytes(curve.field_size, "big")
 
 
-def check(outcome: ChipAuthOutcome | None, *, dg14_present: bool, dg14_has_ca_key: bool,
-          dg14_authenticated: bool, dg14_hash_status: Status) -> Check:
+def check(
+    outcome: ChipAuthOutcome | None,
+    *,
+    dg14_present: bool,
+    dg14_has_ca_key: bool,
+    dg14_authenticated: bool,
+    dg14_hash_status: Status,
+) -> Check:
     """The ``chip_authentication`` check of the report.
 
     ``valid`` only when CA was established and DG14 is authentic; a DG14 whose
@@ -46,19 +53,42 @@ def check(outcome: ChipAuthOutcome | None, *, dg14_present: bool, dg14_has_ca_ke
     details = {"protocol": outcome.protocol_oid, "key_id": outcome.key_id}
     if not outcome.performed:
         if not dg14_present or not dg14_has_ca_key:
-            return Check(name, Status.NOT_PERFORMED, "ca_not_supported",
-                         "The chip offers no Chip Authentication.")
+            return Check(
+                name,
+                Status.NOT_PERFORMED,
+                "ca_not_supported",
+                "The chip offers no Chip Authentication.",
+            )
         err = {"error": outcome.error.code} if outcome.error is not None else {}
-        return Check(name, Status.NOT_PERFORMED, "ca_not_run", "Chip Authentication was not run.", err)
+        return Check(
+            name, Status.NOT_PERFORMED, "ca_not_run", "Chip Authentication was not run.", err
+        )
     if not outcome.established:
         err = outcome.error.code if outcome.error is not None else None
-        return Check(name, Status.INVALID, "ca_failed",
-                     "The chip failed Chip Authentication: it may be a copy.", {**details, "error": err})
+        return Check(
+            name,
+            Status.INVALID,
+            "ca_failed",
+            "The chip failed Chip Authentication: it may be a copy.",
+            {**details, "error": err},
+        )
     if dg14_hash_status is Status.INVALID:
-        return Check(name, Status.INVALID, "ca_key_hash_mismatch",
-                     "The Chip Authentication key (DG14) does not match the document's security object.", details)
+        return Check(
+            name,
+            Status.INVALID,
+            "ca_key_hash_mismatch",
+            "The Chip Authentication key (DG14) does not match the document's security object.",
+            details,
+        )
     if not dg14_authenticated:
-        return Check(name, Status.UNKNOWN, "ca_key_not_authenticated",
-                     "Chip Authentication succeeded, but its key (DG14) is not vouched for by a valid "
-                     "security object.", details)
-    return Check(name, Status.VALID, "ok", "The chip proved it holds the key in DG14 (not a copy).", details)
+        return Check(
+            name,
+            Status.UNKNOWN,
+            "ca_key_not_authenticated",
+            "Chip Authentication succeeded, but its key (DG14) is not vouched for by a valid "
+            "security object.",
+            details,
+        )
+    return Check(
+        name, Status.VALID, "ok", "The chip proved it holds the key in DG14 (not a copy).", details
+    )

@@ -8,11 +8,12 @@ algorithm comes from the SignerInfo (RSASSA-PSS with its parameters); a plain
 ``rsaEncryption`` takes its hash from the SignerInfo's digestAlgorithm.
 BER (indefinite lengths) is accepted as asn1crypto parses it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 
 from asn1crypto import cms as _cms
 
@@ -30,15 +31,16 @@ def load_signed_data(der: bytes, what: str = "signed object") -> _cms.SignedData
         if info["content_type"].native != "signed_data":
             raise MalformedError(f"The {what} is not CMS SignedData.", code="cms_malformed")
         sd = info["content"]
-        sd["encap_content_info"]["content_type"].dotted   # touch: parse now, not later
+        sd["encap_content_info"]["content_type"].dotted  # touch: parse now, not later
         if len(sd["signer_infos"]) == 0:
             raise MalformedError(f"The {what} has no signer.", code="cms_malformed")
         return sd
     except CryptoError:
         raise
     except _LOW_LEVEL as exc:
-        raise MalformedError(f"The {what} is not well-formed CMS ({type(exc).__name__}).",
-                             code="cms_malformed") from None
+        raise MalformedError(
+            f"The {what} is not well-formed CMS ({type(exc).__name__}).", code="cms_malformed"
+        ) from None
 
 
 def econtent(sd: _cms.SignedData) -> bytes:
@@ -104,10 +106,14 @@ class SignerCheck:
 def _signed_attrs_der(si: _cms.SignerInfo) -> bytes:
     attrs = si["signed_attrs"]
     contents = attrs.contents
-    if not attrs._trailer:      # definite length: re-tag the bytes exactly as they were signed
+    if not attrs._trailer:  # definite length: re-tag the bytes exactly as they were signed
         n = len(contents)
-        length = bytes([n]) if n < 0x80 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes(
-            (n.bit_length() + 7) // 8, "big")
+        length = (
+            bytes([n])
+            if n < 0x80
+            else bytes([0x80 | ((n.bit_length() + 7) // 8)])
+            + n.to_bytes((n.bit_length() + 7) // 8, "big")
+        )
         return b"\x31" + length + contents
     # BER on the outside: re-encode as DER, sorted (what the signer must have signed)
     return _cms.CMSAttributes.load(b"\x31\x80" + contents + b"\x00\x00").dump(force=True)
@@ -136,21 +142,28 @@ def verify_signer_info(sd: _cms.SignedData, si: _cms.SignerInfo, key: PublicKey)
                 elif kind == "content_type":
                     content_type = attr["values"][0].dotted
             if message_digest is None:
-                raise InvalidSignature("The signed attributes hold no message digest.",
-                                       code="signed_attrs_missing_digest")
+                raise InvalidSignature(
+                    "The signed attributes hold no message digest.",
+                    code="signed_attrs_missing_digest",
+                )
             if message_digest != digest(digest_alg, content):
-                raise InvalidSignature("The signed content does not match its message digest.",
-                                       code="message_digest_mismatch")
+                raise InvalidSignature(
+                    "The signed content does not match its message digest.",
+                    code="message_digest_mismatch",
+                )
             if content_type is not None and content_type != ctype:
-                raise InvalidSignature("The signed content type differs from the content's type.",
-                                       code="content_type_mismatch")
+                raise InvalidSignature(
+                    "The signed content type differs from the content's type.",
+                    code="content_type_mismatch",
+                )
             signed = _signed_attrs_der(si)
         else:
             signed = content
     except (CryptoError, UnsupportedAlgorithm):
         raise
     except _LOW_LEVEL as exc:
-        raise MalformedError(f"The signer information is malformed ({type(exc).__name__}).",
-                             code="cms_malformed") from None
+        raise MalformedError(
+            f"The signer information is malformed ({type(exc).__name__}).", code="cms_malformed"
+        ) from None
     key.verify(signature, signed, scheme)
     return SignerCheck(scheme, digest_alg, signing_time(si) if has_attrs else None, has_attrs)

@@ -3,6 +3,7 @@
 DG1 names the issuing state in three letters (``VNM``; Germany is ``D``);
 CSCA and DSC subjects carry ``C=`` in two. Needed to cross-check them.
 """
+
 from __future__ import annotations
 
 _PAIRS = """

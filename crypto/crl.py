@@ -4,6 +4,7 @@ A CRL is used only after its signature has been verified with the CSCA's
 key. A CRL whose nextUpdate has passed is *stale*: it can neither prove a
 DSC revoked nor prove it good, so the report says ``stale``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,10 +27,10 @@ class CRL:
     aki: bytes | None
     this_update: datetime
     next_update: datetime | None
-    revoked: dict[int, datetime]          # serial number -> revocation date
+    revoked: dict[int, datetime]  # serial number -> revocation date
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "CRL":
+    def from_bytes(cls, data: bytes) -> CRL:
         data = der_of(data, MAX_FILE, "CRL")
         try:
             lst = _crl.CertificateList.load(data, strict=True)
@@ -39,13 +40,22 @@ class CRL:
             for entry in tbs["revoked_certificates"] or []:
                 revoked[int(entry["user_certificate"].native)] = entry["revocation_date"].native
             nu = tbs["next_update"]
-            return cls(raw=data, asn1=lst, issuer=name_key(tbs["issuer"]), issuer_text=name_text(tbs["issuer"]),
-                       aki=aki, this_update=tbs["this_update"].native,
-                       next_update=None if nu.native is None else nu.native, revoked=revoked)
+            return cls(
+                raw=data,
+                asn1=lst,
+                issuer=name_key(tbs["issuer"]),
+                issuer_text=name_text(tbs["issuer"]),
+                aki=aki,
+                this_update=tbs["this_update"].native,
+                next_update=None if nu.native is None else nu.native,
+                revoked=revoked,
+            )
         except CryptoError:
             raise
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
-            raise MalformedError(f"The CRL is malformed ({type(exc).__name__}).", code="crl_malformed") from None
+            raise MalformedError(
+                f"The CRL is malformed ({type(exc).__name__}).", code="crl_malformed"
+            ) from None
 
     @property
     def fingerprint(self) -> str:

@@ -6,13 +6,14 @@ Point arithmetic (the addition PACE's generic mapping needs, and the curves
 it is much faster. Explicit domain parameters, common in DSCs and CSCAs, are
 mapped to the named curve they equal.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import ecdsa.curves as _ec
-from ecdsa.ellipticcurve import INFINITY, PointJacobi
 from cryptography.hazmat.primitives.asymmetric import ec as _cec
+from ecdsa.ellipticcurve import INFINITY, PointJacobi
 
 
 class CurveError(ValueError):
@@ -24,7 +25,7 @@ class NamedCurve:
     name: str
     oid: str
     pace_id: int | None
-    lib: _ec.Curve                              # the ecdsa library's curve (arithmetic)
+    lib: _ec.Curve  # the ecdsa library's curve (arithmetic)
     crypto_curve: type[_cec.EllipticCurve] | None  # cryptography's class, when it has one
 
     @property
@@ -67,7 +68,9 @@ class NamedCurve:
         n = self.field_size
         if len(data) != 1 + 2 * n or data[0] != 0x04:
             raise CurveError(f"not an uncompressed {self.name} point")
-        return self.point(int.from_bytes(data[1:1 + n], "big"), int.from_bytes(data[1 + n:], "big"))
+        return self.point(
+            int.from_bytes(data[1 : 1 + n], "big"), int.from_bytes(data[1 + n :], "big")
+        )
 
     def encode_point(self, point) -> bytes:
         if point == INFINITY:
@@ -98,8 +101,15 @@ _BY_NAME = {c.name.lower(): c for c in CURVES}
 _BY_OID = {c.oid: c for c in CURVES}
 _BY_PACE_ID = {c.pace_id: c for c in CURVES if c.pace_id is not None}
 # asn1crypto and cryptography spell some curves differently.
-_ALIASES = {"prime192v1": "secp192r1", "prime256v1": "secp256r1", "p-256": "secp256r1",
-            "p-384": "secp384r1", "p-521": "secp521r1", "p-224": "secp224r1", "p-192": "secp192r1"}
+_ALIASES = {
+    "prime192v1": "secp192r1",
+    "prime256v1": "secp256r1",
+    "p-256": "secp256r1",
+    "p-384": "secp384r1",
+    "p-521": "secp521r1",
+    "p-224": "secp224r1",
+    "p-192": "secp192r1",
+}
 
 
 def by_name(name: str) -> NamedCurve:
@@ -122,7 +132,9 @@ def by_pace_id(parameter_id: int) -> NamedCurve:
     try:
         return _BY_PACE_ID[parameter_id]
     except KeyError:
-        raise CurveError(f"PACE parameter id {parameter_id} is not a standardized EC curve") from None
+        raise CurveError(
+            f"PACE parameter id {parameter_id} is not a standardized EC curve"
+        ) from None
 
 
 def from_explicit(p: int, a: int, b: int, gx: int, gy: int, order: int) -> NamedCurve:

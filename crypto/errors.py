@@ -5,6 +5,7 @@ check uses) and a plain sentence in ``message``. Parsers wrap any low-level
 failure (asn1crypto, cryptography, ecdsa) in one of these, so callers never
 meet a library exception.
 """
+
 from __future__ import annotations
 
 
@@ -56,8 +57,8 @@ class TrustStoreError(CryptoError):
 # Inputs larger than this are refused before parsing: no SOD, certificate,
 # CRL or DG14/DG15 comes near it, and master lists stay far below the cap for
 # files (``MAX_FILE``). Checked before any parser allocates.
-MAX_OBJECT = 1 << 20          # 1 MiB
-MAX_FILE = 32 << 20           # 32 MiB (master lists run to ~1 MB today)
+MAX_OBJECT = 1 << 20  # 1 MiB
+MAX_FILE = 32 << 20  # 32 MiB (master lists run to ~1 MB today)
 
 
 def check_size(data: bytes, limit: int, what: str) -> None:
@@ -66,5 +67,6 @@ def check_size(data: bytes, limit: int, what: str) -> None:
     if len(data) == 0:
         raise MalformedError(f"The {what} is empty.")
     if len(data) > limit:
-        raise MalformedError(f"The {what} is too large ({len(data)} bytes) to be genuine.",
-                             code="too_large")
+        raise MalformedError(
+            f"The {what} is too large ({len(data)} bytes) to be genuine.", code="too_large"
+        )

@@ -3,6 +3,7 @@
 K = H(K_seed || c), c a 32-bit big-endian counter: 1 for K_enc, 2 for K_mac,
 3 for PACE's K_pi. SHA-1 serves 3DES and AES-128, SHA-256 AES-192/256.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -12,8 +13,12 @@ MAC = 2
 PI = 3
 
 # cipher name -> (hash, key length in bytes)
-_CIPHERS = {"3DES": ("sha1", 16), "AES-128": ("sha1", 16),
-            "AES-192": ("sha256", 24), "AES-256": ("sha256", 32)}
+_CIPHERS = {
+    "3DES": ("sha1", 16),
+    "AES-128": ("sha1", 16),
+    "AES-192": ("sha256", 24),
+    "AES-256": ("sha256", 32),
+}
 
 
 def adjust_parity(key: bytes) -> bytes:

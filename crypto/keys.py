@@ -10,6 +10,7 @@ parameters. ECDSA signatures come DER-encoded (CMS, X.509) or as plain
 
 ``verify()`` returns nothing and raises ``InvalidSignature`` when it fails.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,8 +30,11 @@ from crypto import curves
 from crypto.errors import InvalidKey, InvalidSignature, MalformedError, UnsupportedAlgorithm
 
 HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384, "sha512": hashes.SHA512,
+    "sha1": hashes.SHA1,
+    "sha224": hashes.SHA224,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
 }
 
 
@@ -52,18 +56,20 @@ class SignatureScheme:
 
     kind: str
     hash: str
-    salt_length: int | None = None      # PSS only
-    mgf_hash: str | None = None         # PSS only (MGF1's hash)
+    salt_length: int | None = None  # PSS only
+    mgf_hash: str | None = None  # PSS only (MGF1's hash)
 
     @classmethod
-    def from_algorithm(cls, sig_alg: _algos.SignedDigestAlgorithm,
-                       digest_alg: str | None = None) -> "SignatureScheme":
+    def from_algorithm(
+        cls, sig_alg: _algos.SignedDigestAlgorithm, digest_alg: str | None = None
+    ) -> SignatureScheme:
         """From an AlgorithmIdentifier; plain ``rsaEncryption``/``ecPublicKey`` take ``digest_alg``."""
         try:
             kind = sig_alg.signature_algo
         except (ValueError, KeyError):
             raise UnsupportedAlgorithm(
-                f"The signature algorithm {sig_alg['algorithm'].dotted} is not supported.") from None
+                f"The signature algorithm {sig_alg['algorithm'].dotted} is not supported."
+            ) from None
         if kind == "rsassa_pss":
             params = sig_alg["parameters"]
             try:
@@ -85,14 +91,14 @@ class SignatureScheme:
         try:
             h = sig_alg.hash_algo
         except ValueError:
-            h = digest_alg   # rsaEncryption / ecPublicKey alone: hash from the digestAlgorithm
+            h = digest_alg  # rsaEncryption / ecPublicKey alone: hash from the digestAlgorithm
         if h is None:
             raise UnsupportedAlgorithm("The signature algorithm names no hash.")
         hash_for(h)
         return cls("pkcs1v15" if kind == "rsassa_pkcs1v15" else "ecdsa", h)
 
 
-ID_PK_ECDH = "0.4.0.127.0.7.2.2.1.2"     # BSI TR-03110 id-PK-ECDH
+ID_PK_ECDH = "0.4.0.127.0.7.2.2.1.2"  # BSI TR-03110 id-PK-ECDH
 
 
 class _RawAlgorithm(_core.Sequence):
@@ -101,6 +107,7 @@ class _RawAlgorithm(_core.Sequence):
 
 class _RawSPKI(_core.Sequence):
     """SubjectPublicKeyInfo with any algorithm (asn1crypto's own refuses OIDs it does not know)."""
+
     _fields = [("algorithm", _RawAlgorithm), ("public_key", _core.OctetBitString)]
 
 
@@ -116,7 +123,9 @@ def curve_of(params: _keys.ECDomainParameters) -> curves.NamedCurve:
         except curves.CurveError as exc:
             raise UnsupportedAlgorithm(f"The EC curve is not supported ({exc}).") from None
     if params.name != "specified":
-        raise InvalidKey("The EC key inherits its parameters (implicitCA), which cannot be checked.")
+        raise InvalidKey(
+            "The EC key inherits its parameters (implicitCA), which cannot be checked."
+        )
     spec = params.chosen
     if spec["field_id"]["field_type"].native != "prime_field":
         raise InvalidKey("Only prime-field EC parameters are supported.")
@@ -125,7 +134,7 @@ def curve_of(params: _keys.ECDomainParameters) -> curves.NamedCurve:
     base = spec["base"].native
     n = (p.bit_length() + 7) // 8
     if len(base) == 1 + 2 * n and base[0] == 4:
-        gx, gy = _int(base[1:1 + n]), _int(base[1 + n:])
+        gx, gy = _int(base[1 : 1 + n]), _int(base[1 + n :])
     elif len(base) == 1 + n and base[0] in (2, 3):
         # compressed generator: find the curve by (p, a, b, order) then compare x
         gx, gy = _int(base[1:]), None
@@ -147,16 +156,16 @@ def curve_of(params: _keys.ECDomainParameters) -> curves.NamedCurve:
 class PublicKey:
     """A verified-usable public key: RSA, or EC on a named curve."""
 
-    algorithm: str                      # 'rsa' | 'ec'
-    spki: bytes                         # SubjectPublicKeyInfo DER as given
+    algorithm: str  # 'rsa' | 'ec'
+    spki: bytes  # SubjectPublicKeyInfo DER as given
     rsa_key: rsa.RSAPublicKey | None = None
     curve: curves.NamedCurve | None = None
-    ec_key: ec.EllipticCurvePublicKey | None = None    # when cryptography has the curve
-    ecdsa_key: ecdsa.VerifyingKey | None = None        # otherwise
-    point: bytes | None = None          # uncompressed EC point 04||X||Y
+    ec_key: ec.EllipticCurvePublicKey | None = None  # when cryptography has the curve
+    ecdsa_key: ecdsa.VerifyingKey | None = None  # otherwise
+    point: bytes | None = None  # uncompressed EC point 04||X||Y
 
     @classmethod
-    def from_spki(cls, spki: bytes | _keys.PublicKeyInfo) -> "PublicKey":
+    def from_spki(cls, spki: bytes | _keys.PublicKeyInfo) -> PublicKey:
         try:
             if not isinstance(spki, _keys.PublicKeyInfo):
                 raw = _RawSPKI.load(bytes(spki), strict=True)
@@ -164,13 +173,18 @@ class PublicKey:
                     # DG14's Chip Authentication keys: id-PK-ECDH with ordinary EC domain parameters
                     params = _keys.ECDomainParameters.load(raw["algorithm"]["parameters"].dump())
                     return cls._ec(bytes(spki), curve_of(params), bytes(raw["public_key"]))
-            info = spki if isinstance(spki, _keys.PublicKeyInfo) else _keys.PublicKeyInfo.load(bytes(spki))
+            info = (
+                spki
+                if isinstance(spki, _keys.PublicKeyInfo)
+                else _keys.PublicKeyInfo.load(bytes(spki))
+            )
             der = info.dump()
             alg = info["algorithm"]["algorithm"].native
             if alg in ("rsa", "rsassa_pss"):
                 rsa_pub = info["public_key"].parsed
-                numbers = rsa.RSAPublicNumbers(int(rsa_pub["public_exponent"].native),
-                                               int(rsa_pub["modulus"].native))
+                numbers = rsa.RSAPublicNumbers(
+                    int(rsa_pub["public_exponent"].native), int(rsa_pub["modulus"].native)
+                )
                 return cls("rsa", der, rsa_key=numbers.public_key())
             if alg == "ec":
                 curve = curve_of(info["algorithm"]["parameters"])
@@ -183,12 +197,12 @@ class PublicKey:
         raise UnsupportedAlgorithm(f"The public key algorithm {alg} is not supported.")
 
     @classmethod
-    def from_ec_point(cls, curve: curves.NamedCurve, point: bytes) -> "PublicKey":
+    def from_ec_point(cls, curve: curves.NamedCurve, point: bytes) -> PublicKey:
         """A bare EC point on a known curve (e.g. from DG14, where the params come separately)."""
         return cls._ec(b"", curve, point)
 
     @classmethod
-    def _ec(cls, der: bytes, curve: curves.NamedCurve, point: bytes) -> "PublicKey":
+    def _ec(cls, der: bytes, curve: curves.NamedCurve, point: bytes) -> PublicKey:
         try:
             if point[:1] in (b"\x02", b"\x03"):
                 vk = ecdsa.VerifyingKey.from_string(point, curve=curve.lib)  # decompress
@@ -220,7 +234,9 @@ class PublicKey:
         """Like ``verify`` but given the hash of the message."""
         self._verify(signature, message_hash, scheme, prehashed=True)
 
-    def _verify(self, signature: bytes, data: bytes, scheme: SignatureScheme, *, prehashed: bool) -> None:
+    def _verify(
+        self, signature: bytes, data: bytes, scheme: SignatureScheme, *, prehashed: bool
+    ) -> None:
         h = hash_for(scheme.hash)
         algo = Prehashed(h) if prehashed else h
         try:
@@ -228,16 +244,22 @@ class PublicKey:
                 if scheme.kind == "pkcs1v15":
                     pad = padding.PKCS1v15()
                 elif scheme.kind == "pss":
-                    pad = padding.PSS(mgf=padding.MGF1(hash_for(scheme.mgf_hash or scheme.hash)),
-                                      salt_length=scheme.salt_length if scheme.salt_length is not None
-                                      else padding.PSS.AUTO)
+                    pad = padding.PSS(
+                        mgf=padding.MGF1(hash_for(scheme.mgf_hash or scheme.hash)),
+                        salt_length=scheme.salt_length
+                        if scheme.salt_length is not None
+                        else padding.PSS.AUTO,
+                    )
                 else:
-                    raise InvalidSignature("An RSA key cannot check an ECDSA signature.",
-                                           code="algorithm_mismatch")
+                    raise InvalidSignature(
+                        "An RSA key cannot check an ECDSA signature.", code="algorithm_mismatch"
+                    )
                 self.rsa_key.verify(signature, data, pad, algo)
                 return
             if scheme.kind != "ecdsa":
-                raise InvalidSignature("An EC key cannot check an RSA signature.", code="algorithm_mismatch")
+                raise InvalidSignature(
+                    "An EC key cannot check an RSA signature.", code="algorithm_mismatch"
+                )
             r, s = self.split_ecdsa(signature)
             if self.ec_key is not None:
                 self.ec_key.verify(encode_dss_signature(r, s), data, ec.ECDSA(algo))
@@ -245,10 +267,13 @@ class PublicKey:
             raw = ecdsa.util.sigencode_string(r, s, self.curve.order)
             hashfunc = getattr(hashlib, scheme.hash)
             if prehashed:
-                ok = self.ecdsa_key.verify_digest(raw, data, sigdecode=ecdsa.util.sigdecode_string,
-                                                  allow_truncate=True)
+                ok = self.ecdsa_key.verify_digest(
+                    raw, data, sigdecode=ecdsa.util.sigdecode_string, allow_truncate=True
+                )
             else:
-                ok = self.ecdsa_key.verify(raw, data, hashfunc=hashfunc, sigdecode=ecdsa.util.sigdecode_string)
+                ok = self.ecdsa_key.verify(
+                    raw, data, hashfunc=hashfunc, sigdecode=ecdsa.util.sigdecode_string
+                )
             if not ok:
                 raise InvalidSignature()
         except _CryptoInvalidSignature:
@@ -256,8 +281,9 @@ class PublicKey:
         except ecdsa.BadSignatureError:
             raise InvalidSignature() from None
         except (ValueError, TypeError, ecdsa.MalformedPointError) as exc:
-            raise InvalidSignature(f"The signature is malformed ({type(exc).__name__}).",
-                                   code="signature_malformed") from None
+            raise InvalidSignature(
+                f"The signature is malformed ({type(exc).__name__}).", code="signature_malformed"
+            ) from None
 
     def split_ecdsa(self, signature: bytes) -> tuple[int, int]:
         """(r, s) from a DER ECDSA-Sig-Value or a plain r||s of twice the order's length."""
@@ -270,5 +296,7 @@ class PublicKey:
                 pass
         if len(signature) == 2 * n:
             return _int(signature[:n]), _int(signature[n:])
-        raise InvalidSignature("The ECDSA signature is neither DER nor plain r||s of the right length.",
-                               code="signature_malformed")
+        raise InvalidSignature(
+            "The ECDSA signature is neither DER nor plain r||s of the right length.",
+            code="signature_malformed",
+        )

@@ -4,6 +4,7 @@ Both take input already padded by the caller when the protocol says so
 (ISO/IEC 9797-1 padding method 2, here ``pad``); ``retail_mac`` pads for
 convenience when asked.
 """
+
 from __future__ import annotations
 
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES

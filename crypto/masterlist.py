@@ -7,10 +7,11 @@ verified and its signer certificate chains to a configured root (the
 issuing state's CSCA). Certificates in the list that do not parse are
 counted and skipped rather than failing the whole list.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from asn1crypto import core as _core
 from asn1crypto import x509 as _x509
@@ -39,22 +40,26 @@ class MasterList:
     version: int
 
     @classmethod
-    def from_bytes(cls, raw: bytes) -> "MasterList":
+    def from_bytes(cls, raw: bytes) -> MasterList:
         check_size(raw, MAX_FILE, "master list")
         sd = cms.load_signed_data(raw, "master list")
         if cms.econtent_type(sd) != OID_CSCA_MASTER_LIST:
-            raise MalformedError("The file is CMS but not a CSCA master list.", code="masterlist_malformed")
+            raise MalformedError(
+                "The file is CMS but not a CSCA master list.", code="masterlist_malformed"
+            )
         try:
             ml = _CscaMasterList.load(cms.econtent(sd))
             version = int(ml["version"].native)
             children = list(ml["cert_list"])
             signers = cms.embedded_certificates(sd)
         except CryptoError as exc:
-            raise MalformedError(f"The master list is malformed: {exc.message}",
-                                 code="masterlist_malformed") from None
+            raise MalformedError(
+                f"The master list is malformed: {exc.message}", code="masterlist_malformed"
+            ) from None
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
-            raise MalformedError(f"The master list is malformed ({type(exc).__name__}).",
-                                 code="masterlist_malformed") from None
+            raise MalformedError(
+                f"The master list is malformed ({type(exc).__name__}).", code="masterlist_malformed"
+            ) from None
         cscas, skipped = [], 0
         for child in children:
             try:
@@ -69,17 +74,21 @@ class MasterList:
         Raises ``InvalidSignature`` with code ``masterlist_signature_invalid`` or
         ``masterlist_signer_untrusted``.
         """
-        at = at or datetime.now(timezone.utc)
+        at = at or datetime.now(UTC)
         si = self.signed_data["signer_infos"][0]
         signer = cms.find_signer(si, self.signer_candidates)
         if signer is None:
-            raise InvalidSignature("The master list does not carry its signer's certificate.",
-                                   code="masterlist_signer_missing")
+            raise InvalidSignature(
+                "The master list does not carry its signer's certificate.",
+                code="masterlist_signer_missing",
+            )
         try:
             cms.verify_signer_info(self.signed_data, si, signer.public_key)
         except InvalidSignature as exc:
-            raise InvalidSignature(f"The master list's signature does not verify ({exc.message})",
-                                   code="masterlist_signature_invalid") from None
+            raise InvalidSignature(
+                f"The master list's signature does not verify ({exc.message})",
+                code="masterlist_signature_invalid",
+            ) from None
         for root in roots:
             if not signer.may_be_issued_by(root) and signer.fingerprint != root.fingerprint:
                 continue
@@ -88,5 +97,7 @@ class MasterList:
             except InvalidSignature:
                 continue
             return signer
-        raise InvalidSignature("The master list's signer does not chain to a trusted root.",
-                               code="masterlist_signer_untrusted")
+        raise InvalidSignature(
+            "The master list's signer does not chain to a trusted root.",
+            code="masterlist_signer_untrusted",
+        )

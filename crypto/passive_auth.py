@@ -22,19 +22,26 @@ among performed checks any ``invalid`` makes the whole ``invalid``, else any
 ``unknown`` makes it ``unknown``, else ``valid``. ``not_performed`` checks
 (no CRL published, no signingTime, a DG not read) do not count.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cardreader.errors import CardError
 from cardreader.lds.sod import EFSOD
 from crypto import cms
 from crypto.certs import Certificate
 from crypto.countries import alpha2
-from crypto.errors import MAX_OBJECT, CryptoError, InvalidSignature, UnsupportedAlgorithm, check_size
+from crypto.errors import (
+    MAX_OBJECT,
+    CryptoError,
+    InvalidSignature,
+    UnsupportedAlgorithm,
+    check_size,
+)
 from crypto.report import Check, Status
 from crypto.truststore import TrustStore
 
@@ -48,7 +55,7 @@ class PassiveAuthResult:
     sod: EFSOD | None = None
     dsc: Certificate | None = None
     csca: Certificate | None = None
-    signature_valid: bool = False          # the SOD's signature verified with the DSC
+    signature_valid: bool = False  # the SOD's signature verified with the DSC
 
     def add(self, name: str, status: Status, code: str, message: str, **details) -> Check:
         check = Check(name, status, code, message, details)
@@ -73,14 +80,21 @@ class PassiveAuthResult:
 
 def _aware(at: datetime | None) -> datetime:
     if at is None:
-        return datetime.now(timezone.utc)
-    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+        return datetime.now(UTC)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
-def verify(sod: EFSOD | bytes | None, dgs: dict[int, bytes], trust_store: TrustStore | None, *,
-           at: datetime | None = None, dsc: Certificate | bytes | None = None,
-           issuing_state: str | None = None, not_read: dict[int, str] | None = None,
-           extra_certs: list[Certificate] | None = None) -> PassiveAuthResult:
+def verify(
+    sod: EFSOD | bytes | None,
+    dgs: dict[int, bytes],
+    trust_store: TrustStore | None,
+    *,
+    at: datetime | None = None,
+    dsc: Certificate | bytes | None = None,
+    issuing_state: str | None = None,
+    not_read: dict[int, str] | None = None,
+    extra_certs: list[Certificate] | None = None,
+) -> PassiveAuthResult:
     """Run passive authentication. ``dgs`` maps DG number to the bytes exactly as read;
     ``not_read`` maps DG number to a reason code for DGs the reader could not read;
     ``issuing_state`` is DG1's (three letters, as in the MRZ)."""
@@ -88,7 +102,9 @@ def verify(sod: EFSOD | bytes | None, dgs: dict[int, bytes], trust_store: TrustS
     res = PassiveAuthResult()
     # 1. parse -----------------------------------------------------------
     if sod is None:
-        res.add("sod.parse", N, "sod_missing", "The document security object (EF.SOD) was not read.")
+        res.add(
+            "sod.parse", N, "sod_missing", "The document security object (EF.SOD) was not read."
+        )
         _dg_hashes(res, None, dgs, not_read or {})
         res.status = N
         return res
@@ -97,31 +113,53 @@ def verify(sod: EFSOD | bytes | None, dgs: dict[int, bytes], trust_store: TrustS
             check_size(sod, MAX_OBJECT, "EF.SOD")
             sod = EFSOD.from_bytes(sod)
         except (CardError, CryptoError) as exc:
-            res.add("sod.parse", I, "sod_malformed",
-                    "The document security object (EF.SOD) is malformed.", error=exc.message)
+            res.add(
+                "sod.parse",
+                I,
+                "sod_malformed",
+                "The document security object (EF.SOD) is malformed.",
+                error=exc.message,
+            )
             _dg_hashes(res, None, dgs, not_read or {})
             res.status = I
             return res
     res.sod = sod
-    res.add("sod.parse", V, "ok_with_warnings" if sod.warnings else "ok",
-            "The document security object is well-formed.", hash_algorithm=sod.hash_algorithm,
-            lds_security_object_version=sod.version, lds_version=sod.lds_version,
-            data_groups=sod.data_group_numbers, warnings=list(sod.warnings))
+    res.add(
+        "sod.parse",
+        V,
+        "ok_with_warnings" if sod.warnings else "ok",
+        "The document security object is well-formed.",
+        hash_algorithm=sod.hash_algorithm,
+        lds_security_object_version=sod.version,
+        lds_version=sod.lds_version,
+        data_groups=sod.data_group_numbers,
+        warnings=list(sod.warnings),
+    )
     # 2. DSC and SOD signature ---------------------------------------------
     signer_info = sod.signer_infos[0]
     try:
         embedded = cms.embedded_certificates(sod.signed_data)
     except CryptoError as exc:
         embedded = []
-        res.add("sod.certificates", I, "certificate_malformed",
-                "A certificate inside EF.SOD is malformed.", error=exc.message)
+        res.add(
+            "sod.certificates",
+            I,
+            "certificate_malformed",
+            "A certificate inside EF.SOD is malformed.",
+            error=exc.message,
+        )
     if isinstance(dsc, (bytes, bytearray)):
         try:
             dsc = Certificate.from_bytes(dsc)
         except CryptoError as exc:
             # A damaged side file proves nothing about the document: the DSC inside EF.SOD may still serve.
-            res.add("dsc.parse", U, "certificate_malformed", "The supplied DSC is malformed and was ignored.",
-                    error=exc.message)
+            res.add(
+                "dsc.parse",
+                U,
+                "certificate_malformed",
+                "The supplied DSC is malformed and was ignored.",
+                error=exc.message,
+            )
             dsc = None
     candidates = ([dsc] if dsc is not None else []) + embedded
     signer = cms.find_signer(signer_info, candidates) if candidates else None
@@ -129,8 +167,12 @@ def verify(sod: EFSOD | bytes | None, dgs: dict[int, bytes], trust_store: TrustS
         signer = dsc
     res.dsc = signer
     if signer is None:
-        res.add("sod.signature", N, "dsc_missing",
-                "The document signer certificate is neither in EF.SOD nor supplied.")
+        res.add(
+            "sod.signature",
+            N,
+            "dsc_missing",
+            "The document signer certificate is neither in EF.SOD nor supplied.",
+        )
     else:
         _signature(res, sod, signer_info, signer)
     signing_time = cms.signing_time(signer_info) if signer_info["signed_attrs"].native else None
@@ -138,7 +180,12 @@ def verify(sod: EFSOD | bytes | None, dgs: dict[int, bytes], trust_store: TrustS
         _dsc_checks(res, signer, at, signing_time)
         _chain(res, signer, trust_store, at, embedded + list(extra_certs or []))
     else:
-        res.add("dsc.chain", N, "dsc_missing", "Without a document signer certificate the chain cannot be checked.")
+        res.add(
+            "dsc.chain",
+            N,
+            "dsc_missing",
+            "Without a document signer certificate the chain cannot be checked.",
+        )
     _country(res, issuing_state)
     # 9. DG hashes ----------------------------------------------------------
     _dg_hashes(res, sod, dgs, not_read or {})
@@ -150,51 +197,110 @@ def _signature(res: PassiveAuthResult, sod: EFSOD, signer_info, signer: Certific
     try:
         check = cms.verify_signer_info(sod.signed_data, signer_info, signer.public_key)
     except InvalidSignature as exc:
-        codes = {"signature_invalid": "The document security object's signature is invalid.",
-                 "message_digest_mismatch": "The signed hash list does not match its message digest.",
-                 "content_type_mismatch": "The signed content type does not match the content."}
-        res.add("sod.signature", I, exc.code, codes.get(exc.code, exc.message), dsc=signer.subject_text)
+        codes = {
+            "signature_invalid": "The document security object's signature is invalid.",
+            "message_digest_mismatch": "The signed hash list does not match its message digest.",
+            "content_type_mismatch": "The signed content type does not match the content.",
+        }
+        res.add(
+            "sod.signature", I, exc.code, codes.get(exc.code, exc.message), dsc=signer.subject_text
+        )
         return
     except UnsupportedAlgorithm as exc:
         res.add("sod.signature", U, exc.code, exc.message)
         return
     except CryptoError as exc:
-        res.add("sod.signature", I, exc.code, f"The SOD signature could not be checked: {exc.message}")
+        res.add(
+            "sod.signature", I, exc.code, f"The SOD signature could not be checked: {exc.message}"
+        )
         return
     res.signature_valid = True
-    res.add("sod.signature", V, "ok", "The document security object is signed by its document signer.",
-            algorithm=check.scheme.kind, hash=check.scheme.hash, key=signer.public_key.description,
-            dsc=signer.subject_text,
-            signing_time=check.signing_time.isoformat() if check.signing_time else None)
+    res.add(
+        "sod.signature",
+        V,
+        "ok",
+        "The document security object is signed by its document signer.",
+        algorithm=check.scheme.kind,
+        hash=check.scheme.hash,
+        key=signer.public_key.description,
+        dsc=signer.subject_text,
+        signing_time=check.signing_time.isoformat() if check.signing_time else None,
+    )
 
 
-def _dsc_checks(res: PassiveAuthResult, dsc: Certificate, at: datetime, signing_time: datetime | None) -> None:
+def _dsc_checks(
+    res: PassiveAuthResult, dsc: Certificate, at: datetime, signing_time: datetime | None
+) -> None:
     if dsc.is_ca or (dsc.key_usage and "digital_signature" not in dsc.key_usage):
-        res.add("dsc.key_usage", I, "dsc_key_usage",
-                "The document signer certificate is not allowed to sign documents.",
-                key_usage=sorted(dsc.key_usage), ca=dsc.is_ca)
+        res.add(
+            "dsc.key_usage",
+            I,
+            "dsc_key_usage",
+            "The document signer certificate is not allowed to sign documents.",
+            key_usage=sorted(dsc.key_usage),
+            ca=dsc.is_ca,
+        )
     else:
-        res.add("dsc.key_usage", V, "ok", "The document signer certificate allows document signing.",
-                key_usage=sorted(dsc.key_usage))
+        res.add(
+            "dsc.key_usage",
+            V,
+            "ok",
+            "The document signer certificate allows document signing.",
+            key_usage=sorted(dsc.key_usage),
+        )
     window = {"not_before": dsc.not_before.isoformat(), "not_after": dsc.not_after.isoformat()}
     if signing_time is None:
-        res.add("dsc.validity_at_signing", N, "no_signing_time", "The SOD does not say when it was signed.")
+        res.add(
+            "dsc.validity_at_signing",
+            N,
+            "no_signing_time",
+            "The SOD does not say when it was signed.",
+        )
     elif dsc.valid_at(signing_time):
-        res.add("dsc.validity_at_signing", V, "ok", "The document signer certificate was valid at signing.",
-                signing_time=signing_time.isoformat(), **window)
+        res.add(
+            "dsc.validity_at_signing",
+            V,
+            "ok",
+            "The document signer certificate was valid at signing.",
+            signing_time=signing_time.isoformat(),
+            **window,
+        )
     else:
-        res.add("dsc.validity_at_signing", I, "dsc_invalid_at_signing",
-                "The document was signed outside its signer certificate's validity.",
-                signing_time=signing_time.isoformat(), **window)
+        res.add(
+            "dsc.validity_at_signing",
+            I,
+            "dsc_invalid_at_signing",
+            "The document was signed outside its signer certificate's validity.",
+            signing_time=signing_time.isoformat(),
+            **window,
+        )
     if at < dsc.not_before:
-        res.add("dsc.validity", I, "dsc_not_yet_valid", "The document signer certificate is not valid yet.",
-                at=at.isoformat(), **window)
+        res.add(
+            "dsc.validity",
+            I,
+            "dsc_not_yet_valid",
+            "The document signer certificate is not valid yet.",
+            at=at.isoformat(),
+            **window,
+        )
     elif at > dsc.not_after:
-        res.add("dsc.validity", I, "dsc_expired", "The document signer certificate has expired.",
-                at=at.isoformat(), **window)
+        res.add(
+            "dsc.validity",
+            I,
+            "dsc_expired",
+            "The document signer certificate has expired.",
+            at=at.isoformat(),
+            **window,
+        )
     else:
-        res.add("dsc.validity", V, "ok", "The document signer certificate is within its validity.",
-                at=at.isoformat(), **window)
+        res.add(
+            "dsc.validity",
+            V,
+            "ok",
+            "The document signer certificate is within its validity.",
+            at=at.isoformat(),
+            **window,
+        )
 
 
 def _verified(store: TrustStore | None, child: Certificate, issuer: Certificate) -> bool:
@@ -209,8 +315,9 @@ def _verified(store: TrustStore | None, child: Certificate, issuer: Certificate)
     return True
 
 
-def _find_path(store: TrustStore, cert: Certificate, extra: list[Certificate],
-               depth: int = 0) -> tuple[list[Certificate], bool]:
+def _find_path(
+    store: TrustStore, cert: Certificate, extra: list[Certificate], depth: int = 0
+) -> tuple[list[Certificate], bool]:
     """(path to an anchor, any candidate found). Anchors come from the store; ``extra`` CA
     certificates (link certificates, untrusted) may bridge one step to an anchor."""
     named = store.issuers_of(cert)
@@ -220,7 +327,11 @@ def _find_path(store: TrustStore, cert: Certificate, extra: list[Certificate],
     found = bool(named)
     if depth < 2:
         for link in extra:
-            if not link.is_ca or link.fingerprint == cert.fingerprint or not cert.may_be_issued_by(link):
+            if (
+                not link.is_ca
+                or link.fingerprint == cert.fingerprint
+                or not cert.may_be_issued_by(link)
+            ):
                 continue
             found = True
             if _verified(None, cert, link):
@@ -230,38 +341,74 @@ def _find_path(store: TrustStore, cert: Certificate, extra: list[Certificate],
     return [], found
 
 
-def _chain(res: PassiveAuthResult, dsc: Certificate, store: TrustStore | None, at: datetime,
-           extra: list[Certificate]) -> None:
+def _chain(
+    res: PassiveAuthResult,
+    dsc: Certificate,
+    store: TrustStore | None,
+    at: datetime,
+    extra: list[Certificate],
+) -> None:
     if store is None or len(store) == 0:
-        res.add("dsc.chain", U, "csca_unknown", "Signed by an unknown CSCA: the trust store is empty.",
-                dsc_issuer=dsc.issuer_text)
+        res.add(
+            "dsc.chain",
+            U,
+            "csca_unknown",
+            "Signed by an unknown CSCA: the trust store is empty.",
+            dsc_issuer=dsc.issuer_text,
+        )
         return
     path, found = _find_path(store, dsc, extra)
     if not path:
         by_key_id = dsc.aki is not None and any(c.ski == dsc.aki for c in store.issuers_of(dsc))
         if found and not by_key_id:
             # Matched by name only: the CSCA may have a newer key the store lacks.
-            res.add("dsc.chain", U, "csca_key_unknown",
-                    "A CSCA of that name is trusted, but not the key that signed this document signer "
-                    "(perhaps a newer CSCA key is missing from the trust store).",
-                    dsc_issuer=dsc.issuer_text)
+            res.add(
+                "dsc.chain",
+                U,
+                "csca_key_unknown",
+                "A CSCA of that name is trusted, but not the key that signed this document signer "
+                "(perhaps a newer CSCA key is missing from the trust store).",
+                dsc_issuer=dsc.issuer_text,
+            )
         elif found:
-            res.add("dsc.chain", I, "dsc_signature_invalid",
-                    "The document signer certificate's signature does not verify with the CSCA it names.",
-                    dsc_issuer=dsc.issuer_text)
+            res.add(
+                "dsc.chain",
+                I,
+                "dsc_signature_invalid",
+                "The document signer certificate's signature does not verify with the CSCA it names.",
+                dsc_issuer=dsc.issuer_text,
+            )
         else:
-            res.add("dsc.chain", U, "csca_unknown",
-                    "Signed by an unknown CSCA: the issuing country's CSCA is not in the trust store.",
-                    dsc_issuer=dsc.issuer_text, aki=dsc.aki.hex() if dsc.aki else None)
+            res.add(
+                "dsc.chain",
+                U,
+                "csca_unknown",
+                "Signed by an unknown CSCA: the issuing country's CSCA is not in the trust store.",
+                dsc_issuer=dsc.issuer_text,
+                aki=dsc.aki.hex() if dsc.aki else None,
+            )
         return
     csca = path[-1]
     res.csca = csca
-    res.add("dsc.chain", V, "ok", "The document signer certificate chains to a trusted CSCA.",
-            csca=csca.subject_text, csca_role=csca.role.value,
-            via=[c.subject_text for c in path[:-1]], csca_fingerprint_sha256=csca.fingerprint)
+    res.add(
+        "dsc.chain",
+        V,
+        "ok",
+        "The document signer certificate chains to a trusted CSCA.",
+        csca=csca.subject_text,
+        csca_role=csca.role.value,
+        via=[c.subject_text for c in path[:-1]],
+        csca_fingerprint_sha256=csca.fingerprint,
+    )
     window = {"not_before": csca.not_before.isoformat(), "not_after": csca.not_after.isoformat()}
     if at < csca.not_before:
-        res.add("csca.validity", I, "csca_not_yet_valid", "The CSCA certificate is not valid yet.", **window)
+        res.add(
+            "csca.validity",
+            I,
+            "csca_not_yet_valid",
+            "The CSCA certificate is not valid yet.",
+            **window,
+        )
     elif at > csca.not_after:
         res.add("csca.validity", I, "csca_expired", "The CSCA certificate has expired.", **window)
     else:
@@ -269,31 +416,53 @@ def _chain(res: PassiveAuthResult, dsc: Certificate, store: TrustStore | None, a
     _crl(res, dsc, path[0], store, at)
 
 
-def _crl(res: PassiveAuthResult, dsc: Certificate, issuer: Certificate, store: TrustStore, at: datetime) -> None:
+def _crl(
+    res: PassiveAuthResult, dsc: Certificate, issuer: Certificate, store: TrustStore, at: datetime
+) -> None:
     crls = store.crls_for(issuer)
     if not crls:
         res.add("crl", N, "crl_absent", "No revocation list from this CSCA is in the trust store.")
         return
     good = [c for c in crls if _crl_signed(c, issuer)]
     if not good:
-        res.add("crl", U, "crl_signature_invalid", "The CSCA's revocation list does not verify, so it was not used.")
+        res.add(
+            "crl",
+            U,
+            "crl_signature_invalid",
+            "The CSCA's revocation list does not verify, so it was not used.",
+        )
         return
     fresh = [c for c in good if not c.is_stale(at) and c.this_update <= at]
     if not fresh:
         latest = max(good, key=lambda c: c.this_update)
-        res.add("crl", U, "crl_stale", "The CSCA's revocation list is out of date, so revocation is unknown.",
-                next_update=latest.next_update.isoformat() if latest.next_update else None)
+        res.add(
+            "crl",
+            U,
+            "crl_stale",
+            "The CSCA's revocation list is out of date, so revocation is unknown.",
+            next_update=latest.next_update.isoformat() if latest.next_update else None,
+        )
         return
     for crl in fresh:
         date = crl.revocation_date(dsc.serial_number)
         if date is not None and date <= at:
-            res.add("crl", I, "dsc_revoked", "The document signer certificate has been revoked.",
-                    revoked_at=date.isoformat())
+            res.add(
+                "crl",
+                I,
+                "dsc_revoked",
+                "The document signer certificate has been revoked.",
+                revoked_at=date.isoformat(),
+            )
             return
     latest = max(fresh, key=lambda c: c.this_update)
-    res.add("crl", V, "not_revoked", "The document signer certificate is not revoked.",
-            this_update=latest.this_update.isoformat(),
-            next_update=latest.next_update.isoformat() if latest.next_update else None)
+    res.add(
+        "crl",
+        V,
+        "not_revoked",
+        "The document signer certificate is not revoked.",
+        this_update=latest.this_update.isoformat(),
+        next_update=latest.next_update.isoformat() if latest.next_update else None,
+    )
 
 
 def _crl_signed(crl, issuer: Certificate) -> bool:
@@ -313,15 +482,28 @@ def _country(res: PassiveAuthResult, issuing_state: str | None) -> None:
     if res.csca is not None and res.csca.country:
         codes["CSCA"] = res.csca.country
     if len(codes) < 2:
-        res.add("country", N, "country_not_compared", "There are not two country codes to compare.", **codes)
+        res.add(
+            "country",
+            N,
+            "country_not_compared",
+            "There are not two country codes to compare.",
+            **codes,
+        )
     elif len(set(codes.values())) == 1:
         res.add("country", V, "ok", "The issuing state matches the signing country.", **codes)
     else:
-        res.add("country", I, "country_mismatch",
-                "The issuing state does not match the country of the signing certificates.", **codes)
+        res.add(
+            "country",
+            I,
+            "country_mismatch",
+            "The issuing state does not match the country of the signing certificates.",
+            **codes,
+        )
 
 
-def _dg_hashes(res: PassiveAuthResult, sod: EFSOD | None, dgs: dict[int, bytes], not_read: dict[int, str]) -> None:
+def _dg_hashes(
+    res: PassiveAuthResult, sod: EFSOD | None, dgs: dict[int, bytes], not_read: dict[int, str]
+) -> None:
     listed = sod.dg_hashes if sod is not None else {}
     for n in sorted(set(listed) | set(dgs) | (set(not_read) & set(listed))):
         name = f"dg_hash.DG{n}"
@@ -329,21 +511,47 @@ def _dg_hashes(res: PassiveAuthResult, sod: EFSOD | None, dgs: dict[int, bytes],
             res.add(name, N, "sod_unavailable", f"DG{n} cannot be checked without a valid EF.SOD.")
         elif n not in listed:
             # Not tampering with signed data, but nothing vouches for this file: unknown, never valid.
-            res.add(name, U, "dg_not_in_sod", f"DG{n} was read but the SOD does not list it, so it is not vouched for.")
+            res.add(
+                name,
+                U,
+                "dg_not_in_sod",
+                f"DG{n} was read but the SOD does not list it, so it is not vouched for.",
+            )
         elif n not in dgs:
-            res.add(name, N, "dg_not_read", f"DG{n} is listed in the SOD but was not read.",
-                    reason=not_read.get(n, "not_read"))
+            res.add(
+                name,
+                N,
+                "dg_not_read",
+                f"DG{n} is listed in the SOD but was not read.",
+                reason=not_read.get(n, "not_read"),
+            )
         else:
             try:
                 actual = hashlib.new(sod.hash_algorithm, dgs[n]).digest()
             except (ValueError, TypeError):
-                res.add(name, U, "unsupported_algorithm", f"The SOD's hash algorithm {sod.hash_algorithm} is unknown.")
+                res.add(
+                    name,
+                    U,
+                    "unsupported_algorithm",
+                    f"The SOD's hash algorithm {sod.hash_algorithm} is unknown.",
+                )
                 continue
             if hmac.compare_digest(actual, listed[n]):
-                res.add(name, V, "ok", f"DG{n} matches its hash in the SOD.", algorithm=sod.hash_algorithm)
+                res.add(
+                    name,
+                    V,
+                    "ok",
+                    f"DG{n} matches its hash in the SOD.",
+                    algorithm=sod.hash_algorithm,
+                )
             else:
-                res.add(name, I, "dg_hash_mismatch", f"DG{n} does not match its hash in the SOD: it was altered.",
-                        algorithm=sod.hash_algorithm)
+                res.add(
+                    name,
+                    I,
+                    "dg_hash_mismatch",
+                    f"DG{n} does not match its hash in the SOD: it was altered.",
+                    algorithm=sod.hash_algorithm,
+                )
 
 
 def _verdict(res: PassiveAuthResult) -> Status:

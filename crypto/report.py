@@ -4,6 +4,7 @@ Each check has a status, a stable reason code and a plain sentence. Verdicts
 are recorded, never thrown. ``unknown`` (for example a CSCA that is not in
 the trust store) is its own status and is never shown as valid or invalid.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -38,8 +39,13 @@ class Check:
     details: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "status": self.status.value, "code": self.code,
-                "message": self.message, "details": self.details}
+        return {
+            "name": self.name,
+            "status": self.status.value,
+            "code": self.code,
+            "message": self.message,
+            "details": self.details,
+        }
 
 
 def combine(statuses: list[Status]) -> Status:
@@ -79,6 +85,8 @@ class VerificationReport:
         return [c.code for c in self.checks if c.status is not Status.VALID]
 
     def to_dict(self) -> dict:
-        return {"passive_authentication": self.passive_authentication.value,
-                "chip_authenticity": self.chip_authenticity.value,
-                "checks": [c.to_dict() for c in self.checks]}
+        return {
+            "passive_authentication": self.passive_authentication.value,
+            "chip_authenticity": self.chip_authenticity.value,
+            "checks": [c.to_dict() for c in self.checks],
+        }

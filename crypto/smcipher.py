@@ -4,6 +4,7 @@
 (an ECB encryption of the 16-byte send sequence counter). ``SMCipher`` bundles
 the encryption and MAC of one session so secure messaging needs no branches.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -53,7 +54,7 @@ class SMCipher:
     is_aes: bool
 
     @classmethod
-    def for_cipher(cls, cipher: str, k_enc: bytes, k_mac: bytes) -> "SMCipher":
+    def for_cipher(cls, cipher: str, k_enc: bytes, k_mac: bytes) -> SMCipher:
         """``cipher`` is '3DES' or 'AES-128' / 'AES-192' / 'AES-256' (as in ``crypto.kdf``)."""
         return cls(k_enc, k_mac, cipher.upper().startswith("AES"))
 

@@ -10,6 +10,7 @@ so a kiosk with a thousand CSCAs starts fast.
 Default location: ``$CCCD_EDGE_TRUST_STORE``, else
 ``~/.local/share/cccd-edge/trust.sqlite``.
 """
+
 from __future__ import annotations
 
 import json
@@ -65,11 +66,11 @@ class ImportResult:
     """What one file brought into the store."""
 
     source: str
-    kind: str                       # 'certificate' | 'master_list' | 'crl'
+    kind: str  # 'certificate' | 'master_list' | 'crl'
     added: int = 0
     already_present: int = 0
     skipped: int = 0
-    signer: str | None = None       # master lists: the verified signer's subject
+    signer: str | None = None  # master lists: the verified signer's subject
     countries: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -84,25 +85,31 @@ class TrustStore:
         try:
             if self.path is not None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(self.path) if self.path else ":memory:", check_same_thread=False)
+            self._db = sqlite3.connect(
+                str(self.path) if self.path else ":memory:", check_same_thread=False
+            )
             self._db.executescript(_SCHEMA)
         except (sqlite3.Error, OSError) as exc:
-            raise TrustStoreError(f"The trust store at {path} could not be opened ({exc}).") from None
+            raise TrustStoreError(
+                f"The trust store at {path} could not be opened ({exc})."
+            ) from None
         self._lock = threading.Lock()
         self._entries: dict[str, _Entry] = {}
         self._crls: dict[str, CRL | tuple] = {}
-        self._verified: set[tuple[str, str]] = set()   # (child, issuer) signatures already checked
+        self._verified: set[tuple[str, str]] = set()  # (child, issuer) signatures already checked
         self._load()
 
     @classmethod
-    def open(cls, path: str | Path | None = None) -> "TrustStore":
+    def open(cls, path: str | Path | None = None) -> TrustStore:
         """The persisted store at ``path`` (default ``default_path()``)."""
         return cls(path if path is not None else default_path())
 
     def _load(self) -> None:
         try:
-            rows = self._db.execute("SELECT fingerprint, role, country, subject, subject_text, ski, "
-                                    "not_before, not_after, source FROM certs").fetchall()
+            rows = self._db.execute(
+                "SELECT fingerprint, role, country, subject, subject_text, ski, "
+                "not_before, not_after, source FROM certs"
+            ).fetchall()
             crl_rows = self._db.execute("SELECT fingerprint, der FROM crls").fetchall()
         except sqlite3.Error as exc:
             raise TrustStoreError(f"The trust store could not be read ({exc}).") from None
@@ -110,9 +117,9 @@ class TrustStore:
             subj = tuple(tuple(p) for p in json.loads(subject))
             self._entries[fp] = _Entry(fp, role, country, subj, text, ski, nb, na, source)
         for fp, der in crl_rows:
-            self._crls[fp] = (der,)   # parsed on first use
+            self._crls[fp] = (der,)  # parsed on first use
 
-    def copy(self) -> "TrustStore":
+    def copy(self) -> TrustStore:
         """An in-memory copy (SQLite backup): changes to it never reach this store's file."""
         mem = TrustStore()
         with self._lock:
@@ -125,7 +132,7 @@ class TrustStore:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> "TrustStore":
+    def __enter__(self) -> TrustStore:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -139,12 +146,34 @@ class TrustStore:
         """Store a certificate; True when it was new."""
         if cert.fingerprint in self._entries:
             return False
-        entry = _Entry(cert.fingerprint, cert.role.value, cert.country, cert.subject, cert.subject_text,
-                       cert.ski, cert.not_before.isoformat(), cert.not_after.isoformat(), source, cert)
+        entry = _Entry(
+            cert.fingerprint,
+            cert.role.value,
+            cert.country,
+            cert.subject,
+            cert.subject_text,
+            cert.ski,
+            cert.not_before.isoformat(),
+            cert.not_after.isoformat(),
+            source,
+            cert,
+        )
         with self._lock:
-            self._db.execute("INSERT OR IGNORE INTO certs VALUES (?,?,?,?,?,?,?,?,?,?)",
-                             (entry.fingerprint, cert.raw, entry.role, entry.country, json.dumps(entry.subject),
-                              entry.subject_text, entry.ski, entry.not_before, entry.not_after, source))
+            self._db.execute(
+                "INSERT OR IGNORE INTO certs VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    entry.fingerprint,
+                    cert.raw,
+                    entry.role,
+                    entry.country,
+                    json.dumps(entry.subject),
+                    entry.subject_text,
+                    entry.ski,
+                    entry.not_before,
+                    entry.not_after,
+                    source,
+                ),
+            )
             self._db.commit()
         self._entries[cert.fingerprint] = entry
         return True
@@ -153,44 +182,88 @@ class TrustStore:
         if crl.fingerprint in self._crls:
             return False
         with self._lock:
-            self._db.execute("INSERT OR IGNORE INTO crls VALUES (?,?,?,?,?,?,?)",
-                             (crl.fingerprint, crl.raw, json.dumps(crl.issuer), crl.aki,
-                              crl.this_update.isoformat(),
-                              crl.next_update.isoformat() if crl.next_update else None, source))
+            self._db.execute(
+                "INSERT OR IGNORE INTO crls VALUES (?,?,?,?,?,?,?)",
+                (
+                    crl.fingerprint,
+                    crl.raw,
+                    json.dumps(crl.issuer),
+                    crl.aki,
+                    crl.this_update.isoformat(),
+                    crl.next_update.isoformat() if crl.next_update else None,
+                    source,
+                ),
+            )
             self._db.commit()
         self._crls[crl.fingerprint] = crl
         return True
 
-    def import_master_list(self, ml: MasterList | bytes, roots: list[Certificate] | None = None,
-                           source: str = "master list", at: datetime | None = None) -> ImportResult:
+    def import_master_list(
+        self,
+        ml: MasterList | bytes,
+        roots: list[Certificate] | None = None,
+        source: str = "master list",
+        at: datetime | None = None,
+    ) -> ImportResult:
         """Verify the list against ``roots`` (else the store's own CSCAs), then add its CSCAs."""
         ml = ml if isinstance(ml, MasterList) else MasterList.from_bytes(ml)
-        candidates = list(roots or []) or [self.certificate(e.fingerprint) for e in self._anchor_entries()]
-        signer = ml.verify(candidates, at=at)     # raises before anything is trusted
+        candidates = list(roots or []) or [
+            self.certificate(e.fingerprint) for e in self._anchor_entries()
+        ]
+        signer = ml.verify(candidates, at=at)  # raises before anything is trusted
         result = ImportResult(source, "master_list", skipped=ml.skipped, signer=signer.subject_text)
         with self._lock:
             for cert in ml.cscas:
                 if cert.fingerprint in self._entries:
                     result.already_present += 1
                     continue
-                entry = _Entry(cert.fingerprint, cert.role.value, cert.country, cert.subject, cert.subject_text,
-                               cert.ski, cert.not_before.isoformat(), cert.not_after.isoformat(), source, cert)
-                self._db.execute("INSERT OR IGNORE INTO certs VALUES (?,?,?,?,?,?,?,?,?,?)",
-                                 (entry.fingerprint, cert.raw, entry.role, entry.country,
-                                  json.dumps(entry.subject), entry.subject_text, entry.ski,
-                                  entry.not_before, entry.not_after, source))
+                entry = _Entry(
+                    cert.fingerprint,
+                    cert.role.value,
+                    cert.country,
+                    cert.subject,
+                    cert.subject_text,
+                    cert.ski,
+                    cert.not_before.isoformat(),
+                    cert.not_after.isoformat(),
+                    source,
+                    cert,
+                )
+                self._db.execute(
+                    "INSERT OR IGNORE INTO certs VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        entry.fingerprint,
+                        cert.raw,
+                        entry.role,
+                        entry.country,
+                        json.dumps(entry.subject),
+                        entry.subject_text,
+                        entry.ski,
+                        entry.not_before,
+                        entry.not_after,
+                        source,
+                    ),
+                )
                 self._entries[cert.fingerprint] = entry
                 result.added += 1
-                result.countries[cert.country or "?"] = result.countries.get(cert.country or "?", 0) + 1
+                result.countries[cert.country or "?"] = (
+                    result.countries.get(cert.country or "?", 0) + 1
+                )
             self._db.commit()
         return result
 
-    def import_bytes(self, data: bytes, source: str = "file", roots: list[Certificate] | None = None,
-                     at: datetime | None = None) -> ImportResult:
+    def import_bytes(
+        self,
+        data: bytes,
+        source: str = "file",
+        roots: list[Certificate] | None = None,
+        at: datetime | None = None,
+    ) -> ImportResult:
         """A certificate (DER/PEM, one or many), a CRL, or a master list: told apart by content."""
         if len(data) > MAX_FILE:
-            raise MalformedError(f"{source} is too large to be a certificate, CRL or master list.",
-                                 code="too_large")
+            raise MalformedError(
+                f"{source} is too large to be a certificate, CRL or master list.", code="too_large"
+            )
         if is_pem(data):
             if b"X509 CRL" in data[:4096]:
                 return self._import_crl(CRL.from_bytes(data), source)
@@ -204,23 +277,31 @@ class TrustStore:
             try:
                 crl = CRL.from_bytes(data)
             except CryptoError:
-                raise MalformedError(f"{source} is neither a certificate, a CRL nor a master list "
-                                     f"({first.message})", code="unrecognised_file") from None
+                raise MalformedError(
+                    f"{source} is neither a certificate, a CRL nor a master list ({first.message})",
+                    code="unrecognised_file",
+                ) from None
             return self._import_crl(crl, source)
         return self._import_certs([cert], source)
 
-    def import_path(self, path: str | Path, roots: list[Certificate] | None = None,
-                    at: datetime | None = None) -> list[ImportResult]:
+    def import_path(
+        self, path: str | Path, roots: list[Certificate] | None = None, at: datetime | None = None
+    ) -> list[ImportResult]:
         """A file, or every certificate/CRL/master-list file under a directory."""
         path = Path(path)
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in _FILE_SUFFIXES) \
-            if path.is_dir() else [path]
+        files = (
+            sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in _FILE_SUFFIXES)
+            if path.is_dir()
+            else [path]
+        )
         out = []
         for f in files:
             try:
                 if f.stat().st_size > MAX_FILE:
-                    raise MalformedError(f"{f.name} is too large to be a certificate, CRL or master list.",
-                                         code="too_large")
+                    raise MalformedError(
+                        f"{f.name} is too large to be a certificate, CRL or master list.",
+                        code="too_large",
+                    )
                 data = f.read_bytes()
             except OSError as exc:
                 raise TrustStoreError(f"{f} could not be read ({exc.strerror}).") from None
@@ -232,7 +313,9 @@ class TrustStore:
         for cert in certs:
             if self.add_certificate(cert, source):
                 result.added += 1
-                result.countries[cert.country or "?"] = result.countries.get(cert.country or "?", 0) + 1
+                result.countries[cert.country or "?"] = (
+                    result.countries.get(cert.country or "?", 0) + 1
+                )
             else:
                 result.already_present += 1
         return result
@@ -245,7 +328,9 @@ class TrustStore:
     def certificate(self, fingerprint: str) -> Certificate:
         entry = self._entries[fingerprint]
         if entry.cert is None:
-            der = self._db.execute("SELECT der FROM certs WHERE fingerprint=?", (fingerprint,)).fetchone()[0]
+            der = self._db.execute(
+                "SELECT der FROM certs WHERE fingerprint=?", (fingerprint,)
+            ).fetchone()[0]
             entry.cert = Certificate.from_bytes(der)
         return entry.cert
 
@@ -256,7 +341,9 @@ class TrustStore:
         return [self.certificate(e.fingerprint) for e in self._anchor_entries() if e.ski == ski]
 
     def by_subject(self, subject: NameKey) -> list[Certificate]:
-        return [self.certificate(e.fingerprint) for e in self._anchor_entries() if e.subject == subject]
+        return [
+            self.certificate(e.fingerprint) for e in self._anchor_entries() if e.subject == subject
+        ]
 
     def by_country(self, country: str) -> list[Certificate]:
         cc = country.upper()
@@ -282,10 +369,20 @@ class TrustStore:
     def entries(self, country: str | None = None) -> list[dict]:
         """Rows for listing (non-personal: certificate subjects and dates)."""
         cc = country.upper() if country else None
-        rows = [{"country": e.country, "role": e.role, "subject": e.subject_text,
-                 "ski": e.ski.hex() if e.ski else None, "not_before": e.not_before, "not_after": e.not_after,
-                 "source": e.source, "fingerprint_sha256": e.fingerprint}
-                for e in self._entries.values() if cc is None or e.country == cc]
+        rows = [
+            {
+                "country": e.country,
+                "role": e.role,
+                "subject": e.subject_text,
+                "ski": e.ski.hex() if e.ski else None,
+                "not_before": e.not_before,
+                "not_after": e.not_after,
+                "source": e.source,
+                "fingerprint_sha256": e.fingerprint,
+            }
+            for e in self._entries.values()
+            if cc is None or e.country == cc
+        ]
         return sorted(rows, key=lambda r: (r["country"] or "", r["subject"], r["not_before"] or ""))
 
     def crl_count(self) -> int:

@@ -5,16 +5,17 @@ on top of the file/environment configuration, or None (file + environment).
 Shared services (kiosk key, audit log, sessions, the reader's owner thread)
 live on one ``EdgeService`` in ``app.extensions["cccd_edge"]``.
 """
+
 from __future__ import annotations
 
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from flask import Flask, g, request
-
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from edge.api import register_api
@@ -25,22 +26,37 @@ from edge.config import Config, load_config
 
 MAX_UPLOAD = 5 * 1024 * 1024
 LOOPBACK = ("127.0.0.1", "::1")
-OPERATOR_PAGES = {"kiosk_ui.stats"}     # operators' pages served by kiosk_ui (its /stats)
+OPERATOR_PAGES = {"kiosk_ui.stats"}  # operators' pages served by kiosk_ui (its /stats)
 
 
-def create_app(config: Config | dict | None = None, *, rng: Callable[[int], bytes] = os.urandom,
-               clock: Callable[[], float] = time.time, trust_store: Any = None,
-               face_models: Any = None, open_transport: Callable[[], Any] | None = None) -> Flask:
+def create_app(
+    config: Config | dict | None = None,
+    *,
+    rng: Callable[[int], bytes] = os.urandom,
+    clock: Callable[[], float] = time.time,
+    trust_store: Any = None,
+    face_models: Any = None,
+    open_transport: Callable[[], Any] | None = None,
+) -> Flask:
     if not isinstance(config, Config):
         config = load_config(overrides=config or None)
-    app = Flask("edge", root_path=str(Path(__file__).resolve().parent),
-                instance_path=str(config.instance_path.resolve()))
+    app = Flask(
+        "edge",
+        root_path=str(Path(__file__).resolve().parent),
+        instance_path=str(config.instance_path.resolve()),
+    )
     app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD, JSON_SORT_KEYS=False, CCCD_EDGE=config)
-    app.json.ensure_ascii = False     # Vietnamese names stay readable in JSON
+    app.json.ensure_ascii = False  # Vietnamese names stay readable in JSON
     app.json.sort_keys = False
     logger = setup_json_logging(path=config.log_file or None)
-    service = EdgeService(config, rng=rng, clock=clock, trust_store=trust_store,
-                          face_models=face_models, open_transport=open_transport)
+    service = EdgeService(
+        config,
+        rng=rng,
+        clock=clock,
+        trust_store=trust_store,
+        face_models=face_models,
+        open_transport=open_transport,
+    )
     app.extensions["cccd_edge"] = service
     register_api(app)
     _instrument(app, service, logger)
@@ -51,11 +67,13 @@ def create_app(config: Config | dict | None = None, *, rng: Callable[[int], byte
     if kiosk_ui is not None and callable(getattr(kiosk_ui, "init_app", None)):
         # Who may receive the kiosk token: loopback, plus the configured kiosk clients (behind
         # Docker the kiosk's browser arrives from the bridge's gateway, not 127.0.0.1).
-        kiosk_ui.init_app(app, allowed_addresses=AddressSet(LOOPBACK + tuple(config.kiosk_addresses)))
+        kiosk_ui.init_app(
+            app, allowed_addresses=AddressSet(LOOPBACK + tuple(config.kiosk_addresses))
+        )
     if config.trusted_proxies:
         # Only then are X-Forwarded-For/-Proto/-Host believed, for as many hops as configured.
         n = config.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)   # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     return app
 
 
@@ -73,13 +91,20 @@ def _instrument(app: Flask, service: EdgeService, logger: logging.Logger) -> Non
     def _finish(response):
         route = request.url_rule.rule if request.url_rule else "unmatched"
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-        service.metrics.http_requests.inc(method=request.method, route=route,
-                                          status=str(response.status_code))
+        service.metrics.http_requests.inc(
+            method=request.method, route=route, status=str(response.status_code)
+        )
         service.metrics.http_seconds.observe(elapsed, route=route)
         response.headers.setdefault("Cache-Control", "no-store")
         if route != "/metrics":
             # The route template only: ids, query strings and bodies stay out of the log.
-            logger.info("request", extra={"method": request.method, "path": route,
-                                          "http_status": response.status_code,
-                                          "duration_ms": round(elapsed * 1000, 2)})
+            logger.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "path": route,
+                    "http_status": response.status_code,
+                    "duration_ms": round(elapsed * 1000, 2),
+                },
+            )
         return response

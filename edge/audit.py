@@ -6,6 +6,7 @@ took. The person is represented only by a keyed HMAC-SHA256 of the ID number
 with a per-kiosk secret: rows about the same card can be linked on this
 kiosk, but the number cannot be recovered or matched across kiosks.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,9 +19,9 @@ import re
 import sqlite3
 import threading
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 from edge.secretfile import create_once
 
@@ -49,15 +50,32 @@ CREATE TABLE IF NOT EXISTS verifications (
 );
 CREATE INDEX IF NOT EXISTS verifications_day ON verifications(day);
 """
-AUDIT_COLUMNS = ("id", "at", "day", "kiosk_id", "relying_party", "kind", "outcome", "overall",
-                 "passive_authentication", "chip_authenticity", "face", "access_protocol",
-                 "reason_codes", "durations", "total_ms", "id_hmac", "liveness", "face_decision")
+AUDIT_COLUMNS = (
+    "id",
+    "at",
+    "day",
+    "kiosk_id",
+    "relying_party",
+    "kind",
+    "outcome",
+    "overall",
+    "passive_authentication",
+    "chip_authenticity",
+    "face",
+    "access_protocol",
+    "reason_codes",
+    "durations",
+    "total_ms",
+    "id_hmac",
+    "liveness",
+    "face_decision",
+)
 # Columns added after the first release: added in place to an older file when it is opened.
 _ADDED_COLUMNS = {"liveness": "TEXT", "face_decision": "TEXT"}
 # Verdict codes older rows carried in reason_codes before the liveness column existed.
 _VERDICT_CODES = {"liveness_passed"}
-QUEUE_SIZE = 1024       # rows waiting for the writer; past this, record() waits (bounded) instead
-BATCH = 256             # rows per transaction
+QUEUE_SIZE = 1024  # rows waiting for the writer; past this, record() waits (bounded) instead
+BATCH = 256  # rows per transaction
 
 
 def load_or_create_secret(path: str | Path, rng: Callable[[int], bytes] = os.urandom) -> bytes:
@@ -75,8 +93,15 @@ class AuditLog:
     always see every row recorded before them.
     """
 
-    def __init__(self, path: str | Path, secret: bytes, *, kiosk_id: str,
-                 clock: Callable[[], float] = time.time, put_timeout: float = 2.0):
+    def __init__(
+        self,
+        path: str | Path,
+        secret: bytes,
+        *,
+        kiosk_id: str,
+        clock: Callable[[], float] = time.time,
+        put_timeout: float = 2.0,
+    ):
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -94,8 +119,10 @@ class AuditLog:
         self._db.executescript(_SCHEMA)
         self._migrate()
         self._db.commit()
-        self._insert = (f"INSERT OR REPLACE INTO verifications ({', '.join(AUDIT_COLUMNS)}) "
-                        f"VALUES ({', '.join('?' * len(AUDIT_COLUMNS))})")
+        self._insert = (
+            f"INSERT OR REPLACE INTO verifications ({', '.join(AUDIT_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(AUDIT_COLUMNS))})"
+        )
         self._queue: queue.Queue[tuple | None] = queue.Queue(maxsize=QUEUE_SIZE)
         self._closed = False
         self._writer = threading.Thread(target=self._write_loop, name="audit-writer", daemon=True)
@@ -112,21 +139,46 @@ class AuditLog:
             return None
         return hmac.new(self._secret, id_number.encode("utf-8"), hashlib.sha256).hexdigest()
 
-    def record(self, *, verification_id: str, relying_party: str, kind: str, outcome: str,
-               overall: str | None = None, passive_authentication: str | None = None,
-               chip_authenticity: str | None = None, face: str | None = None,
-               access_protocol: str | None = None, reason_codes: list[str] | None = None,
-               durations: dict[str, float] | None = None, total_ms: float | None = None,
-               id_number: str | None = None, liveness: str | None = None,
-               face_decision: str | None = None) -> None:
-        now = datetime.fromtimestamp(self._clock(), timezone.utc)
-        row = (verification_id, now.isoformat(timespec="seconds"), now.date().isoformat(),
-               self.kiosk_id, relying_party, kind, outcome, overall, passive_authentication,
-               chip_authenticity, face, access_protocol,
-               json.dumps(sorted(set(reason_codes or []) - _VERDICT_CODES)),
-               json.dumps({k: round(v, 2) for k, v in (durations or {}).items()}),
-               None if total_ms is None else round(total_ms, 2), self.id_hmac(id_number),
-               liveness, face_decision)
+    def record(
+        self,
+        *,
+        verification_id: str,
+        relying_party: str,
+        kind: str,
+        outcome: str,
+        overall: str | None = None,
+        passive_authentication: str | None = None,
+        chip_authenticity: str | None = None,
+        face: str | None = None,
+        access_protocol: str | None = None,
+        reason_codes: list[str] | None = None,
+        durations: dict[str, float] | None = None,
+        total_ms: float | None = None,
+        id_number: str | None = None,
+        liveness: str | None = None,
+        face_decision: str | None = None,
+    ) -> None:
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        row = (
+            verification_id,
+            now.isoformat(timespec="seconds"),
+            now.date().isoformat(),
+            self.kiosk_id,
+            relying_party,
+            kind,
+            outcome,
+            overall,
+            passive_authentication,
+            chip_authenticity,
+            face,
+            access_protocol,
+            json.dumps(sorted(set(reason_codes or []) - _VERDICT_CODES)),
+            json.dumps({k: round(v, 2) for k, v in (durations or {}).items()}),
+            None if total_ms is None else round(total_ms, 2),
+            self.id_hmac(id_number),
+            liveness,
+            face_decision,
+        )
         if not self._closed:
             try:
                 self._queue.put(row, timeout=self._put_timeout)
@@ -157,7 +209,7 @@ class AuditLog:
             try:
                 if batch:
                     self._write(batch)
-            except sqlite3.Error as exc:     # the log must not take the service down; say so
+            except sqlite3.Error as exc:  # the log must not take the service down; say so
                 log.error("audit rows not written", extra={"code": type(exc).__name__})
             finally:
                 for _ in range(len(batch) + (1 if stop else 0)):
@@ -179,25 +231,35 @@ class AuditLog:
     def rows(self, limit: int = 100) -> list[dict]:
         self.flush()
         with self._lock:
-            cur = self._db.execute(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM verifications "
-                                   "ORDER BY at DESC, rowid DESC LIMIT ?", (limit,))
+            cur = self._db.execute(
+                f"SELECT {', '.join(AUDIT_COLUMNS)} FROM verifications "
+                "ORDER BY at DESC, rowid DESC LIMIT ?",
+                (limit,),
+            )
             return [dict(zip(AUDIT_COLUMNS, r)) for r in cur.fetchall()]
 
     def row(self, verification_id: str) -> dict | None:
         self.flush()
         with self._lock:
-            cur = self._db.execute(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM verifications WHERE id = ?",
-                                   (verification_id,))
+            cur = self._db.execute(
+                f"SELECT {', '.join(AUDIT_COLUMNS)} FROM verifications WHERE id = ?",
+                (verification_id,),
+            )
             found = cur.fetchone()
         return dict(zip(AUDIT_COLUMNS, found)) if found else None
 
     def stats(self, days: int = 30) -> dict:
         """What the operators' page shows: per day, success rate, failure reasons, time per step."""
-        since = datetime.fromtimestamp(self._clock() - days * 86400, timezone.utc).date().isoformat()
+        since = (
+            datetime.fromtimestamp(self._clock() - days * 86400, UTC).date().isoformat()
+        )
         self.flush()
         with self._lock:
-            cur = self._db.execute("SELECT day, outcome, overall, reason_codes, durations, total_ms, "
-                                   "liveness FROM verifications WHERE day >= ?", (since,))
+            cur = self._db.execute(
+                "SELECT day, outcome, overall, reason_codes, durations, total_ms, "
+                "liveness FROM verifications WHERE day >= ?",
+                (since,),
+            )
             rows = cur.fetchall()
         liveness: dict[str, int] = {}
         per_day: dict[str, dict] = {}
@@ -219,7 +281,7 @@ class AuditLog:
                 # Verdict codes of rows written before the liveness column are not reasons.
                 found = [c for c in json.loads(codes) if c not in _VERDICT_CODES]
                 if live in ("failed", "not_performed") and f"liveness_{live}" not in found:
-                    found.append(f"liveness_{live}")     # from the column: a reason here
+                    found.append(f"liveness_{live}")  # from the column: a reason here
                 for code in found or ["unspecified"]:
                     reasons[code] = reasons.get(code, 0) + 1
             for step, ms in json.loads(durations).items():
@@ -228,13 +290,17 @@ class AuditLog:
             if total_ms is not None:
                 total_ms_sum += total_ms
                 total_ms_n += 1
-        return {"days": days, "verifications": total, "succeeded": succeeded,
-                "success_rate": round(succeeded / total, 4) if total else None,
-                "per_day": [per_day[k] for k in sorted(per_day)],
-                "failure_reasons": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
-                "average_ms_per_step": {k: round(step_sum[k] / step_n[k], 2) for k in sorted(step_sum)},
-                "average_total_ms": round(total_ms_sum / total_ms_n, 2) if total_ms_n else None,
-                "liveness": dict(sorted(liveness.items()))}
+        return {
+            "days": days,
+            "verifications": total,
+            "succeeded": succeeded,
+            "success_rate": round(succeeded / total, 4) if total else None,
+            "per_day": [per_day[k] for k in sorted(per_day)],
+            "failure_reasons": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "average_ms_per_step": {k: round(step_sum[k] / step_n[k], 2) for k in sorted(step_sum)},
+            "average_total_ms": round(total_ms_sum / total_ms_n, 2) if total_ms_n else None,
+            "liveness": dict(sorted(liveness.items())),
+        }
 
     def close(self, timeout: float = 5.0) -> None:
         if not self._closed:
@@ -253,15 +319,31 @@ class AuditLog:
 # Defence in depth: even if a message carried a number that looks like an ID (9 or 12 digits)
 # or a CAN (6 digits), it is masked before it reaches the log.
 _NUMBER = re.compile(r"(?<!\d)(\d{12}|\d{9}|\d{6})(?!\d)")
-_SAFE_EXTRAS = ("verification_id", "relying_party", "state", "step", "code", "status",
-                "duration_ms", "method", "path", "http_status", "reader")
+_SAFE_EXTRAS = (
+    "verification_id",
+    "relying_party",
+    "state",
+    "step",
+    "code",
+    "status",
+    "duration_ms",
+    "method",
+    "path",
+    "http_status",
+    "reader",
+)
 
 
 class JsonLinesFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
-                 "level": record.levelname.lower(), "logger": record.name,
-                 "msg": _NUMBER.sub("[redacted]", record.getMessage())}
+        entry = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": _NUMBER.sub("[redacted]", record.getMessage()),
+        }
         for key in _SAFE_EXTRAS:
             if hasattr(record, key):
                 value = getattr(record, key)
@@ -272,8 +354,9 @@ class JsonLinesFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def setup_json_logging(logger_name: str = "cccd_edge", *, path: str | None = None,
-                       level: int = logging.INFO) -> logging.Logger:
+def setup_json_logging(
+    logger_name: str = "cccd_edge", *, path: str | None = None, level: int = logging.INFO
+) -> logging.Logger:
     """One JSON-lines handler on the root logger, so every library's records (``cardreader.*``
     warnings, werkzeug, ...) come out in the same masked format; ``cccd_edge`` logs from INFO."""
     root = logging.getLogger()
@@ -284,10 +367,12 @@ def setup_json_logging(logger_name: str = "cccd_edge", *, path: str | None = Non
                 owner.removeHandler(h)
                 h.close()
     logger.setLevel(level)
-    logger.propagate = True          # through the root's handler: one place, one format
+    logger.propagate = True  # through the root's handler: one place, one format
     if root.level > logging.WARNING:
         root.setLevel(logging.WARNING)
-    handler: logging.Handler = logging.FileHandler(path, encoding="utf-8") if path else logging.StreamHandler()
+    handler: logging.Handler = (
+        logging.FileHandler(path, encoding="utf-8") if path else logging.StreamHandler()
+    )
     handler.setFormatter(JsonLinesFormatter())
     handler._cccd_edge = True  # type: ignore[attr-defined]
     root.addHandler(handler)

@@ -4,6 +4,7 @@ Sub-commands live in ``edge.commands``, one module each, so each protocol or
 feature owns its own command. Errors a user can meet are printed as one plain
 sentence with exit code 2; never a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,7 +23,8 @@ class UsageError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cccd-edge",
-        description="Read and verify Vietnamese chip ID cards (CCCD) and serve the results to local systems.")
+        description="Read and verify Vietnamese chip ID cards (CCCD) and serve the results to local systems.",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for info in sorted(pkgutil.iter_modules(edge.commands.__path__), key=lambda m: m.name):
@@ -52,4 +54,5 @@ if __name__ == "__main__":
     # Run through the imported module, not __main__, so the commands' ``UsageError``
     # (imported from edge.cli) is the class caught above.
     from edge.cli import main as _main
+
     sys.exit(_main())

@@ -6,6 +6,7 @@ or ``missing`` and *how* it differs, so a reception desk can tell a typing
 convention (no diacritics, upper case, day and month swapped) from a
 different person. ``equivalent`` is true when only such conventions differ.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,10 +16,26 @@ from datetime import date
 FIELDS = ("id_number", "full_name", "birth_date", "sex", "residence")
 
 # Vietnamese address abbreviations, compared without diacritics.
-_ABBREVIATIONS = {"tp": "thanh pho", "p": "phuong", "q": "quan", "tx": "thi xa", "tt": "thi tran",
-                  "h": "huyen", "x": "xa", "kp": "khu pho", "to": "to"}
-_SEX = {"nam": "male", "m": "male", "male": "male", "nữ": "female", "nu": "female",
-        "f": "female", "female": "female"}
+_ABBREVIATIONS = {
+    "tp": "thanh pho",
+    "p": "phuong",
+    "q": "quan",
+    "tx": "thi xa",
+    "tt": "thi tran",
+    "h": "huyen",
+    "x": "xa",
+    "kp": "khu pho",
+    "to": "to",
+}
+_SEX = {
+    "nam": "male",
+    "m": "male",
+    "male": "male",
+    "nữ": "female",
+    "nu": "female",
+    "f": "female",
+    "female": "female",
+}
 
 
 def _nfc(text: str) -> str:
@@ -35,20 +52,22 @@ def strip_diacritics(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
-def _result(status: str, chip, record, how: list[str] | None = None,
-            equivalent: bool | None = None) -> dict:
+def _result(
+    status: str, chip, record, how: list[str] | None = None, equivalent: bool | None = None
+) -> dict:
     out = {"status": status, "chip": chip, "record": record, "how": how or []}
     if status == "differs":
         out["equivalent"] = bool(equivalent)
     return out
 
 
-def _explain(a: str, b: str, steps: list[tuple[str, "callable"]]) -> list[str] | None:
+def _explain(a: str, b: str, steps: list[tuple[str, callable]]) -> list[str] | None:
     """Which normalisation steps are needed to make ``a`` and ``b`` equal, or None when none suffice.
 
     Steps are applied in order; a step is named only when leaving it out (keeping
     the others) breaks the equality, so the answer lists what really differs.
     """
+
     def apply(text: str, chosen: list[int]) -> str:
         for i in chosen:
             text = steps[i][1](text)
@@ -57,13 +76,21 @@ def _explain(a: str, b: str, steps: list[tuple[str, "callable"]]) -> list[str] |
     for k in range(1, len(steps) + 1):
         chosen = list(range(k))
         if apply(a, chosen) == apply(b, chosen):
-            return [steps[i][0] for i in chosen
-                    if apply(a, [j for j in chosen if j != i]) != apply(b, [j for j in chosen if j != i])]
+            return [
+                steps[i][0]
+                for i in chosen
+                if apply(a, [j for j in chosen if j != i])
+                != apply(b, [j for j in chosen if j != i])
+            ]
     return None
 
 
-_NAME_STEPS = [("spacing", _spaces), ("case", str.casefold), ("diacritics", strip_diacritics),
-               ("word_order", lambda t: " ".join(sorted(t.split())))]
+_NAME_STEPS = [
+    ("spacing", _spaces),
+    ("case", str.casefold),
+    ("diacritics", strip_diacritics),
+    ("word_order", lambda t: " ".join(sorted(t.split()))),
+]
 
 
 def compare_name(chip: str, record: str) -> dict:
@@ -113,8 +140,13 @@ def compare_birth_date(chip: str, record: str) -> dict:
     if re.fullmatch(r"\d{4}", rec):
         # Some insurance records keep only the year of birth.
         same_year = int(rec) == c[0]
-        return _result("differs", chip, record, ["year_only"] if same_year else ["year_only", "other"],
-                       same_year)
+        return _result(
+            "differs",
+            chip,
+            record,
+            ["year_only"] if same_year else ["year_only", "other"],
+            same_year,
+        )
     r = _parse_date(rec)
     if r is None:
         return _result("differs", chip, record, ["unparseable"], False)
@@ -133,10 +165,13 @@ def _expand_abbreviations(text: str) -> str:
     return " ".join(_ABBREVIATIONS.get(t, t) for t in text.split())
 
 
-_RESIDENCE_STEPS = [("spacing", _spaces),
-                    ("punctuation", lambda t: _spaces(re.sub(r"[,.;:/\\-]+", " ", t))),
-                    ("case", str.casefold), ("diacritics", strip_diacritics),
-                    ("abbreviation", _expand_abbreviations)]
+_RESIDENCE_STEPS = [
+    ("spacing", _spaces),
+    ("punctuation", lambda t: _spaces(re.sub(r"[,.;:/\\-]+", " ", t))),
+    ("case", str.casefold),
+    ("diacritics", strip_diacritics),
+    ("abbreviation", _expand_abbreviations),
+]
 
 
 def compare_residence(chip: str, record: str) -> dict:
@@ -148,7 +183,7 @@ def compare_residence(chip: str, record: str) -> dict:
         return _result("differs", chip, record, how, True)
     ta = [_ for _ in _normal_address(a).split()]
     tb = [_ for _ in _normal_address(b).split()]
-    if ta and tb and (ta[-len(tb):] == tb or tb[-len(ta):] == ta):
+    if ta and tb and (ta[-len(tb) :] == tb or tb[-len(ta) :] == ta):
         # One is the other with its first parts (house number, street) left out.
         return _result("differs", chip, record, ["partial"], False)
     return _result("differs", chip, record, ["other"], False)
@@ -171,8 +206,12 @@ def compare_id_number(chip: str, record: str) -> dict:
         return _result("differs", chip, record, ["document_number_given"], False)
     if len(digits) == len(chip):
         diff = [i for i in range(len(chip)) if chip[i] != digits[i]]
-        if len(diff) == 2 and diff[1] == diff[0] + 1 and chip[diff[0]] == digits[diff[1]] \
-                and chip[diff[1]] == digits[diff[0]]:
+        if (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and chip[diff[0]] == digits[diff[1]]
+            and chip[diff[1]] == digits[diff[0]]
+        ):
             return _result("differs", chip, record, ["transposed_digits"], False)
         if len(diff) == 1:
             return _result("differs", chip, record, ["one_digit"], False)
@@ -188,8 +227,13 @@ def compare_sex(chip: str, record: str) -> dict:
     return _result("differs", chip, record, ["other"], False)
 
 
-_COMPARERS = {"id_number": compare_id_number, "full_name": compare_name,
-              "birth_date": compare_birth_date, "sex": compare_sex, "residence": compare_residence}
+_COMPARERS = {
+    "id_number": compare_id_number,
+    "full_name": compare_name,
+    "birth_date": compare_birth_date,
+    "sex": compare_sex,
+    "residence": compare_residence,
+}
 
 
 def compare_record(verified: dict, record: dict, fields: tuple[str, ...] | None = None) -> dict:
@@ -201,8 +245,12 @@ def compare_record(verified: dict, record: dict, fields: tuple[str, ...] | None 
         chip, rec = verified.get(name), record.get(name)
         if rec is None or (isinstance(rec, str) and not rec.strip()):
             if name in record or chip is not None:
-                out[name] = {"status": "missing", "chip": chip, "record": rec,
-                             "how": ["not_in_record"]}
+                out[name] = {
+                    "status": "missing",
+                    "chip": chip,
+                    "record": rec,
+                    "how": ["not_in_record"],
+                }
             continue
         if chip is None:
             out[name] = {"status": "missing", "chip": None, "record": rec, "how": ["not_on_chip"]}

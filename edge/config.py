@@ -3,6 +3,7 @@
 API keys are best given in the environment (``CCCD_EDGE_API_KEYS``) or as
 SHA-256 digests in the file; the service only ever keeps their digests.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -32,7 +33,7 @@ class ConfigError(Exception):
 class RelyingParty:
     id: str
     profile: str
-    key_digests: tuple[str, ...]   # hex SHA-256 of each accepted API key
+    key_digests: tuple[str, ...]  # hex SHA-256 of each accepted API key
 
     def accepts(self, api_key: str) -> bool:
         digest = hashlib.sha256(api_key.encode("utf-8")).hexdigest()
@@ -98,18 +99,40 @@ class Config:
         return next((rp for rp in self.relying_parties if rp.accepts(api_key)), None)
 
 
-_ENV = {"CCCD_EDGE_KIOSK_ID": "kiosk_id", "CCCD_EDGE_LISTEN": "listen", "CCCD_EDGE_READER": "reader",
-        "CCCD_EDGE_SIMULATOR_CITIZEN": "simulator_citizen", "CCCD_EDGE_TRUST_STORE": "trust_store",
-        "CCCD_EDGE_INSTANCE_DIR": "instance_dir", "CCCD_EDGE_AUDIT_DB": "audit_db",
-        "CCCD_EDGE_LOG_FILE": "log_file", "CCCD_EDGE_RESULT_TTL": "result_ttl",
-        "CCCD_EDGE_FACE_THRESHOLD": "face_threshold", "CCCD_EDGE_WORKERS": "workers",
-        "CCCD_EDGE_THREADS": "threads", "CCCD_EDGE_LIVENESS": "liveness",
-        "CCCD_EDGE_KIOSK_ADDRESSES": "kiosk_addresses", "CCCD_EDGE_TRUSTED_PROXIES": "trusted_proxies"}
-_TYPES = {f: t for f, t in (("simulator_citizen", int), ("result_ttl", float), ("face_threshold", float),
-                            ("card_timeout", float), ("face_timeout", float), ("reader_queue", int),
-                            ("workers", int), ("threads", int), ("access_key_timeout", float),
-                            ("liveness_steps", int), ("liveness_window", float),
-                            ("trusted_proxies", int))}
+_ENV = {
+    "CCCD_EDGE_KIOSK_ID": "kiosk_id",
+    "CCCD_EDGE_LISTEN": "listen",
+    "CCCD_EDGE_READER": "reader",
+    "CCCD_EDGE_SIMULATOR_CITIZEN": "simulator_citizen",
+    "CCCD_EDGE_TRUST_STORE": "trust_store",
+    "CCCD_EDGE_INSTANCE_DIR": "instance_dir",
+    "CCCD_EDGE_AUDIT_DB": "audit_db",
+    "CCCD_EDGE_LOG_FILE": "log_file",
+    "CCCD_EDGE_RESULT_TTL": "result_ttl",
+    "CCCD_EDGE_FACE_THRESHOLD": "face_threshold",
+    "CCCD_EDGE_WORKERS": "workers",
+    "CCCD_EDGE_THREADS": "threads",
+    "CCCD_EDGE_LIVENESS": "liveness",
+    "CCCD_EDGE_KIOSK_ADDRESSES": "kiosk_addresses",
+    "CCCD_EDGE_TRUSTED_PROXIES": "trusted_proxies",
+}
+_TYPES = {
+    f: t
+    for f, t in (
+        ("simulator_citizen", int),
+        ("result_ttl", float),
+        ("face_threshold", float),
+        ("card_timeout", float),
+        ("face_timeout", float),
+        ("reader_queue", int),
+        ("workers", int),
+        ("threads", int),
+        ("access_key_timeout", float),
+        ("liveness_steps", int),
+        ("liveness_window", float),
+        ("trusted_proxies", int),
+    )
+}
 _LISTS = {"trust_files", "kiosk_addresses"}
 _BOOLS = {"liveness"}
 
@@ -137,7 +160,9 @@ def _relying_parties(table: dict, env_keys: str) -> tuple[RelyingParty, ...]:
     for item in filter(None, (s.strip() for s in env_keys.split(","))):
         parts = item.split(":", 2)
         if len(parts) != 3 or not all(parts):
-            raise ConfigError("CCCD_EDGE_API_KEYS entries are rp_id:profile:key, separated by commas.")
+            raise ConfigError(
+                "CCCD_EDGE_API_KEYS entries are rp_id:profile:key, separated by commas."
+            )
         rp_id, profile, key = parts
         entry = parties.setdefault(rp_id, {"profile": profile, "digests": []})
         entry["profile"] = entry["profile"] or profile
@@ -145,8 +170,10 @@ def _relying_parties(table: dict, env_keys: str) -> tuple[RelyingParty, ...]:
     out = []
     for rp_id, entry in parties.items():
         if entry["profile"] not in PROFILES:
-            raise ConfigError(f"Relying party {rp_id!r} names profile {entry['profile']!r}; "
-                              f"known profiles: {', '.join(sorted(PROFILES))}.")
+            raise ConfigError(
+                f"Relying party {rp_id!r} names profile {entry['profile']!r}; "
+                f"known profiles: {', '.join(sorted(PROFILES))}."
+            )
         out.append(RelyingParty(rp_id, entry["profile"], tuple(entry["digests"])))
     return tuple(out)
 
@@ -166,9 +193,11 @@ def _coerce(values: dict) -> dict:
             elif key in _TYPES:
                 out[key] = _TYPES[key](value)
             elif key in _LISTS:
-                if isinstance(value, str):      # the environment: comma-separated
+                if isinstance(value, str):  # the environment: comma-separated
                     value = [v.strip() for v in value.split(",") if v.strip()]
-                out[key] = tuple(str(v) for v in (value if isinstance(value, (list, tuple)) else [value]))
+                out[key] = tuple(
+                    str(v) for v in (value if isinstance(value, (list, tuple)) else [value])
+                )
             elif key == "operator_key_sha256":
                 out[key] = str(value).strip().lower()
             else:
@@ -188,8 +217,9 @@ def _read_toml(path: Path) -> dict:
         raise ConfigError(f"Configuration file {path} is not valid TOML: {exc}.") from None
 
 
-def load_config(path: str | os.PathLike | None = None, *, env: dict | None = None,
-                overrides: dict | None = None) -> Config:
+def load_config(
+    path: str | os.PathLike | None = None, *, env: dict | None = None, overrides: dict | None = None
+) -> Config:
     """Defaults, then ``path`` (or ``$CCCD_EDGE_CONFIG``), then the environment, then ``overrides``."""
     env = os.environ if env is None else env
     values = _read_toml(DEFAULT_FILE)
@@ -204,15 +234,21 @@ def load_config(path: str | os.PathLike | None = None, *, env: dict | None = Non
             values[key] = env[var]
     overrides = dict(overrides or {})
     if "relying_parties" in overrides:
-        values["relying_parties"] = {**values.get("relying_parties", {}), **overrides.pop("relying_parties")}
+        values["relying_parties"] = {
+            **values.get("relying_parties", {}),
+            **overrides.pop("relying_parties"),
+        }
     values.update(overrides)
     operator_key = env.get("CCCD_EDGE_OPERATOR_KEY", "")
     if operator_key:
         # Like API keys: only the digest is kept.
         values["operator_key_sha256"] = hashlib.sha256(operator_key.encode("utf-8")).hexdigest()
-    config = Config(**_coerce(values),
-                    relying_parties=_relying_parties(values.get("relying_parties", {}),
-                                                     env.get("CCCD_EDGE_API_KEYS", "")))
+    config = Config(
+        **_coerce(values),
+        relying_parties=_relying_parties(
+            values.get("relying_parties", {}), env.get("CCCD_EDGE_API_KEYS", "")
+        ),
+    )
     validate(config)
     return config
 
@@ -224,7 +260,13 @@ def validate(config: Config) -> None:
         raise ConfigError(f"listen must be HOST:PORT, not {config.listen!r}.") from None
     if not 0 <= port < 65536:
         raise ConfigError(f"listen port {port} is out of range.")
-    for name in ("result_ttl", "card_timeout", "access_key_timeout", "face_timeout", "liveness_window"):
+    for name in (
+        "result_ttl",
+        "card_timeout",
+        "access_key_timeout",
+        "face_timeout",
+        "liveness_window",
+    ):
         if getattr(config, name) <= 0:
             raise ConfigError(f"{name} must be a positive number of seconds.")
     if config.reader_queue < 0 or config.workers < 1 or config.threads < 1:
@@ -236,10 +278,14 @@ def validate(config: Config) -> None:
     if config.workers > 1 and config.reader_enabled:
         # Sessions, the reader's owner thread and the kiosk token live in one process's memory:
         # a second worker would own the reader too and answer 404 for the first one's sessions.
-        raise ConfigError(f"workers = {config.workers} needs reader = \"none\" (uploads only): with a "
-                          "reader attached, run one worker and raise threads instead.")
+        raise ConfigError(
+            f'workers = {config.workers} needs reader = "none" (uploads only): with a '
+            "reader attached, run one worker and raise threads instead."
+        )
     if config.operator_key_sha256 and not re.fullmatch(r"[0-9a-f]{64}", config.operator_key_sha256):
-        raise ConfigError("operator_key_sha256 must be the SHA-256 of the key in hex (64 characters).")
+        raise ConfigError(
+            "operator_key_sha256 must be the SHA-256 of the key in hex (64 characters)."
+        )
     if not 0 <= config.trusted_proxies <= 5:
         raise ConfigError("trusted_proxies is the number of proxies in front (0 to 5).")
     for entry in config.kiosk_addresses:

@@ -3,6 +3,7 @@
 Counters, gauges and histograms with labels; values never carry personal
 data (labels are relying parties, states, reason codes, HTTP routes).
 """
+
 from __future__ import annotations
 
 import math
@@ -63,7 +64,9 @@ class Counter(_Metric):
     def render(self) -> list[str]:
         with self._lock:
             items = sorted(self._values.items())
-        return self.header() + [f"{self.name}{_labels(self.label_names, k)} {_num(v)}" for k, v in items]
+        return self.header() + [
+            f"{self.name}{_labels(self.label_names, k)} {_num(v)}" for k, v in items
+        ]
 
 
 class Gauge(Counter):
@@ -71,7 +74,7 @@ class Gauge(Counter):
 
     def __init__(self, *a, callback=None, **kw):
         super().__init__(*a, **kw)
-        self._callback = callback   # for values read at scrape time (queue length, sessions)
+        self._callback = callback  # for values read at scrape time (queue length, sessions)
 
     def set(self, value: float, **labels) -> None:
         with self._lock:
@@ -86,8 +89,13 @@ class Gauge(Counter):
 class Histogram(_Metric):
     kind = "histogram"
 
-    def __init__(self, name: str, help_text: str, labels: tuple[str, ...] = (),
-                 buckets: tuple[float, ...] = DEFAULT_BUCKETS):
+    def __init__(
+        self,
+        name: str,
+        help_text: str,
+        labels: tuple[str, ...] = (),
+        buckets: tuple[float, ...] = DEFAULT_BUCKETS,
+    ):
         super().__init__(name, help_text, labels)
         self.buckets = tuple(sorted(buckets)) + (math.inf,)
         self._data: dict[tuple[str, ...], list] = {}
@@ -135,22 +143,54 @@ class ServiceMetrics:
 
     def __init__(self, *, queue_length=None, sessions_active=None):
         r = self.registry = Registry()
-        self.http_requests = r.add(Counter("cccd_edge_http_requests_total", "HTTP requests by route and status.",
-                                           ("method", "route", "status")))
-        self.http_seconds = r.add(Histogram("cccd_edge_http_request_seconds", "HTTP request duration.",
-                                            ("route",)))
-        self.verifications = r.add(Counter("cccd_edge_verifications_total",
-                                           "Finished verifications by relying party, kind and outcome.",
-                                           ("relying_party", "kind", "outcome")))
-        self.failures = r.add(Counter("cccd_edge_verification_failures_total",
-                                      "Reason codes of verifications that did not end valid.", ("code",)))
-        self.step_seconds = r.add(Histogram("cccd_edge_step_seconds", "Time per verification step.", ("step",)))
-        self.reader_busy = r.add(Counter("cccd_edge_reader_busy_total",
-                                         "Requests turned away because the reader was busy.", ("reason",)))
-        self.queue_length = r.add(Gauge("cccd_edge_reader_queue_length", "Jobs waiting for the reader.",
-                                        callback=queue_length))
-        self.sessions = r.add(Gauge("cccd_edge_sessions_active", "Verification sessions held in memory.",
-                                    callback=sessions_active))
+        self.http_requests = r.add(
+            Counter(
+                "cccd_edge_http_requests_total",
+                "HTTP requests by route and status.",
+                ("method", "route", "status"),
+            )
+        )
+        self.http_seconds = r.add(
+            Histogram("cccd_edge_http_request_seconds", "HTTP request duration.", ("route",))
+        )
+        self.verifications = r.add(
+            Counter(
+                "cccd_edge_verifications_total",
+                "Finished verifications by relying party, kind and outcome.",
+                ("relying_party", "kind", "outcome"),
+            )
+        )
+        self.failures = r.add(
+            Counter(
+                "cccd_edge_verification_failures_total",
+                "Reason codes of verifications that did not end valid.",
+                ("code",),
+            )
+        )
+        self.step_seconds = r.add(
+            Histogram("cccd_edge_step_seconds", "Time per verification step.", ("step",))
+        )
+        self.reader_busy = r.add(
+            Counter(
+                "cccd_edge_reader_busy_total",
+                "Requests turned away because the reader was busy.",
+                ("reason",),
+            )
+        )
+        self.queue_length = r.add(
+            Gauge(
+                "cccd_edge_reader_queue_length",
+                "Jobs waiting for the reader.",
+                callback=queue_length,
+            )
+        )
+        self.sessions = r.add(
+            Gauge(
+                "cccd_edge_sessions_active",
+                "Verification sessions held in memory.",
+                callback=sessions_active,
+            )
+        )
 
     def render(self) -> str:
         return self.registry.render()

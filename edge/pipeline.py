@@ -9,6 +9,7 @@ invalid; else any ``valid`` -> valid; else any ``unknown`` -> unknown;
 none performed -> not_performed. Each check is already gated: it can be
 ``valid`` only when its key's DG (15 or 14) matched a SOD whose signature verified.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,8 +27,9 @@ from edge.report import DocumentInfo, DocumentReport, Person, Photo, ReportError
 _DG = re.compile(r"^DG(\d{1,2})$")
 
 
-def report_from_read(read_result: ReadResult, trust_store: TrustStore | None, *,
-                     at: datetime | None = None) -> DocumentReport:
+def report_from_read(
+    read_result: ReadResult, trust_store: TrustStore | None, *, at: datetime | None = None
+) -> DocumentReport:
     """The report of a live read: the files plus how the chip answered CA and AA."""
     not_read = {}
     errors = []
@@ -39,18 +41,26 @@ def report_from_read(read_result: ReadResult, trust_store: TrustStore | None, *,
     if read_result.error is not None:
         e = read_result.error
         errors.append(ReportError(e.code, e.message, e.file, e.step))
-    report = _build(read_result.files, trust_store, at=at, dsc=None, read_result=read_result,
-                    not_read=not_read)
+    report = _build(
+        read_result.files, trust_store, at=at, dsc=None, read_result=read_result, not_read=not_read
+    )
     report.errors[:0] = errors
     ca, aa = read_result.chip_auth, read_result.active_auth
     report.read = {
         "access_protocol": read_result.access_protocol,
         "pace_parameter_id": read_result.pace_parameter_id,
         "extended_length": read_result.extended_length,
-        "chip_authentication": {"performed": ca.performed, "established": ca.established,
-                                "protocol": ca.protocol_oid, "key_id": ca.key_id,
-                                "error": ca.error.code if ca.error else None},
-        "active_authentication": {"performed": aa.performed, "error": aa.error.code if aa.error else None},
+        "chip_authentication": {
+            "performed": ca.performed,
+            "established": ca.established,
+            "protocol": ca.protocol_oid,
+            "key_id": ca.key_id,
+            "error": ca.error.code if ca.error else None,
+        },
+        "active_authentication": {
+            "performed": aa.performed,
+            "error": aa.error.code if aa.error else None,
+        },
         "stats": read_result.stats.to_dict(),
         "complete": read_result.complete,
         "incidents": [i.to_dict() for i in read_result.incidents],
@@ -58,28 +68,45 @@ def report_from_read(read_result: ReadResult, trust_store: TrustStore | None, *,
     return report
 
 
-def report_from_files(files: dict[str, bytes], trust_store: TrustStore | None, *,
-                      at: datetime | None = None, dsc: Certificate | bytes | None = None) -> DocumentReport:
+def report_from_files(
+    files: dict[str, bytes],
+    trust_store: TrustStore | None,
+    *,
+    at: datetime | None = None,
+    dsc: Certificate | bytes | None = None,
+) -> DocumentReport:
     """The report of a saved dump (``EF.SOD``, ``DG1`` ... as keys); CA/AA cannot be judged offline."""
     return _build(files, trust_store, at=at, dsc=dsc, read_result=None, not_read={})
 
 
-def _build(files: dict[str, bytes], store: TrustStore | None, *, at, dsc, read_result: ReadResult | None,
-           not_read: dict[int, str]) -> DocumentReport:
+def _build(
+    files: dict[str, bytes],
+    store: TrustStore | None,
+    *,
+    at,
+    dsc,
+    read_result: ReadResult | None,
+    not_read: dict[int, str],
+) -> DocumentReport:
     report = DocumentReport()
     doc = parse_document(files)
     for err in doc.errors.values():
         report.errors.append(_report_error(err))
-    dgs = {int(m.group(1)): bytes(v) for k, v in files.items() if (m := _DG.match(k)) and v is not None}
+    dgs = {
+        int(m.group(1)): bytes(v) for k, v in files.items() if (m := _DG.match(k)) and v is not None
+    }
     dg1 = doc.dg1
     issuing_state = dg1.mrz.issuing_state if dg1 is not None else None
     sod_input = doc.sod if doc.sod is not None else files.get("EF.SOD")
-    pa = passive_auth.verify(sod_input, dgs, store, at=at, dsc=dsc, issuing_state=issuing_state,
-                             not_read=not_read)
+    pa = passive_auth.verify(
+        sod_input, dgs, store, at=at, dsc=dsc, issuing_state=issuing_state, not_read=not_read
+    )
     v = VerificationReport(checks=list(pa.checks), passive_authentication=pa.status)
     v.add(_aa_check(doc, dgs, pa, read_result))
     v.add(_ca_check(doc, pa, read_result))
-    v.chip_authenticity = chip_authenticity(v.get("active_authentication"), v.get("chip_authentication"))
+    v.chip_authenticity = chip_authenticity(
+        v.get("active_authentication"), v.get("chip_authentication")
+    )
     report.verification = v
     report.document = _document(dg1)
     report.person = _person(dg1, doc.dg13)
@@ -98,30 +125,49 @@ def chip_authenticity(*checks: Check | None) -> Status:
     return Status.UNKNOWN
 
 
-def _aa_check(doc, dgs, pa: passive_auth.PassiveAuthResult, read_result: ReadResult | None) -> Check:
+def _aa_check(
+    doc, dgs, pa: passive_auth.PassiveAuthResult, read_result: ReadResult | None
+) -> Check:
     if read_result is None:
-        return Check("active_authentication", Status.NOT_PERFORMED, "offline_dump",
-                     "Active Authentication needs the chip itself; a saved dump cannot show it.")
+        return Check(
+            "active_authentication",
+            Status.NOT_PERFORMED,
+            "offline_dump",
+            "Active Authentication needs the chip itself; a saved dump cannot show it.",
+        )
     aa = read_result.active_auth
     dg15 = doc.dg15
     dg14 = doc.dg14
     info = dg14.active_authentication_info if dg14 is not None else None
     return active_auth.check(
-        performed=aa.performed, challenge=aa.challenge, signature=aa.signature, dg15=dgs.get(15),
+        performed=aa.performed,
+        challenge=aa.challenge,
+        signature=aa.signature,
+        dg15=dgs.get(15),
         dg15_key_spki=dg15.public_key.raw if dg15 is not None else None,
-        dg15_authenticated=pa.dg_authenticated(15), dg15_hash_status=pa.dg_status(15),
+        dg15_authenticated=pa.dg_authenticated(15),
+        dg15_hash_status=pa.dg_status(15),
         hash_name=info.hash_name if info is not None else None,
-        error=aa.error.code if aa.error is not None else None)
+        error=aa.error.code if aa.error is not None else None,
+    )
 
 
 def _ca_check(doc, pa: passive_auth.PassiveAuthResult, read_result: ReadResult | None) -> Check:
     if read_result is None:
-        return Check("chip_authentication", Status.NOT_PERFORMED, "offline_dump",
-                     "Chip Authentication needs the chip itself; a saved dump cannot show it.")
+        return Check(
+            "chip_authentication",
+            Status.NOT_PERFORMED,
+            "offline_dump",
+            "Chip Authentication needs the chip itself; a saved dump cannot show it.",
+        )
     dg14 = doc.dg14
-    return chip_auth.check(read_result.chip_auth, dg14_present=dg14 is not None,
-                           dg14_has_ca_key=bool(dg14 and dg14.chip_authentication_public_keys),
-                           dg14_authenticated=pa.dg_authenticated(14), dg14_hash_status=pa.dg_status(14))
+    return chip_auth.check(
+        read_result.chip_auth,
+        dg14_present=dg14 is not None,
+        dg14_has_ca_key=bool(dg14 and dg14.chip_authentication_public_keys),
+        dg14_authenticated=pa.dg_authenticated(14),
+        dg14_hash_status=pa.dg_status(14),
+    )
 
 
 def _report_error(err) -> ReportError:
@@ -134,25 +180,48 @@ def _document(dg1) -> DocumentInfo:
     if dg1 is None:
         return DocumentInfo()
     m = dg1.mrz
-    return DocumentInfo(type=m.document_code, issuing_state=m.issuing_state.replace("<", "") or None,
-                        document_number=m.document_number, expiry=m.expiry_date)
+    return DocumentInfo(
+        type=m.document_code,
+        issuing_state=m.issuing_state.replace("<", "") or None,
+        document_number=m.document_number,
+        expiry=m.expiry_date,
+    )
 
 
 def _person(dg1, dg13) -> Person | None:
     if dg13 is not None and dg13.fields:
-        return Person(source="DG13", id_number=dg13.id_number, full_name=dg13.full_name,
-                      birth_date=dg13.birth_date, sex=dg13.sex_code or dg13.sex, nationality=dg13.nationality,
-                      ethnicity=dg13.ethnicity, religion=dg13.religion, place_of_origin=dg13.place_of_origin,
-                      residence=dg13.place_of_residence, identifying_marks=dg13.identifying_marks,
-                      issue_date=dg13.issue_date, expiry_date=dg13.expiry_date_iso or dg13.expiry_date,
-                      father_name=dg13.father_name, mother_name=dg13.mother_name,
-                      spouse_name=dg13.spouse_name, old_id_number=dg13.old_id_number)
+        return Person(
+            source="DG13",
+            id_number=dg13.id_number,
+            full_name=dg13.full_name,
+            birth_date=dg13.birth_date,
+            sex=dg13.sex_code or dg13.sex,
+            nationality=dg13.nationality,
+            ethnicity=dg13.ethnicity,
+            religion=dg13.religion,
+            place_of_origin=dg13.place_of_origin,
+            residence=dg13.place_of_residence,
+            identifying_marks=dg13.identifying_marks,
+            issue_date=dg13.issue_date,
+            expiry_date=dg13.expiry_date_iso or dg13.expiry_date,
+            father_name=dg13.father_name,
+            mother_name=dg13.mother_name,
+            spouse_name=dg13.spouse_name,
+            old_id_number=dg13.old_id_number,
+        )
     if dg1 is None:
         return None
     m = dg1.mrz
     full_name = " ".join(p for p in (m.surname, m.given_names) if p) or None
-    return Person(source="DG1", id_number=m.cccd_id or m.document_number, full_name=full_name,
-                  birth_date=m.birth_date, sex=m.sex, nationality=m.nationality, expiry_date=m.expiry_date)
+    return Person(
+        source="DG1",
+        id_number=m.cccd_id or m.document_number,
+        full_name=full_name,
+        birth_date=m.birth_date,
+        sex=m.sex,
+        nationality=m.nationality,
+        expiry_date=m.expiry_date,
+    )
 
 
 def _photo(dg2) -> Photo | None:
@@ -161,5 +230,11 @@ def _photo(dg2) -> Photo | None:
         return None
     face = dg2.face
     fmt = {"jp2": "jpeg2000"}.get(face.image_format, face.image_format)
-    return Photo(format=fmt, width=face.width, height=face.height, size=len(face.image),
-                 sha256=face.sha256, _bytes=bytes(face.image))
+    return Photo(
+        format=fmt,
+        width=face.width,
+        height=face.height,
+        size=len(face.image),
+        sha256=face.sha256,
+        _bytes=bytes(face.image),
+    )

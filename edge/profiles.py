@@ -5,25 +5,42 @@ Protection Law: collect only what the purpose needs). The profile is implied
 by the caller's API key, never chosen by the request. Anything not listed
 here is dropped before the result is signed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 # Attributes a profile may name: the keys of ``DocumentReport.person`` (edge/report.py).
-KNOWN_ATTRIBUTES = frozenset({
-    "id_number", "full_name", "birth_date", "sex", "nationality", "ethnicity", "religion",
-    "place_of_origin", "residence", "identifying_marks", "issue_date", "expiry_date",
-    "father_name", "mother_name", "spouse_name", "old_id_number"})
+KNOWN_ATTRIBUTES = frozenset(
+    {
+        "id_number",
+        "full_name",
+        "birth_date",
+        "sex",
+        "nationality",
+        "ethnicity",
+        "religion",
+        "place_of_origin",
+        "residence",
+        "identifying_marks",
+        "issue_date",
+        "expiry_date",
+        "father_name",
+        "mother_name",
+        "spouse_name",
+        "old_id_number",
+    }
+)
 
 
 @dataclass(frozen=True)
 class Profile:
     name: str
     attributes: tuple[str, ...]
-    face_verdict: bool = False          # the face verdict is part of the result
-    face_match_default: bool = False    # face match required unless the request says otherwise
-    fhir_patient: bool = False          # add an HL7 FHIR R4 Patient
-    record_comparison: bool = False     # compare with the caller's record when one is given
+    face_verdict: bool = False  # the face verdict is part of the result
+    face_match_default: bool = False  # face match required unless the request says otherwise
+    fhir_patient: bool = False  # add an HL7 FHIR R4 Patient
+    record_comparison: bool = False  # compare with the caller's record when one is given
     description: str = ""
 
     def minimise(self, person: dict | None) -> dict:
@@ -33,14 +50,24 @@ class Profile:
 
 
 PROFILES: dict[str, Profile] = {
-    "hospital": Profile("hospital", ("id_number", "full_name", "birth_date", "sex", "residence"),
-                        face_verdict=True, fhir_patient=True, record_comparison=True,
-                        description="Patient registration and health-insurance (BHYT) look-up."),
-    "airport": Profile("airport", ("full_name", "id_number", "birth_date", "nationality"),
-                       face_verdict=True, face_match_default=True,
-                       description="Passenger enrolment and boarding with a face match."),
-    "school": Profile("school", ("full_name", "id_number"),
-                      description="Identify the payer at a school fee desk."),
+    "hospital": Profile(
+        "hospital",
+        ("id_number", "full_name", "birth_date", "sex", "residence"),
+        face_verdict=True,
+        fhir_patient=True,
+        record_comparison=True,
+        description="Patient registration and health-insurance (BHYT) look-up.",
+    ),
+    "airport": Profile(
+        "airport",
+        ("full_name", "id_number", "birth_date", "nationality"),
+        face_verdict=True,
+        face_match_default=True,
+        description="Passenger enrolment and boarding with a face match.",
+    ),
+    "school": Profile(
+        "school", ("full_name", "id_number"), description="Identify the payer at a school fee desk."
+    ),
 }
 
 
@@ -52,5 +79,6 @@ def get_profile(name: str) -> Profile:
     try:
         return PROFILES[name]
     except KeyError:
-        raise UnknownProfile(f"Unknown relying-party profile {name!r}; known: "
-                             f"{', '.join(sorted(PROFILES))}.") from None
+        raise UnknownProfile(
+            f"Unknown relying-party profile {name!r}; known: {', '.join(sorted(PROFILES))}."
+        ) from None

@@ -5,13 +5,14 @@ interleave APDUs on one card. A job that cannot be queued is refused at
 once with a typed ``ReaderBusy`` carrying a ``Retry-After`` estimate: no
 caller ever waits without a bound.
 """
+
 from __future__ import annotations
 
 import logging
 import queue
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 log = logging.getLogger("cccd_edge.reader")
 
@@ -27,16 +28,22 @@ class ReaderBusy(Exception):
 
 
 class ReaderOwner:
-    def __init__(self, name: str, *, queue_size: int = 4, clock: Callable[[], float] = time.monotonic,
-                 default_job_seconds: float = 5.0):
+    def __init__(
+        self,
+        name: str,
+        *,
+        queue_size: int = 4,
+        clock: Callable[[], float] = time.monotonic,
+        default_job_seconds: float = 5.0,
+    ):
         self.name = name
         self._queue: queue.Queue[Job | None] = queue.Queue(maxsize=max(queue_size, 1))
         self._clock = clock
         self._lock = threading.Lock()
         self._busy_since: float | None = None
-        self._avg = default_job_seconds        # running mean of job time, for Retry-After
+        self._avg = default_job_seconds  # running mean of job time, for Retry-After
         self._exclusive_pending = 0
-        self._exclusive_budget = 0.0          # longest the pending exclusive job may hold the reader
+        self._exclusive_budget = 0.0  # longest the pending exclusive job may hold the reader
         self._running_deadline: float | None = None
         self._running_exclusive = False
         self._jobs_done = 0
@@ -57,14 +64,20 @@ class ReaderOwner:
             if self._stopped:
                 raise ReaderBusy("The reader is shutting down.", 5, 503)
             if exclusive and self._exclusive_pending:
-                raise ReaderBusy("The kiosk is serving another person; try again shortly.",
-                                 self.exclusive_retry_after(), 409)
+                raise ReaderBusy(
+                    "The kiosk is serving another person; try again shortly.",
+                    self.exclusive_retry_after(),
+                    409,
+                )
             wrapped = self._wrap(job, exclusive, budget)
             try:
                 self._queue.put_nowait(wrapped)
             except queue.Full:
-                raise ReaderBusy("The reader is busy and its queue is full; try again later.",
-                                 self.retry_after(), 429) from None
+                raise ReaderBusy(
+                    "The reader is busy and its queue is full; try again later.",
+                    self.retry_after(),
+                    429,
+                ) from None
             if exclusive:
                 self._exclusive_pending += 1
                 self._exclusive_budget = budget if budget is not None else self._avg
@@ -101,8 +114,12 @@ class ReaderOwner:
         return self._busy_since is not None
 
     def status(self) -> dict:
-        return {"name": self.name, "busy": self.busy, "queued": self.queue_length,
-                "jobs_done": self._jobs_done}
+        return {
+            "name": self.name,
+            "busy": self.busy,
+            "queued": self.queue_length,
+            "jobs_done": self._jobs_done,
+        }
 
     def stop(self, timeout: float = 5.0) -> None:
         with self._lock:
@@ -124,6 +141,7 @@ class ReaderOwner:
                 if exclusive:
                     with self._lock:
                         self._exclusive_pending -= 1
+
         return run
 
     def _run(self) -> None:
@@ -135,7 +153,7 @@ class ReaderOwner:
             self._busy_since = started
             try:
                 job()
-            except Exception:   # a job must fail its own session; the owner keeps serving
+            except Exception:  # a job must fail its own session; the owner keeps serving
                 log.exception("reader job raised", extra={"reader": self.name})
             finally:
                 elapsed = self._clock() - started

@@ -6,23 +6,39 @@ was read (``read``; None for an offline dump) and what was proved
 ``include_personal=True``; ``audit_dict()`` never holds any. The photo's
 bytes stay on the object and come out only through ``photo_bytes()``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from crypto.report import VerificationReport
 
-PERSON_FIELDS = ("id_number", "full_name", "birth_date", "sex", "nationality", "ethnicity", "religion",
-                 "place_of_origin", "residence", "identifying_marks", "issue_date", "expiry_date",
-                 "father_name", "mother_name", "spouse_name", "old_id_number")
+PERSON_FIELDS = (
+    "id_number",
+    "full_name",
+    "birth_date",
+    "sex",
+    "nationality",
+    "ethnicity",
+    "religion",
+    "place_of_origin",
+    "residence",
+    "identifying_marks",
+    "issue_date",
+    "expiry_date",
+    "father_name",
+    "mother_name",
+    "spouse_name",
+    "old_id_number",
+)
 
 
 @dataclass
 class DocumentInfo:
-    type: str | None = None               # MRZ document code, e.g. 'ID'
-    issuing_state: str | None = None      # three letters as in the MRZ, e.g. 'VNM'
+    type: str | None = None  # MRZ document code, e.g. 'ID'
+    issuing_state: str | None = None  # three letters as in the MRZ, e.g. 'VNM'
     document_number: str | None = None
-    expiry: str | None = None             # ISO date; None when the card has none
+    expiry: str | None = None  # ISO date; None when the card has none
 
     def to_dict(self, include_personal: bool = True) -> dict:
         out = {"type": self.type, "issuing_state": self.issuing_state}
@@ -35,10 +51,10 @@ class DocumentInfo:
 class Person:
     """Holder data: from DG13 when present (Vietnamese fields), else from DG1's MRZ."""
 
-    source: str | None = None             # 'DG13' | 'DG1' | None
+    source: str | None = None  # 'DG13' | 'DG1' | None
     id_number: str | None = None
     full_name: str | None = None
-    birth_date: str | None = None         # ISO
+    birth_date: str | None = None  # ISO
     sex: str | None = None
     nationality: str | None = None
     ethnicity: str | None = None
@@ -59,7 +75,7 @@ class Person:
 
 @dataclass
 class Photo:
-    format: str | None = None             # 'jpeg' | 'jpeg2000' | None
+    format: str | None = None  # 'jpeg' | 'jpeg2000' | None
     width: int | None = None
     height: int | None = None
     size: int = 0
@@ -67,8 +83,13 @@ class Photo:
     _bytes: bytes = field(default=b"", repr=False)
 
     def to_dict(self) -> dict:
-        return {"format": self.format, "width": self.width, "height": self.height, "size": self.size,
-                "sha256": self.sha256}
+        return {
+            "format": self.format,
+            "width": self.width,
+            "height": self.height,
+            "size": self.size,
+            "sha256": self.sha256,
+        }
 
 
 @dataclass
@@ -89,7 +110,7 @@ class DocumentReport:
     document: DocumentInfo = field(default_factory=DocumentInfo)
     person: Person | None = None
     photo: Photo | None = None
-    read: dict | None = None              # access protocol, CA/AA outcome, stats; None for a dump
+    read: dict | None = None  # access protocol, CA/AA outcome, stats; None for a dump
     verification: VerificationReport = field(default_factory=VerificationReport)
     errors: list[ReportError] = field(default_factory=list)
 
@@ -124,8 +145,11 @@ class DocumentReport:
         lines = [f"Document: {d.type or '?'} issued by {d.issuing_state or '?'}"]
         if include_personal and self.person is not None:
             lines += [f"  {k}: {val}" for k, val in self.person.to_dict().items() if val]
-        lines += [f"Passive authentication: {v.passive_authentication}",
-                  f"Chip authenticity:      {v.chip_authenticity}", ""]
+        lines += [
+            f"Passive authentication: {v.passive_authentication}",
+            f"Chip authenticity:      {v.chip_authenticity}",
+            "",
+        ]
         for c in v.checks:
             lines.append(f"  {c.status.value:<13} {c.name:<28} {c.code:<24} {c.message}")
         for e in self.errors:
@@ -139,12 +163,23 @@ class DocumentReport:
             "document": {"type": self.document.type, "issuing_state": self.document.issuing_state},
             "passive_authentication": v.passive_authentication.value,
             "chip_authenticity": v.chip_authenticity.value,
-            "checks": [{"name": c.name, "status": c.status.value, "code": c.code} for c in v.checks],
+            "checks": [
+                {"name": c.name, "status": c.status.value, "code": c.code} for c in v.checks
+            ],
             "reason_codes": v.reason_codes(),
-            "read": None if self.read is None else {k: self.read.get(k) for k in
-                                                    ("access_protocol", "chip_authentication",
-                                                     "active_authentication", "stats", "complete",
-                                                     "incidents")},
+            "read": None
+            if self.read is None
+            else {
+                k: self.read.get(k)
+                for k in (
+                    "access_protocol",
+                    "chip_authentication",
+                    "active_authentication",
+                    "stats",
+                    "complete",
+                    "incidents",
+                )
+            },
             "errors": [{"code": e.code, "file": e.file, "step": e.step} for e in self.errors],
             "photo_present": self.photo is not None and self.photo.size > 0,
         }

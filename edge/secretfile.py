@@ -4,11 +4,12 @@ The content is written to a 0600 temporary file in the same folder, then hard-li
 place: there is never a moment where the file exists half-written or readable by others, and
 when two workers start at once exactly one content wins and both read it back.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 
 def create_once(path: str | os.PathLike, make: Callable[[], bytes]) -> bytes:
@@ -25,7 +26,7 @@ def create_once(path: str | os.PathLike, make: Callable[[], bytes]) -> bytes:
         try:
             os.link(tmp, path)
         except FileExistsError:
-            pass            # another worker won the race: use its content
+            pass  # another worker won the race: use its content
     finally:
         tmp.unlink(missing_ok=True)
     return path.read_bytes()

@@ -5,15 +5,17 @@ or ``failed`` from any of them. Each change and each named read step is an
 event (for the SSE stream and the kiosk screen). A finished session's result
 stays in memory for ``ttl`` seconds and is then dropped: nothing is written.
 """
+
 from __future__ import annotations
 
 import base64
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Callable
+from typing import Any
 
 
 class State(str, Enum):
@@ -30,11 +32,14 @@ class State(str, Enum):
 
 
 # The only moves allowed; anything else is a programming error, not a user error.
-_MOVES = {State.WAITING_FOR_CARD: {State.READING, State.FAILED},
-          State.READING: {State.VERIFYING, State.FAILED},
-          State.VERIFYING: {State.FACE_CAPTURE, State.DONE, State.FAILED},
-          State.FACE_CAPTURE: {State.DONE, State.FAILED},
-          State.DONE: set(), State.FAILED: set()}
+_MOVES = {
+    State.WAITING_FOR_CARD: {State.READING, State.FAILED},
+    State.READING: {State.VERIFYING, State.FAILED},
+    State.VERIFYING: {State.FACE_CAPTURE, State.DONE, State.FAILED},
+    State.FACE_CAPTURE: {State.DONE, State.FAILED},
+    State.DONE: set(),
+    State.FAILED: set(),
+}
 
 MAX_BUFFERED_FRAMES = 10
 # A liveness challenge is judged on all its frames at once: room for a 15 s window at ~2 frames/s.
@@ -48,7 +53,9 @@ class SessionEnded(Exception):
 @dataclass
 class Event:
     seq: int
-    name: str          # 'state' or a step name ('access_control', 'read_files', 'passive_authentication' ...)
+    name: (
+        str  # 'state' or a step name ('access_control', 'read_files', 'passive_authentication' ...)
+    )
     data: dict
     at: float
 
@@ -61,7 +68,7 @@ class VerificationSession:
     id: str
     relying_party: str
     profile: str
-    options: dict = field(default_factory=dict)     # face_match_required, nonce, ask_on_kiosk ...
+    options: dict = field(default_factory=dict)  # face_match_required, nonce, ask_on_kiosk ...
     created: float = 0.0
     state: State = State.WAITING_FOR_CARD
     events: list[Event] = field(default_factory=list)
@@ -71,13 +78,13 @@ class VerificationSession:
     # Secrets and biometrics live here only while needed and are cleared as soon as used.
     access_key: Any = None
     record: dict | None = None
-    frames: list[tuple[float, bytes]] = field(default_factory=list)    # (capture time, JPEG)
+    frames: list[tuple[float, bytes]] = field(default_factory=list)  # (capture time, JPEG)
     # The head-turn challenge while the face is captured (public: steps, prompts, window), the
     # client's "that was the last frame", and the verdict (verdict + codes) for the kiosk screen.
     liveness: dict | None = None
     frames_final: bool = False
     liveness_verdict: dict | None = None
-    kiosk_photo: bytes | None = None     # chip photo for the kiosk screen only (kiosk_ui pops it once)
+    kiosk_photo: bytes | None = None  # chip photo for the kiosk screen only (kiosk_ui pops it once)
     _cond: threading.Condition = field(default_factory=threading.Condition, repr=False)
     _clock: Callable[[], float] = field(default=time.monotonic, repr=False)
 
@@ -131,9 +138,11 @@ class VerificationSession:
     def start_liveness(self, challenge: dict) -> None:
         with self._cond:
             self.liveness, self.frames_final = dict(challenge), False
-            self.frames.clear()       # frames sent before the challenge answer nothing
+            self.frames.clear()  # frames sent before the challenge answer nothing
 
-    def add_frames(self, frames: list, timestamps: list[float] | None = None, *, final: bool = False) -> int:
+    def add_frames(
+        self, frames: list, timestamps: list[float] | None = None, *, final: bool = False
+    ) -> int:
         """Buffer frames (JPEG bytes) with their capture times; returns how many were taken."""
         with self._cond:
             limit = MAX_LIVENESS_FRAMES if self.liveness is not None else MAX_BUFFERED_FRAMES
@@ -155,8 +164,12 @@ class VerificationSession:
         """All ``(capture time, frame)`` pairs once the client says it is done, the buffer is
         full, the session ends, or ``timeout`` passes."""
         with self._cond:
-            self._cond.wait_for(lambda: self.frames_final or len(self.frames) >= MAX_LIVENESS_FRAMES
-                                or self.state.final, timeout)
+            self._cond.wait_for(
+                lambda: (
+                    self.frames_final or len(self.frames) >= MAX_LIVENESS_FRAMES or self.state.final
+                ),
+                timeout,
+            )
             frames, self.frames = self.frames, []
             return frames
 
@@ -167,8 +180,11 @@ class VerificationSession:
             return self.events[seq:]
 
     def summary(self) -> dict:
-        out = {"id": self.id, "state": self.state.value,
-               "steps": [e.data.get("step", e.name) for e in self.events if e.name != "state"]}
+        out = {
+            "id": self.id,
+            "state": self.state.value,
+            "steps": [e.data.get("step", e.name) for e in self.events if e.name != "state"],
+        }
         if self.error:
             out["error"] = dict(self.error)
         if self.liveness is not None:
@@ -186,16 +202,24 @@ class SessionStore:
     ``ttl`` seconds after a result is ready even on an idle kiosk.
     """
 
-    def __init__(self, ttl: float, *, max_age: float = 3600.0, max_sessions: int = 1000,
-                 clock: Callable[[], float] = time.monotonic,
-                 rng: Callable[[int], bytes] = os.urandom):
+    def __init__(
+        self,
+        ttl: float,
+        *,
+        max_age: float = 3600.0,
+        max_sessions: int = 1000,
+        clock: Callable[[], float] = time.monotonic,
+        rng: Callable[[int], bytes] = os.urandom,
+    ):
         self.ttl, self.max_age, self.max_sessions = ttl, max_age, max_sessions
         self._clock, self._rng = clock, rng
         self._sessions: dict[str, VerificationSession] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._reaper: threading.Thread | None = None
-        self.purged = threading.Event()     # set whenever a purge dropped a session (for tests/metrics)
+        self.purged = (
+            threading.Event()
+        )  # set whenever a purge dropped a session (for tests/metrics)
 
     def start_reaper(self, interval: float | None = None) -> None:
         """Purge every ``interval`` seconds (default: a quarter of the TTL, between 0.05 and 1 s)."""
@@ -206,6 +230,7 @@ class SessionStore:
         def loop() -> None:
             while not self._stop.wait(every):
                 self.purge()
+
         self._reaper = threading.Thread(target=loop, name="session-reaper", daemon=True)
         self._reaper.start()
 
@@ -220,8 +245,14 @@ class SessionStore:
 
     def create(self, relying_party: str, profile: str, **options) -> VerificationSession:
         self.purge()
-        session = VerificationSession(self.new_id(), relying_party, profile, options,
-                                      created=self._clock(), _clock=self._clock)
+        session = VerificationSession(
+            self.new_id(),
+            relying_party,
+            profile,
+            options,
+            created=self._clock(),
+            _clock=self._clock,
+        )
         with self._lock:
             if len(self._sessions) >= self.max_sessions:
                 raise OverflowError("too many sessions held")

@@ -5,6 +5,7 @@ folder with 0600 permissions; its public half is published as a JWKS
 (RFC 7517) at ``/v1/keys`` with ``kid`` = the RFC 7638 thumbprint, so a
 relying party can check a result offline.
 """
+
 from __future__ import annotations
 
 import base64
@@ -15,8 +16,10 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import (decode_dss_signature,
-                                                             encode_dss_signature)
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
 
 from edge.secretfile import create_once
 
@@ -44,14 +47,19 @@ def b64url_decode(text: str) -> bytes:
 
 
 def _canonical(obj: dict) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return json.dumps(obj, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode(
+        "utf-8"
+    )
 
 
 def public_jwk(public_key: ec.EllipticCurvePublicKey) -> dict:
     numbers = public_key.public_numbers()
-    jwk = {"kty": "EC", "crv": "P-256",
-           "x": b64url(numbers.x.to_bytes(COORD_LEN, "big")),
-           "y": b64url(numbers.y.to_bytes(COORD_LEN, "big"))}
+    jwk = {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": b64url(numbers.x.to_bytes(COORD_LEN, "big")),
+        "y": b64url(numbers.y.to_bytes(COORD_LEN, "big")),
+    }
     # RFC 7638: SHA-256 over the required members in lexicographic order, no whitespace.
     thumb = hashlib.sha256(_canonical({k: jwk[k] for k in ("crv", "kty", "x", "y")})).digest()
     return {**jwk, "kid": b64url(thumb), "use": "sig", "alg": ALG}
@@ -79,15 +87,18 @@ class KioskKey:
         self.kid: str = self.jwk["kid"]
 
     @classmethod
-    def generate(cls) -> "KioskKey":
+    def generate(cls) -> KioskKey:
         return cls(ec.generate_private_key(ec.SECP256R1()))
 
     @classmethod
-    def load_or_create(cls, path: str | Path) -> "KioskKey":
+    def load_or_create(cls, path: str | Path) -> KioskKey:
         def make() -> bytes:
             return ec.generate_private_key(ec.SECP256R1()).private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption())
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+
         pem = create_once(path, make)
         return cls(serialization.load_pem_private_key(pem, password=None))  # type: ignore[arg-type]
 
@@ -96,7 +107,9 @@ class KioskKey:
 
     def sign(self, payload: dict, *, typ: str = "JWT") -> str:
         header = {"alg": ALG, "kid": self.kid, "typ": typ}
-        signing_input = f"{b64url(_canonical(header))}.{b64url(_canonical(payload))}".encode("ascii")
+        signing_input = f"{b64url(_canonical(header))}.{b64url(_canonical(payload))}".encode(
+            "ascii"
+        )
         der = self._key.sign(signing_input, ec.ECDSA(hashes.SHA256()))
         r, s = decode_dss_signature(der)
         # JOSE wants the fixed-width r||s, not DER (RFC 7518 §3.4).
@@ -121,11 +134,13 @@ def verify_jws(token: str, jwks: dict) -> dict:
     sig = b64url_decode(parts[2])
     if len(sig) != 2 * COORD_LEN:
         raise SignatureError("An ES256 signature is 64 bytes.")
-    der = encode_dss_signature(int.from_bytes(sig[:COORD_LEN], "big"),
-                               int.from_bytes(sig[COORD_LEN:], "big"))
+    der = encode_dss_signature(
+        int.from_bytes(sig[:COORD_LEN], "big"), int.from_bytes(sig[COORD_LEN:], "big")
+    )
     try:
-        key_from_jwk(key).verify(der, f"{parts[0]}.{parts[1]}".encode("ascii"),
-                                 ec.ECDSA(hashes.SHA256()))
+        key_from_jwk(key).verify(
+            der, f"{parts[0]}.{parts[1]}".encode("ascii"), ec.ECDSA(hashes.SHA256())
+        )
     except InvalidSignature as exc:
         raise SignatureError("The signature does not verify.") from exc
     try:

@@ -3,6 +3,7 @@
 Shared by ``cccd-edge read`` and ``cccd-edge verify-dump``: the persisted store is
 copied into memory, so ``--trust-file`` never writes to it.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -14,11 +15,23 @@ from crypto.truststore import TrustStore, default_path
 
 
 def add_trust_arguments(parser) -> None:
-    parser.add_argument("--trust", metavar="STORE", help=f"trust store (default {default_path()} when present)")
-    parser.add_argument("--trust-file", action="append", default=[], metavar="CERT_OR_MASTERLIST",
-                        help="extra CSCA certificate, CRL or master list for this run (repeatable)")
-    parser.add_argument("--root", action="append", default=[], metavar="ROOT.cer",
-                        help="root a --trust-file master list must chain to")
+    parser.add_argument(
+        "--trust", metavar="STORE", help=f"trust store (default {default_path()} when present)"
+    )
+    parser.add_argument(
+        "--trust-file",
+        action="append",
+        default=[],
+        metavar="CERT_OR_MASTERLIST",
+        help="extra CSCA certificate, CRL or master list for this run (repeatable)",
+    )
+    parser.add_argument(
+        "--root",
+        action="append",
+        default=[],
+        metavar="ROOT.cer",
+        help="root a --trust-file master list must chain to",
+    )
 
 
 def load_trust_store(args, at: datetime | None = None) -> TrustStore:

@@ -14,12 +14,19 @@ them after start):
 - ``allowed_addresses``: clients that receive the kiosk token cookie (loopback):
   the kiosk browser runs on the kiosk itself.
 """
+
 from __future__ import annotations
 
 from flask import Flask
 
-DEFAULTS = {"reset_seconds": 20, "idle_seconds": 90, "walk_up_profile": "airport", "walk_up_face": True,
-            "frames_per_batch": 3, "allowed_addresses": ("127.0.0.1", "::1")}
+DEFAULTS = {
+    "reset_seconds": 20,
+    "idle_seconds": 90,
+    "walk_up_profile": "airport",
+    "walk_up_face": True,
+    "frames_per_batch": 3,
+    "allowed_addresses": ("127.0.0.1", "::1"),
+}
 
 
 def init_app(app: Flask, **options) -> None:

@@ -6,6 +6,7 @@ it, show the chip photo (once, to this screen only) and get camera guidance
 on a single frame. Nothing here is ever given to a relying party, and no
 frame or photo is kept.
 """
+
 from __future__ import annotations
 
 import io
@@ -20,7 +21,7 @@ from kiosk_ui.reasons import kiosk_view
 
 bp = Blueprint("kiosk_api", __name__, url_prefix="/kiosk/api")
 
-WALK_UP_PARTY = "kiosk-screen"     # the kiosk's own relying party: no API key can act as it
+WALK_UP_PARTY = "kiosk-screen"  # the kiosk's own relying party: no API key can act as it
 MAX_FRAME = 2 * 1024 * 1024
 
 
@@ -48,10 +49,15 @@ def start_walk_up():
     if not profile_name:
         raise Conflict("This kiosk only serves verifications started at a service desk.")
     profile = get_profile(profile_name)
-    party = RelyingParty(WALK_UP_PARTY, profile.name, ())     # no key digests: accepts no API key
-    session = _service().start(party, access_key=None, ask_on_kiosk=True,
-                               face_required=bool(_options().get("walk_up_face", True)),
-                               nonce=None, record=None)
+    party = RelyingParty(WALK_UP_PARTY, profile.name, ())  # no key digests: accepts no API key
+    session = _service().start(
+        party,
+        access_key=None,
+        ask_on_kiosk=True,
+        face_required=bool(_options().get("walk_up_face", True)),
+        nonce=None,
+        record=None,
+    )
     resp = jsonify(kiosk_view(session))
     resp.status_code = 202
     return resp
@@ -66,7 +72,9 @@ def get_session(session_id: str):
 def cancel(session_id: str):
     """The person pressed Cancel (or walked away): end the session so the reader is free again."""
     session = _session(session_id)
-    session.fail("cancelled", "The verification was cancelled at the kiosk.")   # also drops the chip photo
+    session.fail(
+        "cancelled", "The verification was cancelled at the kiosk."
+    )  # also drops the chip photo
     return jsonify(kiosk_view(session))
 
 
@@ -79,15 +87,19 @@ def chip_photo(session_id: str):
         raise NotFound("The chip photo is not available (already shown, or not read).")
     try:
         from PIL import Image
-        with Image.open(io.BytesIO(photo)) as im:      # the chip may hold JPEG 2000: browsers need JPEG
+
+        with Image.open(io.BytesIO(photo)) as im:  # the chip may hold JPEG 2000: browsers need JPEG
             out = io.BytesIO()
             im.convert("RGB").save(out, "JPEG", quality=90)
     except Exception:
         raise Conflict("The chip photo could not be decoded.") from None
     finally:
         del photo
-    return Response(out.getvalue(), mimetype="image/jpeg",
-                    headers={"Cache-Control": "no-store", "Content-Disposition": "inline"})
+    return Response(
+        out.getvalue(),
+        mimetype="image/jpeg",
+        headers={"Cache-Control": "no-store", "Content-Disposition": "inline"},
+    )
 
 
 @bp.post("/sessions/<session_id>/face-check")
@@ -104,6 +116,7 @@ def face_check(session_id: str):
     from edge.face.detect import analyse_frame
     from edge.face.errors import FaceError
     from edge.face.image import decode_image
+
     try:
         analysis = analyse_frame(_service().face_models(), decode_image(data, 960).rgb)
     except FaceError as exc:

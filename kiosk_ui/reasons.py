@@ -7,6 +7,7 @@ The order below is the order a person should hear about them: a card that
 was not read at all, then a document whose signature fails, then the chip,
 then the face.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -36,9 +37,22 @@ ERROR_REASONS = {
 # Passive-authentication codes that mean "we do not know the issuer", not "forged".
 ISSUER_UNKNOWN_CODES = {"csca_unknown", "dsc_missing", "csca_expired", "csca_not_yet_valid"}
 
-REASON_KEYS = tuple(sorted(set(ERROR_REASONS.values()) | {
-    "wrong_mrz", "document_invalid", "issuer_unknown", "chip_unchecked", "face_no_match",
-    "liveness_failed", "face_undetermined", "busy", "unknown"}))
+REASON_KEYS = tuple(
+    sorted(
+        set(ERROR_REASONS.values())
+        | {
+            "wrong_mrz",
+            "document_invalid",
+            "issuer_unknown",
+            "chip_unchecked",
+            "face_no_match",
+            "liveness_failed",
+            "face_undetermined",
+            "busy",
+            "unknown",
+        }
+    )
+)
 
 
 def reason_for_error(code: str | None, *, used_mrz: bool = False) -> str:
@@ -48,8 +62,9 @@ def reason_for_error(code: str | None, *, used_mrz: bool = False) -> str:
     return reason
 
 
-def reason_for_claims(claims: dict[str, Any], face_required: bool,
-                      liveness: dict | None = None) -> str | None:
+def reason_for_claims(
+    claims: dict[str, Any], face_required: bool, liveness: dict | None = None
+) -> str | None:
     """None when the result is verified; otherwise the first reason a person can understand.
 
     ``liveness`` is the session's liveness verdict (the claims carry it only for the profiles
@@ -63,7 +78,11 @@ def reason_for_claims(claims: dict[str, Any], face_required: bool,
         return "document_invalid"
     if pa != "valid":
         codes = set(claims.get("reason_codes") or [])
-        return "issuer_unknown" if codes & ISSUER_UNKNOWN_CODES or pa == "unknown" else "document_invalid"
+        return (
+            "issuer_unknown"
+            if codes & ISSUER_UNKNOWN_CODES or pa == "unknown"
+            else "document_invalid"
+        )
     chip = verdicts.get("chip_authenticity")
     if chip == "invalid":
         return "chip_not_genuine"
@@ -74,7 +93,11 @@ def reason_for_claims(claims: dict[str, Any], face_required: bool,
     if face_required and face == "invalid":
         # The face matched but the head turns were not seen as asked: say that, not "no match".
         no_match = (claims.get("face") or {}).get("decision") == "no_match"
-        return "liveness_failed" if live.get("verdict") == "failed" and not no_match else "face_no_match"
+        return (
+            "liveness_failed"
+            if live.get("verdict") == "failed" and not no_match
+            else "face_no_match"
+        )
     if face_required and face != "valid":
         return "face_undetermined"
     return "unknown"
@@ -88,24 +111,37 @@ def kiosk_view(session: Any, now: float | None = None) -> dict:
     state = session.state.value
     final = session.state.final
     face_required = bool(session.options.get("face_match_required"))
-    view: dict[str, Any] = {"id": session.id, "state": state, "final": final,
-                            "relying_party": session.relying_party, "profile": session.profile,
-                            "face_required": face_required, "verified": None, "reason": None,
-                            "chip_photo": getattr(session, "kiosk_photo", None) is not None,
-                            "attributes_read": list(get_profile(session.profile).attributes)}
+    view: dict[str, Any] = {
+        "id": session.id,
+        "state": state,
+        "final": final,
+        "relying_party": session.relying_party,
+        "profile": session.profile,
+        "face_required": face_required,
+        "verified": None,
+        "reason": None,
+        "chip_photo": getattr(session, "kiosk_photo", None) is not None,
+        "attributes_read": list(get_profile(session.profile).attributes),
+    }
     # The named steps reached so far: the screen's progress list does not depend on having
     # caught every server-sent event.
     view["steps"] = [e.data.get("step") for e in list(session.events) if e.name == "step"]
     challenge = getattr(session, "liveness", None)
     if challenge:
-        view["liveness"] = {"steps": list(challenge["steps"]), "deadline": challenge["deadline"],
-                            "issued_at": challenge["issued_at"]}
+        view["liveness"] = {
+            "steps": list(challenge["steps"]),
+            "deadline": challenge["deadline"],
+            "issued_at": challenge["issued_at"],
+        }
         if now is not None:
             view["liveness"]["now"] = now
             view["liveness"]["seconds_left"] = round(max(challenge["deadline"] - now, 0.0), 2)
     verdict = getattr(session, "liveness_verdict", None)
     if verdict:
-        view["liveness_verdict"] = {"verdict": verdict["verdict"], "reason_codes": list(verdict["reason_codes"])}
+        view["liveness_verdict"] = {
+            "verdict": verdict["verdict"],
+            "reason_codes": list(verdict["reason_codes"]),
+        }
     if not final:
         return view
     if session.error:
@@ -133,20 +169,45 @@ _STATS_GROUPS = {
     "why_no_reader": ("no_reader",),
     "why_key_timeout": ("access_key_timeout",),
     "why_cancelled": ("cancelled",),
-    "why_read_failed": ("secure_messaging_error", "unexpected_status", "file_not_found", "file_access_denied",
-                        "parse_error", "read_incomplete", "card_error"),
+    "why_read_failed": (
+        "secure_messaging_error",
+        "unexpected_status",
+        "file_not_found",
+        "file_access_denied",
+        "parse_error",
+        "read_incomplete",
+        "card_error",
+    ),
     "why_service_problem": ("component_unavailable", "internal_error"),
-    "why_issuer_unknown": ("csca_unknown", "dsc_missing", "csca_expired", "csca_not_yet_valid",
-                           "csca_key_unknown"),
-    "why_document_invalid": ("message_digest_mismatch", "dg_hash_mismatch", "sod_signature_invalid",
-                             "signature_invalid", "dsc_signature_invalid", "content_type_mismatch",
-                             "algorithm_mismatch", "sod_missing", "dsc_expired", "country_mismatch"),
+    "why_issuer_unknown": (
+        "csca_unknown",
+        "dsc_missing",
+        "csca_expired",
+        "csca_not_yet_valid",
+        "csca_key_unknown",
+    ),
+    "why_document_invalid": (
+        "message_digest_mismatch",
+        "dg_hash_mismatch",
+        "sod_signature_invalid",
+        "signature_invalid",
+        "dsc_signature_invalid",
+        "content_type_mismatch",
+        "algorithm_mismatch",
+        "sod_missing",
+        "dsc_expired",
+        "country_mismatch",
+    ),
     "why_revoked": ("dsc_revoked",),
     "why_chip": ("chip_authentication_failed", "ca_failed", "aa_signature_invalid"),
     "why_face_no_match": ("face_no_match",),
     "why_face_undetermined": ("face_undetermined",),
     "why_liveness_failed": ("liveness_failed",),
-    "why_liveness_not_performed": ("liveness_not_performed", "liveness_no_frames", "liveness_no_chip_photo"),
+    "why_liveness_not_performed": (
+        "liveness_not_performed",
+        "liveness_no_frames",
+        "liveness_no_chip_photo",
+    ),
     "why_liveness_steps_not_seen": ("liveness_steps_not_seen", "liveness_not_frontal_at_start"),
     "why_liveness_wrong_direction": ("liveness_wrong_direction",),
     "why_liveness_identity": ("liveness_identity_changed", "liveness_identity_not_matched"),
@@ -155,7 +216,11 @@ _STATS_GROUPS = {
     "why_liveness_unclear": ("liveness_no_usable_frame",),
 }
 STATS_REASON_KEYS = {code: key for key, codes in _STATS_GROUPS.items() for code in codes}
-STATS_PREFIX_KEYS = {"ca_": "why_chip_unchecked", "aa_": "why_chip_unchecked", "liveness_": "why_liveness_failed"}
+STATS_PREFIX_KEYS = {
+    "ca_": "why_chip_unchecked",
+    "aa_": "why_chip_unchecked",
+    "liveness_": "why_liveness_failed",
+}
 # Verdicts kept in the audit's codes that are not reasons for a failure.
 STATS_NOT_REASONS = ("liveness_passed",)
 
@@ -163,4 +228,6 @@ STATS_NOT_REASONS = ("liveness_passed",)
 def stats_reason_key(code: str) -> str:
     if code in STATS_REASON_KEYS:
         return STATS_REASON_KEYS[code]
-    return next((key for prefix, key in STATS_PREFIX_KEYS.items() if code.startswith(prefix)), "why_other")
+    return next(
+        (key for prefix, key in STATS_PREFIX_KEYS.items() if code.startswith(prefix)), "why_other"
+    )

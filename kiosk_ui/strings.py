@@ -5,6 +5,7 @@ server (the screen reads even before the script runs) and the script gets the
 same table as JSON for the language switch. Reason keys come from
 ``kiosk_ui.reasons``; a test checks that every key has both languages.
 """
+
 from __future__ import annotations
 
 LANGUAGES = ("vi", "en")
@@ -15,11 +16,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "title": {"vi": "Xác thực căn cước công dân", "en": "Citizen ID card check"},
     "switch_language": {"vi": "English", "en": "Tiếng Việt"},
     "welcome": {"vi": "Xin chào", "en": "Welcome"},
-    "idle_text": {"vi": "Kiểm tra thẻ căn cước gắn chip của bạn tại đây.",
-                  "en": "Check your chip ID card here."},
+    "idle_text": {
+        "vi": "Kiểm tra thẻ căn cước gắn chip của bạn tại đây.",
+        "en": "Check your chip ID card here.",
+    },
     "start": {"vi": "Bắt đầu", "en": "Start"},
-    "waiting_desk": {"vi": "Vui lòng chờ nhân viên quầy bắt đầu.",
-                     "en": "Please wait for the desk staff to start."},
+    "waiting_desk": {
+        "vi": "Vui lòng chờ nhân viên quầy bắt đầu.",
+        "en": "Please wait for the desk staff to start.",
+    },
     "cancel": {"vi": "Hủy", "en": "Cancel"},
     "finish": {"vi": "Xong", "en": "Done"},
     "try_again": {"vi": "Thử lại", "en": "Try again"},
@@ -27,28 +32,35 @@ STRINGS: dict[str, dict[str, str]] = {
     "privacy_title": {"vi": "Thông tin được đọc", "en": "What is read"},
     "privacy_text": {
         "vi": "Máy đọc chip trên thẻ của bạn để kiểm tra thẻ là thật. Chỉ những thông tin dưới đây "
-              "được gửi cho đơn vị yêu cầu. Ảnh và số trên thẻ không được lưu lại trên máy.",
+        "được gửi cho đơn vị yêu cầu. Ảnh và số trên thẻ không được lưu lại trên máy.",
         "en": "The kiosk reads the chip of your card to check that the card is genuine. Only the "
-              "details below go to the organisation that asked. Photos and card numbers are not "
-              "kept on this kiosk."},
+        "details below go to the organisation that asked. Photos and card numbers are not "
+        "kept on this kiosk.",
+    },
     "privacy_idle": {
         "vi": "Máy đọc chip trên thẻ để kiểm tra thẻ là thật. Trước khi đọc, màn hình cho bạn biết "
-              "những thông tin nào được đọc và gửi cho ai. Ảnh và số trên thẻ không được lưu lại trên máy.",
+        "những thông tin nào được đọc và gửi cho ai. Ảnh và số trên thẻ không được lưu lại trên máy.",
         "en": "The kiosk reads the chip of the card to check that it is genuine. Before reading, the screen "
-              "tells you which details are read and who receives them. Photos and card numbers are not "
-              "kept on this kiosk."},
-    "privacy_walk_up": {"vi": "Kết quả chỉ hiện trên màn hình này và không gửi cho đơn vị nào. Thông tin được kiểm tra:",
-                        "en": "The result is shown only on this screen and sent to no organisation. Details checked:"},
+        "tells you which details are read and who receives them. Photos and card numbers are not "
+        "kept on this kiosk.",
+    },
+    "privacy_walk_up": {
+        "vi": "Kết quả chỉ hiện trên màn hình này và không gửi cho đơn vị nào. Thông tin được kiểm tra:",
+        "en": "The result is shown only on this screen and sent to no organisation. Details checked:",
+    },
     "privacy_requester": {"vi": "Đơn vị yêu cầu", "en": "Requested by"},
-    "privacy_face": {"vi": "Camera chụp vài ảnh khuôn mặt để so với ảnh trong chip; ảnh bị xóa ngay sau đó.",
-                     "en": "The camera takes a few pictures of your face to compare with the chip photo; "
-                           "they are deleted straight after."},
+    "privacy_face": {
+        "vi": "Camera chụp vài ảnh khuôn mặt để so với ảnh trong chip; ảnh bị xóa ngay sau đó.",
+        "en": "The camera takes a few pictures of your face to compare with the chip photo; "
+        "they are deleted straight after.",
+    },
     # With the head-turn check: two pictures a second for as long as the prompts run ({n} in all).
     "privacy_face_liveness": {
         "vi": "Trong lúc bạn quay đầu theo hướng dẫn, camera chụp khoảng {n} ảnh khuôn mặt (2 ảnh mỗi giây) "
-              "để kiểm tra và so với ảnh trong chip; ảnh bị xóa ngay sau đó.",
+        "để kiểm tra và so với ảnh trong chip; ảnh bị xóa ngay sau đó.",
         "en": "While you turn your head as shown, the camera takes about {n} pictures of your face "
-              "(2 a second) to check them against the chip photo; they are deleted straight after."},
+        "(2 a second) to check them against the chip photo; they are deleted straight after.",
+    },
     "attr_id_number": {"vi": "Số định danh", "en": "ID number"},
     "attr_full_name": {"vi": "Họ và tên", "en": "Full name"},
     "attr_birth_date": {"vi": "Ngày sinh", "en": "Date of birth"},
@@ -62,24 +74,42 @@ STRINGS: dict[str, dict[str, str]] = {
     "attr_expiry_date": {"vi": "Có giá trị đến", "en": "Date of expiry"},
     # --- access key -------------------------------------------------------------------------
     "can_title": {"vi": "Nhập 6 số CAN", "en": "Enter the 6-digit CAN"},
-    "can_help": {"vi": "6 số cuối của số định danh, in ở mặt trước thẻ.",
-                 "en": "The last 6 digits of the ID number, printed on the front of the card."},
+    "can_help": {
+        "vi": "6 số cuối của số định danh, in ở mặt trước thẻ.",
+        "en": "The last 6 digits of the ID number, printed on the front of the card.",
+    },
     "delete": {"vi": "Xóa", "en": "Delete"},
     "confirm": {"vi": "Tiếp tục", "en": "Continue"},
     "use_mrz": {"vi": "Dùng dòng MRZ thay cho CAN", "en": "Use the MRZ instead of the CAN"},
     "use_can": {"vi": "Dùng số CAN", "en": "Use the CAN"},
-    "mrz_title": {"vi": "Nhập thông tin ở mặt sau thẻ", "en": "Enter the details from the back of the card"},
-    "mrz_document_number": {"vi": "9 số cuối của số định danh", "en": "Last 9 digits of the ID number"},
+    "mrz_title": {
+        "vi": "Nhập thông tin ở mặt sau thẻ",
+        "en": "Enter the details from the back of the card",
+    },
+    "mrz_document_number": {
+        "vi": "9 số cuối của số định danh",
+        "en": "Last 9 digits of the ID number",
+    },
     "mrz_birth_date": {"vi": "Ngày sinh (YYMMDD)", "en": "Date of birth (YYMMDD)"},
     "mrz_expiry_date": {"vi": "Ngày hết hạn (YYMMDD)", "en": "Date of expiry (YYMMDD)"},
-    "key_invalid": {"vi": "Số đã nhập không hợp lệ, vui lòng kiểm tra và nhập lại.",
-                    "en": "What was typed is not valid; please check it and type it again."},
-    "scan_unreadable": {"vi": "Không đọc được dòng mã trên thẻ. Vui lòng quét lại, hoặc nhập bằng bàn phím.",
-                        "en": "The code lines of the card could not be read. Please scan again, or type them in."},
+    "key_invalid": {
+        "vi": "Số đã nhập không hợp lệ, vui lòng kiểm tra và nhập lại.",
+        "en": "What was typed is not valid; please check it and type it again.",
+    },
+    "scan_unreadable": {
+        "vi": "Không đọc được dòng mã trên thẻ. Vui lòng quét lại, hoặc nhập bằng bàn phím.",
+        "en": "The code lines of the card could not be read. Please scan again, or type them in.",
+    },
     "key_incomplete": {"vi": "Vui lòng nhập đủ số.", "en": "Please enter all the digits."},
     # --- card and progress ------------------------------------------------------------------
-    "place_card": {"vi": "Đặt thẻ lên đầu đọc và giữ yên", "en": "Place your card on the reader and keep it still"},
-    "reading_title": {"vi": "Đang đọc thẻ, vui lòng không nhấc thẻ", "en": "Reading the card, do not lift it"},
+    "place_card": {
+        "vi": "Đặt thẻ lên đầu đọc và giữ yên",
+        "en": "Place your card on the reader and keep it still",
+    },
+    "reading_title": {
+        "vi": "Đang đọc thẻ, vui lòng không nhấc thẻ",
+        "en": "Reading the card, do not lift it",
+    },
     "step_connect": {"vi": "Kết nối thẻ", "en": "Connect"},
     "step_access_control": {"vi": "Mở khóa chip", "en": "Access control"},
     "step_read_files": {"vi": "Đọc dữ liệu", "en": "Reading files"},
@@ -92,18 +122,31 @@ STRINGS: dict[str, dict[str, str]] = {
     # --- camera -----------------------------------------------------------------------------
     "camera_title": {"vi": "Nhìn thẳng vào camera", "en": "Look straight at the camera"},
     "camera_starting": {"vi": "Đang mở camera…", "en": "Starting the camera…"},
-    "camera_checking": {"vi": "Đang so khuôn mặt với ảnh trong chip…",
-                        "en": "Comparing your face with the chip photo…"},
+    "camera_checking": {
+        "vi": "Đang so khuôn mặt với ảnh trong chip…",
+        "en": "Comparing your face with the chip photo…",
+    },
     "hint_ok": {"vi": "Tốt lắm, giữ yên", "en": "Good, keep still"},
-    "hint_no_face": {"vi": "Đưa mặt vào giữa khung hình và lại gần hơn",
-                     "en": "Put your face inside the oval and come closer"},
-    "hint_several_faces": {"vi": "Chỉ một người đứng trước camera", "en": "Only one person in front of the camera"},
+    "hint_no_face": {
+        "vi": "Đưa mặt vào giữa khung hình và lại gần hơn",
+        "en": "Put your face inside the oval and come closer",
+    },
+    "hint_several_faces": {
+        "vi": "Chỉ một người đứng trước camera",
+        "en": "Only one person in front of the camera",
+    },
     "hint_face_too_small": {"vi": "Lại gần hơn", "en": "Move closer"},
     "hint_not_frontal": {"vi": "Nhìn thẳng vào camera", "en": "Look straight at the camera"},
     "hint_blurred": {"vi": "Giữ yên", "en": "Hold still"},
     "hint_too_dark": {"vi": "Cần thêm ánh sáng", "en": "More light is needed"},
-    "hint_too_bright": {"vi": "Tránh ánh sáng chiếu thẳng vào mặt", "en": "Avoid direct light on your face"},
-    "liveness_title": {"vi": "Làm theo hướng dẫn trên màn hình", "en": "Follow the prompts on the screen"},
+    "hint_too_bright": {
+        "vi": "Tránh ánh sáng chiếu thẳng vào mặt",
+        "en": "Avoid direct light on your face",
+    },
+    "liveness_title": {
+        "vi": "Làm theo hướng dẫn trên màn hình",
+        "en": "Follow the prompts on the screen",
+    },
     "liveness_front": {"vi": "Nhìn thẳng vào camera", "en": "Look straight at the camera"},
     "liveness_left": {"vi": "Quay đầu sang trái", "en": "Turn your head to the left"},
     "liveness_right": {"vi": "Quay đầu sang phải", "en": "Turn your head to the right"},
@@ -114,52 +157,90 @@ STRINGS: dict[str, dict[str, str]] = {
     # --- result -----------------------------------------------------------------------------
     "verified": {"vi": "Đã xác thực", "en": "Verified"},
     "not_verified": {"vi": "Chưa xác thực được", "en": "Not verified"},
-    "verified_text": {"vi": "Thẻ là thật và thông tin đã được gửi cho đơn vị yêu cầu.",
-                      "en": "The card is genuine and the details were sent to the organisation that asked."},
-    "verified_text_walk_up": {"vi": "Thẻ là thật. Kết quả chỉ hiện trên màn hình này.",
-                              "en": "The card is genuine. The result is shown only on this screen."},
+    "verified_text": {
+        "vi": "Thẻ là thật và thông tin đã được gửi cho đơn vị yêu cầu.",
+        "en": "The card is genuine and the details were sent to the organisation that asked.",
+    },
+    "verified_text_walk_up": {
+        "vi": "Thẻ là thật. Kết quả chỉ hiện trên màn hình này.",
+        "en": "The card is genuine. The result is shown only on this screen.",
+    },
     "chip_photo": {"vi": "Ảnh trong chip", "en": "Chip photo"},
     "live_photo": {"vi": "Ảnh vừa chụp", "en": "Live picture"},
-    "reset_in": {"vi": "Màn hình sẽ tự xóa sau {n} giây.", "en": "The screen clears itself in {n} seconds."},
+    "reset_in": {
+        "vi": "Màn hình sẽ tự xóa sau {n} giây.",
+        "en": "The screen clears itself in {n} seconds.",
+    },
     # --- plain reasons (kiosk_ui.reasons) -----------------------------------------------------
-    "reason_wrong_can": {"vi": "Số CAN không khớp với thẻ này. Hãy kiểm tra 6 số ở mặt trước thẻ và thử lại.",
-                         "en": "The CAN does not match this card. Check the 6 digits on the front and try again."},
-    "reason_wrong_mrz": {"vi": "Thông tin MRZ không khớp với thẻ này.",
-                         "en": "The MRZ details do not match this card."},
-    "reason_access_failed": {"vi": "Không mở được chip của thẻ.", "en": "The chip of the card could not be opened."},
-    "reason_card_removed": {"vi": "Thẻ bị nhấc ra trong lúc đọc. Hãy thử lại và giữ yên thẻ.",
-                            "en": "The card was lifted during the reading. Try again and keep it still."},
-    "reason_no_card": {"vi": "Không thấy thẻ trên đầu đọc.", "en": "No card was found on the reader."},
-    "reason_no_reader": {"vi": "Đầu đọc thẻ chưa sẵn sàng. Vui lòng báo nhân viên.",
-                         "en": "The card reader is not ready. Please tell the staff."},
+    "reason_wrong_can": {
+        "vi": "Số CAN không khớp với thẻ này. Hãy kiểm tra 6 số ở mặt trước thẻ và thử lại.",
+        "en": "The CAN does not match this card. Check the 6 digits on the front and try again.",
+    },
+    "reason_wrong_mrz": {
+        "vi": "Thông tin MRZ không khớp với thẻ này.",
+        "en": "The MRZ details do not match this card.",
+    },
+    "reason_access_failed": {
+        "vi": "Không mở được chip của thẻ.",
+        "en": "The chip of the card could not be opened.",
+    },
+    "reason_card_removed": {
+        "vi": "Thẻ bị nhấc ra trong lúc đọc. Hãy thử lại và giữ yên thẻ.",
+        "en": "The card was lifted during the reading. Try again and keep it still.",
+    },
+    "reason_no_card": {
+        "vi": "Không thấy thẻ trên đầu đọc.",
+        "en": "No card was found on the reader.",
+    },
+    "reason_no_reader": {
+        "vi": "Đầu đọc thẻ chưa sẵn sàng. Vui lòng báo nhân viên.",
+        "en": "The card reader is not ready. Please tell the staff.",
+    },
     "reason_timeout": {"vi": "Đã hết thời gian chờ.", "en": "The time to answer ran out."},
     "reason_cancelled": {"vi": "Đã hủy.", "en": "Cancelled."},
-    "reason_read_failed": {"vi": "Không đọc được hết dữ liệu trên chip.",
-                           "en": "The data on the chip could not be read completely."},
+    "reason_read_failed": {
+        "vi": "Không đọc được hết dữ liệu trên chip.",
+        "en": "The data on the chip could not be read completely.",
+    },
     "reason_document_invalid": {
         "vi": "Thẻ này không phải thẻ thật, hoặc đã bị sửa: dữ liệu trong chip không khớp với chữ ký "
-              "của cơ quan cấp thẻ. Vui lòng đưa thẻ cho nhân viên.",
+        "của cơ quan cấp thẻ. Vui lòng đưa thẻ cho nhân viên.",
         "en": "This card is not genuine, or it was altered: the data in its chip does not match the "
-              "issuing authority's signature. Please show the card to a member of staff."},
+        "issuing authority's signature. Please show the card to a member of staff.",
+    },
     "reason_issuer_unknown": {
         "vi": "Không xác nhận được cơ quan cấp thẻ (thiếu chứng thư tin cậy).",
-        "en": "The issuing authority could not be confirmed (no trusted certificate)."},
-    "reason_chip_not_genuine": {"vi": "Chip không chứng minh được là chip thật.",
-                                "en": "The chip could not prove that it is genuine."},
-    "reason_chip_unchecked": {"vi": "Không kiểm tra được chip có phải chip thật.",
-                              "en": "It could not be checked that the chip is genuine."},
-    "reason_face_no_match": {"vi": "Khuôn mặt không khớp với ảnh trong chip.",
-                             "en": "The face does not match the chip photo."},
+        "en": "The issuing authority could not be confirmed (no trusted certificate).",
+    },
+    "reason_chip_not_genuine": {
+        "vi": "Chip không chứng minh được là chip thật.",
+        "en": "The chip could not prove that it is genuine.",
+    },
+    "reason_chip_unchecked": {
+        "vi": "Không kiểm tra được chip có phải chip thật.",
+        "en": "It could not be checked that the chip is genuine.",
+    },
+    "reason_face_no_match": {
+        "vi": "Khuôn mặt không khớp với ảnh trong chip.",
+        "en": "The face does not match the chip photo.",
+    },
     "reason_liveness_failed": {
         "vi": "Không thấy bạn quay đầu theo hướng dẫn, nên không xác nhận được người thật đứng trước camera.",
         "en": "Your head was not seen turning as asked, so it could not be confirmed that a real person "
-              "was in front of the camera."},
-    "reason_face_undetermined": {"vi": "Không chụp được ảnh khuôn mặt đủ rõ để so sánh.",
-                                 "en": "No clear enough picture of the face was taken to compare."},
-    "reason_busy": {"vi": "Máy đang phục vụ người khác. Vui lòng chờ một chút.",
-                    "en": "The kiosk is serving someone else. Please wait a moment."},
-    "reason_service_problem": {"vi": "Máy gặp sự cố. Vui lòng báo nhân viên.",
-                               "en": "The kiosk has a problem. Please tell the staff."},
+        "was in front of the camera.",
+    },
+    "reason_face_undetermined": {
+        "vi": "Không chụp được ảnh khuôn mặt đủ rõ để so sánh.",
+        "en": "No clear enough picture of the face was taken to compare.",
+    },
+    "reason_busy": {
+        "vi": "Máy đang phục vụ người khác. Vui lòng chờ một chút.",
+        "en": "The kiosk is serving someone else. Please wait a moment.",
+    },
+    "reason_service_problem": {
+        "vi": "Máy gặp sự cố. Vui lòng báo nhân viên.",
+        "en": "The kiosk has a problem. Please tell the staff.",
+    },
     "reason_unknown": {"vi": "Không xác thực được thẻ.", "en": "The card could not be verified."},
     # --- statistics page --------------------------------------------------------------------
     "stats_title": {"vi": "Thống kê xác thực", "en": "Verification statistics"},
@@ -171,7 +252,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "stats_succeeded": {"vi": "Thành công", "en": "Succeeded"},
     "stats_failed": {"vi": "Không thành công", "en": "Not verified"},
     "stats_failure_reasons": {"vi": "Lý do không thành công", "en": "Failure reasons"},
-    "stats_step_times": {"vi": "Thời gian trung bình mỗi bước (ms)", "en": "Average time per step (ms)"},
+    "stats_step_times": {
+        "vi": "Thời gian trung bình mỗi bước (ms)",
+        "en": "Average time per step (ms)",
+    },
     "why_wrong_key": {"vi": "Sai số CAN hoặc MRZ", "en": "Wrong CAN or MRZ"},
     "why_access_failed": {"vi": "Không mở được chip", "en": "Chip could not be opened"},
     "why_card_removed": {"vi": "Thẻ bị nhấc ra khi đọc", "en": "Card lifted while reading"},
@@ -189,12 +273,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "why_face_no_match": {"vi": "Khuôn mặt không khớp", "en": "Face does not match"},
     "why_face_undetermined": {"vi": "Ảnh mặt không đủ rõ", "en": "Face picture not clear enough"},
     "why_liveness_failed": {"vi": "Không qua kiểm tra người thật", "en": "Liveness check failed"},
-    "why_liveness_not_performed": {"vi": "Chưa kiểm tra người thật", "en": "Liveness check not done"},
+    "why_liveness_not_performed": {
+        "vi": "Chưa kiểm tra người thật",
+        "en": "Liveness check not done",
+    },
     "why_liveness_steps_not_seen": {"vi": "Không thấy quay đầu", "en": "Head turns not seen"},
     "why_liveness_wrong_direction": {"vi": "Quay đầu sai hướng", "en": "Head turned the wrong way"},
     "why_liveness_identity": {"vi": "Khuôn mặt thay đổi", "en": "Face changed during the check"},
     "why_liveness_several_faces": {"vi": "Nhiều khuôn mặt", "en": "Several faces in view"},
-    "why_liveness_outside_window": {"vi": "Ảnh ngoài thời gian cho phép", "en": "Pictures outside the time allowed"},
+    "why_liveness_outside_window": {
+        "vi": "Ảnh ngoài thời gian cho phép",
+        "en": "Pictures outside the time allowed",
+    },
     "why_liveness_unclear": {"vi": "Không thấy rõ khuôn mặt", "en": "Face not seen clearly"},
     "why_other": {"vi": "Lý do khác", "en": "Other reason"},
     "stats_empty": {"vi": "Chưa có dữ liệu.", "en": "No data yet."},

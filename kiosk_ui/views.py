@@ -1,4 +1,5 @@
 """The two pages: the kiosk screen and the statistics page, from one base template."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
@@ -7,16 +8,23 @@ from edge.api.auth import KIOSK_COOKIE, kiosk_token
 from kiosk_ui.reasons import STATS_NOT_REASONS, STATS_PREFIX_KEYS, STATS_REASON_KEYS
 from kiosk_ui.strings import DEFAULT_LANGUAGE, LANGUAGES, STRINGS, text
 
-bp = Blueprint("kiosk_ui", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/kiosk/static")
+bp = Blueprint(
+    "kiosk_ui",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/kiosk/static",
+)
 
 # The progress bar's named steps, in order, and the service events that advance each.
-STEPS = (("connect", ("connect",)),
-         ("access_control", ("access_control",)),
-         ("read_files", ("read_files",)),
-         ("chip_authentication", ("chip_authentication", "active_authentication")),
-         ("verifying", ("verifying", "passive_authentication")),
-         ("face", ("face_capture", "liveness_challenge", "waiting_for_face", "face_match")))
+STEPS = (
+    ("connect", ("connect",)),
+    ("access_control", ("access_control",)),
+    ("read_files", ("read_files",)),
+    ("chip_authentication", ("chip_authentication", "active_authentication")),
+    ("verifying", ("verifying", "passive_authentication")),
+    ("face", ("face_capture", "liveness_challenge", "waiting_for_face", "face_match")),
+)
 
 
 def liveness_pictures(steps: int, window_s: float) -> int:
@@ -45,26 +53,40 @@ def kiosk():
         # The page carries the kiosk token: only the kiosk's own browser may have it.
         abort(403)
     config = current_app.extensions["cccd_edge"].config
-    settings = {"reset_seconds": options["reset_seconds"], "idle_seconds": options["idle_seconds"],
-                "walk_up": bool(options["walk_up_profile"]),
-                "frames_per_batch": options["frames_per_batch"],
-                "liveness": bool(config.liveness),
-                "liveness_pictures": liveness_pictures(config.liveness_steps, config.liveness_window),
-                "steps": [{"name": name, "events": list(events)} for name, events in STEPS]}
-    resp = current_app.make_response(render_template(
-        "kiosk_ui/kiosk.html", strings=STRINGS, settings=settings, steps=[s for s, _ in STEPS]))
+    settings = {
+        "reset_seconds": options["reset_seconds"],
+        "idle_seconds": options["idle_seconds"],
+        "walk_up": bool(options["walk_up_profile"]),
+        "frames_per_batch": options["frames_per_batch"],
+        "liveness": bool(config.liveness),
+        "liveness_pictures": liveness_pictures(config.liveness_steps, config.liveness_window),
+        "steps": [{"name": name, "events": list(events)} for name, events in STEPS],
+    }
+    resp = current_app.make_response(
+        render_template(
+            "kiosk_ui/kiosk.html", strings=STRINGS, settings=settings, steps=[s for s, _ in STEPS]
+        )
+    )
     resp.set_cookie(KIOSK_COOKIE, kiosk_token(), httponly=True, samesite="Strict", path="/")
     resp.headers["Content-Security-Policy"] = (
         "default-src 'self'; img-src 'self' blob:; media-src 'self' blob:; style-src 'self'; "
-        "script-src 'self'; connect-src 'self'; frame-ancestors 'none'")
+        "script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
+    )
     return resp
 
 
 @bp.get("/stats")
 def stats():
-    reasons = {"codes": STATS_REASON_KEYS, "prefixes": STATS_PREFIX_KEYS, "hidden": list(STATS_NOT_REASONS)}
-    resp = current_app.make_response(render_template("kiosk_ui/stats.html", strings=STRINGS, reasons=reasons))
+    reasons = {
+        "codes": STATS_REASON_KEYS,
+        "prefixes": STATS_PREFIX_KEYS,
+        "hidden": list(STATS_NOT_REASONS),
+    }
+    resp = current_app.make_response(
+        render_template("kiosk_ui/stats.html", strings=STRINGS, reasons=reasons)
+    )
     resp.headers["Content-Security-Policy"] = (
         "default-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; "
-        "frame-ancestors 'none'")
+        "frame-ancestors 'none'"
+    )
     return resp

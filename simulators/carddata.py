@@ -3,6 +3,7 @@
 Built by ``simulators.dataset.build_dataset``; read by the card OS in
 ``simulators.card``. Plain data, no behaviour, so either side can be tested alone.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -22,17 +23,19 @@ def fid_of_dg(number: int) -> int:
 
 @dataclass
 class CardDataSet:
-    files: dict[int, bytes]            # file id -> content (EF.CardAccess lives outside the eMRTD application)
-    id_number: str                     # 12 digits
-    can: str                           # 6 digits: last 6 of the ID number on a real CCCD
-    document_number: str               # 9 characters: last 9 digits of the ID number
-    birth_date: str                    # YYMMDD
-    expiry_date: str                   # YYMMDD (or '<<<<<<' for a card without expiry)
-    mrz_lines: tuple[str, ...]         # the three TD1 lines
-    ca_private_key: Any = None         # cryptography EC (or DH) private key matching DG14
+    files: dict[
+        int, bytes
+    ]  # file id -> content (EF.CardAccess lives outside the eMRTD application)
+    id_number: str  # 12 digits
+    can: str  # 6 digits: last 6 of the ID number on a real CCCD
+    document_number: str  # 9 characters: last 9 digits of the ID number
+    birth_date: str  # YYMMDD
+    expiry_date: str  # YYMMDD (or '<<<<<<' for a card without expiry)
+    mrz_lines: tuple[str, ...]  # the three TD1 lines
+    ca_private_key: Any = None  # cryptography EC (or DH) private key matching DG14
     ca_key_id: int | None = None
-    aa_private_key: Any = None         # cryptography RSA or EC private key matching DG15
-    aa_hash: str = "sha256"            # hash for ECDSA AA (DG14 ActiveAuthenticationInfo)
+    aa_private_key: Any = None  # cryptography RSA or EC private key matching DG15
+    aa_hash: str = "sha256"  # hash for ECDSA AA (DG14 ActiveAuthenticationInfo)
     unreadable_dgs: dict[int, int] = field(default_factory=lambda: {3: 0x6982, 4: 0x6982})
-    citizen: Any = None                # the synthetic person the files describe (simulators.citizens.Citizen)
-    label: str = ""                    # what this data set is, for test output
+    citizen: Any = None  # the synthetic person the files describe (simulators.citizens.Citizen)
+    label: str = ""  # what this data set is, for test output

@@ -8,6 +8,7 @@
   reader using the printed CAN or MRZ is refused. The returned set's ``can`` /
   ``document_number`` / ``mrz_lines`` are the chip's (the keys it accepts).
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -54,12 +55,14 @@ def _tampered_dg(ds: CardDataSet) -> CardDataSet:
 
 def _bad_sod_signature(ds: CardDataSet) -> CardDataSet:
     raw = ds.files[FID_SOD]
-    signature = cms.ContentInfo.load(strip_sod_tag(raw))["content"]["signer_infos"][0]["signature"].native
+    signature = cms.ContentInfo.load(strip_sod_tag(raw))["content"]["signer_infos"][0][
+        "signature"
+    ].native
     pos = raw.rfind(signature)
     if pos < 0:
         raise DataFaultError("the signature was not found in EF.SOD")
     tampered = bytearray(raw)
-    tampered[pos + len(signature) - 1] ^= 0x01   # last byte: DER of an ECDSA signature stays valid
+    tampered[pos + len(signature) - 1] ^= 0x01  # last byte: DER of an ECDSA signature stays valid
     return _with_files(ds, {FID_SOD: bytes(tampered)})
 
 
@@ -80,13 +83,24 @@ def _wrong_key(ds: CardDataSet) -> CardDataSet:
     serial = int(ds.id_number[6:])
     other_id = ds.id_number[:6] + f"{(serial + 314159) % 1_000_000:06d}"
     person = ds.citizen
-    lines = td1_lines(document_number=other_id[-9:], id_number=other_id, birth_date=ds.birth_date,
-                      sex=ds.mrz_lines[1][7], expiry_date=ds.expiry_date,
-                      full_name=person.full_name if person is not None else "X")
-    if person is None:   # keep the printed name line when no citizen is attached
+    lines = td1_lines(
+        document_number=other_id[-9:],
+        id_number=other_id,
+        birth_date=ds.birth_date,
+        sex=ds.mrz_lines[1][7],
+        expiry_date=ds.expiry_date,
+        full_name=person.full_name if person is not None else "X",
+    )
+    if person is None:  # keep the printed name line when no citizen is attached
         lines = (lines[0], lines[1], ds.mrz_lines[2])
-    return replace(ds, files=dict(ds.files), id_number=other_id, can=other_id[-6:],
-                   document_number=other_id[-9:], mrz_lines=lines)
+    return replace(
+        ds,
+        files=dict(ds.files),
+        id_number=other_id,
+        can=other_id[-6:],
+        document_number=other_id[-9:],
+        mrz_lines=lines,
+    )
 
 
 def _with_files(ds: CardDataSet, changes: dict[int, bytes]) -> CardDataSet:
@@ -95,8 +109,12 @@ def _with_files(ds: CardDataSet, changes: dict[int, bytes]) -> CardDataSet:
     return replace(ds, files=files)
 
 
-_FAULTS = {"tampered-dg": _tampered_dg, "bad-sod-signature": _bad_sod_signature,
-           "tampered-dg15": _tampered_dg15, "wrong-key": _wrong_key}
+_FAULTS = {
+    "tampered-dg": _tampered_dg,
+    "bad-sod-signature": _bad_sod_signature,
+    "tampered-dg15": _tampered_dg15,
+    "wrong-key": _wrong_key,
+}
 
 
 def apply_data_fault(dataset: CardDataSet, name: str) -> CardDataSet:
@@ -104,5 +122,7 @@ def apply_data_fault(dataset: CardDataSet, name: str) -> CardDataSet:
     try:
         fault = _FAULTS[name]
     except KeyError:
-        raise DataFaultError(f"unknown data fault {name!r}; known: {', '.join(DATA_FAULTS)}") from None
+        raise DataFaultError(
+            f"unknown data fault {name!r}; known: {', '.join(DATA_FAULTS)}"
+        ) from None
     return replace(fault(dataset), label=f"{dataset.label} +{name}")

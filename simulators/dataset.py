@@ -4,6 +4,7 @@ Everything is derived from the citizen index and the options, so the card
 process and a test process build byte-identical data sets. Keys, certificates
 and portraits are cached, so a data set after the first costs a few ms.
 """
+
 from __future__ import annotations
 
 import functools
@@ -15,7 +16,8 @@ from functools import lru_cache
 from asn1crypto import cms
 
 from .carddata import FID_CARD_ACCESS, FID_COM, FID_SOD, CardDataSet, fid_of_dg
-from .citizens import Citizen, citizen as citizen_at
+from .citizens import Citizen
+from .citizens import citizen as citizen_at
 from .lds.dg2 import encode_dg2
 from .lds.files import encode_com, encode_dg1, encode_dg13, encode_dg15
 from .lds.security_infos import ID_CA_ECDH_AES128, encode_card_access, encode_dg14
@@ -23,8 +25,8 @@ from .lds.tlv import LDSEncodeError, tlv
 from .pki import SIGNING_TIME, Issued, PKIError, default_pki, ec_key, rsa_key, sign_sod
 from .portrait import PortraitError, image_size, portrait_from_photo, synthetic_portrait
 
-COM_DGS = [1, 2, 3, 13, 14, 15]         # what a CCCD's EF.COM lists (DG3 needs TA: 6982)
-SOD_DGS = [1, 2, 13, 14, 15]            # what the virtual card serves and signs
+COM_DGS = [1, 2, 3, 13, 14, 15]  # what a CCCD's EF.COM lists (DG3 needs TA: 6982)
+SOD_DGS = [1, 2, 13, 14, 15]  # what the virtual card serves and signs
 
 
 class DataSetError(ValueError):
@@ -51,7 +53,9 @@ def chip_ca_key(person: Citizen, curve: str = "brainpoolP256r1"):
     return ec_key(f"chip-ca|{person.id_number}", curve)
 
 
-def chip_aa_key(person: Citizen, kind: str = "rsa", *, bits: int = 1024, curve: str = "brainpoolP256r1"):
+def chip_aa_key(
+    person: Citizen, kind: str = "rsa", *, bits: int = 1024, curve: str = "brainpoolP256r1"
+):
     """The chip's Active Authentication key (DG15): RSA (ISO/IEC 9796-2) or ECDSA."""
     if kind == "rsa":
         return rsa_key(f"chip-aa|{person.id_number}", bits)
@@ -62,25 +66,42 @@ def chip_aa_key(person: Citizen, kind: str = "rsa", *, bits: int = 1024, curve: 
 
 def _one_error_type(fn):
     """Errors from the PKI, the encoders and the portrait reach callers as DataSetError."""
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except (PKIError, LDSEncodeError, PortraitError) as exc:
             raise DataSetError(f"the virtual card's data could not be built: {exc}") from exc
+
     return wrapper
 
 
 @_one_error_type
-def build_dataset(index: int = 0, *, photo: bytes | None = None, photo_format: str = "jpeg",
-                  pace: list[tuple[str, int | None]] | None = None, signer: str = "ecdsa",
-                  aa_key: str = "rsa", aa_bits: int = 1024, aa_curve: str = "brainpoolP256r1",
-                  aa_hash: str = "sha256", sod_hash: str = "sha256", ca_curve: str = "brainpoolP256r1",
-                  ca_key_id: int | None = 1, ca_oid: str = ID_CA_ECDH_AES128, explicit_params: bool = True,
-                  lds_version_info: tuple[str, str] | None = None, sod_dgs: list[int] | None = None,
-                  dsc: Issued | None = None, person: Citizen | None = None,
-                  signing_time: datetime | None = SIGNING_TIME, mrz_expiry: str | None = None,
-                  dg2_iso39794: bool = False) -> CardDataSet:
+def build_dataset(
+    index: int = 0,
+    *,
+    photo: bytes | None = None,
+    photo_format: str = "jpeg",
+    pace: list[tuple[str, int | None]] | None = None,
+    signer: str = "ecdsa",
+    aa_key: str = "rsa",
+    aa_bits: int = 1024,
+    aa_curve: str = "brainpoolP256r1",
+    aa_hash: str = "sha256",
+    sod_hash: str = "sha256",
+    ca_curve: str = "brainpoolP256r1",
+    ca_key_id: int | None = 1,
+    ca_oid: str = ID_CA_ECDH_AES128,
+    explicit_params: bool = True,
+    lds_version_info: tuple[str, str] | None = None,
+    sod_dgs: list[int] | None = None,
+    dsc: Issued | None = None,
+    person: Citizen | None = None,
+    signing_time: datetime | None = SIGNING_TIME,
+    mrz_expiry: str | None = None,
+    dg2_iso39794: bool = False,
+) -> CardDataSet:
     """The virtual CCCD of citizen ``index``.
 
     photo: image bytes to use as the portrait instead of the synthetic face (any format
@@ -102,8 +123,11 @@ def build_dataset(index: int = 0, *, photo: bytes | None = None, photo_format: s
         person = replace(person, mrz_expiry_override=mrz_expiry)
     if photo_format not in ("jpeg", "jp2"):
         raise DataSetError(f"photo format {photo_format!r}: use 'jpeg' or 'jp2'")
-    image = (_photo_portrait(photo, photo_format) if photo is not None
-             else _portrait(person.id_number, photo_format, person.sex == "Nữ"))
+    image = (
+        _photo_portrait(photo, photo_format)
+        if photo is not None
+        else _portrait(person.id_number, photo_format, person.sex == "Nữ")
+    )
     width, height = image_size(image)
     ca_priv = chip_ca_key(person, ca_curve)
     aa_priv = chip_aa_key(person, aa_key, bits=aa_bits, curve=aa_curve)
@@ -111,11 +135,22 @@ def build_dataset(index: int = 0, *, photo: bytes | None = None, photo_format: s
 
     dgs = {
         1: encode_dg1(mrz),
-        2: encode_dg2(image, photo_format, width, height, gender=1 if person.sex == "Nam" else 2,
-                      iso39794=dg2_iso39794),
+        2: encode_dg2(
+            image,
+            photo_format,
+            width,
+            height,
+            gender=1 if person.sex == "Nam" else 2,
+            iso39794=dg2_iso39794,
+        ),
         13: encode_dg13(person.dg13_fields()),
-        14: encode_dg14(ca_priv.public_key(), key_id=ca_key_id, ca_oid=ca_oid, explicit=explicit_params,
-                        aa_hash=aa_hash if aa_key == "ecdsa" else None),
+        14: encode_dg14(
+            ca_priv.public_key(),
+            key_id=ca_key_id,
+            ca_oid=ca_oid,
+            explicit=explicit_params,
+            aa_hash=aa_hash if aa_key == "ecdsa" else None,
+        ),
         15: encode_dg15(aa_priv.public_key(), explicit=explicit_params),
     }
     signed = {n: dgs[n] for n in (sod_dgs or SOD_DGS) if n in dgs}
@@ -124,14 +159,26 @@ def build_dataset(index: int = 0, *, photo: bytes | None = None, photo_format: s
     dsc = dsc or default_pki(signer)[1]
     sod = sign_sod(dsc, signed, sod_hash, lds_version=lds_version_info, signing_time=signing_time)
 
-    files = {FID_CARD_ACCESS: encode_card_access(pace, ca_oid=ca_oid),
-             FID_COM: encode_com(COM_DGS), FID_SOD: sod}
+    files = {
+        FID_CARD_ACCESS: encode_card_access(pace, ca_oid=ca_oid),
+        FID_COM: encode_com(COM_DGS),
+        FID_SOD: sod,
+    }
     files.update({fid_of_dg(n): data for n, data in dgs.items()})
     return CardDataSet(
-        files=files, id_number=person.id_number, can=person.can, document_number=person.document_number,
-        birth_date=person.birth_yymmdd, expiry_date=person.expiry_yymmdd, mrz_lines=mrz,
-        ca_private_key=ca_priv, ca_key_id=ca_key_id, aa_private_key=aa_priv, aa_hash=aa_hash,
-        citizen=person, label=f"citizen {person.id_number[-4:]} ({signer}, AA {aa_key}, {photo_format})",
+        files=files,
+        id_number=person.id_number,
+        can=person.can,
+        document_number=person.document_number,
+        birth_date=person.birth_yymmdd,
+        expiry_date=person.expiry_yymmdd,
+        mrz_lines=mrz,
+        ca_private_key=ca_priv,
+        ca_key_id=ca_key_id,
+        aa_private_key=aa_priv,
+        aa_hash=aa_hash,
+        citizen=person,
+        label=f"citizen {person.id_number[-4:]} ({signer}, AA {aa_key}, {photo_format})",
     )
 
 
@@ -151,5 +198,12 @@ def strip_sod_tag(raw: bytes) -> bytes:
     return raw[start:]
 
 
-__all__ = ["build_dataset", "chip_ca_key", "chip_aa_key", "sod_content", "DataSetError", "COM_DGS",
-           "SOD_DGS"]
+__all__ = [
+    "COM_DGS",
+    "SOD_DGS",
+    "DataSetError",
+    "build_dataset",
+    "chip_aa_key",
+    "chip_ca_key",
+    "sod_content",
+]

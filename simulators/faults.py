@@ -5,10 +5,12 @@ collects them. Protocol faults act inside the card OS (``simulators.card``); dat
 faults edit the card's files and keys through
 ``simulators.datafaults.apply_data_fault(dataset, name)``.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 
 class FaultError(ValueError):
@@ -30,7 +32,7 @@ DATA_FAULTS = {
     "tampered-dg": "a data group no longer matches its hash in the SOD",
     "bad-sod-signature": "the SOD signature does not verify",
     "wrong-key": "the chip's CAN and MRZ key belong to another ID number than the one printed, "
-                 "so a reader using the printed CAN or MRZ is refused (access key rejected)",
+    "so a reader using the printed CAN or MRZ is refused (access key rejected)",
     "tampered-dg15": "DG15 holds a public key other than the chip's AA key",
 }
 _NEEDS_ARG = {"remove-after", "slow"}
@@ -72,19 +74,19 @@ class FaultConfig:
     extended_refused: bool = False
     tag84_required: bool = False
     tag84_rejected: bool = False
-    bad_response_mac: int | None = None    # which protected response (1-based) gets a bad MAC
+    bad_response_mac: int | None = None  # which protected response (1-based) gets a bad MAC
     ca_fail: bool = False
     aa_wrong: bool = False
     data_faults: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_specs(cls, specs: Iterable[str | Fault]) -> "FaultConfig":
+    def from_specs(cls, specs: Iterable[str | Fault]) -> FaultConfig:
         config = cls()
         for spec in specs:
             config = config.with_fault(spec if isinstance(spec, Fault) else parse_fault(spec))
         return config
 
-    def with_fault(self, fault: Fault) -> "FaultConfig":
+    def with_fault(self, fault: Fault) -> FaultConfig:
         name, arg = fault
         if name in DATA_FAULTS:
             return replace(self, data_faults=[*self.data_faults, name])
@@ -109,10 +111,14 @@ class FaultConfig:
             out.append(f"remove-after:{self.remove_after}")
         if self.slow_ms:
             out.append(f"slow:{self.slow_ms}")
-        for flag, name in (("no_extended_length", "no-extended-length"),
-                           ("extended_refused", "extended-refused"),
-                           ("tag84_required", "tag84-required"), ("tag84_rejected", "tag84-rejected"),
-                           ("ca_fail", "ca-fail"), ("aa_wrong", "aa-wrong")):
+        for flag, name in (
+            ("no_extended_length", "no-extended-length"),
+            ("extended_refused", "extended-refused"),
+            ("tag84_required", "tag84-required"),
+            ("tag84_rejected", "tag84-rejected"),
+            ("ca_fail", "ca-fail"),
+            ("aa_wrong", "aa-wrong"),
+        ):
             if getattr(self, flag):
                 out.append(name)
         if self.bad_response_mac is not None:
@@ -126,7 +132,9 @@ class FaultConfig:
         try:
             from simulators.datafaults import apply_data_fault
         except ImportError:
-            raise FaultError("Data faults need simulators.datafaults, which is not available.") from None
+            raise FaultError(
+                "Data faults need simulators.datafaults, which is not available."
+            ) from None
         for name in self.data_faults:
             result = apply_data_fault(dataset, name)
             dataset = dataset if result is None else result

@@ -6,6 +6,7 @@ shoulders, neck, head, hair, eyes, brows, nose and mouth, each with seeded
 proportions and colours, plus seeded sensor noise so the file size resembles a
 real chip photo. No real person is depicted.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,7 +16,7 @@ import random
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-WIDTH, HEIGHT = 240, 320                    # 3:4, the ICAO portrait aspect
+WIDTH, HEIGHT = 240, 320  # 3:4, the ICAO portrait aspect
 FORMATS = ("jpeg", "jp2")
 
 
@@ -27,11 +28,13 @@ def _rng(seed: str) -> random.Random:
     return random.Random(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big"))
 
 
-def draw_face(seed: str, *, female: bool = False, size: tuple[int, int] = (WIDTH, HEIGHT)) -> Image.Image:
+def draw_face(
+    seed: str, *, female: bool = False, size: tuple[int, int] = (WIDTH, HEIGHT)
+) -> Image.Image:
     """A deterministic synthetic head-and-shoulders portrait for ``seed``."""
     r = _rng(seed)
     w, h = size
-    bg = tuple(r.randint(200, 235) for _ in range(3))            # plain light background
+    bg = tuple(r.randint(200, 235) for _ in range(3))  # plain light background
     skin = r.choice([(236, 200, 170), (224, 180, 145), (205, 160, 125), (190, 145, 110)])
     hair = r.choice([(20, 15, 12), (40, 28, 20), (60, 45, 35), (30, 30, 30)])
     shirt = r.choice([(240, 240, 240), (35, 55, 110), (150, 30, 30), (60, 90, 60)])
@@ -45,12 +48,19 @@ def draw_face(seed: str, *, female: bool = False, size: tuple[int, int] = (WIDTH
     d.ellipse([cx - int(w * 0.55), int(h * 0.80), cx + int(w * 0.55), int(h * 1.35)], fill=shirt)
     neck_w = head_w // 3
     d.rectangle([cx - neck_w // 2, top + head_h - 20, cx + neck_w // 2, int(h * 0.86)], fill=skin)
-    if female:   # long hair behind the head
-        d.rounded_rectangle([cx - head_w // 2 - 14, top - 10, cx + head_w // 2 + 14,
-                             top + int(head_h * 1.15)], radius=40, fill=hair)
+    if female:  # long hair behind the head
+        d.rounded_rectangle(
+            [cx - head_w // 2 - 14, top - 10, cx + head_w // 2 + 14, top + int(head_h * 1.15)],
+            radius=40,
+            fill=hair,
+        )
     d.ellipse([cx - head_w // 2, top, cx + head_w // 2, top + head_h], fill=skin)
-    d.chord([cx - head_w // 2 - 4, top - 12, cx + head_w // 2 + 4, top + int(head_h * 0.55)],
-            180, 360, fill=hair)
+    d.chord(
+        [cx - head_w // 2 - 4, top - 12, cx + head_w // 2 + 4, top + int(head_h * 0.55)],
+        180,
+        360,
+        fill=hair,
+    )
     # ears
     ear_y = top + int(head_h * 0.45)
     for side in (-1, 1):
@@ -71,7 +81,9 @@ def draw_face(seed: str, *, female: bool = False, size: tuple[int, int] = (WIDTH
     d.line([cx - 7, nose_y, cx + 7, nose_y], fill=shade, width=2)
     mouth_y = nose_y + int(head_h * 0.12)
     mouth_w = int(head_w * r.uniform(0.16, 0.22))
-    d.arc([cx - mouth_w, mouth_y - 6, cx + mouth_w, mouth_y + 6], 10, 170, fill=(150, 60, 60), width=3)
+    d.arc(
+        [cx - mouth_w, mouth_y - 6, cx + mouth_w, mouth_y + 6], 10, 170, fill=(150, 60, 60), width=3
+    )
     img = img.filter(ImageFilter.GaussianBlur(1.2))
     # seeded sensor noise: deterministic, and gives a realistic compressed size
     noise = np.random.default_rng(r.getrandbits(64)).normal(0, 6.0, (h, w, 3))
@@ -79,14 +91,18 @@ def draw_face(seed: str, *, female: bool = False, size: tuple[int, int] = (WIDTH
     return Image.fromarray(arr, "RGB")
 
 
-def encode(img: Image.Image, fmt: str = "jpeg", *, quality: int = 85, jp2_rate: float = 14.0) -> bytes:
+def encode(
+    img: Image.Image, fmt: str = "jpeg", *, quality: int = 85, jp2_rate: float = 14.0
+) -> bytes:
     """JPEG (baseline, given quality) or JPEG 2000 (JP2 boxes, given compression ratio)."""
     buf = io.BytesIO()
     img = img.convert("RGB")
     if fmt == "jpeg":
         img.save(buf, "JPEG", quality=quality, optimize=True)
     elif fmt == "jp2":
-        img.save(buf, "JPEG2000", quality_mode="rates", quality_layers=[jp2_rate], irreversible=True)
+        img.save(
+            buf, "JPEG2000", quality_mode="rates", quality_layers=[jp2_rate], irreversible=True
+        )
     else:
         raise PortraitError(f"unknown portrait format {fmt!r}; use one of {FORMATS}")
     return buf.getvalue()
@@ -101,17 +117,18 @@ def to_icao_frame(img: Image.Image, size: tuple[int, int] = (WIDTH, HEIGHT)) -> 
     """Centre-crop to 3:4 and resize, keeping the face in the middle."""
     w, h = img.size
     target = size[0] / size[1]
-    if w / h > target:                       # too wide: trim the sides
+    if w / h > target:  # too wide: trim the sides
         cw = round(h * target)
         box = ((w - cw) // 2, 0, (w - cw) // 2 + cw, h)
-    else:                                    # too tall: trim top and bottom evenly
+    else:  # too tall: trim top and bottom evenly
         ch = round(w / target)
         box = (0, (h - ch) // 2, w, (h - ch) // 2 + ch)
     return img.crop(box).resize(size, Image.LANCZOS)
 
 
-def portrait_from_photo(image_bytes: bytes, fmt: str = "jpeg", *, quality: int = 70,
-                        jp2_rate: float = 16.0) -> bytes:
+def portrait_from_photo(
+    image_bytes: bytes, fmt: str = "jpeg", *, quality: int = 70, jp2_rate: float = 16.0
+) -> bytes:
     """A given photo made into a chip portrait: cropped to 3:4, 240x320, lossy re-encoded."""
     try:
         img = Image.open(io.BytesIO(image_bytes))

@@ -9,6 +9,7 @@ When the card leaves the field (``ConnectionResetError`` from ``process_apdu``)
 the socket is closed so pcscd sees the card removed; the loop then reconnects
 with backoff, which pcscd sees as the card presented again.
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,7 +23,7 @@ log = logging.getLogger("simulators.vpcd")
 DEFAULT_HOST = "localhost"
 DEFAULT_PORT = 35963
 CTRL_OFF, CTRL_ON, CTRL_RESET, CTRL_ATR = 0, 1, 2, 4
-POLL_SECONDS = 0.2              # how often a blocked receive looks at the stop event
+POLL_SECONDS = 0.2  # how often a blocked receive looks at the stop event
 
 
 @dataclass
@@ -54,7 +55,7 @@ def _recv_exact(sock: socket.socket, n: int, stop: threading.Event, quickack: bo
             raise _Closed("stop requested")
         try:
             chunk = sock.recv(n - len(buf))
-        except socket.timeout:
+        except TimeoutError:
             continue
         if not chunk:
             raise _Closed("vpcd closed the connection")
@@ -68,8 +69,9 @@ def _send(sock: socket.socket, payload: bytes) -> None:
     sock.sendall(len(payload).to_bytes(2, "big") + payload)
 
 
-def serve_connection(card, sock: socket.socket, stop: threading.Event, stats: BridgeStats, *,
-                     quickack: bool = True) -> bool:
+def serve_connection(
+    card, sock: socket.socket, stop: threading.Event, stats: BridgeStats, *, quickack: bool = True
+) -> bool:
     """Serve one vpcd connection; returns True when the card was removed."""
     while True:
         size = int.from_bytes(_recv_exact(sock, 2, stop, quickack), "big")
@@ -98,10 +100,18 @@ def serve_connection(card, sock: socket.socket, stop: threading.Event, stats: Br
         _send(sock, response)
 
 
-def run_bridge(card, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-               stop_event: threading.Event | None = None, *, connect_timeout: float = 3.0,
-               max_backoff: float = 5.0, max_connections: int | None = None,
-               removal_pause: float = 1.0, quickack: bool = True) -> BridgeStats:
+def run_bridge(
+    card,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    stop_event: threading.Event | None = None,
+    *,
+    connect_timeout: float = 3.0,
+    max_backoff: float = 5.0,
+    max_connections: int | None = None,
+    removal_pause: float = 1.0,
+    quickack: bool = True,
+) -> BridgeStats:
     """Keep ``card`` attached to vpcd at host:port until ``stop_event`` is set
     (or SIGTERM/SIGINT when called from the main thread without an event).
     ``quickack=False`` leaves delayed ACKs on (only to measure what re-arming saves)."""
@@ -119,7 +129,9 @@ def run_bridge(card, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
             try:
                 sock = socket.create_connection((host, port), timeout=connect_timeout)
             except OSError as exc:
-                log.info("vpcd at %s:%s not reachable (%s); retrying in %.1f s", host, port, exc, backoff)
+                log.info(
+                    "vpcd at %s:%s not reachable (%s); retrying in %.1f s", host, port, exc, backoff
+                )
                 stop.wait(backoff)
                 backoff = min(backoff * 2, max_backoff)
                 continue

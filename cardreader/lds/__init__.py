@@ -4,15 +4,31 @@ Build with ``Cls.from_bytes(raw)``; any malformed input raises
 ``cardreader.errors.ParseError`` naming the file. ``parse_document`` parses
 a whole read, each file on its own.
 """
-from cardreader.lds.com import DG_TAGS, TAG_TO_DG, EFCOM
-from cardreader.lds.security_infos import SecurityInfos, parse as parse_security_infos
-from cardreader.lds.sod import EFSOD
+
+from cardreader.lds.com import DG_TAGS, EFCOM, TAG_TO_DG
 from cardreader.lds.dg1 import DG1
 from cardreader.lds.dg2 import DG2, Face
 from cardreader.lds.dg13 import DG13
 from cardreader.lds.dg14 import DG14
 from cardreader.lds.dg15 import DG15
 from cardreader.lds.document import Document, parse_document
+from cardreader.lds.security_infos import SecurityInfos
+from cardreader.lds.security_infos import parse as parse_security_infos
+from cardreader.lds.sod import EFSOD
 
-__all__ = ["DG_TAGS", "TAG_TO_DG", "EFCOM", "SecurityInfos", "parse_security_infos", "EFSOD",
-           "DG1", "DG2", "Face", "DG13", "DG14", "DG15", "Document", "parse_document"]
+__all__ = [
+    "DG1",
+    "DG2",
+    "DG13",
+    "DG14",
+    "DG15",
+    "DG_TAGS",
+    "EFCOM",
+    "EFSOD",
+    "TAG_TO_DG",
+    "Document",
+    "Face",
+    "SecurityInfos",
+    "parse_document",
+    "parse_security_infos",
+]

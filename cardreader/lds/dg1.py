@@ -1,4 +1,5 @@
 """DG1 (ICAO Doc 9303-10 §4.7.1): tag 61 -> 5F1F, the MRZ as printed."""
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -31,8 +32,9 @@ class DG1:
         return getattr(self.mrz, name)
 
     @classmethod
-    def from_bytes(cls, raw: bytes, *, file: str = "DG1", strict: bool = False,
-                   today: _dt.date | None = None) -> DG1:
+    def from_bytes(
+        cls, raw: bytes, *, file: str = "DG1", strict: bool = False, today: _dt.date | None = None
+    ) -> DG1:
         """strict: raise ParseError on a wrong check digit instead of only listing it in ``check_errors``."""
         raw = bytes(raw)
         root = tlv.decode_file(raw, TAG_DG1, file=file)

@@ -10,6 +10,7 @@ The outer tag must be right (else ``ParseError``). Inside, sloppy content
 parse: the affected field keeps its raw bytes and a ``ParseError`` is added
 to ``errors``; ``strict=True`` raises the first one instead.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -24,9 +25,21 @@ TAG_DG13 = 0x6D
 DG13_OID = "1.0.10646.1.0.8"
 
 FIELD_NAMES: dict[int, str] = {
-    1: "id_number", 2: "full_name", 3: "birth_date", 4: "sex", 5: "nationality", 6: "ethnicity",
-    7: "religion", 8: "place_of_origin", 9: "place_of_residence", 10: "identifying_marks",
-    11: "issue_date", 12: "expiry_date", 13: "parents", 14: "spouse_name", 15: "old_id_number",
+    1: "id_number",
+    2: "full_name",
+    3: "birth_date",
+    4: "sex",
+    5: "nationality",
+    6: "ethnicity",
+    7: "religion",
+    8: "place_of_origin",
+    9: "place_of_residence",
+    10: "identifying_marks",
+    11: "issue_date",
+    12: "expiry_date",
+    13: "parents",
+    14: "spouse_name",
+    15: "old_id_number",
     16: "field16",
 }
 
@@ -51,8 +64,8 @@ def dmy_to_iso(text: str | None) -> str | None:
 @dataclass
 class DG13Field:
     number: int
-    raw: bytes                      # the whole SEQUENCE{INTEGER n, value...}
-    texts: list[str]                # decoded string values, in order (flattened one level)
+    raw: bytes  # the whole SEQUENCE{INTEGER n, value...}
+    texts: list[str]  # decoded string values, in order (flattened one level)
     ok: bool = True
 
     @property
@@ -66,23 +79,25 @@ class DG13:
     version: int | None = None
     oid: str | None = None
     fields: dict[int, DG13Field] = field(default_factory=dict)
-    unknown: dict[int, bytes] = field(default_factory=dict)     # field number -> raw entry, numbers > 16
+    unknown: dict[int, bytes] = field(
+        default_factory=dict
+    )  # field number -> raw entry, numbers > 16
     errors: list[ParseError] = field(default_factory=list)
 
     id_number: str | None = None
     full_name: str | None = None
-    birth_date: str | None = None           # ISO
-    birth_date_text: str | None = None      # as on the chip, dd/mm/yyyy
-    sex: str | None = None                  # as on the chip: 'Nam' / 'Nữ'
+    birth_date: str | None = None  # ISO
+    birth_date_text: str | None = None  # as on the chip, dd/mm/yyyy
+    sex: str | None = None  # as on the chip: 'Nam' / 'Nữ'
     nationality: str | None = None
     ethnicity: str | None = None
     religion: str | None = None
     place_of_origin: str | None = None
     place_of_residence: str | None = None
     identifying_marks: str | None = None
-    issue_date: str | None = None           # ISO
+    issue_date: str | None = None  # ISO
     issue_date_text: str | None = None
-    expiry_date: str | None = None          # the text as on the chip (may be a word)
+    expiry_date: str | None = None  # the text as on the chip (may be a word)
     expiry_date_iso: str | None = None
     father_name: str | None = None
     mother_name: str | None = None
@@ -129,14 +144,16 @@ class DG13:
         items = top if body is root else _children(body, self, file, "SEQUENCE")
         for item in items:
             if item.tag == 0x02 and self.version is None:
-                self.version = int.from_bytes(item.value, "big", signed=True) if item.length else None
+                self.version = (
+                    int.from_bytes(item.value, "big", signed=True) if item.length else None
+                )
             elif item.tag == 0x06 and self.oid is None:
                 self.oid = _oid(item.value)
             elif item.tag == 0x31:
                 for entry in _children(item, self, file, "SET of fields"):
                     self._entry(entry, file)
             elif item.tag == 0x30:
-                self._entry(item, file)       # an entry outside a SET: accept it by its number
+                self._entry(item, file)  # an entry outside a SET: accept it by its number
         if not self.fields and not self.unknown:
             self._error("holds no fields", file)
         self._assign(file)
@@ -157,13 +174,18 @@ class DG13:
         ok = True
         for value in parts[1:]:
             # Field 13 (parents) and 14 (spouse) nest their strings one SEQUENCE deeper.
-            leaves = _children(value, self, file, f"field {number}") if value.constructed else [value]
+            leaves = (
+                _children(value, self, file, f"field {number}") if value.constructed else [value]
+            )
             for leaf in leaves:
                 text = _text(leaf)
                 if text is None:
                     ok = False
-                    self._error(f"field {number} ({FIELD_NAMES[number]}) has an undecodable value "
-                                f"(tag {leaf.tag:X}); raw bytes kept", file)
+                    self._error(
+                        f"field {number} ({FIELD_NAMES[number]}) has an undecodable value "
+                        f"(tag {leaf.tag:X}); raw bytes kept",
+                        file,
+                    )
                 else:
                     texts.append(text)
         self.fields[number] = DG13Field(number, entry.raw, texts, ok)
@@ -184,20 +206,28 @@ class DG13:
         self.issue_date_text = text(11)
         self.issue_date = dmy_to_iso(self.issue_date_text)
         self.expiry_date = text(12)
-        self.expiry_date_iso = dmy_to_iso(self.expiry_date)   # a word ("Không thời hạn") gives None
+        self.expiry_date_iso = dmy_to_iso(self.expiry_date)  # a word ("Không thời hạn") gives None
         parents = self.fields.get(13)
         if parents:
-            self.father_name = parents.texts[0] if len(parents.texts) > 0 and parents.texts[0] else None
-            self.mother_name = parents.texts[1] if len(parents.texts) > 1 and parents.texts[1] else None
+            self.father_name = (
+                parents.texts[0] if len(parents.texts) > 0 and parents.texts[0] else None
+            )
+            self.mother_name = (
+                parents.texts[1] if len(parents.texts) > 1 and parents.texts[1] else None
+            )
         if self.spouse_name == "":
             self.spouse_name = None
 
     def to_dict(self) -> dict:
         names = [n for n in FIELD_NAMES.values() if n not in ("parents",)]
         out = {n: getattr(self, n) for n in names}
-        out.update(birth_date_text=self.birth_date_text, issue_date_text=self.issue_date_text,
-                   expiry_date_iso=self.expiry_date_iso, father_name=self.father_name,
-                   mother_name=self.mother_name)
+        out.update(
+            birth_date_text=self.birth_date_text,
+            issue_date_text=self.issue_date_text,
+            expiry_date_iso=self.expiry_date_iso,
+            father_name=self.father_name,
+            mother_name=self.mother_name,
+        )
         return out
 
 
@@ -227,7 +257,7 @@ def _text(leaf: tlv.TLV) -> str | None:
     except UnicodeDecodeError:
         return None
     if leaf.tag == 0x30 and not leaf.length:
-        return ""                                  # an empty SEQUENCE: no value (spouse when none)
+        return ""  # an empty SEQUENCE: no value (spouse when none)
     return None
 
 

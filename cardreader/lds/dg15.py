@@ -1,4 +1,5 @@
 """DG15 (ICAO Doc 9303-10 §4.7.15): tag 6F -> SubjectPublicKeyInfo of the Active Authentication key."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,9 +41,14 @@ class DG15:
         raw = bytes(raw)
         root = tlv.decode_file(raw, TAG_DG15, file=file)
         if len(root.children) != 1:
-            raise ParseError("DG15 must hold exactly one SubjectPublicKeyInfo", step="parse", file=file)
+            raise ParseError(
+                "DG15 must hold exactly one SubjectPublicKeyInfo", step="parse", file=file
+            )
         key = PublicKey.from_bytes(root.children[0].raw, file=file)
         if key.algorithm not in ("rsa", "ec"):
-            raise ParseError(f"DG15 key algorithm {key.algorithm_oid} is neither RSA nor EC",
-                             step="parse", file=file)
+            raise ParseError(
+                f"DG15 key algorithm {key.algorithm_oid} is neither RSA nor EC",
+                step="parse",
+                file=file,
+            )
         return cls(raw=raw, public_key=key)

@@ -13,6 +13,7 @@ the image header (JPEG SOF, JP2 ``ihdr``, J2K ``SIZ``) when it can be read,
 else from the record; a record that declares another size keeps it in
 ``declared_width``/``declared_height`` with a warning.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,15 +32,15 @@ TAG_BDB_CONSTRUCTED = 0x7F2E
 
 JP2_SIGNATURE = bytes.fromhex("0000000C6A5020200D0A870A")
 J2K_SIGNATURE = bytes.fromhex("FF4FFF51")
-_FAC_HEADER = 14        # "FAC\0" + "010\0" + record length (4) + number of faces (2)
-_FACIAL_INFO = 20       # block length (4), feature points (2), gender ... pose uncertainty
-_IMAGE_INFO = 12        # image type, data type, width, height, colour space, source, device, quality
+_FAC_HEADER = 14  # "FAC\0" + "010\0" + record length (4) + number of faces (2)
+_FACIAL_INFO = 20  # block length (4), feature points (2), gender ... pose uncertainty
+_IMAGE_INFO = 12  # image type, data type, width, height, colour space, source, device, quality
 _DATA_TYPES = {0: "jpeg", 1: "jp2"}
 
 
 def image_format(data: bytes) -> str | None:
     """'jpeg' or 'jp2' (JP2 file or raw J2K codestream) by magic bytes, else None."""
-    if data[:3] == b"\xFF\xD8\xFF":
+    if data[:3] == b"\xff\xd8\xff":
         return "jpeg"
     if data[:12] == JP2_SIGNATURE or data[:4] == J2K_SIGNATURE:
         return "jp2"
@@ -49,7 +50,7 @@ def image_format(data: bytes) -> str | None:
 def image_size(data: bytes) -> tuple[int, int] | None:
     """(width, height) read from a JPEG, JP2 or J2K header; None when not found."""
     try:
-        if data[:2] == b"\xFF\xD8":
+        if data[:2] == b"\xff\xd8":
             return _jpeg_size(data)
         if data[:12] == JP2_SIGNATURE:
             return _jp2_size(data)
@@ -66,18 +67,18 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
         if data[pos] != 0xFF:
             return None
         marker = data[pos + 1]
-        if marker == 0xFF:                       # fill byte
+        if marker == 0xFF:  # fill byte
             pos += 1
             continue
         if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
             pos += 2
             continue
-        (seg_len,) = struct.unpack(">H", data[pos + 2:pos + 4])
+        (seg_len,) = struct.unpack(">H", data[pos + 2 : pos + 4])
         # SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry height then width.
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            height, width = struct.unpack(">HH", data[pos + 5:pos + 9])
+            height, width = struct.unpack(">HH", data[pos + 5 : pos + 9])
             return width, height
-        if marker == 0xDA:                       # start of scan before any SOF
+        if marker == 0xDA:  # start of scan before any SOF
             return None
         pos += 2 + seg_len
     return None
@@ -86,22 +87,22 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
 def _jp2_size(data: bytes) -> tuple[int, int] | None:
     pos = 0
     while pos + 8 <= len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind = data[pos + 4:pos + 8]
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
         header = 8
         if length == 1:
-            (length,) = struct.unpack(">Q", data[pos + 8:pos + 16])
+            (length,) = struct.unpack(">Q", data[pos + 8 : pos + 16])
             header = 16
         elif length == 0:
             length = len(data) - pos
         if length < header:
             return None
-        if kind == b"jp2h":                      # superbox: look inside for ihdr
+        if kind == b"jp2h":  # superbox: look inside for ihdr
             inner = pos + header
             while inner + 8 <= pos + length:
-                (ilen,) = struct.unpack(">I", data[inner:inner + 4])
-                if data[inner + 4:inner + 8] == b"ihdr":
-                    height, width = struct.unpack(">II", data[inner + 8:inner + 16])
+                (ilen,) = struct.unpack(">I", data[inner : inner + 4])
+                if data[inner + 4 : inner + 8] == b"ihdr":
+                    height, width = struct.unpack(">II", data[inner + 8 : inner + 16])
                     return width, height
                 if ilen < 8:
                     return None
@@ -114,29 +115,29 @@ def _jp2_size(data: bytes) -> tuple[int, int] | None:
 
 def _siz(data: bytes, pos: int) -> tuple[int, int] | None:
     """J2K SIZ marker segment at ``pos`` (FF51): Xsiz - XOsiz, Ysiz - YOsiz."""
-    if data[pos:pos + 2] != b"\xFF\x51":
+    if data[pos : pos + 2] != b"\xff\x51":
         return None
-    xsiz, ysiz, xo, yo = struct.unpack(">IIII", data[pos + 6:pos + 22])
+    xsiz, ysiz, xo, yo = struct.unpack(">IIII", data[pos + 6 : pos + 22])
     return xsiz - xo, ysiz - yo
 
 
 @dataclass(repr=False)
 class Face:
     image: bytes
-    image_format: str | None            # 'jpeg' | 'jp2' (by magic bytes), None if unrecognised
+    image_format: str | None  # 'jpeg' | 'jp2' (by magic bytes), None if unrecognised
     width: int | None
     height: int | None
-    standard: str                        # '19794-5' | '39794-5'
-    declared_format: str | None = None   # 19794-5: the record's image data type
-    declared_format_code: int | None = None   # 39794-5: imageDataFormat code, uninterpreted
-    declared_width: int | None = None    # 19794-5: as the record states (the image may differ)
+    standard: str  # '19794-5' | '39794-5'
+    declared_format: str | None = None  # 19794-5: the record's image data type
+    declared_format_code: int | None = None  # 39794-5: imageDataFormat code, uninterpreted
+    declared_width: int | None = None  # 19794-5: as the record states (the image may differ)
     declared_height: int | None = None
     gender: int | None = None
     eye_colour: int | None = None
     hair_colour: int | None = None
     feature_points: int | None = None
     face_image_type: int | None = None
-    biometric_header: dict[int, bytes] = field(default_factory=dict)   # A1 content: tag -> value
+    biometric_header: dict[int, bytes] = field(default_factory=dict)  # A1 content: tag -> value
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -144,8 +145,10 @@ class Face:
         return hashlib.sha256(self.image).hexdigest()
 
     def __repr__(self) -> str:
-        return (f"Face({self.standard}, {self.image_format}, {self.width}x{self.height}, "
-                f"{len(self.image)} bytes)")
+        return (
+            f"Face({self.standard}, {self.image_format}, {self.width}x{self.height}, "
+            f"{len(self.image)} bytes)"
+        )
 
 
 @dataclass(repr=False)
@@ -168,12 +171,16 @@ class DG2:
         root = tlv.decode_file(raw, TAG_DG2, file=file)
         group = root.find(TAG_BIT_GROUP)
         if not group:
-            raise ParseError("DG2 has no biometric information group template (7F61)", step="parse", file=file)
+            raise ParseError(
+                "DG2 has no biometric information group template (7F61)", step="parse", file=file
+            )
         count = group.find(0x02)
         declared = int.from_bytes(count.value, "big") if count else None
         faces = [f for bit in group.find_all(TAG_BIT) for f in _faces(bit, file)]
         if not faces:
-            raise ParseError("DG2 holds no biometric information template (7F60)", step="parse", file=file)
+            raise ParseError(
+                "DG2 holds no biometric information template (7F60)", step="parse", file=file
+            )
         return cls(raw=raw, faces=faces, declared_count=declared)
 
 
@@ -185,7 +192,9 @@ def _faces(bit: tlv.TLV, file: str) -> list[Face]:
     else:
         block = bit.find(TAG_BDB_CONSTRUCTED)
         if not block:
-            raise ParseError("DG2 face has no biometric data block (5F2E or 7F2E)", step="parse", file=file)
+            raise ParseError(
+                "DG2 face has no biometric data block (5F2E or 7F2E)", step="parse", file=file
+            )
         faces = _iso39794(block, file)
     for face in faces:
         face.biometric_header = header
@@ -208,22 +217,35 @@ def _iso19794(data: bytes, file: str) -> Face:
     if faces < 1:
         raise fail("declares no face")
     pos = _FAC_HEADER
-    (block_len, n_points, gender, eye, hair) = struct.unpack(">IHBBB", data[pos:pos + 9])
-    info = pos + _FACIAL_INFO + 8 * n_points     # feature points are 8 bytes each
+    (block_len, n_points, gender, eye, hair) = struct.unpack(">IHBBB", data[pos : pos + 9])
+    info = pos + _FACIAL_INFO + 8 * n_points  # feature points are 8 bytes each
     end = pos + block_len
     if block_len < _FACIAL_INFO + 8 * n_points + _IMAGE_INFO or end > len(data):
         raise fail(f"facial record block length {block_len} does not fit the data")
-    face_type, data_type, width, height = struct.unpack(">BBHH", data[info:info + 6])
-    image = data[info + _IMAGE_INFO:end]
+    face_type, data_type, width, height = struct.unpack(">BBHH", data[info : info + 6])
+    image = data[info + _IMAGE_INFO : end]
     fmt = image_format(image)
     declared = _DATA_TYPES.get(data_type)
     actual = image_size(image)
-    face = Face(image=image, image_format=fmt, width=actual[0] if actual else width,
-                height=actual[1] if actual else height, standard="19794-5", declared_format=declared,
-                declared_width=width, declared_height=height, gender=gender, eye_colour=eye,
-                hair_colour=hair, feature_points=n_points, face_image_type=face_type)
+    face = Face(
+        image=image,
+        image_format=fmt,
+        width=actual[0] if actual else width,
+        height=actual[1] if actual else height,
+        standard="19794-5",
+        declared_format=declared,
+        declared_width=width,
+        declared_height=height,
+        gender=gender,
+        eye_colour=eye,
+        hair_colour=hair,
+        feature_points=n_points,
+        face_image_type=face_type,
+    )
     if actual and actual != (width, height):
-        face.warnings.append(f"record declares {width}x{height}, the image is {actual[0]}x{actual[1]}")
+        face.warnings.append(
+            f"record declares {width}x{height}, the image is {actual[0]}x{actual[1]}"
+        )
     if fmt is None:
         face.warnings.append("image bytes are neither JPEG nor JPEG 2000")
     elif declared and declared != fmt:
@@ -245,7 +267,9 @@ def _iso39794(block: tlv.TLV, file: str) -> list[Face]:
     faces: list[Face] = []
     blocks = block.find(0xA1)
     if not blocks:
-        blocks = next((c.find(0xA1) for c in block.children if c.constructed and c.find(0xA1)), tlv.NULL)
+        blocks = next(
+            (c.find(0xA1) for c in block.children if c.constructed and c.find(0xA1)), tlv.NULL
+        )
     for rep in blocks.children:
         two_d = rep.find(0xA1, 0xA0, 0xA0)
         data = two_d.find(0x80)
@@ -265,14 +289,24 @@ def _iso39794(block: tlv.TLV, file: str) -> list[Face]:
                 stack.append(child)
             elif image_format(child.value[:12]):
                 face = _face_from_image(child.value, "39794-5", file)
-                face.warnings.append("image found by its magic bytes outside the expected 39794-5 path")
+                face.warnings.append(
+                    "image found by its magic bytes outside the expected 39794-5 path"
+                )
                 return [face]
-    raise ParseError("DG2 ISO/IEC 39794-5 block holds no JPEG or JPEG 2000 image", step="parse", file=file)
+    raise ParseError(
+        "DG2 ISO/IEC 39794-5 block holds no JPEG or JPEG 2000 image", step="parse", file=file
+    )
 
 
 def _face_from_image(image: bytes, standard: str, file: str) -> Face:
     size = image_size(image) or (None, None)
-    face = Face(image=image, image_format=image_format(image), width=size[0], height=size[1], standard=standard)
+    face = Face(
+        image=image,
+        image_format=image_format(image),
+        width=size[0],
+        height=size[1],
+        standard=standard,
+    )
     if face.image_format is None:
         face.warnings.append("image bytes are neither JPEG nor JPEG 2000")
     elif size == (None, None):

@@ -1,4 +1,5 @@
 """All files of one read, each parsed on its own: one bad file never stops the others."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -28,7 +29,7 @@ _PARSERS: dict[str, Callable[[bytes], object]] = {
 
 @dataclass(repr=False)
 class Document:
-    files: dict[str, bytes]                                  # every file as read, parsed or not
+    files: dict[str, bytes]  # every file as read, parsed or not
     card_access: SecurityInfos | None = None
     com: EFCOM | None = None
     sod: EFSOD | None = None
@@ -39,8 +40,16 @@ class Document:
     dg15: DG15 | None = None
     errors: dict[str, ParseError] = field(default_factory=dict)
 
-    _ATTRS = {"EF.CardAccess": "card_access", "EF.COM": "com", "EF.SOD": "sod", "DG1": "dg1", "DG2": "dg2",
-              "DG13": "dg13", "DG14": "dg14", "DG15": "dg15"}
+    _ATTRS = {
+        "EF.CardAccess": "card_access",
+        "EF.COM": "com",
+        "EF.SOD": "sod",
+        "DG1": "dg1",
+        "DG2": "dg2",
+        "DG13": "dg13",
+        "DG14": "dg14",
+        "DG15": "dg15",
+    }
 
     @property
     def raw_only(self) -> dict[str, bytes]:
@@ -67,14 +76,15 @@ def parse_document(files: dict[str, bytes]) -> Document:
             setattr(doc, Document._ATTRS[name], parsed)
             soft = _soft_errors(parsed, name)
             if soft is not None:
-                doc.errors[name] = soft          # the object stays too: what parsed is usable
+                doc.errors[name] = soft  # the object stays too: what parsed is usable
         except ParseError as exc:
             if exc.file is None:
                 exc.file = name
             doc.errors[name] = exc
-        except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the other files
-            doc.errors[name] = ParseError(f"{name} could not be parsed ({type(exc).__name__})",
-                                          step="parse", file=name)
+        except Exception as exc:
+            doc.errors[name] = ParseError(
+                f"{name} could not be parsed ({type(exc).__name__})", step="parse", file=name
+            )
     return doc
 
 
@@ -88,4 +98,6 @@ def _soft_errors(parsed: object, name: str) -> ParseError | None:
         if err.file is None:
             err.file = name
         return err
-    return ParseError("; ".join(e.message for e in errors), step=errors[0].step or "parse", file=name)
+    return ParseError(
+        "; ".join(e.message for e in errors), step=errors[0].step or "parse", file=name
+    )

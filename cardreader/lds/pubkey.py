@@ -6,6 +6,7 @@ Explicit EC parameters are mapped to the named curve they equal
 (``crypto.curves.from_explicit``); when they match none, the parameters are
 kept and ``curve`` stays None so the caller can say so plainly.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,10 +18,10 @@ from crypto.curves import CurveError, NamedCurve, by_oid, from_explicit
 
 OID_EC_PUBLIC_KEY = "1.2.840.10045.2.1"
 OID_RSA = "1.2.840.113549.1.1.1"
-OID_DH_X942 = "1.2.840.10046.2.1"      # dhpublicnumber: DomainParameters p, g, q, ...
+OID_DH_X942 = "1.2.840.10046.2.1"  # dhpublicnumber: DomainParameters p, g, q, ...
 OID_DH_PKCS3 = "1.2.840.113549.1.3.1"  # dhKeyAgreement: DHParameter p, g, l
-OID_PK_DH = "0.4.0.127.0.7.2.2.1.1"     # BSI TR-03110 id-PK-DH, sometimes used as the algorithm
-OID_PK_ECDH = "0.4.0.127.0.7.2.2.1.2"   # id-PK-ECDH
+OID_PK_DH = "0.4.0.127.0.7.2.2.1.1"  # BSI TR-03110 id-PK-DH, sometimes used as the algorithm
+OID_PK_ECDH = "0.4.0.127.0.7.2.2.1.2"  # id-PK-ECDH
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,12 @@ class PublicKey:
     """One SubjectPublicKeyInfo, raw bytes kept."""
 
     raw: bytes
-    algorithm: str                         # 'rsa' | 'ec' | 'dh' | 'unknown'
+    algorithm: str  # 'rsa' | 'ec' | 'dh' | 'unknown'
     algorithm_oid: str
-    public_key_info: keys.PublicKeyInfo    # asn1crypto view of ``raw``
-    curve: NamedCurve | None = None        # EC: the named curve (given or matched)
+    public_key_info: keys.PublicKeyInfo  # asn1crypto view of ``raw``
+    curve: NamedCurve | None = None  # EC: the named curve (given or matched)
     explicit_parameters: ExplicitECParameters | None = None
-    point: bytes | None = None             # EC: the public point as encoded (04 || X || Y)
+    point: bytes | None = None  # EC: the public point as encoded (04 || X || Y)
     rsa_modulus: int | None = None
     rsa_exponent: int | None = None
     dh_p: int | None = None
@@ -86,7 +87,9 @@ class PublicKey:
         except ParseError:
             raise
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
-            raise ParseError(f"malformed SubjectPublicKeyInfo: {exc}", step="parse", file=file) from None
+            raise ParseError(
+                f"malformed SubjectPublicKeyInfo: {exc}", step="parse", file=file
+            ) from None
 
     def _rsa(self, info: keys.PublicKeyInfo) -> None:
         self.algorithm = "rsa"
@@ -97,8 +100,11 @@ class PublicKey:
     def _ec(self, params: core.Asn1Value, public_key: core.Asn1Value) -> None:
         self.algorithm = "ec"
         self.point = _bit_string_bytes(public_key)
-        ec_params = keys.ECDomainParameters.load(params.dump()) if not isinstance(
-            params, keys.ECDomainParameters) else params
+        ec_params = (
+            keys.ECDomainParameters.load(params.dump())
+            if not isinstance(params, keys.ECDomainParameters)
+            else params
+        )
         if ec_params.name == "named":
             oid = ec_params.chosen.dotted
             try:
@@ -115,9 +121,11 @@ class PublicKey:
                 p=spec["field_id"]["parameters"].native,
                 a=int.from_bytes(spec["curve"]["a"].native, "big"),
                 b=int.from_bytes(spec["curve"]["b"].native, "big"),
-                gx=int.from_bytes(base[1:1 + n], "big"), gy=int.from_bytes(base[1 + n:], "big"),
+                gx=int.from_bytes(base[1 : 1 + n], "big"),
+                gy=int.from_bytes(base[1 + n :], "big"),
                 order=spec["order"].native,
-                cofactor=spec["cofactor"].native if spec["cofactor"].native is not None else None)
+                cofactor=spec["cofactor"].native if spec["cofactor"].native is not None else None,
+            )
             self.explicit_parameters = ex
             try:
                 self.curve = from_explicit(ex.p, ex.a, ex.b, ex.gx, ex.gy, ex.order)
@@ -129,13 +137,16 @@ class PublicKey:
     def _dh(self, params: core.Asn1Value, public_key: core.Asn1Value) -> None:
         self.algorithm = "dh"
         seq = core.Sequence.load(params.dump())
-        ints = [core.Integer.load(seq[i].dump()).native for i in range(min(len(seq), 3))
-                if seq[i].tag == 2 and seq[i].class_ == 0]
+        ints = [
+            core.Integer.load(seq[i].dump()).native
+            for i in range(min(len(seq), 3))
+            if seq[i].tag == 2 and seq[i].class_ == 0
+        ]
         if len(ints) < 2:
             raise ValueError("DH domain parameters lack p and g")
         self.dh_p, self.dh_g = ints[0], ints[1]
         if self.algorithm_oid == OID_DH_X942 and len(ints) > 2:
-            self.dh_q = ints[2]     # X9.42 order q (PKCS#3's third field is a length, not q)
+            self.dh_q = ints[2]  # X9.42 order q (PKCS#3's third field is a length, not q)
         self.dh_y = core.Integer.load(_bit_string_bytes(public_key)).native
 
 

@@ -5,6 +5,7 @@ requiredData ANY, optionalData ANY OPTIONAL }``. The protocol OID decides the
 type; infos of unknown protocols are kept raw rather than failing, since
 cards add new ones (CardInfoLocator, PrivilegedTerminalInfo, ...).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -24,18 +25,36 @@ ID_PACE = BSI + ".2.2.4"
 ID_AA = "2.23.136.1.1.5"
 
 _KA = {"1": "DH", "2": "ECDH"}
-_PACE_KIND = {"1": ("DH", "GM"), "2": ("ECDH", "GM"), "3": ("DH", "IM"), "4": ("ECDH", "IM"),
-              "6": ("ECDH", "CAM")}
+_PACE_KIND = {
+    "1": ("DH", "GM"),
+    "2": ("ECDH", "GM"),
+    "3": ("DH", "IM"),
+    "4": ("ECDH", "IM"),
+    "6": ("ECDH", "CAM"),
+}
 # Cipher suite arc: (cipher, key bits, name part). 3DES is two-key 3DES (112 bits).
-_SUITE = {"1": ("3DES", 112, "3DES-CBC-CBC"), "2": ("AES", 128, "AES-CBC-CMAC-128"),
-          "3": ("AES", 192, "AES-CBC-CMAC-192"), "4": ("AES", 256, "AES-CBC-CMAC-256")}
+_SUITE = {
+    "1": ("3DES", 112, "3DES-CBC-CBC"),
+    "2": ("AES", 128, "AES-CBC-CMAC-128"),
+    "3": ("AES", 192, "AES-CBC-CMAC-192"),
+    "4": ("AES", 256, "AES-CBC-CMAC-256"),
+}
 
 _SIMPLE_NAMES = {
-    ID_PK + ".1": "id-PK-DH", ID_PK + ".2": "id-PK-ECDH", ID_TA: "id-TA",
-    ID_CA + ".1": "id-CA-DH", ID_CA + ".2": "id-CA-ECDH",
-    ID_PACE + ".1": "id-PACE-DH-GM", ID_PACE + ".2": "id-PACE-ECDH-GM",
-    ID_PACE + ".3": "id-PACE-DH-IM", ID_PACE + ".4": "id-PACE-ECDH-IM", ID_PACE + ".6": "id-PACE-ECDH-CAM",
-    ID_AA: "id-AA", BSI + ".2.2.5": "id-RI", BSI + ".2.2.6": "id-CI", BSI + ".2.2.7": "id-eIDSecurity",
+    ID_PK + ".1": "id-PK-DH",
+    ID_PK + ".2": "id-PK-ECDH",
+    ID_TA: "id-TA",
+    ID_CA + ".1": "id-CA-DH",
+    ID_CA + ".2": "id-CA-ECDH",
+    ID_PACE + ".1": "id-PACE-DH-GM",
+    ID_PACE + ".2": "id-PACE-ECDH-GM",
+    ID_PACE + ".3": "id-PACE-DH-IM",
+    ID_PACE + ".4": "id-PACE-ECDH-IM",
+    ID_PACE + ".6": "id-PACE-ECDH-CAM",
+    ID_AA: "id-AA",
+    BSI + ".2.2.5": "id-RI",
+    BSI + ".2.2.6": "id-CI",
+    BSI + ".2.2.7": "id-eIDSecurity",
     BSI + ".2.2.8": "id-PT",
 }
 
@@ -55,9 +74,11 @@ AA_SIGNATURE_HASHES = {
 }
 
 # PACE standardized domain parameter ids 0-2 are MODP groups (RFC 5114); 8-18 are curves.
-PACE_DH_GROUPS = {0: "1024-bit MODP Group with 160-bit Prime Order Subgroup",
-                  1: "2048-bit MODP Group with 224-bit Prime Order Subgroup",
-                  2: "2048-bit MODP Group with 256-bit Prime Order Subgroup"}
+PACE_DH_GROUPS = {
+    0: "1024-bit MODP Group with 160-bit Prime Order Subgroup",
+    1: "2048-bit MODP Group with 224-bit Prime Order Subgroup",
+    2: "2048-bit MODP Group with 256-bit Prime Order Subgroup",
+}
 
 
 def oid_name(oid: str) -> str:
@@ -82,8 +103,8 @@ def cipher_of(oid: str) -> tuple[str, int] | None:
 
 @dataclass
 class SecurityInfo:
-    protocol: str       # dotted OID
-    raw: bytes          # the whole SecurityInfo SEQUENCE
+    protocol: str  # dotted OID
+    raw: bytes  # the whole SecurityInfo SEQUENCE
 
     @property
     def name(self) -> str:
@@ -136,7 +157,7 @@ class PACEInfo(SecurityInfo):
 
 @dataclass
 class PACEDomainParameterInfo(SecurityInfo):
-    domain_parameter: bytes = b""           # AlgorithmIdentifier, DER
+    domain_parameter: bytes = b""  # AlgorithmIdentifier, DER
     parameter_id: int | None = None
 
     def describe(self) -> str:
@@ -188,11 +209,13 @@ class ChipAuthenticationPublicKeyInfo(SecurityInfo):
 @dataclass
 class ActiveAuthenticationInfo(SecurityInfo):
     version: int = 0
-    signature_algorithm: str = ""           # dotted OID
+    signature_algorithm: str = ""  # dotted OID
 
     @property
     def signature_algorithm_name(self) -> str:
-        return AA_SIGNATURE_HASHES.get(self.signature_algorithm, (self.signature_algorithm, None))[0]
+        return AA_SIGNATURE_HASHES.get(self.signature_algorithm, (self.signature_algorithm, None))[
+            0
+        ]
 
     @property
     def hash_name(self) -> str | None:
@@ -206,7 +229,7 @@ class ActiveAuthenticationInfo(SecurityInfo):
 @dataclass
 class TerminalAuthenticationInfo(SecurityInfo):
     version: int = 0
-    ef_cvca: bytes | None = None            # FileID (DER) when given
+    ef_cvca: bytes | None = None  # FileID (DER) when given
 
     def describe(self) -> str:
         return f"TerminalAuthenticationInfo v{self.version}"
@@ -259,8 +282,11 @@ class SecurityInfos:
         raw = bytes(raw)
         root = tlv.decode(raw, strict=True, file=file)
         if root.tag != 0x31:
-            raise ParseError(f"SecurityInfos must be a SET (tag 31), found tag {root.tag:X}",
-                             step="parse", file=file)
+            raise ParseError(
+                f"SecurityInfos must be a SET (tag 31), found tag {root.tag:X}",
+                step="parse",
+                file=file,
+            )
         out = cls(raw=raw)
         for node in root.children:
             out.infos.append(_parse_info(node, file))
@@ -274,9 +300,12 @@ def parse(raw: bytes, *, file: str | None = "EF.CardAccess") -> SecurityInfos:
 
 # --- element decoding -------------------------------------------------------
 
+
 def _oid(node: tlv.TLV, file: str | None) -> str:
     if node.tag != 0x06:
-        raise ParseError(f"expected an OBJECT IDENTIFIER, found tag {node.tag:X}", step="parse", file=file)
+        raise ParseError(
+            f"expected an OBJECT IDENTIFIER, found tag {node.tag:X}", step="parse", file=file
+        )
     try:
         return core.ObjectIdentifier.load(node.raw).dotted
     except (ValueError, TypeError) as exc:
@@ -285,7 +314,9 @@ def _oid(node: tlv.TLV, file: str | None) -> str:
 
 def _int(node: tlv.TLV, file: str | None, what: str) -> int:
     if node.tag != 0x02 or not node.length:
-        raise ParseError(f"{what} must be an INTEGER, found tag {node.tag:X}", step="parse", file=file)
+        raise ParseError(
+            f"{what} must be an INTEGER, found tag {node.tag:X}", step="parse", file=file
+        )
     return int.from_bytes(node.value, "big", signed=True)
 
 
@@ -295,39 +326,77 @@ def _opt_int(nodes: list[tlv.TLV], i: int, file: str | None, what: str) -> int |
 
 def _parse_info(node: tlv.TLV, file: str | None) -> SecurityInfo:
     if node.tag != 0x30 or len(node.children) < 2:
-        raise ParseError("a SecurityInfo must be a SEQUENCE of a protocol OID and its data",
-                         step="parse", file=file)
+        raise ParseError(
+            "a SecurityInfo must be a SEQUENCE of a protocol OID and its data",
+            step="parse",
+            file=file,
+        )
     parts = node.children
     oid = _oid(parts[0], file)
     raw = node.raw
     head = oid.rpartition(".")[0]
-    if head.rpartition(".")[0] == ID_PACE and oid.split(".")[-2] in _PACE_KIND and oid.split(".")[-1] in _SUITE:
-        return PACEInfo(oid, raw, version=_int(parts[1], file, "PACEInfo version"),
-                        parameter_id=_opt_int(parts, 2, file, "PACEInfo parameterId"))
+    if (
+        head.rpartition(".")[0] == ID_PACE
+        and oid.split(".")[-2] in _PACE_KIND
+        and oid.split(".")[-1] in _SUITE
+    ):
+        return PACEInfo(
+            oid,
+            raw,
+            version=_int(parts[1], file, "PACEInfo version"),
+            parameter_id=_opt_int(parts, 2, file, "PACEInfo parameterId"),
+        )
     if head == ID_PACE and oid.split(".")[-1] in _PACE_KIND:
-        return PACEDomainParameterInfo(oid, raw, domain_parameter=parts[1].raw,
-                                       parameter_id=_opt_int(parts, 2, file, "parameterId"))
-    if head.rpartition(".")[0] == ID_CA and oid.split(".")[-2] in _KA and oid.split(".")[-1] in _SUITE:
-        return ChipAuthenticationInfo(oid, raw, version=_int(parts[1], file, "ChipAuthenticationInfo version"),
-                                      key_id=_opt_int(parts, 2, file, "keyId"))
+        return PACEDomainParameterInfo(
+            oid,
+            raw,
+            domain_parameter=parts[1].raw,
+            parameter_id=_opt_int(parts, 2, file, "parameterId"),
+        )
+    if (
+        head.rpartition(".")[0] == ID_CA
+        and oid.split(".")[-2] in _KA
+        and oid.split(".")[-1] in _SUITE
+    ):
+        return ChipAuthenticationInfo(
+            oid,
+            raw,
+            version=_int(parts[1], file, "ChipAuthenticationInfo version"),
+            key_id=_opt_int(parts, 2, file, "keyId"),
+        )
     if head == ID_CA and oid.split(".")[-1] in _KA:
-        return ChipAuthenticationDomainParameterInfo(oid, raw, domain_parameter=parts[1].raw,
-                                                     key_id=_opt_int(parts, 2, file, "keyId"))
+        return ChipAuthenticationDomainParameterInfo(
+            oid, raw, domain_parameter=parts[1].raw, key_id=_opt_int(parts, 2, file, "keyId")
+        )
     if head == ID_PK and oid.split(".")[-1] in _KA:
-        return ChipAuthenticationPublicKeyInfo(oid, raw, public_key=PublicKey.from_bytes(parts[1].raw, file=file),
-                                               key_id=_opt_int(parts, 2, file, "keyId"))
+        return ChipAuthenticationPublicKeyInfo(
+            oid,
+            raw,
+            public_key=PublicKey.from_bytes(parts[1].raw, file=file),
+            key_id=_opt_int(parts, 2, file, "keyId"),
+        )
     if oid == ID_TA:
-        return TerminalAuthenticationInfo(oid, raw, version=_int(parts[1], file, "TerminalAuthenticationInfo version"),
-                                          ef_cvca=parts[2].raw if len(parts) > 2 else None)
+        return TerminalAuthenticationInfo(
+            oid,
+            raw,
+            version=_int(parts[1], file, "TerminalAuthenticationInfo version"),
+            ef_cvca=parts[2].raw if len(parts) > 2 else None,
+        )
     if oid == ID_AA:
         if len(parts) < 3:
-            raise ParseError("ActiveAuthenticationInfo lacks its signature algorithm", step="parse", file=file)
-        return ActiveAuthenticationInfo(oid, raw, version=_int(parts[1], file, "ActiveAuthenticationInfo version"),
-                                        signature_algorithm=_oid(parts[2], file))
+            raise ParseError(
+                "ActiveAuthenticationInfo lacks its signature algorithm", step="parse", file=file
+            )
+        return ActiveAuthenticationInfo(
+            oid,
+            raw,
+            version=_int(parts[1], file, "ActiveAuthenticationInfo version"),
+            signature_algorithm=_oid(parts[2], file),
+        )
     return UnknownSecurityInfo(oid, raw)
 
 
-OID_SECURITY_OBJECT = BSI + ".3.2.1"      # id-SecurityObject: eContentType of EF.CardSecurity
+OID_SECURITY_OBJECT = BSI + ".3.2.1"  # id-SecurityObject: eContentType of EF.CardSecurity
 
 
 def parse_card_security(raw: bytes, *, file: str = "EF.CardSecurity") -> SecurityInfos:
@@ -335,7 +404,7 @@ def parse_card_security(raw: bytes, *, file: str = "EF.CardSecurity") -> Securit
 
     Only the content is parsed here; the signature belongs to the crypto package.
     """
-    from asn1crypto import cms     # local: only this path needs CMS
+    from asn1crypto import cms  # local: only this path needs CMS
 
     try:
         ci = cms.ContentInfo.load(bytes(raw), strict=True)
@@ -347,9 +416,17 @@ def parse_card_security(raw: bytes, *, file: str = "EF.CardSecurity") -> Securit
     except ParseError:
         raise
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise ParseError(f"EF.CardSecurity is not a valid CMS SignedData: {exc}", step="parse", file=file) from None
+        raise ParseError(
+            f"EF.CardSecurity is not a valid CMS SignedData: {exc}", step="parse", file=file
+        ) from None
     if ctype != OID_SECURITY_OBJECT:
-        raise ParseError(f"EF.CardSecurity eContentType is {ctype}, not id-SecurityObject", step="parse", file=file)
+        raise ParseError(
+            f"EF.CardSecurity eContentType is {ctype}, not id-SecurityObject",
+            step="parse",
+            file=file,
+        )
     if not isinstance(content, (bytes, bytearray)):
-        raise ParseError("EF.CardSecurity has no encapsulated SecurityInfos", step="parse", file=file)
+        raise ParseError(
+            "EF.CardSecurity has no encapsulated SecurityInfos", step="parse", file=file
+        )
     return SecurityInfos.from_bytes(bytes(content), file=file)

@@ -7,6 +7,7 @@ module only parses; verifying signatures and the certificate path is the
 crypto package's job, on the objects kept here (``signed_data``,
 ``encap_content``, ``signer_infos``, ``certificates``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -48,14 +49,14 @@ class EFSOD:
     raw: bytes
     content_info: cms.ContentInfo
     signed_data: cms.SignedData
-    encap_content_type: str                 # dotted OID
-    encap_content: bytes                    # exact eContent octets (what messageDigest covers)
+    encap_content_type: str  # dotted OID
+    encap_content: bytes  # exact eContent octets (what messageDigest covers)
     lds_security_object: LDSSecurityObject
     version: int
-    hash_algorithm: str                     # hashlib name: 'sha1', 'sha256', ...
+    hash_algorithm: str  # hashlib name: 'sha1', 'sha256', ...
     hash_algorithm_oid: str
     dg_hashes: dict[int, bytes]
-    lds_version: str | None = None          # '0108' from LDSVersionInfo (v1 only)
+    lds_version: str | None = None  # '0108' from LDSVersionInfo (v1 only)
     unicode_version: str | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -83,27 +84,40 @@ class EFSOD:
         except ParseError:
             raise
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
-            raise ParseError(f"EF.SOD is not a valid CMS SignedData: {exc}", step="parse", file=file) from None
+            raise ParseError(
+                f"EF.SOD is not a valid CMS SignedData: {exc}", step="parse", file=file
+            ) from None
 
     @classmethod
     def _from_content(cls, raw: bytes, content: bytes, file: str) -> EFSOD:
         warnings: list[str] = []
         ci = cms.ContentInfo.load(content, strict=True)
         if ci["content_type"].dotted != OID_SIGNED_DATA:
-            raise ParseError(f"EF.SOD holds {ci['content_type'].dotted}, not CMS SignedData",
-                             step="parse", file=file)
+            raise ParseError(
+                f"EF.SOD holds {ci['content_type'].dotted}, not CMS SignedData",
+                step="parse",
+                file=file,
+            )
         sd: cms.SignedData = ci["content"]
         eci = sd["encap_content_info"]
         ctype = eci["content_type"].dotted
         if ctype == OID_ID_DATA:
             warnings.append("eContentType is id-data instead of ldsSecurityObject")
         elif ctype != OID_LDS_SECURITY_OBJECT:
-            raise ParseError(f"EF.SOD eContentType is {ctype}, not ldsSecurityObject", step="parse", file=file)
+            raise ParseError(
+                f"EF.SOD eContentType is {ctype}, not ldsSecurityObject", step="parse", file=file
+            )
         econtent = eci["content"]
         if econtent is None or isinstance(econtent, core.Void):
-            raise ParseError("EF.SOD has no encapsulated LDSSecurityObject", step="parse", file=file)
+            raise ParseError(
+                "EF.SOD has no encapsulated LDSSecurityObject", step="parse", file=file
+            )
         # ``native`` merges BER constructed chunks: the octets the signer hashed.
-        encap = bytes(econtent.native) if isinstance(econtent.native, (bytes, bytearray)) else econtent.contents
+        encap = (
+            bytes(econtent.native)
+            if isinstance(econtent.native, (bytes, bytearray))
+            else econtent.contents
+        )
         lso = LDSSecurityObject.load(encap, strict=True)
         version = lso["version"].native
         if version not in (0, 1):
@@ -144,10 +158,21 @@ class EFSOD:
                 cert = choice.chosen
                 for part in ("tbs_certificate", "signature_algorithm", "signature_value"):
                     cert[part].contents  # noqa: B018 - forces the DER structure to be parsed
-        return cls(raw=raw, content_info=ci, signed_data=sd, encap_content_type=ctype, encap_content=encap,
-                   lds_security_object=lso, version=version, hash_algorithm=hash_name,
-                   hash_algorithm_oid=hash_oid, dg_hashes=dg_hashes, lds_version=lds_v,
-                   unicode_version=uni_v, warnings=warnings)
+        return cls(
+            raw=raw,
+            content_info=ci,
+            signed_data=sd,
+            encap_content_type=ctype,
+            encap_content=encap,
+            lds_security_object=lso,
+            version=version,
+            hash_algorithm=hash_name,
+            hash_algorithm_oid=hash_oid,
+            dg_hashes=dg_hashes,
+            lds_version=lds_v,
+            unicode_version=uni_v,
+            warnings=warnings,
+        )
 
 
 def _outer_content(raw: bytes, file: str) -> bytes:
@@ -155,11 +180,15 @@ def _outer_content(raw: bytes, file: str) -> bytes:
     if not raw:
         raise ParseError("EF.SOD is empty", step="parse", file=file)
     if raw[0] != TAG_SOD:
-        raise ParseError(f"EF.SOD must start with tag 77, found {raw[0]:02X}", step="parse", file=file)
+        raise ParseError(
+            f"EF.SOD must start with tag 77, found {raw[0]:02X}", step="parse", file=file
+        )
     if len(raw) > 1 and raw[1] == 0x80:
         # BER indefinite outer length: content runs to the end-of-contents octets.
         if not raw.endswith(b"\x00\x00"):
-            raise ParseError("EF.SOD indefinite length without end-of-contents", step="parse", file=file)
+            raise ParseError(
+                "EF.SOD indefinite length without end-of-contents", step="parse", file=file
+            )
         return raw[2:-2]
     node = tlv.decode(raw, strict=False, deep=False, file=file)
     # Bytes after the object are tolerated: a file read to its allocated size may carry padding.

@@ -5,6 +5,7 @@
 ``CardTimeoutError`` or ``NoReaderError`` from ``cardreader.errors`` and
 never hang: every wait on the card has a timeout.
 """
+
 from __future__ import annotations
 
 from typing import Protocol, runtime_checkable

@@ -6,6 +6,7 @@ The card is anything with ``process_apdu(bytes) -> bytes`` (and optionally
 stays independent of the card side. A card that raises the builtin
 ``ConnectionResetError`` has been "taken away": that is ``CardRemovedError``.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -51,7 +52,7 @@ class InProcessTransport:
             except ConnectionResetError:
                 pass
 
-    def __enter__(self) -> "InProcessTransport":
+    def __enter__(self) -> InProcessTransport:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -6,6 +6,7 @@ worker thread and the caller gives up after ``apdu_timeout_s``. A card taken
 away shows up as a status code (removed, reset, not transacted...); those
 become ``CardRemovedError`` once the reader confirms the slot is empty.
 """
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -13,8 +14,13 @@ import math
 import time
 from dataclasses import dataclass
 
-from cardreader.errors import (CardError, CardRemovedError, CardTimeoutError, NoCardError,
-                               NoReaderError)
+from cardreader.errors import (
+    CardError,
+    CardRemovedError,
+    CardTimeoutError,
+    NoCardError,
+    NoReaderError,
+)
 
 try:  # pyscard is a dependency, but keep the import error a plain sentence.
     from smartcard import scard as _scard
@@ -28,7 +34,7 @@ _NO_READER = {0x80100017, 0x8010001D, 0x8010001E, 0x8010002E, 0x80100009}
 # Codes after which the card may or may not still be there: ask the reader.
 _AMBIGUOUS = {0x80100016, 0x80100013, 0x80100003, 0x8010000F}
 
-_POLL_S = 0.25   # slice of each SCardGetStatusChange wait, so deadlines are kept
+_POLL_S = 0.25  # slice of each SCardGetStatusChange wait, so deadlines are kept
 REMOVAL_SETTLE_S = 1.5
 # The clock deadlines are kept by; tests put a fake one here (its time moves with the waits).
 monotonic = time.monotonic
@@ -41,8 +47,11 @@ class ReaderInfo:
     atr: bytes | None = None
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "card_present": self.card_present,
-                "atr": self.atr.hex().upper() if self.atr else None}
+        return {
+            "name": self.name,
+            "card_present": self.card_present,
+            "atr": self.atr.hex().upper() if self.atr else None,
+        }
 
 
 def _require_pyscard() -> None:
@@ -72,11 +81,14 @@ class _Context:
         if hresult == _scard.SCARD_E_NO_READERS_AVAILABLE or (hresult == 0 and not names):
             return []
         if hresult != _scard.SCARD_S_SUCCESS:
-            raise NoReaderError(f"The card readers could not be listed ({_scard.SCardGetErrorMessage(hresult)}).")
+            raise NoReaderError(
+                f"The card readers could not be listed ({_scard.SCardGetErrorMessage(hresult)})."
+            )
         return list(names)
 
-    def states(self, names: list[str], timeout_ms: int = 0,
-               known: dict[str, int] | None = None) -> dict[str, tuple[int, bytes]]:
+    def states(
+        self, names: list[str], timeout_ms: int = 0, known: dict[str, int] | None = None
+    ) -> dict[str, tuple[int, bytes]]:
         """Reader name -> (event state, ATR). Waits up to ``timeout_ms`` for a change from ``known``."""
         request = [(n, (known or {}).get(n, _scard.SCARD_STATE_UNAWARE)) for n in names]
         hresult, out = _call(_scard.SCardGetStatusChange, self.handle, timeout_ms, request)
@@ -85,7 +97,9 @@ class _Context:
         if hresult in _NO_READER:
             raise NoReaderError("The card reader was disconnected.")
         if hresult != _scard.SCARD_S_SUCCESS:
-            raise CardError(f"The card reader could not be queried ({_scard.SCardGetErrorMessage(hresult)}).")
+            raise CardError(
+                f"The card reader could not be queried ({_scard.SCardGetErrorMessage(hresult)})."
+            )
         return {name: (state & ~_scard.SCARD_STATE_CHANGED, bytes(atr)) for name, state, atr in out}
 
     def close(self) -> None:
@@ -130,8 +144,15 @@ def _match(names: list[str], wanted: str | None) -> list[str]:
 class PcscTransport:
     """A connected card in a PC/SC reader. Build it with ``PcscTransport.connect``."""
 
-    def __init__(self, ctx: _Context, reader: str, card_handle: int, protocol: int, atr: bytes,
-                 apdu_timeout_s: float) -> None:
+    def __init__(
+        self,
+        ctx: _Context,
+        reader: str,
+        card_handle: int,
+        protocol: int,
+        atr: bytes,
+        apdu_timeout_s: float,
+    ) -> None:
         self._ctx = ctx
         self.reader = reader
         self._card = card_handle
@@ -143,23 +164,30 @@ class PcscTransport:
         self._closed = False
 
     @classmethod
-    def connect(cls, reader: str | None = None, *, wait_s: float = 30.0,
-                apdu_timeout_s: float = 10.0) -> "PcscTransport":
+    def connect(
+        cls, reader: str | None = None, *, wait_s: float = 30.0, apdu_timeout_s: float = 10.0
+    ) -> PcscTransport:
         """Wait up to ``wait_s`` for a card in ``reader`` (exact name or a part of it; any reader
         when None), then connect to it."""
         ctx = _Context()
         try:
             name, atr = cls._wait_for_card(ctx, reader, wait_s)
             hresult, handle, protocol = _call(
-                _scard.SCardConnect, ctx.handle, name, _scard.SCARD_SHARE_SHARED,
-                _scard.SCARD_PROTOCOL_T0 | _scard.SCARD_PROTOCOL_T1)
+                _scard.SCardConnect,
+                ctx.handle,
+                name,
+                _scard.SCARD_SHARE_SHARED,
+                _scard.SCARD_PROTOCOL_T0 | _scard.SCARD_PROTOCOL_T1,
+            )
             if hresult in _REMOVED:
                 raise CardRemovedError(step="connect")
             if hresult in _NO_READER:
                 raise NoReaderError(step="connect")
             if hresult != _scard.SCARD_S_SUCCESS:
-                raise CardError(f"The card could not be connected ({_scard.SCardGetErrorMessage(hresult)}).",
-                                step="connect")
+                raise CardError(
+                    f"The card could not be connected ({_scard.SCardGetErrorMessage(hresult)}).",
+                    step="connect",
+                )
             return cls(ctx, name, handle, protocol, atr, apdu_timeout_s)
         except BaseException:
             ctx.close()
@@ -192,7 +220,9 @@ class PcscTransport:
             raise CardError("The card connection is closed.")
         if self._stuck:
             raise CardTimeoutError()
-        future = self._pool.submit(_call, _scard.SCardTransmit, self._card, self._protocol, list(apdu))
+        future = self._pool.submit(
+            _call, _scard.SCardTransmit, self._card, self._protocol, list(apdu)
+        )
         try:
             hresult, response = future.result(timeout=self.apdu_timeout_s)
         except concurrent.futures.TimeoutError:
@@ -213,8 +243,10 @@ class PcscTransport:
             return NoReaderError("The card reader was disconnected.")
         if hresult in _AMBIGUOUS and not self.card_present():
             return CardRemovedError()
-        return CardError(f"The reader could not exchange data with the card "
-                         f"({_scard.SCardGetErrorMessage(hresult)}).")
+        return CardError(
+            f"The reader could not exchange data with the card "
+            f"({_scard.SCardGetErrorMessage(hresult)})."
+        )
 
     def card_present(self, settle_s: float | None = None) -> bool:
         """Is a card still in the reader? pcscd polls some readers (vpcd: every 400 ms), so a
@@ -226,8 +258,9 @@ class PcscTransport:
                 remaining = deadline - monotonic()
                 if remaining <= 0:
                     return True
-                state, _ = self._ctx.states([self.reader], _wait_ms(remaining),
-                                            {self.reader: state})[self.reader]
+                state, _ = self._ctx.states(
+                    [self.reader], _wait_ms(remaining), {self.reader: state}
+                )[self.reader]
             return False
         except CardError:
             return False
@@ -239,14 +272,15 @@ class PcscTransport:
         if not self._stuck:
             try:
                 # Reset: the chip forgets its session keys, so the next read starts clean.
-                self._pool.submit(_scard.SCardDisconnect, self._card, _scard.SCARD_RESET_CARD).result(
-                    timeout=self.apdu_timeout_s)
+                self._pool.submit(
+                    _scard.SCardDisconnect, self._card, _scard.SCARD_RESET_CARD
+                ).result(timeout=self.apdu_timeout_s)
             except Exception:  # the card may already be gone; closing must not raise
                 pass
         self._pool.shutdown(wait=False)
         self._ctx.close()
 
-    def __enter__(self) -> "PcscTransport":
+    def __enter__(self) -> PcscTransport:
         return self
 
     def __exit__(self, *exc) -> None:

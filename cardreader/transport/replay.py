@@ -11,12 +11,13 @@ the script was never used. Traces are JSON files under ``tests/traces/``::
 
 ``error`` replays a transport fault: ``card_removed`` or ``timeout``.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from cardreader.errors import CardRemovedError, CardTimeoutError
 
@@ -40,37 +41,47 @@ class Exchange:
     description: str = ""
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Exchange":
+    def from_dict(cls, d: dict) -> Exchange:
         if d.get("error") is not None and d["error"] not in _FAULTS:
             raise ValueError(f"unknown replay fault {d['error']!r}")
         if d.get("response") is None and d.get("error") is None:
             raise ValueError("an exchange needs a response or an error")
-        return cls(_hex(d["command"]), None if d.get("response") is None else _hex(d["response"]),
-                   d.get("error"), d.get("description", ""))
+        return cls(
+            _hex(d["command"]),
+            None if d.get("response") is None else _hex(d["response"]),
+            d.get("error"),
+            d.get("description", ""),
+        )
 
 
 class ReplayTransport:
-    def __init__(self, exchanges: Iterable[Exchange | tuple], *, name: str = "trace",
-                 meta: dict | None = None):
+    def __init__(
+        self,
+        exchanges: Iterable[Exchange | tuple],
+        *,
+        name: str = "trace",
+        meta: dict | None = None,
+    ):
         self.script: list[Exchange] = [
-            e if isinstance(e, Exchange) else Exchange(_hex(e[0]), _hex(e[1])) for e in exchanges]
+            e if isinstance(e, Exchange) else Exchange(_hex(e[0]), _hex(e[1])) for e in exchanges
+        ]
         self.name = name
         self.meta = meta or {}
         self.sent: list[bytes] = []
         self.closed = False
 
     @classmethod
-    def from_dict(cls, trace: dict, name: str = "trace") -> "ReplayTransport":
+    def from_dict(cls, trace: dict, name: str = "trace") -> ReplayTransport:
         meta = {k: v for k, v in trace.items() if k != "exchanges"}
         return cls([Exchange.from_dict(e) for e in trace["exchanges"]], name=name, meta=meta)
 
     @classmethod
-    def from_json(cls, path: str | Path) -> "ReplayTransport":
+    def from_json(cls, path: str | Path) -> ReplayTransport:
         path = Path(path)
         return cls.from_dict(json.loads(path.read_text()), name=path.stem)
 
     @classmethod
-    def from_trace(cls, name: str, directory: str | Path | None = None) -> "ReplayTransport":
+    def from_trace(cls, name: str, directory: str | Path | None = None) -> ReplayTransport:
         """Load ``tests/traces/<name>.json``."""
         return cls.from_json(Path(directory or TRACES_DIR) / f"{name}.json")
 
@@ -83,12 +94,16 @@ class ReplayTransport:
             raise ReplayMismatch(f"{self.name}: transmit after close")
         i = len(self.sent)
         if i >= len(self.script):
-            raise ReplayMismatch(f"{self.name}: unexpected extra command #{i}: {apdu.hex().upper()}")
+            raise ReplayMismatch(
+                f"{self.name}: unexpected extra command #{i}: {apdu.hex().upper()}"
+            )
         want = self.script[i]
         if bytes(apdu) != want.command:
-            raise ReplayMismatch(f"{self.name}: command #{i} ({want.description or 'unnamed'}) differs\n"
-                                 f"  expected {want.command.hex().upper()}\n"
-                                 f"  got      {bytes(apdu).hex().upper()}")
+            raise ReplayMismatch(
+                f"{self.name}: command #{i} ({want.description or 'unnamed'}) differs\n"
+                f"  expected {want.command.hex().upper()}\n"
+                f"  got      {bytes(apdu).hex().upper()}"
+            )
         self.sent.append(bytes(apdu))
         if want.error is not None:
             raise _FAULTS[want.error]()
@@ -97,8 +112,10 @@ class ReplayTransport:
     def assert_done(self) -> None:
         if self.remaining:
             nxt = self.script[len(self.sent)]
-            raise ReplayMismatch(f"{self.name}: {self.remaining} scripted exchange(s) unused, next "
-                                 f"{nxt.description or nxt.command.hex().upper()}")
+            raise ReplayMismatch(
+                f"{self.name}: {self.remaining} scripted exchange(s) unused, next "
+                f"{nxt.description or nxt.command.hex().upper()}"
+            )
 
     def close(self) -> None:
         self.closed = True

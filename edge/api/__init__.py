@@ -1,4 +1,5 @@
 """The HTTP API under ``/v1``: one blueprint per resource, one error module, one service object."""
+
 from __future__ import annotations
 
 from flask import Flask

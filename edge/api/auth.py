@@ -5,6 +5,7 @@ implies the relying party and so the profile. The kiosk screen, served by
 this app, proves itself with a random per-start token, sent as the
 ``cccd_kiosk`` cookie (so ``EventSource`` works) or ``X-Kiosk-Token``.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -91,8 +92,10 @@ def require_operator() -> None:
             raise OperatorUnauthorized(headers={"WWW-Authenticate": OPERATOR_REALM})
         return
     if not is_loopback(request.remote_addr):
-        raise Forbidden("Statistics and metrics are served to this machine only; set operator_key_sha256 "
-                        "to open them to others with a key.")
+        raise Forbidden(
+            "Statistics and metrics are served to this machine only; set operator_key_sha256 "
+            "to open them to others with a key."
+        )
 
 
 class AddressSet:
@@ -109,7 +112,9 @@ class AddressSet:
             return False
         mapped = getattr(ip, "ipv4_mapped", None)
         candidates = [ip] + ([mapped] if mapped is not None else [])
-        return any(c in net for c in candidates for net in self._networks if c.version == net.version)
+        return any(
+            c in net for c in candidates for net in self._networks if c.version == net.version
+        )
 
     def __iter__(self):
         return iter(self.entries)

@@ -4,6 +4,7 @@ multipart/form-data with one part per file (``EF_SOD``, ``EF_COM``, ``DG1`` …
 ``DG16``, optional ``DSC``), or JSON ``{"files": {"EF_SOD": base64, ...}}``.
 The answer is the same signed, minimised result as a card verification.
 """
+
 from __future__ import annotations
 
 import base64
@@ -46,7 +47,9 @@ def _files_from_request() -> tuple[dict[str, bytes], str | None, dict | None]:
         files: dict[str, bytes] = {}
         for name, storage in request.files.items(multi=True):
             if not _NAME.match(name):
-                raise InvalidRequest(f"Unknown file part {name!r}: use EF_SOD, EF_COM, DG1 … DG16 or DSC.")
+                raise InvalidRequest(
+                    f"Unknown file part {name!r}: use EF_SOD, EF_COM, DG1 … DG16 or DSC."
+                )
             files[_canonical(name)] = storage.read()
         nonce = request.form.get("nonce") or None
         if nonce is not None and len(nonce) > 256:
@@ -55,7 +58,7 @@ def _files_from_request() -> tuple[dict[str, bytes], str | None, dict | None]:
     if request.mimetype == "application/json":
         body = json_body()
         if not _plain_upload(body):
-            body = validate_body("DocumentUpload", body)     # the schema judges, and says why
+            body = validate_body("DocumentUpload", body)  # the schema judges, and says why
         files = {}
         for name, text in body["files"].items():
             try:

@@ -4,6 +4,7 @@ The body is always ``{"error": {"code", "message"}}`` (plus ``details`` for
 validation). A forged document is *not* an API error: it is a successful
 response whose verdicts fail. Bad input is never a 500.
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,8 +20,13 @@ class ApiError(Exception):
     code = "bad_request"
     message = "The request cannot be processed."
 
-    def __init__(self, message: str | None = None, *, details: list | dict | None = None,
-                 headers: dict | None = None):
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        details: list | dict | None = None,
+        headers: dict | None = None,
+    ):
         self.message = message or type(self).message
         self.details = details
         self.headers = headers or {}
@@ -42,12 +48,19 @@ class MalformedJson(ApiError):
 
 
 class Unauthorized(ApiError):
-    status, code, message = 401, "unauthorized", "A valid API key is required (Authorization: Bearer or X-API-Key)."
+    status, code, message = (
+        401,
+        "unauthorized",
+        "A valid API key is required (Authorization: Bearer or X-API-Key).",
+    )
 
 
 class OperatorUnauthorized(ApiError):
-    status, code, message = 401, "operator_unauthorized", ("The operator key is required "
-                                                           "(X-Operator-Key or Authorization: Bearer).")
+    status, code, message = (
+        401,
+        "operator_unauthorized",
+        ("The operator key is required (X-Operator-Key or Authorization: Bearer)."),
+    )
 
 
 class Forbidden(ApiError):
@@ -86,9 +99,18 @@ class Unavailable(ApiError):
     status, code, message = 503, "unavailable", "A component of the service is not available."
 
 
-_BY_STATUS = {400: InvalidRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound,
-              405: MethodNotAllowed, 409: Conflict, 413: PayloadTooLarge, 415: UnsupportedMediaType,
-              429: Busy, 503: Unavailable}
+_BY_STATUS = {
+    400: InvalidRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    405: MethodNotAllowed,
+    409: Conflict,
+    413: PayloadTooLarge,
+    415: UnsupportedMediaType,
+    429: Busy,
+    503: Unavailable,
+}
 
 
 def _response(err: ApiError):

@@ -1,4 +1,5 @@
 """Health, keys (JWKS), the OpenAPI document, statistics and Prometheus metrics."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request

@@ -4,6 +4,7 @@ Built only from the ``DocumentReport`` (edge/report.py) and the face decision;
 only the profile's attributes go in, then FHIR and the record comparison for
 the profiles that carry them, then the ES256 signature over all of it.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -68,9 +69,21 @@ def face_status(face: dict | None) -> Status:
     return Status.UNKNOWN
 
 
-def build_result(report: Any, profile: Profile, *, key: KioskKey, kiosk_id: str, rp_id: str,
-                 verification_id: str, nonce: str | None, kind: str, face: dict | None,
-                 face_required: bool, record: dict | None, now: int) -> dict:
+def build_result(
+    report: Any,
+    profile: Profile,
+    *,
+    key: KioskKey,
+    kiosk_id: str,
+    rp_id: str,
+    verification_id: str,
+    nonce: str | None,
+    kind: str,
+    face: dict | None,
+    face_required: bool,
+    record: dict | None,
+    now: int,
+) -> dict:
     person = as_dict(getattr(report, "person", None))
     verification = report.verification
     pa = status_of(verification.passive_authentication)
@@ -81,23 +94,41 @@ def build_result(report: Any, profile: Profile, *, key: KioskKey, kiosk_id: str,
     overall = combine(required)
     attributes = profile.minimise(person)
     claims: dict = {
-        "iss": kiosk_id, "aud": rp_id, "iat": now, "jti": verification_id,
-        "nonce": nonce, "profile": profile.name, "kind": kind, "attributes": attributes,
-        "verdicts": {"overall": overall.value, "passive_authentication": pa.value,
-                     "chip_authenticity": chip.value, "face": face_state.value},
+        "iss": kiosk_id,
+        "aud": rp_id,
+        "iat": now,
+        "jti": verification_id,
+        "nonce": nonce,
+        "profile": profile.name,
+        "kind": kind,
+        "attributes": attributes,
+        "verdicts": {
+            "overall": overall.value,
+            "passive_authentication": pa.value,
+            "chip_authenticity": chip.value,
+            "face": face_state.value,
+        },
         # Several checks may give one code (two "offline_dump"s): each once, order kept.
         "reason_codes": list(dict.fromkeys(verification.reason_codes())),
-        "checks": [{"name": c.name, "status": status_of(c.status).value, "code": c.code}
-                   for c in verification.checks]}
+        "checks": [
+            {"name": c.name, "status": status_of(c.status).value, "code": c.code}
+            for c in verification.checks
+        ],
+    }
     if profile.face_verdict and face is not None:
-        claims["face"] = {k: face.get(k) for k in ("decision", "distance", "threshold") if k in face}
+        claims["face"] = {
+            k: face.get(k) for k in ("decision", "distance", "threshold") if k in face
+        }
         live = face.get("liveness")
         if live is not None:
-            claims["face"]["liveness"] = {"verdict": live.get("verdict"),
-                                          "reason_codes": list(live.get("reason_codes", []))}
+            claims["face"]["liveness"] = {
+                "verdict": live.get("verdict"),
+                "reason_codes": list(live.get("reason_codes", [])),
+            }
     if profile.fhir_patient:
         claims["fhir_patient"] = patient_from_person(
-            attributes, verified_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)))
+            attributes, verified_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
+        )
     if profile.record_comparison and record:
         claims["comparison"] = compare_record(person, record, profile.attributes)
     return {"jws": key.sign(claims), "claims": claims}

@@ -3,10 +3,11 @@
 One source of truth: the document clients read is the one that judges their
 requests. Messages name the field, never echo its value (it may be personal).
 """
+
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
@@ -21,12 +22,13 @@ def openapi_document() -> dict:
     return json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(schema_name: str) -> Draft202012Validator:
     doc = openapi_document()
     # The schema itself as root, carrying the components so nested "#/components/..." refs resolve.
-    return Draft202012Validator({**doc["components"]["schemas"][schema_name],
-                                 "components": doc["components"]})
+    return Draft202012Validator(
+        {**doc["components"]["schemas"][schema_name], "components": doc["components"]}
+    )
 
 
 def _where(error) -> str:
@@ -40,8 +42,10 @@ def validate_body(schema_name: str, body) -> dict:
         details = [{"field": _where(e), "problem": e.validator} for e in errors[:10]]
         first = errors[0]
         if first.validator == "oneOf" and not first.absolute_path:
-            message = ("Give exactly one access key: can, mrz, document_number with birth_date and "
-                       "expiry_date, or ask_on_kiosk: true.")
+            message = (
+                "Give exactly one access key: can, mrz, document_number with birth_date and "
+                "expiry_date, or ask_on_kiosk: true."
+            )
         elif first.validator == "additionalProperties":
             message = f"Unknown field in {_where(first)}."
         else:

@@ -1,4 +1,5 @@
 """``/v1/verifications``: start a card verification, follow it, feed it live frames."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,14 @@ import time
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context, url_for
 
 from edge.api.auth import is_kiosk, relying_party, require_kiosk
-from edge.api.errors import (Busy, Conflict, InvalidRequest, MalformedJson, NotFound,
-                             UnsupportedMediaType)
+from edge.api.errors import (
+    Busy,
+    Conflict,
+    InvalidRequest,
+    MalformedJson,
+    NotFound,
+    UnsupportedMediaType,
+)
 from edge.api.service import decode_access_key
 from edge.api.validation import validate_body
 from edge.profiles import get_profile
@@ -27,14 +34,17 @@ def _hold_waiter():
     """Take one of the service's long-wait slots or answer 429; returns the release function."""
     waiters = _service().waiters
     if not waiters.acquire(blocking=False):
-        raise Busy("Too many event streams and long polls are open; retry shortly or poll without wait.",
-                   headers={"Retry-After": str(WAITER_RETRY_AFTER)})
+        raise Busy(
+            "Too many event streams and long polls are open; retry shortly or poll without wait.",
+            headers={"Retry-After": str(WAITER_RETRY_AFTER)},
+        )
     released = threading.Event()
 
     def release() -> None:
-        if not released.is_set():       # once, whichever of close/finally comes first
+        if not released.is_set():  # once, whichever of close/finally comes first
             released.set()
             waiters.release()
+
     return release
 
 
@@ -47,14 +57,16 @@ def json_body() -> dict:
         raise UnsupportedMediaType("Send the request body as application/json.")
     try:
         return json.loads(request.get_data(cache=True))
-    except (ValueError, RecursionError):     # bad UTF-8, bad JSON, absurd nesting
+    except (ValueError, RecursionError):  # bad UTF-8, bad JSON, absurd nesting
         raise MalformedJson() from None
 
 
 def _links(session_id: str) -> dict:
-    return {"self": url_for("verifications.get_verification", session_id=session_id),
-            "events": url_for("verifications.events", session_id=session_id),
-            "face": url_for("verifications.post_face", session_id=session_id)}
+    return {
+        "self": url_for("verifications.get_verification", session_id=session_id),
+        "events": url_for("verifications.events", session_id=session_id),
+        "face": url_for("verifications.post_face", session_id=session_id),
+    }
 
 
 def _session(session_id: str, *, kiosk_ok: bool = False) -> VerificationSession:
@@ -79,9 +91,14 @@ def create_verification():
     face_required = body.get("face_match_required", profile.face_match_default)
     if body.get("record") and not profile.record_comparison:
         raise InvalidRequest(f"The {profile.name} profile does not compare records.")
-    session = _service().start(rp, access_key=key, ask_on_kiosk=bool(body.get("ask_on_kiosk")),
-                               face_required=bool(face_required), nonce=body.get("nonce"),
-                               record=body.get("record"))
+    session = _service().start(
+        rp,
+        access_key=key,
+        ask_on_kiosk=bool(body.get("ask_on_kiosk")),
+        face_required=bool(face_required),
+        nonce=body.get("nonce"),
+        record=body.get("record"),
+    )
     resp = jsonify({"id": session.id, "state": session.state.value, "links": _links(session.id)})
     resp.status_code = 202
     resp.headers["Location"] = _links(session.id)["self"]
@@ -116,7 +133,9 @@ def get_verification(session_id: str):
 def events(session_id: str):
     session = _session(session_id, kiosk_ok=True)
     cfg = _service().config
-    limit = cfg.access_key_timeout + cfg.card_timeout + cfg.face_timeout + 60   # a stream never outlives its session's bounds
+    limit = (
+        cfg.access_key_timeout + cfg.card_timeout + cfg.face_timeout + 60
+    )  # a stream never outlives its session's bounds
     try:
         start = int(request.headers.get("Last-Event-ID", "0"))
     except ValueError:
@@ -139,9 +158,12 @@ def events(session_id: str):
             if not new:
                 yield ": keep-alive\n\n"
 
-    resp = Response(stream_with_context(stream()), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
-    resp.call_on_close(release)     # the slot is free when the stream ends or the client leaves
+    resp = Response(
+        stream_with_context(stream()),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+    resp.call_on_close(release)  # the slot is free when the stream ends or the client leaves
     return resp
 
 
@@ -170,14 +192,17 @@ def _frames_from_request() -> tuple[list[bytes], list[float | None]]:
         header = request.headers.get(CAPTURE_HEADER)
         times: list[float | None] = [_capture_time(header) if header else None]
     elif ctype == "multipart/form-data":
-        frames = [f.read() for f in request.files.getlist("frame")] or \
-                 [f.read() for f in request.files.values()]
+        frames = [f.read() for f in request.files.getlist("frame")] or [
+            f.read() for f in request.files.values()
+        ]
         given = [_capture_time(v) for v in request.form.getlist("captured_at")]
         if len(given) > len(frames):
             raise InvalidRequest("More capture times than frames were sent.")
         times = given + [None] * (len(frames) - len(given))
     else:
-        raise UnsupportedMediaType("Send frames as image/jpeg or multipart/form-data (field 'frame').")
+        raise UnsupportedMediaType(
+            "Send frames as image/jpeg or multipart/form-data (field 'frame')."
+        )
     if not frames:
         raise InvalidRequest("No frame was sent.")
     for frame in frames:
@@ -193,14 +218,18 @@ def _flag(value: str | None) -> bool:
 @bp.post("/verifications/<session_id>/face")
 def post_face(session_id: str):
     session = _session(session_id, kiosk_ok=True)
-    received = _service().clock()      # the time of frames sent without their capture time
+    received = _service().clock()  # the time of frames sent without their capture time
     frames, times = _frames_from_request()
-    final = _flag(request.args.get("final")) or _flag(request.form.get("final") if request.form else None)
+    final = _flag(request.args.get("final")) or _flag(
+        request.form.get("final") if request.form else None
+    )
     if not session.options.get("face_match_required"):
         raise Conflict("This verification does not include a face match.")
     if session.state.final:
         raise Conflict("This verification has already ended.")
-    accepted = session.add_frames(frames, [received if t is None else t for t in times], final=final)
+    accepted = session.add_frames(
+        frames, [received if t is None else t for t in times], final=final
+    )
     if not accepted:
         raise Conflict("Enough frames are waiting; send more once these are used.")
     resp = jsonify({"id": session.id, "state": session.state.value, "accepted_frames": accepted})
@@ -209,6 +238,7 @@ def post_face(session_id: str):
 
 
 # --- the kiosk screen ------------------------------------------------------------------------
+
 
 @bp.get("/kiosk/current")
 def kiosk_current():
@@ -219,14 +249,23 @@ def kiosk_current():
     if session is None:
         return jsonify({"session": None})
     profile = get_profile(session.profile)
-    return jsonify({"session": {
-        "id": session.id, "state": session.state.value, "relying_party": session.relying_party,
-        "profile": profile.name, "attributes_read": list(profile.attributes),
-        "needs_access_key": bool(session.options.get("ask_on_kiosk")) and session.access_key is None
-        and session.state is State.WAITING_FOR_CARD,
-        "face_capture": session.state is State.FACE_CAPTURE,
-        **({"liveness": dict(session.liveness)} if session.liveness is not None else {}),
-        "links": _links(session.id)}})
+    return jsonify(
+        {
+            "session": {
+                "id": session.id,
+                "state": session.state.value,
+                "relying_party": session.relying_party,
+                "profile": profile.name,
+                "attributes_read": list(profile.attributes),
+                "needs_access_key": bool(session.options.get("ask_on_kiosk"))
+                and session.access_key is None
+                and session.state is State.WAITING_FOR_CARD,
+                "face_capture": session.state is State.FACE_CAPTURE,
+                **({"liveness": dict(session.liveness)} if session.liveness is not None else {}),
+                "links": _links(session.id),
+            }
+        }
+    )
 
 
 @bp.post("/kiosk/verifications/<session_id>/access-key")

@@ -5,6 +5,7 @@ taken out of DG2) with one or more camera pictures. Exit code 0 on a match,
 1 on no match or undetermined, 2 when an input cannot be used.
 The face package (and dlib) is imported only when one of these runs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,20 +15,33 @@ from pathlib import Path
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("face-match", help="compare a chip photo with camera pictures of a face")
+    p = subparsers.add_parser(
+        "face-match", help="compare a chip photo with camera pictures of a face"
+    )
     p.add_argument("reference", type=Path, help="chip photo (JPEG, JPEG 2000 or PNG)")
-    p.add_argument("probes", type=Path, nargs="+", metavar="probe", help="camera pictures of the person")
-    p.add_argument("--threshold", type=float, default=None,
-                   help="distance at or below which faces match (default: the calibrated value)")
+    p.add_argument(
+        "probes", type=Path, nargs="+", metavar="probe", help="camera pictures of the person"
+    )
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="distance at or below which faces match (default: the calibrated value)",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=run_face_match)
 
-    c = subparsers.add_parser("face-calibrate",
-                              help="measure genuine/impostor distances on a folder-per-person image set")
+    c = subparsers.add_parser(
+        "face-calibrate", help="measure genuine/impostor distances on a folder-per-person image set"
+    )
     c.add_argument("faces", type=Path, help="folder with one sub-folder of face images per person")
     c.add_argument("--plot", type=Path, default=None, help="write the error-rate plot (PNG) here")
-    c.add_argument("--per-person", type=int, default=None,
-                   help="simulated chip photos per person (default: every image)")
+    c.add_argument(
+        "--per-person",
+        type=int,
+        default=None,
+        help="simulated chip photos per person (default: every image)",
+    )
     c.add_argument("--json", action="store_true", help="print the summary as JSON")
     c.set_defaults(func=run_face_calibrate)
 
@@ -49,7 +63,14 @@ class _InputError(Exception):
 
 
 def run_face_match(args: argparse.Namespace) -> int:
-    from edge.face import DEFAULT_THRESHOLD, MATCH, FaceError, FaceModels, match_frames, reference_from_photo
+    from edge.face import (
+        DEFAULT_THRESHOLD,
+        MATCH,
+        FaceError,
+        FaceModels,
+        match_frames,
+        reference_from_photo,
+    )
 
     threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
     if not 0.0 < threshold < 2.0:
@@ -106,9 +127,13 @@ def run_face_calibrate(args: argparse.Namespace) -> int:
         print(json.dumps(summary, indent=2))
     else:
         at = summary["at_threshold"]
-        print(f"images: {report.images} of {report.people} people ({report.passed_gates} pass the gates)")
+        print(
+            f"images: {report.images} of {report.people} people ({report.passed_gates} pass the gates)"
+        )
         print(f"pairs: {len(report.genuine)} genuine, {len(report.impostor)} impostor")
         print(f"recommended threshold: {report.threshold:.2f} (in code: {DEFAULT_THRESHOLD:.2f})")
-        print(f"at {report.threshold:.2f}: FMR {at['fmr']:.4%} ({at['false_matches']} pairs), "
-              f"FNMR {at['fnmr']:.4%} ({at['false_non_matches']} pairs)")
+        print(
+            f"at {report.threshold:.2f}: FMR {at['fmr']:.4%} ({at['false_matches']} pairs), "
+            f"FNMR {at['fnmr']:.4%} ({at['false_non_matches']} pairs)"
+        )
     return 0

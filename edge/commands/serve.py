@@ -3,6 +3,7 @@
 The URL is printed by gunicorn's ``when_ready`` hook (gunicorn.conf.py), after the socket is
 bound; without the conf file (flags only) gunicorn's own "Listening at" line says it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,11 +15,18 @@ GUNICORN_CONF = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("serve", help="run the HTTP API (gunicorn)",
-                              description="Serve the verification API and the kiosk screen.")
-    p.add_argument("--config", metavar="FILE", help="TOML configuration (default: packaged defaults + env)")
+    p = subparsers.add_parser(
+        "serve",
+        help="run the HTTP API (gunicorn)",
+        description="Serve the verification API and the kiosk screen.",
+    )
+    p.add_argument(
+        "--config", metavar="FILE", help="TOML configuration (default: packaged defaults + env)"
+    )
     p.add_argument("--listen", metavar="HOST:PORT", help="override the configured listen address")
-    p.add_argument("--dry-run", action="store_true", help="check the configuration, print the command, exit")
+    p.add_argument(
+        "--dry-run", action="store_true", help="check the configuration, print the command, exit"
+    )
     p.set_defaults(func=run)
 
 
@@ -29,9 +37,21 @@ def gunicorn_command(config_file: str | None) -> list[str]:
     else:
         # Installed without the source tree: the same settings as flags.
         from edge.config import load_config
+
         c = load_config(config_file)
-        cmd += ["-b", c.listen, "-w", str(c.workers), "--threads", str(c.threads), "-k", "gthread",
-                "-t", str(int(c.card_timeout + c.face_timeout + 90)), "edge.app:create_app()"]
+        cmd += [
+            "-b",
+            c.listen,
+            "-w",
+            str(c.workers),
+            "--threads",
+            str(c.threads),
+            "-k",
+            "gthread",
+            "-t",
+            str(int(c.card_timeout + c.face_timeout + 90)),
+            "edge.app:create_app()",
+        ]
     return cmd
 
 
@@ -40,8 +60,10 @@ def banner(config, *, ready: bool = True) -> str:
     bound: a port already in use must not print a URL that leads nowhere (or elsewhere)."""
     host, port = config.host_port
     shown = "localhost" if host in ("0.0.0.0", "::", "127.0.0.1") else host
-    reader = {"simulator": "the built-in virtual CCCD (demo)",
-              "none": "no reader: uploads only"}.get(config.reader, f"reader {config.reader!r}")
+    reader = {
+        "simulator": "the built-in virtual CCCD (demo)",
+        "none": "no reader: uploads only",
+    }.get(config.reader, f"reader {config.reader!r}")
     verb = "serving on" if ready else "would serve on"
     return f"cccd-edge: {verb} http://{shown}:{port}/ (API at /v1, {reader})"
 
@@ -61,8 +83,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(exc.message) from None
     cmd = gunicorn_command(env.get("CCCD_EDGE_CONFIG"))
     if not config.relying_parties:
-        print("cccd-edge: no relying parties configured: set CCCD_EDGE_API_KEYS=rp_id:profile:key",
-              file=sys.stderr, flush=True)
+        print(
+            "cccd-edge: no relying parties configured: set CCCD_EDGE_API_KEYS=rp_id:profile:key",
+            file=sys.stderr,
+            flush=True,
+        )
     if args.dry_run:
         print(banner(config, ready=False))
         print(" ".join(cmd))

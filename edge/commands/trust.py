@@ -6,6 +6,7 @@
 A master list is trusted only after its signature verifies and its signer
 chains to ``--root`` (or to a CSCA already in the store).
 """
+
 from __future__ import annotations
 
 import json
@@ -22,9 +23,16 @@ def register(subparsers) -> None:
     sub = trust.add_subparsers(dest="trust_command", metavar="ACTION")
     sub.required = True
     imp = sub.add_parser("import", help="import certificates, CRLs and CSCA master lists")
-    imp.add_argument("files", nargs="+", metavar="FILE", help="certificate, CRL, master list, or a folder")
-    imp.add_argument("--root", action="append", default=[], metavar="ROOT.cer",
-                     help="certificate a master list's signer must chain to (repeatable)")
+    imp.add_argument(
+        "files", nargs="+", metavar="FILE", help="certificate, CRL, master list, or a folder"
+    )
+    imp.add_argument(
+        "--root",
+        action="append",
+        default=[],
+        metavar="ROOT.cer",
+        help="certificate a master list's signer must chain to (repeatable)",
+    )
     imp.add_argument("--store", metavar="PATH", help=f"trust store (default {default_path()})")
     imp.set_defaults(func=run_import)
     lst = sub.add_parser("list", help="list the CSCAs in the store")
@@ -51,8 +59,10 @@ def run_import(args) -> int:
                 for res in store.import_path(name, roots=roots or None):
                     extra = f", signed by {res.signer}" if res.signer else ""
                     skipped = f", {res.skipped} unreadable skipped" if res.skipped else ""
-                    print(f"{res.source}: {res.kind}, {res.added} added, {res.already_present} already "
-                          f"present{skipped}{extra}")
+                    print(
+                        f"{res.source}: {res.kind}, {res.added} added, {res.already_present} already "
+                        f"present{skipped}{extra}"
+                    )
             print(f"{len(store)} certificates, {store.crl_count()} CRLs in {store.path}")
     except OSError as exc:
         return _fail(f"{exc.filename or 'a file'} could not be read ({exc.strerror}).")
@@ -71,7 +81,8 @@ def run_list(args) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     for r in rows:
-        print(f"{r['country'] or '??'}  {r['role']:<5}  {(r['not_after'] or '')[:10]}  {r['subject']}")
+        print(
+            f"{r['country'] or '??'}  {r['role']:<5}  {(r['not_after'] or '')[:10]}  {r['subject']}"
+        )
     print(f"{len(rows)} certificates")
     return 0
-

@@ -7,12 +7,13 @@
 for this run only (a master list needs ``--root`` or a CSCA already trusted).
 Exit code 0 when passive authentication is valid, 1 otherwise, 2 on errors.
 """
+
 from __future__ import annotations
 
 import json
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from crypto.errors import MAX_FILE, CryptoError
@@ -60,7 +61,7 @@ def run(args) -> int:
     at = None
     if args.at:
         try:
-            at = datetime.strptime(args.at, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+            at = datetime.strptime(args.at, "%Y-%m-%d").replace(tzinfo=UTC)
         except ValueError:
             return _fail("--at must be a date written YYYY-MM-DD.")
     try:
@@ -78,4 +79,3 @@ def run(args) -> int:
     else:
         print(report.to_text())
     return 0 if report.verification.passive_authentication.value == "valid" else 1
-

@@ -10,12 +10,33 @@ Service use::
 
 Importing this package loads no model; dlib is imported on first use of the models.
 """
+
 from edge.face.errors import FaceError
 from edge.face.liveness import LivenessChallenge, LivenessResult, evaluate
-from edge.face.matcher import (DEFAULT_THRESHOLD, MATCH, NO_MATCH, UNDETERMINED, MatchResult, Reference,
-                               match_frames, reference_from_photo)
+from edge.face.matcher import (
+    DEFAULT_THRESHOLD,
+    MATCH,
+    NO_MATCH,
+    UNDETERMINED,
+    MatchResult,
+    Reference,
+    match_frames,
+    reference_from_photo,
+)
 from edge.face.models import FaceModels
 
-__all__ = ["DEFAULT_THRESHOLD", "MATCH", "NO_MATCH", "UNDETERMINED", "FaceError", "FaceModels",
-           "LivenessChallenge", "LivenessResult", "MatchResult", "Reference", "evaluate",
-           "match_frames", "reference_from_photo"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "MATCH",
+    "NO_MATCH",
+    "UNDETERMINED",
+    "FaceError",
+    "FaceModels",
+    "LivenessChallenge",
+    "LivenessResult",
+    "MatchResult",
+    "Reference",
+    "evaluate",
+    "match_frames",
+    "reference_from_photo",
+]

@@ -10,6 +10,7 @@ embedded through the chip path (CNN) and compared with the other images.
 FMR(t)  = share of impostor pairs with distance <= t (falsely matched);
 FNMR(t) = share of genuine pairs with distance > t (falsely rejected).
 """
+
 from __future__ import annotations
 
 import io
@@ -39,8 +40,11 @@ class Embedded:
 
 def load_people(root: Path | str) -> dict[str, list[Path]]:
     root = Path(root)
-    people = {d.name: sorted(p for p in d.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
-              for d in sorted(root.iterdir()) if d.is_dir()}
+    people = {
+        d.name: sorted(p for p in d.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+        for d in sorted(root.iterdir())
+        if d.is_dir()
+    }
     return {k: v for k, v in people.items() if v}
 
 
@@ -118,8 +122,13 @@ class ChipPairs:
     sizes: list[int]
 
 
-def chip_pairs(models: FaceModels, people: dict[str, list[Path]], items: list[Embedded],
-               fmt: str, per_person: int | None = None) -> ChipPairs:
+def chip_pairs(
+    models: FaceModels,
+    people: dict[str, list[Path]],
+    items: list[Embedded],
+    fmt: str,
+    per_person: int | None = None,
+) -> ChipPairs:
     """Each (or the first ``per_person``) image as a chip photo against all other images."""
     from edge.face.errors import FaceError
 
@@ -144,8 +153,12 @@ def chip_pairs(models: FaceModels, people: dict[str, list[Path]], items: list[Em
 SAFETY_MARGIN = 0.05
 
 
-def recommend_threshold(impostor_sets: list[np.ndarray], max_fmr: float = 0.001,
-                        margin: float = SAFETY_MARGIN, step: float = 0.01) -> float:
+def recommend_threshold(
+    impostor_sets: list[np.ndarray],
+    max_fmr: float = 0.001,
+    margin: float = SAFETY_MARGIN,
+    step: float = 0.01,
+) -> float:
     """The default threshold: FMR <= ``max_fmr`` on every set, and ``margin`` below
     the closest impostor pair seen anywhere.
 
@@ -175,10 +188,13 @@ class CalibrationReport:
     def rows(self, thresholds) -> list[dict]:
         out = []
         for t in thresholds:
-            row = {"threshold": round(float(t), 3),
-                   "fmr": fmr(self.impostor, t), "fnmr": fnmr(self.genuine, t),
-                   "false_matches": int(np.sum(self.impostor <= t)),
-                   "false_non_matches": int(np.sum(self.genuine > t))}
+            row = {
+                "threshold": round(float(t), 3),
+                "fmr": fmr(self.impostor, t),
+                "fnmr": fnmr(self.genuine, t),
+                "false_matches": int(np.sum(self.impostor <= t)),
+                "false_non_matches": int(np.sum(self.genuine > t)),
+            }
             for c in self.chips:
                 row[f"{c.fmt}_fmr"] = fmr(c.impostor, t)
                 row[f"{c.fmt}_fnmr"] = fnmr(c.genuine, t)
@@ -187,47 +203,84 @@ class CalibrationReport:
 
     def to_dict(self) -> dict:
         def summary(a):
-            return {"pairs": int(len(a)), "min": round(float(a.min()), 4), "median": round(float(np.median(a)), 4),
-                    "max": round(float(a.max()), 4)} if len(a) else {"pairs": 0}
-        return {"images": self.images, "people": self.people, "passed_gates": self.passed_gates,
-                "genuine": summary(self.genuine), "impostor": summary(self.impostor),
-                "chips": [{"format": c.fmt, "genuine": summary(c.genuine), "impostor": summary(c.impostor),
-                           "no_face": c.failures, "mean_bytes": round(float(np.mean(c.sizes))) if c.sizes else 0}
-                          for c in self.chips],
-                "recommended_threshold": self.threshold,
-                "at_threshold": self.rows([self.threshold])[0]}
+            return (
+                {
+                    "pairs": len(a),
+                    "min": round(float(a.min()), 4),
+                    "median": round(float(np.median(a)), 4),
+                    "max": round(float(a.max()), 4),
+                }
+                if len(a)
+                else {"pairs": 0}
+            )
+
+        return {
+            "images": self.images,
+            "people": self.people,
+            "passed_gates": self.passed_gates,
+            "genuine": summary(self.genuine),
+            "impostor": summary(self.impostor),
+            "chips": [
+                {
+                    "format": c.fmt,
+                    "genuine": summary(c.genuine),
+                    "impostor": summary(c.impostor),
+                    "no_face": c.failures,
+                    "mean_bytes": round(float(np.mean(c.sizes))) if c.sizes else 0,
+                }
+                for c in self.chips
+            ],
+            "recommended_threshold": self.threshold,
+            "at_threshold": self.rows([self.threshold])[0],
+        }
 
 
-def calibrate(models: FaceModels, root: Path | str, per_person: int | None = None,
-              max_fmr: float = 0.001) -> CalibrationReport:
+def calibrate(
+    models: FaceModels, root: Path | str, per_person: int | None = None, max_fmr: float = 0.001
+) -> CalibrationReport:
     people = load_people(root)
     items = embed_people(models, people)
     genuine, impostor = pair_distances(items)
     chips = [chip_pairs(models, people, items, fmt, per_person) for fmt in ("JPEG", "JPEG2000")]
     threshold = recommend_threshold([impostor] + [c.impostor for c in chips], max_fmr)
-    return CalibrationReport(images=len(items), people=len(people),
-                             passed_gates=sum(i.passed_gates for i in items),
-                             genuine=genuine, impostor=impostor, chips=chips, threshold=threshold)
+    return CalibrationReport(
+        images=len(items),
+        people=len(people),
+        passed_gates=sum(i.passed_gates for i in items),
+        genuine=genuine,
+        impostor=impostor,
+        chips=chips,
+        threshold=threshold,
+    )
 
 
 def det_plot(report: CalibrationReport, path: Path | str) -> None:
     """Detection-error figure: FMR and FNMR against the threshold, and the distance histograms."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     grid = np.linspace(0.2, 1.1, 451)
     fig, (ax_det, ax_hist) = plt.subplots(1, 2, figsize=(11, 4.5))
     floor = 1e-4  # zero rates drawn at the axis floor so the curves stay visible
-    sets = [("live vs live", report.genuine, report.impostor)] + \
-           [(f"chip {c.fmt} vs live", c.genuine, c.impostor) for c in report.chips]
+    sets = [("live vs live", report.genuine, report.impostor)] + [
+        (f"chip {c.fmt} vs live", c.genuine, c.impostor) for c in report.chips
+    ]
     # Error rates against the threshold: where genuine and impostor distances
     # do not overlap, the classic DET curve (FNMR against FMR) collapses onto
     # the axes, so the two rates are drawn against the threshold instead.
     for (label, gen, imp), colour in zip(sets, ("C0", "C1", "C2")):
-        ax_det.plot(grid, [max(fmr(imp, t), floor) for t in grid], color=colour, label=f"FMR {label}")
-        ax_det.plot(grid, [max(fnmr(gen, t), floor) for t in grid], color=colour, linestyle="--",
-                    label=f"FNMR {label}")
+        ax_det.plot(
+            grid, [max(fmr(imp, t), floor) for t in grid], color=colour, label=f"FMR {label}"
+        )
+        ax_det.plot(
+            grid,
+            [max(fnmr(gen, t), floor) for t in grid],
+            color=colour,
+            linestyle="--",
+            label=f"FNMR {label}",
+        )
     ax_det.set_yscale("log")
     ax_det.set_ylim(floor * 0.8, 1.05)
     ax_det.axhline(0.001, color="grey", linestyle=":", label="0.1 %")
@@ -240,8 +293,12 @@ def det_plot(report: CalibrationReport, path: Path | str) -> None:
     ax_hist.hist(report.genuine, bins=bins, alpha=0.6, label=f"genuine ({len(report.genuine)})")
     ax_hist.hist(report.impostor, bins=bins, alpha=0.6, label=f"impostor ({len(report.impostor)})")
     for c in report.chips:
-        ax_hist.hist(c.genuine, bins=bins, histtype="step", label=f"chip {c.fmt} genuine ({len(c.genuine)})")
-    ax_hist.axvline(report.threshold, color="black", linestyle="--", label=f"threshold {report.threshold:.2f}")
+        ax_hist.hist(
+            c.genuine, bins=bins, histtype="step", label=f"chip {c.fmt} genuine ({len(c.genuine)})"
+        )
+    ax_hist.axvline(
+        report.threshold, color="black", linestyle="--", label=f"threshold {report.threshold:.2f}"
+    )
     ax_hist.set_xlabel("embedding distance")
     ax_hist.set_ylabel("pairs")
     ax_hist.legend(fontsize=8)

@@ -9,6 +9,7 @@ then spans about 80 px (all 55 simulated chip photos of the calibration set
 are still found at 176 px; 192 keeps a margin). The box is mapped back to
 the larger alignment image so landmarks and the aligned chip keep detail.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -57,8 +58,13 @@ def to_gray(rgb: np.ndarray) -> np.ndarray:
     return np.asarray(Image.fromarray(rgb).convert("L"))
 
 
-def analyse_frame(models: FaceModels, rgb: np.ndarray, limits: QualityLimits = DEFAULT_LIMITS,
-                  *, need_frontal: bool = True) -> FrameAnalysis:
+def analyse_frame(
+    models: FaceModels,
+    rgb: np.ndarray,
+    limits: QualityLimits = DEFAULT_LIMITS,
+    *,
+    need_frontal: bool = True,
+) -> FrameAnalysis:
     """HOG detection, exactly-one-face check, landmarks, pose and quality gates."""
     gray = to_gray(rgb)
     rects = models.detect_hog(gray, 0)
@@ -71,7 +77,7 @@ def analyse_frame(models: FaceModels, rgb: np.ndarray, limits: QualityLimits = D
     landmarks = Landmarks5.from_shape(shape)
     pose = landmarks.pose()
     box = _clip_box(rect, gray.shape)
-    crop = gray[box[1]:box[3], box[0]:box[2]]
+    crop = gray[box[1] : box[3], box[0] : box[2]]
     if crop.size == 0:
         return FrameAnalysis(None, [NoFaceError()])
     measures = FaceMeasures.from_crop(crop, face_px=min(rect.width(), rect.height()))
@@ -79,22 +85,32 @@ def analyse_frame(models: FaceModels, rgb: np.ndarray, limits: QualityLimits = D
     return FrameAnalysis(face, check_quality(measures, pose, limits, need_frontal=need_frontal))
 
 
-def detect_reference_face(models: FaceModels, rgb: np.ndarray) -> tuple[FaceObservation, str, float]:
+def detect_reference_face(
+    models: FaceModels, rgb: np.ndarray
+) -> tuple[FaceObservation, str, float]:
     """The one face of a portrait: (observation, detector name, confidence)."""
     import dlib
 
     height, width = rgb.shape[:2]
     factor = CNN_DETECT_SIDE / max(height, width)
-    small = np.asarray(Image.fromarray(rgb).resize(
-        (max(1, round(width * factor)), max(1, round(height * factor))), Image.Resampling.BILINEAR))
+    small = np.asarray(
+        Image.fromarray(rgb).resize(
+            (max(1, round(width * factor)), max(1, round(height * factor))),
+            Image.Resampling.BILINEAR,
+        )
+    )
     found = models.detect_cnn(small, 0)
     detector = "cnn"
     if found:
         if len(found) > 1:
             raise MultipleFacesError("The photo shows more than one face.", faces=len(found))
         r, confidence = found[0]
-        rect = dlib.rectangle(round(r.left() / factor), round(r.top() / factor),
-                              round(r.right() / factor), round(r.bottom() / factor))
+        rect = dlib.rectangle(
+            round(r.left() / factor),
+            round(r.top() / factor),
+            round(r.right() / factor),
+            round(r.bottom() / factor),
+        )
     else:
         # The cheap HOG detector sometimes finds what the CNN missed at its
         # reduced size (a face filling the whole frame, for instance).
@@ -106,12 +122,17 @@ def detect_reference_face(models: FaceModels, rgb: np.ndarray) -> tuple[FaceObse
         rect, confidence, detector = rects[0], float("nan"), "hog"
     shape = models.landmarks(rgb, rect)
     landmarks = Landmarks5.from_shape(shape)
-    face = FaceObservation(box=_clip_box(rect, rgb.shape), shape=shape,
-                           landmarks=landmarks, pose=landmarks.pose())
+    face = FaceObservation(
+        box=_clip_box(rect, rgb.shape), shape=shape, landmarks=landmarks, pose=landmarks.pose()
+    )
     return face, detector, confidence
 
 
 def _clip_box(rect, shape) -> tuple[int, int, int, int]:
     height, width = shape[:2]
-    return (max(0, rect.left()), max(0, rect.top()),
-            min(width, rect.right() + 1), min(height, rect.bottom() + 1))
+    return (
+        max(0, rect.left()),
+        max(0, rect.top()),
+        min(width, rect.right() + 1),
+        min(height, rect.bottom() + 1),
+    )

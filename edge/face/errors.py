@@ -4,6 +4,7 @@ Each error has a stable ``code`` (used by the API, the kiosk screen and the
 audit log) and a plain sentence in ``message`` that can be shown to the person
 at the kiosk. They never carry image data or embeddings.
 """
+
 from __future__ import annotations
 
 
@@ -24,6 +25,7 @@ class FaceError(Exception):
 
 
 # --- image input -----------------------------------------------------------
+
 
 class ImageError(FaceError):
     code = "image_error"
@@ -47,6 +49,7 @@ class ImageTooLargeError(ImageError):
 
 # --- face quality (one per gate) -------------------------------------------
 
+
 class QualityError(FaceError):
     code = "quality"
     default_message = "The picture is not good enough to compare faces."
@@ -59,7 +62,9 @@ class NoFaceError(QualityError):
 
 class MultipleFacesError(QualityError):
     code = "several_faces"
-    default_message = "More than one face is in the picture; only the card holder should face the camera."
+    default_message = (
+        "More than one face is in the picture; only the card holder should face the camera."
+    )
 
 
 class FaceTooSmallError(QualityError):
@@ -88,6 +93,7 @@ class TooBrightError(QualityError):
 
 
 # --- configuration ---------------------------------------------------------
+
 
 class ModelsUnavailableError(FaceError):
     code = "models_unavailable"

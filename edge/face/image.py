@@ -8,6 +8,7 @@ reduced decode and gets a lower pixel limit. Only the formats a chip or a
 kiosk camera produces are accepted, which keeps Pillow's rarer parsers out of
 reach of untrusted bytes.
 """
+
 from __future__ import annotations
 
 import io
@@ -31,7 +32,7 @@ MAX_J2K_REDUCE = 5
 _MAGIC = (
     (b"\xff\xd8\xff", "JPEG"),
     (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "JPEG2000"),  # JP2 file (ISO/IEC 15444-1 Annex I)
-    (b"\xff\x4f\xff\x51", "JPEG2000"),                # raw J2K codestream: SOC then SIZ
+    (b"\xff\x4f\xff\x51", "JPEG2000"),  # raw J2K codestream: SOC then SIZ
     (b"\x89PNG\r\n\x1a\n", "PNG"),
 )
 
@@ -54,8 +55,7 @@ def sniff_format(data: bytes) -> str:
     for magic, name in _MAGIC:
         if data.startswith(magic):
             return name
-    raise UnsupportedFormatError(
-        "The image format is not supported; use JPEG, JPEG 2000 or PNG.")
+    raise UnsupportedFormatError("The image format is not supported; use JPEG, JPEG 2000 or PNG.")
 
 
 def decode_image(data: bytes, max_side: int) -> DecodedImage:
@@ -83,7 +83,10 @@ def decode_image(data: bytes, max_side: int) -> DecodedImage:
     if width * height > limit:
         raise ImageTooLargeError(
             f"The image is too large to process ({width}x{height} pixels; "
-            f"at most {limit // 1_000_000} megapixels).", width=width, height=height)
+            f"at most {limit // 1_000_000} megapixels).",
+            width=width,
+            height=height,
+        )
 
     reduce_by = max(1, max(width, height) // max_side)
     try:
@@ -100,7 +103,9 @@ def decode_image(data: bytes, max_side: int) -> DecodedImage:
         raise CorruptImageError() from exc
     if max(im.size) > max_side:
         im.thumbnail((max_side, max_side), Image.Resampling.BILINEAR, reducing_gap=2.0)
-    return DecodedImage(rgb=np.asarray(im, dtype=np.uint8), format=fmt, original_size=(width, height))
+    return DecodedImage(
+        rgb=np.asarray(im, dtype=np.uint8), format=fmt, original_size=(width, height)
+    )
 
 
 def _load(im: Image.Image, data: bytes, fmt: str, pixels: int) -> Image.Image:
@@ -123,10 +128,17 @@ def as_rgb(frame, max_side: int) -> np.ndarray:
     """A frame given as encoded bytes or as pixels (H x W x 3 or H x W, uint8) -> RGB pixels."""
     if not isinstance(frame, np.ndarray):
         return decode_image(frame, max_side).rgb
-    if frame.dtype != np.uint8 or frame.ndim not in (2, 3) or (frame.ndim == 3 and frame.shape[2] != 3) \
-            or min(frame.shape[:2]) < 1:
-        raise UnsupportedFormatError("A camera frame must be 8-bit RGB or grey pixels.",
-                                     shape=list(frame.shape), dtype=str(frame.dtype))
+    if (
+        frame.dtype != np.uint8
+        or frame.ndim not in (2, 3)
+        or (frame.ndim == 3 and frame.shape[2] != 3)
+        or min(frame.shape[:2]) < 1
+    ):
+        raise UnsupportedFormatError(
+            "A camera frame must be 8-bit RGB or grey pixels.",
+            shape=list(frame.shape),
+            dtype=str(frame.dtype),
+        )
     if frame.ndim == 2:
         frame = np.stack([frame] * 3, axis=-1)
     if frame.shape[0] * frame.shape[1] > MAX_PIXELS_FULL:

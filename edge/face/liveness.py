@@ -17,21 +17,28 @@ Directions are the person's own: "left" is their left, which moves the nose
 towards the image's right in an unmirrored camera frame (pass
 ``mirrored=True`` for frames already flipped for display).
 """
+
 from __future__ import annotations
 
 import os
 import statistics
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
 
 import numpy as np
 
 from edge.face.detect import FaceObservation, analyse_frame
 from edge.face.errors import FaceError
 from edge.face.image import as_rgb
-from edge.face.matcher import (DEFAULT_THRESHOLD, FRAME_MAX_SIDE, FrameResult, MatchResult, Reference,
-                               distance)
+from edge.face.matcher import (
+    DEFAULT_THRESHOLD,
+    FRAME_MAX_SIDE,
+    FrameResult,
+    MatchResult,
+    Reference,
+    distance,
+)
 from edge.face.models import FaceModels
 from edge.face.quality import DEFAULT_LIMITS, QualityLimits
 
@@ -60,8 +67,13 @@ class LivenessChallenge:
     deadline: float
 
     @classmethod
-    def new(cls, rng: Callable[[int], bytes] = os.urandom, now: float | None = None,
-            n_steps: int = DEFAULT_STEPS, window_s: float = DEFAULT_WINDOW_S) -> "LivenessChallenge":
+    def new(
+        cls,
+        rng: Callable[[int], bytes] = os.urandom,
+        now: float | None = None,
+        n_steps: int = DEFAULT_STEPS,
+        window_s: float = DEFAULT_WINDOW_S,
+    ) -> LivenessChallenge:
         if n_steps < 1:
             raise ValueError("a challenge needs at least one step")
         issued = time.time() if now is None else float(now)
@@ -73,12 +85,18 @@ class LivenessChallenge:
         return self.issued_at <= timestamp <= self.deadline
 
     def prompts(self) -> list[str]:
-        return ["Look straight at the camera."] + \
-            [PROMPTS[s] + " Then look straight at the camera again." for s in self.steps]
+        return ["Look straight at the camera."] + [
+            PROMPTS[s] + " Then look straight at the camera again." for s in self.steps
+        ]
 
     def to_dict(self) -> dict:
-        return {"challenge_id": self.challenge_id, "steps": list(self.steps), "issued_at": self.issued_at,
-                "deadline": self.deadline, "prompts": self.prompts()}
+        return {
+            "challenge_id": self.challenge_id,
+            "steps": list(self.steps),
+            "issued_at": self.issued_at,
+            "deadline": self.deadline,
+            "prompts": self.prompts(),
+        }
 
 
 @dataclass(frozen=True)
@@ -100,17 +118,29 @@ class LivenessResult:
     identity_distance: float | None = None
 
     def to_dict(self) -> dict:
-        return {"passed": self.passed, "reasons": [r.to_dict() for r in self.reasons],
-                "steps_seen": self.steps_seen, "frames_in_window": self.frames_in_window,
-                "frames_ignored": self.frames_ignored,
-                "identity_distance": None if self.identity_distance is None else round(self.identity_distance, 4)}
+        return {
+            "passed": self.passed,
+            "reasons": [r.to_dict() for r in self.reasons],
+            "steps_seen": self.steps_seen,
+            "frames_in_window": self.frames_in_window,
+            "frames_ignored": self.frames_ignored,
+            "identity_distance": None
+            if self.identity_distance is None
+            else round(self.identity_distance, 4),
+        }
 
 
-def evaluate(challenge: LivenessChallenge, frames_with_timestamps: list[tuple[float, object]],
-             reference: Reference | np.ndarray, *, models: FaceModels | None = None,
-             threshold: float = DEFAULT_THRESHOLD, mirrored: bool = False,
-             limits: QualityLimits = DEFAULT_LIMITS,
-             known: Mapping[bytes, FrameResult] | None = None) -> LivenessResult:
+def evaluate(
+    challenge: LivenessChallenge,
+    frames_with_timestamps: list[tuple[float, object]],
+    reference: Reference | np.ndarray,
+    *,
+    models: FaceModels | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    mirrored: bool = False,
+    limits: QualityLimits = DEFAULT_LIMITS,
+    known: Mapping[bytes, FrameResult] | None = None,
+) -> LivenessResult:
     """Check ``(timestamp, frame)`` pairs (frame: encoded bytes or RGB array) against the challenge.
 
     Two passes, so the slow part runs on few frames: every frame in the window
@@ -127,24 +157,38 @@ def evaluate(challenge: LivenessChallenge, frames_with_timestamps: list[tuple[fl
     known = known or {}
     ordered = sorted(frames_with_timestamps, key=lambda item: item[0])
     inside = [frame for ts, frame in ordered if challenge.accepts(ts)]
-    result = LivenessResult(False, [], frames_in_window=len(inside), frames_ignored=len(ordered) - len(inside))
+    result = LivenessResult(
+        False, [], frames_in_window=len(inside), frames_ignored=len(ordered) - len(inside)
+    )
     if not inside:
-        return _fail(result, "no_frames_in_window", "No camera pictures arrived during the challenge.")
+        return _fail(
+            result, "no_frames_in_window", "No camera pictures arrived during the challenge."
+        )
 
     observed = [_observe(models, frame, limits, known) for frame in inside]
     if any(o.several_faces for o in observed):
-        return _fail(result, "several_faces", "More than one face was in view during the challenge.")
+        return _fail(
+            result, "several_faces", "More than one face was in view during the challenge."
+        )
     usable = [o for o in observed if o.passed]
     if not usable:
-        return _fail(result, "no_usable_frame", "The face was not seen clearly during the challenge.")
+        return _fail(
+            result, "no_usable_frame", "The face was not seen clearly during the challenge."
+        )
 
     sign = -1.0 if mirrored else 1.0
     # The challenge starts at the first straight-on frame; anything before it
     # (the person still settling in front of the camera) does not count.
     # "Straight-on" is stricter here than the match gate: a frame already
     # turned by TURN_DELTA must not become the baseline.
-    start = next((i for i, o in enumerate(usable) if abs(o.pose.yaw) < TURN_DELTA
-                  and abs(o.pose.roll_deg) <= limits.max_roll_deg), None)
+    start = next(
+        (
+            i
+            for i, o in enumerate(usable)
+            if abs(o.pose.yaw) < TURN_DELTA and abs(o.pose.roll_deg) <= limits.max_roll_deg
+        ),
+        None,
+    )
     if start is None:
         return _fail(result, "not_frontal_at_start", "Look straight at the camera before turning.")
     usable = usable[start:]
@@ -158,7 +202,7 @@ def evaluate(challenge: LivenessChallenge, frames_with_timestamps: list[tuple[fl
     baseline = statistics.median(lead)
 
     frontal: list[_Observed] = []
-    evidence: list[_Observed] = []   # the frame that showed each step
+    evidence: list[_Observed] = []  # the frame that showed each step
     seen: list[str] = []
     ready, last = True, None
     for o in usable:
@@ -175,8 +219,9 @@ def evaluate(challenge: LivenessChallenge, frames_with_timestamps: list[tuple[fl
         expected = challenge.steps[len(seen)]
         if direction != expected:
             result.steps_seen = seen
-            return _fail(result, "wrong_direction",
-                         f"The head turned {direction} when {expected} was asked.")
+            return _fail(
+                result, "wrong_direction", f"The head turned {direction} when {expected} was asked."
+            )
         seen.append(direction)
         evidence.append(o)
         ready, last = False, direction
@@ -184,8 +229,10 @@ def evaluate(challenge: LivenessChallenge, frames_with_timestamps: list[tuple[fl
 
     reasons = []
     if len(seen) < len(challenge.steps):
-        missing = ", ".join(challenge.steps[len(seen):])
-        reasons.append(LivenessReason("steps_not_seen", f"The head turns asked for were not seen ({missing})."))
+        missing = ", ".join(challenge.steps[len(seen) :])
+        reasons.append(
+            LivenessReason("steps_not_seen", f"The head turns asked for were not seen ({missing}).")
+        )
     if not frontal:
         reasons.append(LivenessReason("no_frontal_frame", "The face was not seen straight on."))
     else:
@@ -194,15 +241,22 @@ def evaluate(challenge: LivenessChallenge, frames_with_timestamps: list[tuple[fl
             _embed(models, o, reference)
         result.identity_distance = float(statistics.median(o.distance for o in sample))
         if result.identity_distance > threshold:
-            reasons.append(LivenessReason("identity_not_matched",
-                                          "The face during the challenge does not match the chip photo."))
+            reasons.append(
+                LivenessReason(
+                    "identity_not_matched",
+                    "The face during the challenge does not match the chip photo.",
+                )
+            )
         # The frames that showed the turns must show the person of the frontal
         # ones (a straight-on photo shown, then someone else doing the turns);
         # so must every frontal frame sampled (a swap between turns).
         centre = np.mean([o.embedding for o in sample], axis=0)
         if any(distance(centre, o.embedding) > threshold for o in evidence + sample):
-            reasons.append(LivenessReason("identity_changed",
-                                          "A different face appeared during the challenge."))
+            reasons.append(
+                LivenessReason(
+                    "identity_changed", "A different face appeared during the challenge."
+                )
+            )
     result.reasons = reasons
     result.passed = not reasons
     return result
@@ -232,13 +286,20 @@ class _Observed:
         return self.face.pose
 
 
-def _observe(models: FaceModels, frame, limits: QualityLimits, known: Mapping[bytes, FrameResult]) -> _Observed:
+def _observe(
+    models: FaceModels, frame, limits: QualityLimits, known: Mapping[bytes, FrameResult]
+) -> _Observed:
     prior = known.get(frame) if isinstance(frame, bytes) else None
     if prior is not None:
         # The matcher gates on a frontal pose, liveness does not: drop only that reason.
         reasons = [r.code for r in prior.reasons if r.code != "not_frontal"]
-        return _Observed(frame, prior.face is not None and not reasons, "several_faces" in reasons,
-                         prior.face, prior.embedding)
+        return _Observed(
+            frame,
+            prior.face is not None and not reasons,
+            "several_faces" in reasons,
+            prior.face,
+            prior.embedding,
+        )
     try:
         analysis = analyse_frame(models, as_rgb(frame, FRAME_MAX_SIDE), limits, need_frontal=False)
     except FaceError:

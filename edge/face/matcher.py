@@ -8,6 +8,7 @@ one odd frame neither makes nor breaks a match.
 The embedding is biometric data: it stays in memory, is never logged, and is
 left out of every ``to_dict``.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -48,7 +49,7 @@ class Reference:
     confidence: float | None = None
 
     @classmethod
-    def from_embedding(cls, vector) -> "Reference":
+    def from_embedding(cls, vector) -> Reference:
         vec = np.asarray(vector, dtype=np.float64).reshape(-1)
         if vec.shape != (128,) or not np.all(np.isfinite(vec)):
             raise ValueError("a face embedding has 128 finite values")
@@ -56,18 +57,25 @@ class Reference:
 
     def to_dict(self) -> dict:
         conf = self.confidence
-        return {"format": self.format,
-                "original_size": list(self.original_size) if self.original_size else None,
-                "detector": self.detector,
-                "confidence": None if conf is None or conf != conf else round(conf, 3)}
+        return {
+            "format": self.format,
+            "original_size": list(self.original_size) if self.original_size else None,
+            "detector": self.detector,
+            "confidence": None if conf is None or conf != conf else round(conf, 3),
+        }
 
 
 def reference_from_photo(models: FaceModels, image_bytes: bytes) -> Reference:
     """Embed the chip portrait (JPEG, JPEG 2000 or PNG). Raises a ``FaceError``."""
     image = decode_image(image_bytes, REFERENCE_MAX_SIDE)
     face, detector, confidence = detect_reference_face(models, image.rgb)
-    return Reference(embedding=models.embed(image.rgb, face.shape), format=image.format,
-                     original_size=image.original_size, detector=detector, confidence=confidence)
+    return Reference(
+        embedding=models.embed(image.rgb, face.shape),
+        format=image.format,
+        original_size=image.original_size,
+        detector=detector,
+        confidence=confidence,
+    )
 
 
 def distance(a: np.ndarray | Reference, b: np.ndarray | Reference) -> float:
@@ -86,10 +94,13 @@ class FrameResult:
     embedding: np.ndarray | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
-        return {"index": self.index, "passed": self.passed,
-                "distance": None if self.distance is None else round(self.distance, 4),
-                "reasons": [r.to_dict() for r in self.reasons],
-                "face": None if self.face is None else self.face.to_dict()}
+        return {
+            "index": self.index,
+            "passed": self.passed,
+            "distance": None if self.distance is None else round(self.distance, 4),
+            "reasons": [r.to_dict() for r in self.reasons],
+            "face": None if self.face is None else self.face.to_dict(),
+        }
 
 
 @dataclass
@@ -105,16 +116,26 @@ class MatchResult:
         return sum(1 for f in self.frames if f.passed)
 
     def to_dict(self) -> dict:
-        return {"decision": self.decision,
-                "distance": None if self.distance is None else round(self.distance, 4),
-                "threshold": self.threshold, "frames_used": self.frames_used,
-                "frames_total": len(self.frames), "message": self.message,
-                "frames": [f.to_dict() for f in self.frames]}
+        return {
+            "decision": self.decision,
+            "distance": None if self.distance is None else round(self.distance, 4),
+            "threshold": self.threshold,
+            "frames_used": self.frames_used,
+            "frames_total": len(self.frames),
+            "message": self.message,
+            "frames": [f.to_dict() for f in self.frames],
+        }
 
 
-def analyse_frames(models: FaceModels, reference: Reference | None, frames: list,
-                   limits: QualityLimits = DEFAULT_LIMITS, *, need_frontal: bool = True,
-                   embed_all: bool = False) -> list[FrameResult]:
+def analyse_frames(
+    models: FaceModels,
+    reference: Reference | None,
+    frames: list,
+    limits: QualityLimits = DEFAULT_LIMITS,
+    *,
+    need_frontal: bool = True,
+    embed_all: bool = False,
+) -> list[FrameResult]:
     """Gate each frame; embed those that pass (or every single-face frame when ``embed_all``).
 
     A frame is encoded bytes or an RGB array; a bad frame becomes a reason, never an exception.
@@ -136,9 +157,15 @@ def analyse_frames(models: FaceModels, reference: Reference | None, frames: list
     return results
 
 
-def match_frames(models: FaceModels, reference: Reference, frames: list,
-                 threshold: float = DEFAULT_THRESHOLD, *, min_frames: int = 1,
-                 limits: QualityLimits = DEFAULT_LIMITS) -> MatchResult:
+def match_frames(
+    models: FaceModels,
+    reference: Reference,
+    frames: list,
+    threshold: float = DEFAULT_THRESHOLD,
+    *,
+    min_frames: int = 1,
+    limits: QualityLimits = DEFAULT_LIMITS,
+) -> MatchResult:
     """Decide match / no_match / undetermined from the frames that pass the gates."""
     if not frames:
         raise NoFramesError()
@@ -148,11 +175,18 @@ def match_frames(models: FaceModels, reference: Reference, frames: list,
         return MatchResult(UNDETERMINED, None, threshold, results, _undetermined_message(results))
     median = float(statistics.median(used))
     if min(used) <= threshold and max(used) > threshold + DISAGREEMENT_MARGIN:
-        return MatchResult(UNDETERMINED, median, threshold, results,
-                           "The pictures taken do not agree: only the card holder should face the camera.")
+        return MatchResult(
+            UNDETERMINED,
+            median,
+            threshold,
+            results,
+            "The pictures taken do not agree: only the card holder should face the camera.",
+        )
     if median <= threshold:
         return MatchResult(MATCH, median, threshold, results, "The face matches the chip photo.")
-    return MatchResult(NO_MATCH, median, threshold, results, "The face does not match the chip photo.")
+    return MatchResult(
+        NO_MATCH, median, threshold, results, "The face does not match the chip photo."
+    )
 
 
 def _undetermined_message(results: list[FrameResult]) -> str:

@@ -11,6 +11,7 @@ dlib's network objects keep per-call buffers, so each model is used under its
 own lock; the HOG detector (cheap) and the CNN/ResNet (slow) do not block one
 another.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -54,12 +55,14 @@ class FaceModels:
     _encoder_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def load(cls, directory: Path | str | None = None) -> "FaceModels":
+    def load(cls, directory: Path | str | None = None) -> FaceModels:
         """Load the weights from ``directory`` (default: the installed package)."""
         try:
             import dlib
         except ImportError as exc:  # pragma: no cover - dlib is a declared dependency
-            raise ModelsUnavailableError("The face-matching library (dlib) is not installed.") from exc
+            raise ModelsUnavailableError(
+                "The face-matching library (dlib) is not installed."
+            ) from exc
         folder = Path(directory) if directory is not None else models_dir()
         paths = {name: folder / name for name in (CNN_DETECTOR, SHAPE_PREDICTOR_5, RESNET)}
         missing = [name for name, path in paths.items() if not path.is_file()]
@@ -77,7 +80,7 @@ class FaceModels:
             raise ModelsUnavailableError("The face model files are damaged.") from exc
 
     @classmethod
-    def shared(cls) -> "FaceModels":
+    def shared(cls) -> FaceModels:
         """The process-wide instance, loaded on first use and reused afterwards."""
         global _shared
         with _shared_lock:
@@ -107,6 +110,7 @@ class FaceModels:
     def embed(self, rgb: np.ndarray, shape: object) -> np.ndarray:
         """Align on the 5 landmarks and return the 128-d descriptor."""
         import dlib
+
         chip = dlib.get_face_chip(_c_uint8(rgb), shape, CHIP_SIZE, CHIP_PADDING)
         with self._encoder_lock:
             vec = self.encoder.compute_face_descriptor(chip)

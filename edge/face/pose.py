@@ -15,6 +15,7 @@ The nose tip sticks out of the face plane, which is why a real head turn moves
 it against the eyes while turning a flat photo (an affine change of the
 picture) does not: ratios along parallel lines survive an affine map.
 """
+
 from __future__ import annotations
 
 import math
@@ -23,38 +24,41 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Landmarks5:
-    left_eye: tuple[float, float]   # centre of the eye on the image's left
+    left_eye: tuple[float, float]  # centre of the eye on the image's left
     right_eye: tuple[float, float]  # centre of the eye on the image's right
     nose: tuple[float, float]
 
     @classmethod
-    def from_shape(cls, shape) -> "Landmarks5":
+    def from_shape(cls, shape) -> Landmarks5:
         pts = [(float(shape.part(i).x), float(shape.part(i).y)) for i in range(5)]
         a = _mean(pts[0], pts[1])
         b = _mean(pts[2], pts[3])
         left, right = (a, b) if a[0] <= b[0] else (b, a)
         return cls(left_eye=left, right_eye=right, nose=pts[4])
 
-    def scaled(self, factor: float) -> "Landmarks5":
+    def scaled(self, factor: float) -> Landmarks5:
         def s(p):
             return (p[0] * factor, p[1] * factor)
+
         return Landmarks5(s(self.left_eye), s(self.right_eye), s(self.nose))
 
     @property
     def eye_distance(self) -> float:
         return math.dist(self.left_eye, self.right_eye)
 
-    def pose(self) -> "Pose":
+    def pose(self) -> Pose:
         lx, ly = self.left_eye
         rx, ry = self.right_eye
         d = self.eye_distance or 1e-9
         ux, uy = (rx - lx) / d, (ry - ly) / d
         mx, my = (lx + rx) / 2, (ly + ry) / 2
         nx, ny = self.nose[0] - mx, self.nose[1] - my
-        return Pose(roll_deg=math.degrees(math.atan2(ry - ly, rx - lx)),
-                    yaw=(nx * ux + ny * uy) / d,
-                    pitch=(-nx * uy + ny * ux) / d,
-                    eye_distance=d)
+        return Pose(
+            roll_deg=math.degrees(math.atan2(ry - ly, rx - lx)),
+            yaw=(nx * ux + ny * uy) / d,
+            pitch=(-nx * uy + ny * ux) / d,
+            eye_distance=d,
+        )
 
 
 @dataclass(frozen=True)
@@ -65,8 +69,12 @@ class Pose:
     eye_distance: float
 
     def to_dict(self) -> dict:
-        return {"roll_deg": round(self.roll_deg, 1), "yaw": round(self.yaw, 3),
-                "pitch": round(self.pitch, 3), "eye_distance_px": round(self.eye_distance, 1)}
+        return {
+            "roll_deg": round(self.roll_deg, 1),
+            "yaw": round(self.yaw, 3),
+            "pitch": round(self.pitch, 3),
+            "eye_distance_px": round(self.eye_distance, 1),
+        }
 
 
 def _mean(p, q):

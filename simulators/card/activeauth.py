@@ -5,6 +5,7 @@ F = '6A' || M1 || H(M1 || challenge) || trailer, signature = F^d mod n.
 The trailer is 'BC' for SHA-1 (implicit) or 'xxCC' naming the hash.
 ECDSA: plain r || s over the hash of the challenge (hash from DG14).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,10 +16,20 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from simulators.card.errors import SW_INS_NOT_SUPPORTED, SW_WRONG_LENGTH, SWError
 
-RSA_TRAILERS = {"sha1": b"\xBC", "sha224": b"\x38\xCC", "sha256": b"\x34\xCC",
-                "sha384": b"\x36\xCC", "sha512": b"\x35\xCC"}
-_EC_HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
-              "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+RSA_TRAILERS = {
+    "sha1": b"\xbc",
+    "sha224": b"\x38\xcc",
+    "sha256": b"\x34\xcc",
+    "sha384": b"\x36\xcc",
+    "sha512": b"\x35\xcc",
+}
+_EC_HASHES = {
+    "sha1": hashes.SHA1,
+    "sha224": hashes.SHA224,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
 
 
 def sign_rsa_9796_2(key: rsa.RSAPrivateKey, challenge: bytes, hash_name: str, rng) -> bytes:
@@ -31,7 +42,7 @@ def sign_rsa_9796_2(key: rsa.RSAPrivateKey, challenge: bytes, hash_name: str, rn
     h_len = hashlib.new(hash_name).digest_size
     m1 = rng(size - h_len - len(trailer) - 1)
     digest = hashlib.new(hash_name, m1 + challenge).digest()
-    f = b"\x6A" + m1 + digest + trailer
+    f = b"\x6a" + m1 + digest + trailer
     return pow(int.from_bytes(f, "big"), d, n).to_bytes(k, "big")
 
 
@@ -51,7 +62,7 @@ class ActiveAuthChip:
         self.ec_hash = dataset.aa_hash or "sha256"
         self.rsa_hash = rsa_hash
         self.rng = rng
-        self.wrong = wrong              # fault 'aa-wrong': sign a different challenge
+        self.wrong = wrong  # fault 'aa-wrong': sign a different challenge
 
     def internal_authenticate(self, challenge: bytes) -> bytes:
         if self.key is None:

@@ -6,6 +6,7 @@ TD2=01 (T=1), historical bytes, TCK. The historical bytes start with category
 indicator 80 (compact-TLV objects follow) and hold the card capabilities
 '73' b1 b2 b3; b3 bit 0x80 = command chaining, bit 0x40 = extended Lc/Le.
 """
+
 from __future__ import annotations
 
 # Card capabilities, first byte: DF selection by full DF name (0x80), by file
@@ -25,15 +26,15 @@ def build_atr(extended_length: bool = True) -> bytes:
     hist = historical_bytes(extended_length)
     body = bytes((0x80 | len(hist), 0x80, 0x01)) + hist
     tck = 0
-    for b in body:                                  # TCK: XOR of T0 .. last historical byte
+    for b in body:  # TCK: XOR of T0 .. last historical byte
         tck ^= b
-    return b"\x3B" + body + bytes((tck,))
+    return b"\x3b" + body + bytes((tck,))
 
 
 def supports_extended_length(atr: bytes) -> bool:
     """Read back the capability bit from an ATR of this shape (used by tests and the CLI)."""
     hist_len = atr[1] & 0x0F
-    hist = atr[-1 - hist_len:-1]
+    hist = atr[-1 - hist_len : -1]
     i = 1 if hist[:1] == b"\x80" else 0
     while i < len(hist):
         tag, length = hist[i] >> 4, hist[i] & 0x0F

@@ -1,11 +1,26 @@
 """Basic Access Control, card side (ICAO Doc 9303-11 section 4.3, App. D.3)."""
+
 from __future__ import annotations
 
 import hmac
 
-from simulators.card.errors import SW_CONDITIONS_NOT_SATISFIED, SW_VERIFY_FAILED, SW_WRONG_LENGTH, SWError
+from simulators.card.errors import (
+    SW_CONDITIONS_NOT_SATISFIED,
+    SW_VERIFY_FAILED,
+    SW_WRONG_LENGTH,
+    SWError,
+)
 from simulators.card.keys import bac_key_seed, mrz_information
-from simulators.card.primitives import KDF_ENC, KDF_MAC, CipherSuite, kdf, pad, retail_mac, tdes_cbc_decrypt, tdes_cbc_encrypt
+from simulators.card.primitives import (
+    KDF_ENC,
+    KDF_MAC,
+    CipherSuite,
+    kdf,
+    pad,
+    retail_mac,
+    tdes_cbc_decrypt,
+    tdes_cbc_encrypt,
+)
 from simulators.card.sm import SecureMessaging
 
 
@@ -28,7 +43,7 @@ class BACChip:
 
     def external_authenticate(self, data: bytes) -> tuple[bytes, SecureMessaging]:
         """Check E_IFD || M_IFD; answer E_IC || M_IC and the new SM session."""
-        rnd_ic, self.rnd_ic = self.rnd_ic, None     # a challenge is good for one try only
+        rnd_ic, self.rnd_ic = self.rnd_ic, None  # a challenge is good for one try only
         if rnd_ic is None:
             raise SWError(SW_CONDITIONS_NOT_SATISFIED, "no challenge was requested")
         if len(data) != 40:

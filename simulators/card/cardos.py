@@ -5,22 +5,35 @@ Each INS goes to one handler through a table; handlers raise ``SWError`` and
 messaging wraps the handlers: once BAC/PACE succeeded every command must be
 protected, and a secure-messaging error (or a plain command) ends the session.
 """
+
 from __future__ import annotations
 
 import logging
 import os
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from simulators.card.activeauth import ActiveAuthChip
 from simulators.card.apdu import CommandAPDU
 from simulators.card.atr import build_atr
 from simulators.card.bac import BACChip
 from simulators.card.chipauth import ChipAuthChip
-from simulators.card.errors import (SW_CLA_NOT_SUPPORTED, SW_CONDITIONS_NOT_SATISFIED, SW_END_OF_FILE,
-                                    SW_INS_NOT_SUPPORTED, SW_OK, SW_REF_DATA_NOT_FOUND,
-                                    SW_SECURITY_NOT_SATISFIED, SW_SM_DO_INCORRECT, SW_UNKNOWN, SW_WRONG_DATA,
-                                    SW_WRONG_LENGTH, SW_WRONG_P1P2, SMError, SWError)
+from simulators.card.errors import (
+    SW_CLA_NOT_SUPPORTED,
+    SW_CONDITIONS_NOT_SATISFIED,
+    SW_END_OF_FILE,
+    SW_INS_NOT_SUPPORTED,
+    SW_OK,
+    SW_REF_DATA_NOT_FOUND,
+    SW_SECURITY_NOT_SATISFIED,
+    SW_SM_DO_INCORRECT,
+    SW_UNKNOWN,
+    SW_WRONG_DATA,
+    SW_WRONG_LENGTH,
+    SW_WRONG_P1P2,
+    SMError,
+    SWError,
+)
 from simulators.card.filesystem import FileSystem
 from simulators.card.oids import ProtocolOID, pace_parameter_ids
 from simulators.card.pace import PACEChip
@@ -41,9 +54,15 @@ class VirtualCCCD:
     """A CCCD chip in memory: ``process_apdu(bytes) -> bytes`` never raises for bad
     input; it raises ``ConnectionResetError`` only when a fault removes the card."""
 
-    def __init__(self, dataset, *, faults: FaultConfig | list[str] | None = None,
-                 rng: Callable[[int], bytes] = os.urandom, aa_rsa_hash: str = "sha1",
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        dataset,
+        *,
+        faults: FaultConfig | list[str] | None = None,
+        rng: Callable[[int], bytes] = os.urandom,
+        aa_rsa_hash: str = "sha1",
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         if faults is None:
             faults = FaultConfig()
         elif not isinstance(faults, FaultConfig):
@@ -56,20 +75,25 @@ class VirtualCCCD:
         self.atr = build_atr(extended_length=not faults.no_extended_length)
         self.fs = FileSystem(self.dataset)
         self._handlers: dict[int, Callable[[CommandAPDU], Response | bytes]] = {
-            0xA4: self._select, 0xB0: self._read_binary, 0xB1: self._read_binary_odd,
-            0x84: self._get_challenge, 0x82: self._external_authenticate, 0x22: self._mse,
-            0x86: self._general_authenticate, 0x88: self._internal_authenticate,
+            0xA4: self._select,
+            0xB0: self._read_binary,
+            0xB1: self._read_binary_odd,
+            0x84: self._get_challenge,
+            0x82: self._external_authenticate,
+            0x22: self._mse,
+            0x86: self._general_authenticate,
+            0x88: self._internal_authenticate,
         }
         self.removed = False
-        self.apdu_count = 0              # APDUs since power-on (for 'remove-after')
-        self.protected_responses = 0     # protected responses since power-on ('bad-response-mac')
+        self.apdu_count = 0  # APDUs since power-on (for 'remove-after')
+        self.protected_responses = 0  # protected responses since power-on ('bad-response-mac')
         self._reset_state()
 
     # -- power ---------------------------------------------------------------------------
     def _reset_state(self) -> None:
         self.fs.reset()
         self.sm: SecureMessaging | None = None
-        self.access_protocol: str | None = None     # 'BAC' or 'PACE' once access control succeeded
+        self.access_protocol: str | None = None  # 'BAC' or 'PACE' once access control succeeded
         self._pending_sm: SecureMessaging | None = None
         self._bac: BACChip | None = None
         self._pace: PACEChip | None = None
@@ -115,7 +139,7 @@ class VirtualCCCD:
             self._sleep(self.faults.slow_ms / 1000)
         try:
             return self._process(bytes(apdu))
-        except Exception as exc:                     # never an exception for the terminal to see
+        except Exception as exc:  # never an exception for the terminal to see
             log.warning("card OS internal error (%s): answering 6F00", type(exc).__name__)
             self._end_sm()
             return _sw(SW_UNKNOWN)
@@ -126,7 +150,7 @@ class VirtualCCCD:
             if cmd.cla & ~0x1C & 0xFF:
                 raise SWError(SW_CLA_NOT_SUPPORTED, "class not supported")
         except SWError as exc:
-            self._end_sm()                           # a plain status word ends SM
+            self._end_sm()  # a plain status word ends SM
             return _sw(exc.sw)
         if self.sm is None:
             if cmd.secure_messaging:
@@ -144,7 +168,7 @@ class VirtualCCCD:
         self.protected_responses += 1
         corrupt = self.faults.bad_response_mac == self.protected_responses
         response = sm.wrap_response(data, sw, cmd.ins, corrupt_mac=corrupt)
-        self._apply_pending_sm()                     # CA: new keys from the next command on
+        self._apply_pending_sm()  # CA: new keys from the next command on
         return response
 
     def _apply_pending_sm(self) -> None:
@@ -167,7 +191,7 @@ class VirtualCCCD:
     def _select(self, cmd: CommandAPDU) -> bytes:
         if cmd.p2 not in (0x00, 0x04, 0x0C):
             raise SWError(SW_WRONG_P1P2, "unsupported SELECT P2")
-        if cmd.p1 == 0x00 and cmd.data in (b"", b"\x3F\x00"):
+        if cmd.p1 == 0x00 and cmd.data in (b"", b"\x3f\x00"):
             raise SWError(SW_INS_NOT_SUPPORTED, "SELECT MF is rejected (CCCD behaviour)")
         if cmd.p1 == 0x04:
             self.fs.select_application(cmd.data)
@@ -187,11 +211,11 @@ class VirtualCCCD:
         return cmd.ne
 
     def _read_binary(self, cmd: CommandAPDU) -> Response:
-        if cmd.p1 & 0x80:                            # b8 = 1: SFI in P1, offset in P2
+        if cmd.p1 & 0x80:  # b8 = 1: SFI in P1, offset in P2
             self.fs.select_sfi(cmd.p1 & 0x1F)
             offset = cmd.p2
         else:
-            offset = (cmd.p1 << 8) | cmd.p2         # 15-bit offset, at most 0x7FFF
+            offset = (cmd.p1 << 8) | cmd.p2  # 15-bit offset, at most 0x7FFF
         ne = self._check_read_length(cmd)
         data = self.fs.read(offset, ne, self.authenticated)
         return data, (SW_END_OF_FILE if len(data) < ne else SW_OK)
@@ -200,7 +224,7 @@ class VirtualCCCD:
         """READ BINARY B1: offset in DO'54', data in DO'53' (offsets above 0x7FFF)."""
         p1p2 = (cmd.p1 << 8) | cmd.p2
         if p1p2:
-            if p1p2 < 0x20:                          # first 11 bits zero: SFI in b5..b1
+            if p1p2 < 0x20:  # first 11 bits zero: SFI in b5..b1
                 self.fs.select_sfi(p1p2)
             else:
                 self.fs.select_ef(p1p2)
@@ -238,7 +262,9 @@ class VirtualCCCD:
             self._mse_pace(cmd.data)
         elif p1p2 in (0x41A4, 0x41A6):
             if not self.authenticated:
-                raise SWError(SW_SECURITY_NOT_SATISFIED, "Chip Authentication needs secure messaging")
+                raise SWError(
+                    SW_SECURITY_NOT_SATISFIED, "Chip Authentication needs secure messaging"
+                )
             if p1p2 == 0x41A6:
                 self._pending_sm = self._ca.set_kat(cmd.data)
             else:
@@ -264,21 +290,23 @@ class VirtualCCCD:
             if oid.raw not in known:
                 raise SWError(SW_REF_DATA_NOT_FOUND, "no parameter id for this protocol")
             parameter_id = known[oid.raw]
-        self._pace = PACEChip(self.dataset, oid, int.from_bytes(objects[0x83], "big"), parameter_id, self.rng)
+        self._pace = PACEChip(
+            self.dataset, oid, int.from_bytes(objects[0x83], "big"), parameter_id, self.rng
+        )
         self._ca.oid = None
         self._chain = b""
 
     def _general_authenticate(self, cmd: CommandAPDU) -> bytes:
         data = self._chain + cmd.data
         if cmd.chained and not is_complete_tlv(data):
-            self._chain = data                       # command chaining split one data object
+            self._chain = data  # command chaining split one data object
             return b""
         self._chain = b""
         if self._pace is not None:
             try:
                 response, sm = self._pace.general_authenticate(data)
             except SWError:
-                self._pace = None                    # a failed step ends this PACE run
+                self._pace = None  # a failed step ends this PACE run
                 raise
             if sm is not None:
                 self._pace = None
@@ -295,5 +323,7 @@ class VirtualCCCD:
     def _internal_authenticate(self, cmd: CommandAPDU) -> bytes:
         if not self.authenticated:
             raise SWError(SW_SECURITY_NOT_SATISFIED, "Active Authentication needs secure messaging")
-        aa = ActiveAuthChip(self.dataset, self.rng, rsa_hash=self.aa_rsa_hash, wrong=self.faults.aa_wrong)
+        aa = ActiveAuthChip(
+            self.dataset, self.rng, rsa_hash=self.aa_rsa_hash, wrong=self.faults.aa_wrong
+        )
         return aa.internal_authenticate(cmd.data)

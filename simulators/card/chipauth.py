@@ -5,11 +5,17 @@ MSE:Set AT ('80' OID, optional '84' key id) then GENERAL AUTHENTICATE
 ('7C'{'80' PK_IFD}) answered by an empty '7C'. Either way the answer still goes
 out under the old keys; the new session (SSC 0) starts with the next command.
 """
+
 from __future__ import annotations
 
 from cryptography.hazmat.primitives.asymmetric import dh, ec
 
-from simulators.card.errors import SW_CONDITIONS_NOT_SATISFIED, SW_REF_DATA_NOT_FOUND, SW_WRONG_DATA, SWError
+from simulators.card.errors import (
+    SW_CONDITIONS_NOT_SATISFIED,
+    SW_REF_DATA_NOT_FOUND,
+    SW_WRONG_DATA,
+    SWError,
+)
 from simulators.card.groups import EC_BY_NAME, decode_point, field_size
 from simulators.card.oids import FAMILY_CA, ProtocolOID
 from simulators.card.primitives import KDF_ENC, KDF_MAC, CipherSuite
@@ -42,7 +48,7 @@ class ChipAuthChip:
         self.private_key = dataset.ca_private_key
         self.key_id = dataset.ca_key_id
         self.rng = rng
-        self.fail = fail                # fault 'ca-fail': answer 9000, then use wrong keys
+        self.fail = fail  # fault 'ca-fail': answer 9000, then use wrong keys
         self.oid: ProtocolOID | None = None
 
     def _check_key_id(self, objects: dict[int, bytes]) -> None:
@@ -85,4 +91,6 @@ class ChipAuthChip:
         secret = shared_secret(self.private_key, pk_ifd)
         if self.fail:
             secret = self.rng(len(secret))
-        return SecureMessaging(suite, suite.derive(secret, KDF_ENC), suite.derive(secret, KDF_MAC), 0)
+        return SecureMessaging(
+            suite, suite.derive(secret, KDF_ENC), suite.derive(secret, KDF_MAC), 0
+        )

@@ -3,15 +3,16 @@
 A handler raises ``SWError``; ``VirtualCCCD.process_apdu`` turns it into a
 response in one place, so no handler ever builds an error response itself.
 """
+
 from __future__ import annotations
 
 # ISO/IEC 7816-4 status words the card uses.
 SW_OK = 0x9000
-SW_END_OF_FILE = 0x6282            # fewer bytes than Le: end of file reached
-SW_VERIFY_FAILED = 0x6300          # authentication failed (wrong access key)
+SW_END_OF_FILE = 0x6282  # fewer bytes than Le: end of file reached
+SW_VERIFY_FAILED = 0x6300  # authentication failed (wrong access key)
 SW_WRONG_LENGTH = 0x6700
-SW_SM_DO_MISSING = 0x6987          # expected secure-messaging data objects missing
-SW_SM_DO_INCORRECT = 0x6988        # secure-messaging data objects incorrect (MAC)
+SW_SM_DO_MISSING = 0x6987  # expected secure-messaging data objects missing
+SW_SM_DO_INCORRECT = 0x6988  # secure-messaging data objects incorrect (MAC)
 SW_SECURITY_NOT_SATISFIED = 0x6982
 SW_CONDITIONS_NOT_SATISFIED = 0x6985
 SW_NO_CURRENT_EF = 0x6986
@@ -37,5 +38,7 @@ class SWError(Exception):
 class SMError(SWError):
     """Secure messaging failed: the card answers in plain and ends the SM session."""
 
-    def __init__(self, sw: int = SW_SM_DO_INCORRECT, message: str = "secure messaging check failed"):
+    def __init__(
+        self, sw: int = SW_SM_DO_INCORRECT, message: str = "secure messaging check failed"
+    ):
         super().__init__(sw, message)

@@ -1,15 +1,21 @@
 """The card's files: EF.CardAccess (and EF.ATR/INFO) under the MF, the LDS EFs
 under the eMRTD application (ICAO Doc 9303-10)."""
+
 from __future__ import annotations
 
-from simulators.card.errors import (SW_FILE_NOT_FOUND, SW_NO_CURRENT_EF, SW_SECURITY_NOT_SATISFIED, SW_WRONG_OFFSET,
-                                    SWError)
+from simulators.card.errors import (
+    SW_FILE_NOT_FOUND,
+    SW_NO_CURRENT_EF,
+    SW_SECURITY_NOT_SATISFIED,
+    SW_WRONG_OFFSET,
+    SWError,
+)
 from simulators.card.tlv import tlv
 from simulators.carddata import FID_ATR_INFO, FID_CARD_ACCESS, FID_COM, FID_SOD, fid_of_dg
 
 AID_EMRTD = bytes.fromhex("A0000002471001")
-MF_FILES = (FID_CARD_ACCESS, FID_ATR_INFO)          # readable in plain, without access control
-MAX_OFFSET_B0 = 0x7FFF                                # 15-bit offset of READ BINARY B0
+MF_FILES = (FID_CARD_ACCESS, FID_ATR_INFO)  # readable in plain, without access control
+MAX_OFFSET_B0 = 0x7FFF  # 15-bit offset of READ BINARY B0
 
 
 def fid_of_sfi(sfi: int) -> int | None:
@@ -44,8 +50,12 @@ class FileSystem:
         if fid not in self.files or (fid not in MF_FILES and not self.app_selected):
             raise SWError(SW_FILE_NOT_FOUND, "file not found")
         self.current = fid
-        return tlv(0x62, tlv(0x80, len(self.files[fid]).to_bytes(2, "big")) + tlv(0x82, b"\x01")
-                   + tlv(0x83, fid.to_bytes(2, "big")))
+        return tlv(
+            0x62,
+            tlv(0x80, len(self.files[fid]).to_bytes(2, "big"))
+            + tlv(0x82, b"\x01")
+            + tlv(0x83, fid.to_bytes(2, "big")),
+        )
 
     def select_sfi(self, sfi: int) -> None:
         fid = fid_of_sfi(sfi)
@@ -62,4 +72,4 @@ class FileSystem:
         content = self.files[self.current]
         if offset >= len(content):
             raise SWError(SW_WRONG_OFFSET, "offset beyond the end of the file")
-        return content[offset:offset + length]
+        return content[offset : offset + length]

@@ -4,6 +4,7 @@ Ids 0-2 are the RFC 5114 MODP groups with prime-order subgroups; ids 8-18 are
 named elliptic curves, taken from the ``ecdsa`` curve library (which also gives
 the point addition the generic mapping needs).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ def _h(text: str) -> int:
 @dataclass(frozen=True)
 class DHGroup:
     """A MODP group: prime p, generator g of the subgroup of prime order q."""
+
     name: str
     p: int
     g: int
@@ -108,11 +110,17 @@ EC_CURVES = {
 
 # cryptography's curve names -> ecdsa curves (for the chip's CA/AA keys).
 EC_BY_NAME = {
-    "secp192r1": curves.NIST192p, "secp224r1": curves.NIST224p, "secp256r1": curves.NIST256p,
-    "secp384r1": curves.NIST384p, "secp521r1": curves.NIST521p,
-    "brainpoolP192r1": curves.BRAINPOOLP192r1, "brainpoolP224r1": curves.BRAINPOOLP224r1,
-    "brainpoolP256r1": curves.BRAINPOOLP256r1, "brainpoolP320r1": curves.BRAINPOOLP320r1,
-    "brainpoolP384r1": curves.BRAINPOOLP384r1, "brainpoolP512r1": curves.BRAINPOOLP512r1,
+    "secp192r1": curves.NIST192p,
+    "secp224r1": curves.NIST224p,
+    "secp256r1": curves.NIST256p,
+    "secp384r1": curves.NIST384p,
+    "secp521r1": curves.NIST521p,
+    "brainpoolP192r1": curves.BRAINPOOLP192r1,
+    "brainpoolP224r1": curves.BRAINPOOLP224r1,
+    "brainpoolP256r1": curves.BRAINPOOLP256r1,
+    "brainpoolP320r1": curves.BRAINPOOLP320r1,
+    "brainpoolP384r1": curves.BRAINPOOLP384r1,
+    "brainpoolP512r1": curves.BRAINPOOLP512r1,
 }
 
 
@@ -132,8 +140,8 @@ def decode_point(curve, data: bytes) -> PointJacobi:
     n = field_size(curve)
     if len(data) != 1 + 2 * n or data[0] != 0x04:
         raise SWError(SW_WRONG_DATA, "public key is not an uncompressed point")
-    x = int.from_bytes(data[1:1 + n], "big")
-    y = int.from_bytes(data[1 + n:], "big")
+    x = int.from_bytes(data[1 : 1 + n], "big")
+    y = int.from_bytes(data[1 + n :], "big")
     c = curve.curve
     if x >= c.p() or y >= c.p() or (y * y - (x * x * x + c.a() * x + c.b())) % c.p():
         raise SWError(SW_WRONG_DATA, "public key is not on the curve")

@@ -1,10 +1,14 @@
 """Access keys of the card's holder: MRZ information and the PACE passwords."""
+
 from __future__ import annotations
 
 import hashlib
 
-_VALUES = {**{str(d): d for d in range(10)}, "<": 0,
-           **{chr(ord("A") + i): 10 + i for i in range(26)}}
+_VALUES = {
+    **{str(d): d for d in range(10)},
+    "<": 0,
+    **{chr(ord("A") + i): 10 + i for i in range(26)},
+}
 
 
 def check_digit(text: str) -> str:
@@ -16,8 +20,14 @@ def check_digit(text: str) -> str:
 def mrz_information(document_number: str, birth_date: str, expiry_date: str) -> str:
     """Document number + cd + birth + cd + expiry + cd (9303-11 4.3 / 9.7.2)."""
     doc = document_number.upper().ljust(9, "<")
-    return (doc + check_digit(doc) + birth_date + check_digit(birth_date)
-            + expiry_date + check_digit(expiry_date))
+    return (
+        doc
+        + check_digit(doc)
+        + birth_date
+        + check_digit(birth_date)
+        + expiry_date
+        + check_digit(expiry_date)
+    )
 
 
 def bac_key_seed(mrz_info: str) -> bytes:

@@ -2,6 +2,7 @@
 
 Only the DER content octets are handled: 04 00 7F 00 07 02 02 <family> <kind> <cipher>.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,8 +22,8 @@ _CIPHERS = {1: ("3DES", 128), 2: ("AES", 128), 3: ("AES", 192), 4: ("AES", 256)}
 
 @dataclass(frozen=True)
 class ProtocolOID:
-    raw: bytes          # DER content octets of the OID
-    family: int         # 3 CA, 4 PACE
+    raw: bytes  # DER content octets of the OID
+    family: int  # 3 CA, 4 PACE
     kind: int
     cipher: str
     key_bits: int
@@ -38,7 +39,7 @@ class ProtocolOID:
         return self.kind == 2
 
     @classmethod
-    def from_bytes(cls, raw: bytes) -> "ProtocolOID":
+    def from_bytes(cls, raw: bytes) -> ProtocolOID:
         if len(raw) != len(BSI_PREFIX) + 3 or not raw.startswith(BSI_PREFIX):
             raise SWError(SW_WRONG_DATA, "unknown protocol OID")
         family, kind, cipher = raw[-3:]
@@ -58,14 +59,18 @@ def pace_parameter_ids(card_access: bytes | None) -> dict[bytes, int]:
     if not card_access:
         return found
     try:
-        (tag, content), = parse_tlvs(card_access)
+        ((tag, content),) = parse_tlvs(card_access)
         if tag != 0x31:
             return found
         for tag, info in parse_tlvs(content):
             if tag != 0x30:
                 continue
             parts = parse_tlvs(info)
-            if len(parts) >= 3 and parts[0][0] == 0x06 and parts[0][1].startswith(BSI_PREFIX + b"\x04"):
+            if (
+                len(parts) >= 3
+                and parts[0][0] == 0x06
+                and parts[0][1].startswith(BSI_PREFIX + b"\x04")
+            ):
                 if parts[2][0] == 0x02:
                     found[parts[0][1]] = int.from_bytes(parts[2][1], "big")
     except (SWError, ValueError):

@@ -8,15 +8,29 @@ dynamic authentication data object '7C':
   3. '83' PK_IFD -> '84' PK_IC; K = shared secret, K_enc/K_mac from the KDF
   4. '85' T_IFD -> '86' T_IC, or 6300 when T_IFD does not verify (wrong password)
 """
+
 from __future__ import annotations
 
 import hmac
 
 from ecdsa.ellipticcurve import INFINITY, PointJacobi
 
-from simulators.card.errors import (SW_CONDITIONS_NOT_SATISFIED, SW_REF_DATA_NOT_FOUND, SW_VERIFY_FAILED,
-                                    SW_WRONG_DATA, SWError)
-from simulators.card.groups import DH_GROUPS, EC_CURVES, DHGroup, decode_point, encode_point, field_size, scalar_from_rng
+from simulators.card.errors import (
+    SW_CONDITIONS_NOT_SATISFIED,
+    SW_REF_DATA_NOT_FOUND,
+    SW_VERIFY_FAILED,
+    SW_WRONG_DATA,
+    SWError,
+)
+from simulators.card.groups import (
+    DH_GROUPS,
+    EC_CURVES,
+    DHGroup,
+    decode_point,
+    encode_point,
+    field_size,
+    scalar_from_rng,
+)
 from simulators.card.keys import pace_password
 from simulators.card.oids import FAMILY_PACE, ProtocolOID
 from simulators.card.primitives import KDF_ENC, KDF_MAC, KDF_PI
@@ -54,7 +68,7 @@ class _ECGroup:
         return int(k.x()).to_bytes(field_size(self.curve), "big")
 
     def public_key_object_tag(self) -> int:
-        return 0x86                                   # EC point in the '7F49' object
+        return 0x86  # EC point in the '7F49' object
 
 
 class _DHGroupOps:
@@ -84,7 +98,7 @@ class _DHGroupOps:
         return pow(self.decode(pk_ifd), sk, self.group.p).to_bytes(self.group.size, "big")
 
     def public_key_object_tag(self) -> int:
-        return 0x84                                   # DH public value in the '7F49' object
+        return 0x84  # DH public value in the '7F49' object
 
 
 def public_key_object(oid: bytes, tag: int, public: bytes) -> bytes:
@@ -164,7 +178,9 @@ class PACEChip:
             t_ifd = self._need(inner, 0x85)
             tag = self.ops.public_key_object_tag()
             for form, pk_ic in enumerate(_encodings(tag, self._pk_ic)):
-                expected = self.suite.token(self._k_mac, public_key_object(self.oid.raw, tag, pk_ic))
+                expected = self.suite.token(
+                    self._k_mac, public_key_object(self.oid.raw, tag, pk_ic)
+                )
                 if hmac.compare_digest(expected, t_ifd):
                     break
             else:

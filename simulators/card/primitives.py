@@ -4,6 +4,7 @@ ICAO KDF, ISO/IEC 9797-1 padding method 2, 3DES-CBC and retail MAC
 (ISO/IEC 9797-1 MAC algorithm 3), AES-CBC and AES-CMAC. Written for the card
 side only: the terminal side has its own, so neither can hide the other's bug.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -47,7 +48,7 @@ def kdf(secret: bytes, counter: int, cipher: str, key_bits: int = 128) -> bytes:
         return _adjust_parity(hashlib.sha1(data).digest()[:16])
     if key_bits == 128:
         return hashlib.sha1(data).digest()[:16]
-    return hashlib.sha256(data).digest()[:key_bits // 8]
+    return hashlib.sha256(data).digest()[: key_bits // 8]
 
 
 def _tdes(key: bytes) -> TripleDES:

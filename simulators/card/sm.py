@@ -4,6 +4,7 @@ The card unwraps each protected command (SSC + 1, MAC check, decryption) and
 wraps each response (SSC + 1, encryption, DO'99', MAC). 3DES uses an 8-byte SSC
 and a zero IV; AES a 16-byte SSC and IV = E(K_enc, SSC).
 """
+
 from __future__ import annotations
 
 import hmac
@@ -79,8 +80,9 @@ class SecureMessaging:
             except ValueError:
                 raise SMError(SW_SM_DO_INCORRECT, "cryptogram padding is wrong") from None
         plain_cla = cmd.cla & ~0x0C & 0xFF
-        return CommandAPDU(plain_cla, cmd.ins, cmd.p1, cmd.p2, data, ne,
-                           extended=cmd.extended or (ne or 0) > 256)
+        return CommandAPDU(
+            plain_cla, cmd.ins, cmd.p1, cmd.p2, data, ne, extended=cmd.extended or (ne or 0) > 256
+        )
 
     def wrap_response(self, data: bytes, sw: int, ins: int, *, corrupt_mac: bool = False) -> bytes:
         """Protected response: DO'87' (DO'85' for odd INS) || DO'99' || DO'8E' || SW."""

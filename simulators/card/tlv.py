@@ -1,4 +1,5 @@
 """Minimal BER-TLV for the card's own data objects (tags up to two bytes)."""
+
 from __future__ import annotations
 
 from simulators.card.errors import SW_WRONG_DATA, SWError
@@ -21,7 +22,7 @@ def read_tlv(data: bytes, pos: int = 0) -> tuple[int, bytes, int]:
     try:
         tag = data[pos]
         pos += 1
-        if tag & 0x1F == 0x1F:                       # multi-byte tag
+        if tag & 0x1F == 0x1F:  # multi-byte tag
             while True:
                 tag = (tag << 8) | data[pos]
                 pos += 1
@@ -35,11 +36,11 @@ def read_tlv(data: bytes, pos: int = 0) -> tuple[int, bytes, int]:
             count = first & 0x7F
             if count == 0 or count > 3:
                 raise SWError(SW_WRONG_DATA, "unsupported length encoding")
-            length = int.from_bytes(data[pos:pos + count], "big")
-            if len(data[pos:pos + count]) != count:
+            length = int.from_bytes(data[pos : pos + count], "big")
+            if len(data[pos : pos + count]) != count:
                 raise IndexError
             pos += count
-        value = data[pos:pos + length]
+        value = data[pos : pos + length]
         if len(value) != length:
             raise IndexError
         return tag, value, pos + length

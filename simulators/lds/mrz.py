@@ -4,6 +4,7 @@ Line 1: ``ID`` ``VNM`` doc no (9) cd, optional data (15) = 12-digit ID, ``<<``,
 check digit of the ID; line 2: birth cd sex expiry cd nationality, optional
 data (11), composite cd; line 3: ``SURNAME<<GIVEN<NAMES``.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -56,15 +57,36 @@ def _pad(text: str, width: int) -> str:
     return text.ljust(width, "<")
 
 
-def td1_lines(*, document_number: str, id_number: str, birth_date: str, sex: str,
-              expiry_date: str, full_name: str, state: str = "VNM",
-              nationality: str = "VNM", document_code: str = "ID") -> tuple[str, str, str]:
+def td1_lines(
+    *,
+    document_number: str,
+    id_number: str,
+    birth_date: str,
+    sex: str,
+    expiry_date: str,
+    full_name: str,
+    state: str = "VNM",
+    nationality: str = "VNM",
+    document_code: str = "ID",
+) -> tuple[str, str, str]:
     """The three TD1 lines; dates are YYMMDD (expiry may be '<<<<<<'), sex 'M'/'F'/'<'."""
     optional1 = _pad(id_number + "<<" + check_digit(id_number), 15) if id_number else "<" * 15
-    line1 = (_pad(document_code, 2) + state + _pad(document_number, 9)
-             + check_digit(document_number) + optional1)
-    line2_head = (birth_date + check_digit(birth_date) + sex + expiry_date
-                  + check_digit(expiry_date) + nationality + "<" * 11)
+    line1 = (
+        _pad(document_code, 2)
+        + state
+        + _pad(document_number, 9)
+        + check_digit(document_number)
+        + optional1
+    )
+    line2_head = (
+        birth_date
+        + check_digit(birth_date)
+        + sex
+        + expiry_date
+        + check_digit(expiry_date)
+        + nationality
+        + "<" * 11
+    )
     composite = line1[5:30] + line2_head[0:7] + line2_head[8:15] + line2_head[18:29]
     line2 = line2_head + check_digit(composite)
     line3 = name_field(full_name)
@@ -75,5 +97,11 @@ def td1_lines(*, document_number: str, id_number: str, birth_date: str, sex: str
 
 def mrz_information(document_number: str, birth_date: str, expiry_date: str) -> str:
     """The BAC / PACE-MRZ key input: each field followed by its check digit (9303-11 §9.7.1)."""
-    return (document_number + check_digit(document_number) + birth_date + check_digit(birth_date)
-            + expiry_date + check_digit(expiry_date))
+    return (
+        document_number
+        + check_digit(document_number)
+        + birth_date
+        + check_digit(birth_date)
+        + expiry_date
+        + check_digit(expiry_date)
+    )

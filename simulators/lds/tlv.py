@@ -3,6 +3,7 @@
 Encoding only, always in the definite form with the shortest length: the card
 side builds files; it never has to parse tolerant input.
 """
+
 from __future__ import annotations
 
 

@@ -4,6 +4,7 @@ It answers like ISO/IEC 7816-4 says (6282 at end of file, DO'53' for B1) and can
 refuse extended length, optionally under secure messaging (card-side SM from
 ``simulators.card.sm``, independent of the reader's).
 """
+
 from __future__ import annotations
 
 from cardreader.apdu import CommandAPDU as ReaderCommand
@@ -13,16 +14,23 @@ from simulators.card.sm import SecureMessaging as CardSM
 
 
 class FileCard:
-    def __init__(self, files: dict[int, bytes], *, extended: bool = True, refuse_extended: str | None = None,
-                 max_response: int = 65535, short_cap: int | None = None):
+    def __init__(
+        self,
+        files: dict[int, bytes],
+        *,
+        extended: bool = True,
+        refuse_extended: str | None = None,
+        max_response: int = 65535,
+        short_cap: int | None = None,
+    ):
         self.files = files
         self.extended = extended
-        self.refuse_extended = refuse_extended    # None, "protected" or "plain"
+        self.refuse_extended = refuse_extended  # None, "protected" or "plain"
         self.max_response = max_response
-        self.short_cap = short_cap                # answer fewer bytes than asked (cards with small buffers)
+        self.short_cap = short_cap  # answer fewer bytes than asked (cards with small buffers)
         self.current: int | None = None
         self.sm: CardSM | None = None
-        self.commands: list[ReaderCommand] = []   # the plain commands seen
+        self.commands: list[ReaderCommand] = []  # the plain commands seen
 
     def start_sm(self, cipher: str, k_enc: bytes, k_mac: bytes, ssc: int = 0) -> None:
         self.sm = CardSM(CipherSuite(cipher), k_enc, k_mac, ssc)
@@ -34,7 +42,9 @@ class FileCard:
                 self.sm = None
                 return b"\x67\x00"
             cmd = self.sm.unwrap_command(cmd)
-        self.commands.append(ReaderCommand(cmd.cla, cmd.ins, cmd.p1, cmd.p2, cmd.data, cmd.ne, cmd.extended))
+        self.commands.append(
+            ReaderCommand(cmd.cla, cmd.ins, cmd.p1, cmd.p2, cmd.data, cmd.ne, cmd.extended)
+        )
         data, sw = self._handle(cmd)
         if self.sm is not None:
             return self.sm.wrap_response(data, sw, cmd.ins)
@@ -61,16 +71,21 @@ class FileCard:
             if offset >= len(content):
                 return b"", 0x6B00
             ne = min(cmd.ne or 256, self.max_response - 2)
-            if cmd.ins == 0xB1:   # the DO'53' header takes room from the data
+            if cmd.ins == 0xB1:  # the DO'53' header takes room from the data
                 ne -= 2 if ne - 2 < 0x80 else 3 if ne - 3 < 0x100 else 4
             if self.short_cap:
                 ne = min(ne, self.short_cap)
-            part = content[offset:offset + ne]
+            part = content[offset : offset + ne]
             sw = 0x6282 if len(part) < ne and offset + len(part) == len(content) else 0x9000
             if cmd.ins == 0xB1:
                 n = len(part)
-                hdr = bytes((0x53, n)) if n < 0x80 else bytes((0x53, 0x81, n)) if n < 0x100 else \
-                    b"\x53\x82" + n.to_bytes(2, "big")
+                hdr = (
+                    bytes((0x53, n))
+                    if n < 0x80
+                    else bytes((0x53, 0x81, n))
+                    if n < 0x100
+                    else b"\x53\x82" + n.to_bytes(2, "big")
+                )
                 part = hdr + part
             return part, sw
         return b"", 0x6D00

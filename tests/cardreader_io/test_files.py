@@ -1,4 +1,5 @@
 """files.py: chunk sizes, extended length detection, B1 offsets, the 6700 fallback."""
+
 from __future__ import annotations
 
 import math
@@ -6,8 +7,16 @@ import math
 import pytest
 
 from cardreader.errors import FileAccessDenied, FileNotFoundOnCard, ParseError
-from cardreader.files import (AtrInfo, ExtendedLengthRejected, FileReader, extended_length_from_atr,
-                              fid_of_dg, file_name, historical_bytes, max_plain_chunk)
+from cardreader.files import (
+    AtrInfo,
+    ExtendedLengthRejected,
+    FileReader,
+    extended_length_from_atr,
+    fid_of_dg,
+    file_name,
+    historical_bytes,
+    max_plain_chunk,
+)
 from cardreader.session import Session
 from cardreader.sm import SecureMessaging
 from cardreader.transport.inprocess import InProcessTransport
@@ -35,8 +44,9 @@ def reader_for(card: FileCard, *, sm: str | None = None, **kw) -> FileReader:
     session = Session(InProcessTransport(card))
     if sm:
         card.start_sm(sm, K_ENC, K_MAC)
-        session.start_secure_messaging(SecureMessaging.from_keys("AES-128" if sm == "AES" else "3DES",
-                                                                 K_ENC, K_MAC))
+        session.start_secure_messaging(
+            SecureMessaging.from_keys("AES-128" if sm == "AES" else "3DES", K_ENC, K_MAC)
+        )
     return FileReader(session, **kw)
 
 
@@ -48,13 +58,16 @@ def test_short_chunks_are_231_for_3des_and_223_for_aes():
     assert max_plain_chunk(65533, 16) % 16 == 15
 
 
-@pytest.mark.parametrize("atr,expected", [
-    # T0 85: TD1 follows, 5 historical bytes 80 73 C0 21 C0 (compact-TLV card capabilities)
-    (bytes.fromhex("3B8580018073C021C0"), True),
-    (bytes.fromhex("3B8480018073C02100"), False),            # third byte without 0x40
-    (bytes.fromhex("3B80800101"), None),                    # no historical bytes
-    (bytes.fromhex("3B8580018031C0640E"), None),            # compact-TLV without tag 7
-])
+@pytest.mark.parametrize(
+    "atr,expected",
+    [
+        # T0 85: TD1 follows, 5 historical bytes 80 73 C0 21 C0 (compact-TLV card capabilities)
+        (bytes.fromhex("3B8580018073C021C0"), True),
+        (bytes.fromhex("3B8480018073C02100"), False),  # third byte without 0x40
+        (bytes.fromhex("3B80800101"), None),  # no historical bytes
+        (bytes.fromhex("3B8580018031C0640E"), None),  # compact-TLV without tag 7
+    ],
+)
 def test_extended_length_from_atr(atr, expected):
     assert extended_length_from_atr(atr) is expected
 
@@ -156,7 +169,7 @@ def test_plain_6700_closes_the_channel_with_a_typed_error():
         reader.read_file(0x0102)
     assert err.value.sw == 0x6700 and not reader.extended_length
     assert reader.session.secure_messaging is None
-    assert reader.chunk_size() == 256      # plain now; after re-opening access control: short SM reads
+    assert reader.chunk_size() == 256  # plain now; after re-opening access control: short SM reads
 
 
 def test_plain_6700_without_sm_falls_back_in_place():
@@ -209,18 +222,19 @@ class Always6C:
     def process_apdu(self, raw: bytes) -> bytes:
         if raw[1] == 0xB0:
             self.reads += 1
-            return b"\x6C\x10"
+            return b"\x6c\x10"
         return b"\x90\x00"
 
 
 def test_6cxx_is_retried_once_per_chunk_then_typed():
     from cardreader.errors import StatusWordError
+
     card = Always6C()
     reader = FileReader(Session(InProcessTransport(card)))
     with pytest.raises(StatusWordError) as err:
         reader.read_file(0x0101)
     assert err.value.step == "read_binary" and err.value.file == "DG1" and err.value.sw == 0x6C10
-    assert card.reads == 2                      # the first answer, then one retry with Le 16
+    assert card.reads == 2  # the first answer, then one retry with Le 16
 
 
 class OneShot6C(FileCard):
@@ -252,6 +266,7 @@ class NoStatusWord:
 
 def test_answer_without_status_word_is_typed_with_step_and_file():
     from cardreader.errors import MalformedResponseError
+
     reader = FileReader(Session(InProcessTransport(NoStatusWord())))
     with pytest.raises(MalformedResponseError) as err:
         reader.read_file(0x010D)

@@ -1,4 +1,5 @@
 """The read orchestration against the virtual CCCD, in process (no PC/SC)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -6,8 +7,13 @@ import hashlib
 import pytest
 
 from cardreader.accesskey import CanKey, MrzKey
-from cardreader.errors import (AccessControlError, AccessDeniedError, CardRemovedError,
-                               ChipAuthenticationError, FileAccessDenied)
+from cardreader.errors import (
+    AccessControlError,
+    AccessDeniedError,
+    CardRemovedError,
+    ChipAuthenticationError,
+    FileAccessDenied,
+)
 from cardreader.lds.sod import EFSOD
 from cardreader.reader import Reader, read_document
 from cardreader.result import Phase
@@ -36,11 +42,14 @@ def counting_rng(seed: int = 1):
         while len(out) < n:
             out += hashlib.sha256(out).digest()
         return out[:n]
+
     return rng
 
 
 def read(ds, key, faults=(), **kw):
-    reader = Reader(InProcessTransport(VirtualCCCD(ds, faults=list(faults))), key, keep_log=True, **kw)
+    reader = Reader(
+        InProcessTransport(VirtualCCCD(ds, faults=list(faults))), key, keep_log=True, **kw
+    )
     return reader, reader.read()
 
 
@@ -59,11 +68,21 @@ def test_pace_can_reads_every_file_with_ca_and_aa(dataset):
     assert res.access_protocol == "PACE-CAN" and res.pace_parameter_id == 13
     assert res.files["EF.CardAccess"] == dataset.files[0x011C]
     assert_all_files(res, dataset)
-    assert isinstance(res.file_errors["DG3"], FileAccessDenied)      # EF.COM lists it; 6982
+    assert isinstance(res.file_errors["DG3"], FileAccessDenied)  # EF.COM lists it; 6982
     assert res.chip_auth.performed and res.chip_auth.established and res.chip_auth.error is None
-    assert res.active_auth.performed and len(res.active_auth.challenge) == 8 and res.active_auth.signature
-    assert phases == [Phase.CONNECT, Phase.ACCESS_CONTROL, Phase.READ_FILES, Phase.CHIP_AUTHENTICATION,
-                      Phase.ACTIVE_AUTHENTICATION, Phase.DONE]
+    assert (
+        res.active_auth.performed
+        and len(res.active_auth.challenge) == 8
+        and res.active_auth.signature
+    )
+    assert phases == [
+        Phase.CONNECT,
+        Phase.ACCESS_CONTROL,
+        Phase.READ_FILES,
+        Phase.CHIP_AUTHENTICATION,
+        Phase.ACTIVE_AUTHENTICATION,
+        Phase.DONE,
+    ]
     assert res.extended_length
     assert res.stats.apdus == len(reader.session.log)
     # EF.CardAccess (SELECT, READ), MSE:Set AT, 4 GENERAL AUTHENTICATE, SELECT application
@@ -90,10 +109,13 @@ def test_bac_only_card_with_can_says_mrz_is_needed(bac_dataset):
     assert "MRZ" in res.error.message
 
 
-@pytest.mark.parametrize("make_key", [
-    lambda ds: CanKey("000000" if ds.can != "000000" else "111111"),
-    lambda ds: MrzKey(ds.document_number, "010101", ds.expiry_date),
-])
+@pytest.mark.parametrize(
+    "make_key",
+    [
+        lambda ds: CanKey("000000" if ds.can != "000000" else "111111"),
+        lambda ds: MrzKey(ds.document_number, "010101", ds.expiry_date),
+    ],
+)
 def test_wrong_key_is_rejected_once(dataset, make_key):
     reader, res = read(dataset, make_key(dataset))
     assert isinstance(res.error, AccessDeniedError) and not res.complete
@@ -155,20 +177,24 @@ def test_read_replays_byte_for_byte_with_the_same_randomness(dataset):
     runs = []
     for _ in range(2):
         card = VirtualCCCD(dataset, rng=counting_rng(7))
-        reader = Reader(InProcessTransport(card), CanKey(dataset.can), rng=counting_rng(3), keep_log=True)
+        reader = Reader(
+            InProcessTransport(card), CanKey(dataset.can), rng=counting_rng(3), keep_log=True
+        )
         reader.read()
         runs.append(reader.session.wire_trace())
     assert runs[0] == runs[1]
 
 
 def test_read_document_entry_point(dataset):
-    res = read_document(InProcessTransport(VirtualCCCD(dataset)), CanKey(dataset.can), want_active_auth=False)
+    res = read_document(
+        InProcessTransport(VirtualCCCD(dataset)), CanKey(dataset.can), want_active_auth=False
+    )
     assert res.complete and "DG13" in res.files and not res.active_auth.performed
 
 
 def test_unparsable_file_does_not_stop_the_others(dataset):
     ds = build_dataset(0)
-    ds.files[0x010E] = b"\x6E\x03\x01\x02\x03"        # DG14 that is not SecurityInfos
+    ds.files[0x010E] = b"\x6e\x03\x01\x02\x03"  # DG14 that is not SecurityInfos
     _, res = read(ds, CanKey(ds.can))
     assert res.complete
     assert "DG14" in res.file_errors and res.files["DG15"] == ds.files[0x010F]
@@ -176,7 +202,7 @@ def test_unparsable_file_does_not_stop_the_others(dataset):
 
 
 def test_unsupported_pace_variant_falls_back_to_bac_with_mrz():
-    ds = build_dataset(0, pace=[("0.4.0.127.0.7.2.2.4.4.2", 13)])     # ECDH integrated mapping
+    ds = build_dataset(0, pace=[("0.4.0.127.0.7.2.2.4.4.2", 13)])  # ECDH integrated mapping
     _, res = read(ds, MrzKey.from_mrz_lines(ds.mrz_lines))
     assert res.complete and res.access_protocol == "BAC"
     _, res = read(ds, CanKey(ds.can))
@@ -190,7 +216,9 @@ def test_card_without_ef_cardaccess_uses_bac():
     assert res.complete and res.access_protocol == "BAC"
     assert "EF.CardAccess" not in res.files and "EF.CardAccess" not in res.file_errors
     assert reader.session.log[0].description == "SELECT EF.CardAccess"
-    assert reader.session.log[0].command == bytes.fromhex("00A4020C02011C")   # direct file-id selection
+    assert reader.session.log[0].command == bytes.fromhex(
+        "00A4020C02011C"
+    )  # direct file-id selection
 
 
 class PlainRefusalCard(VirtualCCCD):
@@ -205,9 +233,11 @@ class PlainRefusalCard(VirtualCCCD):
 
 
 def test_plain_6700_to_extended_read_reopens_and_reads_short(dataset):
-    reader = Reader(InProcessTransport(PlainRefusalCard(dataset)), CanKey(dataset.can), keep_log=True)
+    reader = Reader(
+        InProcessTransport(PlainRefusalCard(dataset)), CanKey(dataset.can), keep_log=True
+    )
     res = reader.read()
     assert res.complete and not res.extended_length
     assert_all_files(res, dataset)
-    assert [e.command[1] for e in reader.session.log].count(0x22) == 3   # PACE twice, CA once
+    assert [e.command[1] for e in reader.session.log].count(0x22) == 3  # PACE twice, CA once
     assert res.chip_auth.established

@@ -1,4 +1,5 @@
 """What the reader recovers from is recorded; what it gives up on says where (step, file)."""
+
 from __future__ import annotations
 
 import pytest
@@ -32,7 +33,12 @@ class BadMacOn(VirtualCCCD):
 
     def process_apdu(self, apdu: bytes) -> bytes:
         resp = super().process_apdu(apdu)
-        if apdu[1] == 0xB0 and apdu[0] & 0x0C and self.fs.current == self.bad_fid and len(resp) > 12:
+        if (
+            apdu[1] == 0xB0
+            and apdu[0] & 0x0C
+            and self.fs.current == self.bad_fid
+            and len(resp) > 12
+        ):
             resp = resp[:-3] + bytes((resp[-3] ^ 1,)) + resp[-2:]
         return resp
 
@@ -54,7 +60,13 @@ def test_reopened_channel_is_recorded_as_an_incident(dataset):
     assert res.complete and res.error is None
     assert len(res.incidents) == 1
     incident = res.incidents[0].to_dict()
-    assert set(incident) == {"step", "file", "code", "message", "sw"}     # where and what, no card data
+    assert set(incident) == {
+        "step",
+        "file",
+        "code",
+        "message",
+        "sw",
+    }  # where and what, no card data
     assert incident["code"] == "secure_messaging_error" and incident["file"] in ("EF.COM", "EF.SOD")
     assert incident["step"]
 
@@ -83,7 +95,7 @@ def test_answer_without_status_word_is_typed_and_located(dataset):
 @pytest.fixture(scope="module")
 def broken_card_access():
     ds = build_dataset(0)
-    ds.files[0x011C] = b"\x31\x05\x30\x03\x06\x01"      # a SET whose content runs past its end
+    ds.files[0x011C] = b"\x31\x05\x30\x03\x06\x01"  # a SET whose content runs past its end
     return ds
 
 

@@ -1,4 +1,5 @@
 """Transports: the in-process one, and the PC/SC one's waits, timeouts and status mapping (fake pyscard)."""
+
 from __future__ import annotations
 
 import threading
@@ -7,7 +8,13 @@ import types
 import pytest
 
 from cardreader.accesskey import CanKey
-from cardreader.errors import CardError, CardRemovedError, CardTimeoutError, NoCardError, NoReaderError
+from cardreader.errors import (
+    CardError,
+    CardRemovedError,
+    CardTimeoutError,
+    NoCardError,
+    NoReaderError,
+)
 from cardreader.reader import Reader, step_detect_extended_length
 from cardreader.transport import pcsc
 from cardreader.transport.inprocess import InProcessTransport
@@ -15,7 +22,7 @@ from tests.cardreader_io.filecard import FileCard
 
 
 class GoneCard:
-    atr = b"\x3B\x00"
+    atr = b"\x3b\x00"
 
     def __init__(self, after: int):
         self.after = after
@@ -35,19 +42,20 @@ class GoneCard:
 def test_inprocess_maps_connection_reset_to_card_removed():
     card = GoneCard(after=1)
     t = InProcessTransport(card)
-    assert t.atr == b"\x3B\x00" and card.powered == 1
-    assert t.transmit(b"\x00\xA4\x00\x0C") == b"\x90\x00"
+    assert t.atr == b"\x3b\x00" and card.powered == 1
+    assert t.transmit(b"\x00\xa4\x00\x0c") == b"\x90\x00"
     with pytest.raises(CardRemovedError):
-        t.transmit(b"\x00\xB0\x00\x00\x00")
-    with pytest.raises(CardRemovedError):      # stays removed
-        t.transmit(b"\x00\xB0\x00\x00\x00")
+        t.transmit(b"\x00\xb0\x00\x00\x00")
+    with pytest.raises(CardRemovedError):  # stays removed
+        t.transmit(b"\x00\xb0\x00\x00\x00")
     t.close()
     with pytest.raises(CardError):
-        t.transmit(b"\x00\xB0\x00\x00\x00")
+        t.transmit(b"\x00\xb0\x00\x00\x00")
 
 
 def test_inprocess_does_not_import_the_card_side():
     import cardreader.transport.inprocess as mod
+
     source = open(mod.__file__).read()
     assert "import simulators" not in source and "from simulators" not in source
 
@@ -62,7 +70,8 @@ def test_ef_atr_info_is_read_only_when_the_atr_is_silent():
     assert reader.state.result.files["EF.ATR/INFO"] == info
 
     class AtrCard(FileCard):
-        atr = bytes.fromhex("3B85800180739421C082")       # capabilities say: extended length
+        atr = bytes.fromhex("3B85800180739421C082")  # capabilities say: extended length
+
     card2 = AtrCard({})
     reader2 = Reader(InProcessTransport(card2), CanKey("123456"))
     step_detect_extended_length(reader2.state)
@@ -74,10 +83,11 @@ def test_no_atr_and_no_ef_atr_info_means_short_reads():
     reader = Reader(InProcessTransport(card), CanKey("123456"))
     step_detect_extended_length(reader.state)
     assert not reader.state.files.extended_length
-    assert [c.ins for c in card.commands] == [0xA4]       # one SELECT 2F01 -> 6A82
+    assert [c.ins for c in card.commands] == [0xA4]  # one SELECT 2F01 -> 6A82
 
 
 # -- PC/SC with a fake pyscard -----------------------------------------------------
+
 
 class FakeScard(types.SimpleNamespace):
     """Just enough of smartcard.scard: one reader, codes chosen by the test."""
@@ -85,7 +95,7 @@ class FakeScard(types.SimpleNamespace):
     def __init__(self, *, clock, readers=("R1",), present=True, transmit=None):
         real = pcsc._scard
         self.clock = clock
-        self.waits_ms = []                # every SCardGetStatusChange wait that ran out
+        self.waits_ms = []  # every SCardGetStatusChange wait that ran out
         super().__init__(**{k: getattr(real, k) for k in dir(real) if k.startswith("SCARD_")})
         self.reader_names = list(readers)
         self.present = present
@@ -99,7 +109,9 @@ class FakeScard(types.SimpleNamespace):
         return 0
 
     def SCardListReaders(self, ctx, groups):
-        return (0, self.reader_names) if self.reader_names else (self.SCARD_E_NO_READERS_AVAILABLE, [])
+        return (
+            (0, self.reader_names) if self.reader_names else (self.SCARD_E_NO_READERS_AVAILABLE, [])
+        )
 
     def SCardGetStatusChange(self, ctx, timeout_ms, states):
         out = []
@@ -110,7 +122,9 @@ class FakeScard(types.SimpleNamespace):
                 self.waits_ms.append(timeout_ms)
                 self.clock.now += timeout_ms / 1000
                 return self.SCARD_E_TIMEOUT, []
-            out.append((name, state | self.SCARD_STATE_CHANGED, [0x3B, 0x00] if self.present else []))
+            out.append(
+                (name, state | self.SCARD_STATE_CHANGED, [0x3B, 0x00] if self.present else [])
+            )
         return 0, out
 
     def SCardConnect(self, ctx, name, share, protocols):
@@ -145,17 +159,20 @@ def fake(monkeypatch):
         monkeypatch.setattr(pcsc, "monotonic", clock)
         monkeypatch.setattr(pcsc, "_scard", f)
         return f
+
     return install
 
 
 def test_pcsc_connect_and_transmit(fake):
     f = fake()
     t = pcsc.PcscTransport.connect("R1", wait_s=1)
-    assert t.atr == b"\x3B\x00" and t.reader == "R1"
-    assert t.transmit(b"\x00\xA4\x04\x0C") == b"\x90\x00"
+    assert t.atr == b"\x3b\x00" and t.reader == "R1"
+    assert t.transmit(b"\x00\xa4\x04\x0c") == b"\x90\x00"
     t.close()
     assert f.disconnects == [f.SCARD_RESET_CARD]
-    assert [r.to_dict() for r in pcsc.list_readers()] == [{"name": "R1", "card_present": True, "atr": "3B00"}]
+    assert [r.to_dict() for r in pcsc.list_readers()] == [
+        {"name": "R1", "card_present": True, "atr": "3B00"}
+    ]
 
 
 @pytest.mark.timeout(10)
@@ -166,7 +183,7 @@ def test_pcsc_waits_for_a_card_with_a_deadline(fake):
     assert err.value.step == "connect"
     # Waited in slices of at most 250 ms until the 400 ms deadline, then gave up.
     assert f.waits_ms and all(0 < w <= 250 for w in f.waits_ms)
-    assert 400 <= sum(f.waits_ms) <= 401        # rounding up to whole milliseconds
+    assert 400 <= sum(f.waits_ms) <= 401  # rounding up to whole milliseconds
 
 
 def test_pcsc_without_reader(fake):
@@ -183,12 +200,13 @@ def test_pcsc_transmit_timeout_never_hangs(fake):
     def stuck(apdu):
         release.wait(5)
         return 0, [0x90, 0x00]
+
     fake(transmit=stuck)
     t = pcsc.PcscTransport.connect("R1", wait_s=1, apdu_timeout_s=0.3)
-    with pytest.raises(CardTimeoutError):     # pytest-timeout below fails the test if this hangs
-        t.transmit(b"\x00\xB0\x00\x00\x00")
-    with pytest.raises(CardTimeoutError):     # the stuck worker is not reused
-        t.transmit(b"\x00\xB0\x00\x00\x00")
+    with pytest.raises(CardTimeoutError):  # pytest-timeout below fails the test if this hangs
+        t.transmit(b"\x00\xb0\x00\x00\x00")
+    with pytest.raises(CardTimeoutError):  # the stuck worker is not reused
+        t.transmit(b"\x00\xb0\x00\x00\x00")
     release.set()
     t.close()
 
@@ -198,7 +216,7 @@ def test_pcsc_removed_codes(fake, code):
     fake(transmit=lambda apdu: (code, []))
     t = pcsc.PcscTransport.connect("R1", wait_s=1)
     with pytest.raises(CardRemovedError):
-        t.transmit(b"\x00\xB0\x00\x00\x00")
+        t.transmit(b"\x00\xb0\x00\x00\x00")
 
 
 @pytest.mark.timeout(10)
@@ -206,21 +224,22 @@ def test_pcsc_ambiguous_failure_asks_the_reader(fake, monkeypatch):
     monkeypatch.setattr(pcsc, "REMOVAL_SETTLE_S", 0.3)
     f = fake(transmit=lambda apdu: (0x80100016, []))
     t = pcsc.PcscTransport.connect("R1", wait_s=1)
-    f.present = False                          # the slot is empty now: it was a removal
+    f.present = False  # the slot is empty now: it was a removal
     with pytest.raises(CardRemovedError):
-        t.transmit(b"\x00\xB0\x00\x00\x00")
-    f.present = True                           # still there: a plain exchange failure
+        t.transmit(b"\x00\xb0\x00\x00\x00")
+    f.present = True  # still there: a plain exchange failure
     f.waits_ms.clear()
     with pytest.raises(CardError) as err:
-        t.transmit(b"\x00\xB0\x00\x00\x00")
+        t.transmit(b"\x00\xb0\x00\x00\x00")
     assert type(err.value) is CardError and "could not exchange" in err.value.message
-    assert 300 <= sum(f.waits_ms) <= 301       # the wait for the reader stops at REMOVAL_SETTLE_S
+    assert 300 <= sum(f.waits_ms) <= 301  # the wait for the reader stops at REMOVAL_SETTLE_S
 
 
 def test_pcsc_wrapper_exceptions_become_card_errors(fake):
     def boom(apdu):
         raise SystemError("returned NULL without setting an exception")
+
     fake(transmit=boom)
     t = pcsc.PcscTransport.connect("R1", wait_s=1)
     with pytest.raises(CardError):
-        t.transmit(b"\x00\xB0\x00\x00\x00")
+        t.transmit(b"\x00\xb0\x00\x00\x00")

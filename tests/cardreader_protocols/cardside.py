@@ -1,5 +1,6 @@
 """A minimal card side of 3DES/AES secure messaging for tests, built from crypto primitives only
 (not from cardreader.sm), so a response it protects checks the reader's unwrap independently."""
+
 from __future__ import annotations
 
 from crypto.mac import aes_cmac, pad, retail_mac
@@ -8,12 +9,24 @@ from crypto.smcipher import aes_cbc_encrypt, aes_ecb_encrypt, tdes_cbc_encrypt
 
 def _do(tag: int, value: bytes) -> bytes:
     n = len(value)
-    length = bytes((n,)) if n < 0x80 else (b"\x81" + bytes((n,)) if n < 0x100 else b"\x82" + n.to_bytes(2, "big"))
+    length = (
+        bytes((n,))
+        if n < 0x80
+        else (b"\x81" + bytes((n,)) if n < 0x100 else b"\x82" + n.to_bytes(2, "big"))
+    )
     return tag.to_bytes(2 if tag > 0xFF else 1, "big") + length + value
 
 
-def protect_response(k_enc: bytes, k_mac: bytes, ssc: int, data: bytes, sw: int, *, aes: bool = False,
-                     odd_ins: bool = False) -> bytes:
+def protect_response(
+    k_enc: bytes,
+    k_mac: bytes,
+    ssc: int,
+    data: bytes,
+    sw: int,
+    *,
+    aes: bool = False,
+    odd_ins: bool = False,
+) -> bytes:
     """The card's protected answer, computed with the SSC value *after* its increment."""
     size = 16 if aes else 8
     ssc_b = ssc.to_bytes(size, "big")

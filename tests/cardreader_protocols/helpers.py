@@ -1,4 +1,5 @@
 """Small test helpers: scripted randomness and key generators, trace editing."""
+
 from __future__ import annotations
 
 from cardreader.transport.replay import Exchange, ReplayTransport

@@ -1,4 +1,5 @@
 """Access keys: MRZ check digits, MRZ information, key seeds, CAN."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,7 +7,7 @@ import hashlib
 
 import pytest
 
-from cardreader.accesskey import AccessKeyError, CanKey, MrzKey, PASSWORD_CAN, PASSWORD_MRZ
+from cardreader.accesskey import PASSWORD_CAN, PASSWORD_MRZ, AccessKeyError, CanKey, MrzKey
 from cardreader.mrz import check_digit
 
 from .helpers import h
@@ -19,7 +20,7 @@ def test_check_digits_from_vectors(icao_vectors):
 
 def test_bac_d3_mrz_information_and_seed(icao_vectors):
     v = icao_vectors["bac_D3"]
-    key = MrzKey("L898902C", "690806", "940623")        # '<' filler added to 9 characters
+    key = MrzKey("L898902C", "690806", "940623")  # '<' filler added to 9 characters
     assert key.mrz_information == v["mrz_information"]
     assert key.bac_key_seed == h(v["kseed"])
     assert key.password_reference == PASSWORD_MRZ
@@ -92,7 +93,11 @@ def test_td1_long_document_number():
     cd = check_digit(doc)
     line1 = ("I<UTO" + doc[:9] + "<" + doc[9:] + cd).ljust(30, "<")
     birth, expiry = "740812", "120415"
-    line2 = (birth + check_digit(birth) + "F" + expiry + check_digit(expiry) + "UTO").ljust(29, "<") + "0"
+    line2 = (birth + check_digit(birth) + "F" + expiry + check_digit(expiry) + "UTO").ljust(
+        29, "<"
+    ) + "0"
     key = MrzKey.from_mrz_lines([line1, line2])
     assert key.document_number == doc
-    assert key.mrz_information == doc + cd + birth + check_digit(birth) + expiry + check_digit(expiry)
+    assert key.mrz_information == doc + cd + birth + check_digit(birth) + expiry + check_digit(
+        expiry
+    )

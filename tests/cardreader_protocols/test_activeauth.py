@@ -1,4 +1,5 @@
 """Active Authentication exchange."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """CommandAPDU / ResponseAPDU encodings (ISO/IEC 7816-4 cases 1-4, short and extended)."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,17 +10,23 @@ from cardreader.apdu import APDUError, CommandAPDU, ResponseAPDU
 from .helpers import h
 
 
-@pytest.mark.parametrize("cmd,encoded", [
-    (CommandAPDU(0x00, 0xA4, 0x04, 0x0C), "00A4040C"),                                  # case 1
-    (CommandAPDU(0x00, 0x84, 0x00, 0x00, ne=8), "0084000008"),                          # case 2S
-    (CommandAPDU(0x00, 0xB0, 0x00, 0x00, ne=256), "00B0000000"),                        # Le 00 = 256
-    (CommandAPDU(0x00, 0xA4, 0x02, 0x0C, h("011E")), "00A4020C02011E"),                 # case 3S
-    (CommandAPDU(0x10, 0x86, 0x00, 0x00, h("7C00"), ne=256), "10860000027C0000"),       # case 4S
-    (CommandAPDU(0x00, 0xB0, 0x00, 0x00, ne=65536), "00B0000000" + "0000"),             # case 2E, 65536
-    (CommandAPDU(0x00, 0xB0, 0x00, 0x00, ne=1000), "00B00000" + "0003E8"),              # case 2E
-    (CommandAPDU(0x00, 0xB0, 0x00, 0x00, ne=8, extended=True), "00B00000" + "000008"),  # forced
-    (CommandAPDU(0x00, 0x88, 0, 0, h("0102"), ne=65536, extended=True), "00880000" + "000002" + "0102" + "0000"),
-])
+@pytest.mark.parametrize(
+    "cmd,encoded",
+    [
+        (CommandAPDU(0x00, 0xA4, 0x04, 0x0C), "00A4040C"),  # case 1
+        (CommandAPDU(0x00, 0x84, 0x00, 0x00, ne=8), "0084000008"),  # case 2S
+        (CommandAPDU(0x00, 0xB0, 0x00, 0x00, ne=256), "00B0000000"),  # Le 00 = 256
+        (CommandAPDU(0x00, 0xA4, 0x02, 0x0C, h("011E")), "00A4020C02011E"),  # case 3S
+        (CommandAPDU(0x10, 0x86, 0x00, 0x00, h("7C00"), ne=256), "10860000027C0000"),  # case 4S
+        (CommandAPDU(0x00, 0xB0, 0x00, 0x00, ne=65536), "00B0000000" + "0000"),  # case 2E, 65536
+        (CommandAPDU(0x00, 0xB0, 0x00, 0x00, ne=1000), "00B00000" + "0003E8"),  # case 2E
+        (CommandAPDU(0x00, 0xB0, 0x00, 0x00, ne=8, extended=True), "00B00000" + "000008"),  # forced
+        (
+            CommandAPDU(0x00, 0x88, 0, 0, h("0102"), ne=65536, extended=True),
+            "00880000" + "000002" + "0102" + "0000",
+        ),
+    ],
+)
 def test_encoding_and_decoding(cmd, encoded):
     assert cmd.to_bytes() == h(encoded)
     back = CommandAPDU.from_bytes(h(encoded))

@@ -4,6 +4,7 @@ The card's PACE, BAC, secure messaging, CA and AA are its own code; these tests
 show the terminal side interoperates with it, and that its faults map to the
 typed errors the reader expects.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -55,9 +56,16 @@ def test_pace_mrz(cccd):
     assert _read_com_header(s)[0] == 0x60
 
 
-@pytest.mark.parametrize("oid,pid", [("0.4.0.127.0.7.2.2.4.2.1", 12), ("0.4.0.127.0.7.2.2.4.2.4", 15),
-                                     ("0.4.0.127.0.7.2.2.4.2.3", 9), ("0.4.0.127.0.7.2.2.4.1.2", 0),
-                                     ("0.4.0.127.0.7.2.2.4.1.1", 2)])
+@pytest.mark.parametrize(
+    "oid,pid",
+    [
+        ("0.4.0.127.0.7.2.2.4.2.1", 12),
+        ("0.4.0.127.0.7.2.2.4.2.4", 15),
+        ("0.4.0.127.0.7.2.2.4.2.3", 9),
+        ("0.4.0.127.0.7.2.2.4.1.2", 0),
+        ("0.4.0.127.0.7.2.2.4.1.1", 2),
+    ],
+)
 def test_pace_variants(oid, pid):
     data = build_dataset(1, pace=[(oid, pid)])
     s = _session(data)
@@ -104,25 +112,36 @@ def test_bad_response_mac_ends_the_session(cccd):
 
 def _ca_key(dataset) -> bytes:
     return dataset.ca_private_key.public_key().public_bytes(
-        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
 
 
 def test_chip_authentication_then_read_and_active_authentication(cccd):
     s = _session(cccd)
     pace.run(s, CanKey(cccd.can), *CCCD_PACE)
     _read_com_header(s)
-    res = chipauth.run(s, "0.4.0.127.0.7.2.2.3.2.2", _ca_key(cccd), curves.by_name("brainpoolP256r1"),
-                       cccd.ca_key_id)
+    res = chipauth.run(
+        s,
+        "0.4.0.127.0.7.2.2.3.2.2",
+        _ca_key(cccd),
+        curves.by_name("brainpoolP256r1"),
+        cccd.ca_key_id,
+    )
     assert s.secure_messaging is res.sm and res.sm.ssc == bytes(16)
-    assert _read_com_header(s)[0] == 0x60         # the card answers under the CA keys
+    assert _read_com_header(s)[0] == 0x60  # the card answers under the CA keys
     aa = activeauth.run(s)
-    assert aa.performed and len(aa.challenge) == 8 and len(aa.signature) == 128   # RSA-1024
+    assert aa.performed and len(aa.challenge) == 8 and len(aa.signature) == 128  # RSA-1024
 
 
 def test_ca_fail_fault_is_caught_by_the_proving_read(cccd):
     s = _session(cccd, ["ca-fail"])
     pace.run(s, CanKey(cccd.can), *CCCD_PACE)
-    chipauth.run(s, "0.4.0.127.0.7.2.2.3.2.2", _ca_key(cccd), curves.by_name("brainpoolP256r1"),
-                 cccd.ca_key_id)
+    chipauth.run(
+        s,
+        "0.4.0.127.0.7.2.2.3.2.2",
+        _ca_key(cccd),
+        curves.by_name("brainpoolP256r1"),
+        cccd.ca_key_id,
+    )
     with pytest.raises(SecureMessagingError):
         _read_com_header(s)

@@ -1,4 +1,5 @@
 """PACE v2 generic mapping: App. G.1 step by step and replayed, faults, and a DH/3DES run."""
+
 from __future__ import annotations
 
 import pytest
@@ -54,7 +55,9 @@ def test_g1_intermediate_values(g1):
     point_h = domain.agree(sk_map, pk_map_chip)
     assert (point_h.x(), point_h.y()) == tuple(int(c, 16) for c in g1["shared_point_h"])
     mapped = domain.map_generator(int.from_bytes(nonce, "big"), point_h)
-    assert (mapped.generator.x(), mapped.generator.y()) == tuple(int(c, 16) for c in g1["mapped_generator"])
+    assert (mapped.generator.x(), mapped.generator.y()) == tuple(
+        int(c, 16) for c in g1["mapped_generator"]
+    )
 
     sk_eph = int(g1["terminal_ephemeral_private_key"], 16)
     pk_chip = mapped.public(int(g1["chip_ephemeral_private_key"], 16))
@@ -63,7 +66,9 @@ def test_g1_intermediate_values(g1):
     k_enc, k_mac = pace.session_keys(shared, "AES-128")
     assert (k_enc, k_mac) == (h(g1["ks_enc"]), h(g1["ks_mac"]))
     pk_ifd = mapped.encode(mapped.public(sk_eph))
-    assert pace.auth_token(k_mac, "AES-128", OID_ECDH_AES128, mapped, mapped.encode(pk_chip)) == h(g1["t_ifd"])
+    assert pace.auth_token(k_mac, "AES-128", OID_ECDH_AES128, mapped, mapped.encode(pk_chip)) == h(
+        g1["t_ifd"]
+    )
     assert pace.auth_token(k_mac, "AES-128", OID_ECDH_AES128, mapped, pk_ifd) == h(g1["t_ic"])
 
 
@@ -85,8 +90,13 @@ def test_g1_full_exchange_replayed_byte_for_byte(g1):
 def test_g1_trace_file_matches_the_vector(g1):
     t = ReplayTransport.from_trace("pace_g1")
     assert [(e.command, e.response) for e in t.script] == [(h(c), h(r)) for c, r in _pairs(g1)]
-    pace.run(Session(t), _key(g1), t.meta["protocol_oid"], t.meta["parameter_id"],
-             keygen=scripted_keys(*t.meta["ephemeral_keys"]))
+    pace.run(
+        Session(t),
+        _key(g1),
+        t.meta["protocol_oid"],
+        t.meta["parameter_id"],
+        keygen=scripted_keys(*t.meta["ephemeral_keys"]),
+    )
     t.assert_done()
 
 
@@ -103,8 +113,9 @@ def test_tag84_accepted(g1):
 def test_6a80_on_mse_set_at_retries_without_tag84(g1):
     t = ReplayTransport.from_trace("pace_g1_tag84_6a80")
     assert [(e.command, e.response) for e in t.script[1:]] == [(h(c), h(r)) for c, r in _pairs(g1)]
-    result = pace.run_with_fallback(Session(t), _key(g1), OID_ECDH_AES128, 13, first_use_tag84=True,
-                                    keygen=_keys(g1))
+    result = pace.run_with_fallback(
+        Session(t), _key(g1), OID_ECDH_AES128, 13, first_use_tag84=True, keygen=_keys(g1)
+    )
     t.assert_done()
     assert not result.used_tag84 and result.k_enc == h(g1["ks_enc"])
 
@@ -114,8 +125,9 @@ def test_6a87_without_tag84_retries_with_it(g1):
     mse = h(pairs[0][0])
     mse84 = mse[:4] + bytes((mse[4] + 3,)) + mse[5:] + h("84010D")
     t = replay([(pairs[0][0], "6A87"), (mse84.hex(), "9000")] + pairs[1:])
-    result = pace.run_with_fallback(Session(t), _key(g1), OID_ECDH_AES128, 13, first_use_tag84=False,
-                                    keygen=_keys(g1))
+    result = pace.run_with_fallback(
+        Session(t), _key(g1), OID_ECDH_AES128, 13, first_use_tag84=False, keygen=_keys(g1)
+    )
     t.assert_done()
     assert result.used_tag84
 
@@ -166,8 +178,8 @@ def test_wrong_password_is_access_denied(g1):
     card = _Lenient([r for _, r in pairs[:4]] + ["6300"])
     with pytest.raises(AccessDeniedError):
         pace.run(Session(card), CanKey("123456"), OID_ECDH_AES128, 13, keygen=_keys(g1))
-    assert card.sent[0][-3:] == h("830102")                 # password reference 02: CAN
-    assert card.sent[3] != h(pairs[3][0])                   # another nonce gave another generator
+    assert card.sent[0][-3:] == h("830102")  # password reference 02: CAN
+    assert card.sent[3] != h(pairs[3][0])  # another nonce gave another generator
 
 
 def test_wrong_password_with_an_accepting_card_fails_on_the_token(g1):
@@ -188,7 +200,7 @@ def test_other_step_failures_name_the_step(g1):
 def test_point_off_the_curve_is_refused(g1):
     pairs = _pairs(g1)
     bad = bytearray(h(pairs[2][1]))
-    bad[-3] ^= 0x01                                          # last byte of the chip's y-coordinate
+    bad[-3] ^= 0x01  # last byte of the chip's y-coordinate
     t = replay(pairs[:2] + [(pairs[2][0], bad.hex())])
     with pytest.raises(AccessControlError) as info:
         pace.run(Session(t), _key(g1), OID_ECDH_AES128, 13, keygen=_keys(g1))
@@ -212,12 +224,16 @@ def test_malformed_answer(g1):
     assert info.value.step == "encrypted_nonce"
 
 
-@pytest.mark.parametrize("oid,match", [
-    ("0.4.0.127.0.7.2.2.4.4.2", "not supported"),     # ECDH integrated mapping
-    ("0.4.0.127.0.7.2.2.4.6.2", "not supported"),     # chip authentication mapping
-    ("0.4.0.127.0.7.2.2.3.2.2", "Unknown"),           # a CA OID
-    ("0.4.0.127.0.7.2.2.4.2.9", "Unknown"),
-    ("1.2.3", "Unknown")])
+@pytest.mark.parametrize(
+    "oid,match",
+    [
+        ("0.4.0.127.0.7.2.2.4.4.2", "not supported"),  # ECDH integrated mapping
+        ("0.4.0.127.0.7.2.2.4.6.2", "not supported"),  # chip authentication mapping
+        ("0.4.0.127.0.7.2.2.3.2.2", "Unknown"),  # a CA OID
+        ("0.4.0.127.0.7.2.2.4.2.9", "Unknown"),
+        ("1.2.3", "Unknown"),
+    ],
+)
 def test_unsupported_protocols(oid, match):
     with pytest.raises(AccessControlError, match=match):
         pace.algorithm(oid)
@@ -225,9 +241,9 @@ def test_unsupported_protocols(oid, match):
 
 def test_parameter_id_must_fit_the_agreement():
     with pytest.raises(AccessControlError):
-        pace.domain_for(pace.algorithm("0.4.0.127.0.7.2.2.4.2.2"), 2)      # ECDH with a DH id
+        pace.domain_for(pace.algorithm("0.4.0.127.0.7.2.2.4.2.2"), 2)  # ECDH with a DH id
     with pytest.raises(AccessControlError):
-        pace.domain_for(pace.algorithm("0.4.0.127.0.7.2.2.4.1.2"), 13)     # DH with a curve id
+        pace.domain_for(pace.algorithm("0.4.0.127.0.7.2.2.4.1.2"), 13)  # DH with a curve id
     with pytest.raises(AccessControlError):
         pace.domain_for(pace.algorithm("0.4.0.127.0.7.2.2.4.2.2"), None)
 
@@ -239,7 +255,7 @@ def test_encode_oid():
 
 def test_no_parameter_id_fails_before_any_apdu():
     mse = pace.build_mse_set_at("0.4.0.127.0.7.2.2.4.2.2", 2, None, use_tag84=True).to_bytes()
-    assert mse == h("0022C1A40F800A04007F00070202040202830102")       # no 84 without an id
+    assert mse == h("0022C1A40F800A04007F00070202040202830102")  # no 84 without an id
     t = replay([])
     with pytest.raises(AccessControlError, match="parameter id"):
         pace.run_with_fallback(Session(t), CanKey("123456"), "0.4.0.127.0.7.2.2.4.2.2", None)

@@ -3,6 +3,7 @@
 The card side uses only Python integers, ``crypto.kdf`` and ``crypto.mac``: the
 same facts from 9303-11, reached by a separate path from ``cardreader.pace``.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -53,8 +54,11 @@ class DhPaceCard:
         inner = {t: v for t, v, _ in parse_do_list(parse_do_list(cmd.data)[0][1])}
         self.step += 1
         if self.step == 1:
-            z = (tdes_cbc_encrypt(self.k_pi, self.nonce) if self.cipher == "3DES"
-                 else aes_cbc_encrypt(self.k_pi, bytes(16), self.nonce))
+            z = (
+                tdes_cbc_encrypt(self.k_pi, self.nonce)
+                if self.cipher == "3DES"
+                else aes_cbc_encrypt(self.k_pi, bytes(16), self.nonce)
+            )
             return _7c(0x80, z)
         if self.step == 2:
             h_val = pow(int.from_bytes(inner[0x81], "big"), self.x, p)
@@ -74,16 +78,25 @@ class DhPaceCard:
         pass
 
 
-@pytest.mark.parametrize("oid,pid,cipher", [
-    ("0.4.0.127.0.7.2.2.4.1.1", 0, "3DES"),
-    ("0.4.0.127.0.7.2.2.4.1.2", 0, "AES-128"),
-    ("0.4.0.127.0.7.2.2.4.1.4", 2, "AES-256"),
-])
+@pytest.mark.parametrize(
+    "oid,pid,cipher",
+    [
+        ("0.4.0.127.0.7.2.2.4.1.1", 0, "3DES"),
+        ("0.4.0.127.0.7.2.2.4.1.2", 0, "AES-128"),
+        ("0.4.0.127.0.7.2.2.4.1.4", 2, "AES-256"),
+    ],
+)
 def test_dh_generic_mapping_against_a_test_card(oid, pid, cipher):
     card = DhPaceCard(oid, dh.by_pace_id(pid), "654321", cipher)
     s = Session(card)
-    result = pace.run(s, CanKey("654321"), oid, pid, use_tag84=True,
-                      keygen=lambda d: 0xABCDEF0123456789 + d.order % 1000)
+    result = pace.run(
+        s,
+        CanKey("654321"),
+        oid,
+        pid,
+        use_tag84=True,
+        keygen=lambda d: 0xABCDEF0123456789 + d.order % 1000,
+    )
     assert (result.k_enc, result.k_mac) == (card.k_enc, card.k_mac)
     assert result.sm.is_aes == (cipher != "3DES")
     assert len(result.sm.ssc) == (8 if cipher == "3DES" else 16) and not any(result.sm.ssc)

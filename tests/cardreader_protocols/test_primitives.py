@@ -1,4 +1,5 @@
 """crypto primitives: KDF, parity, padding, retail MAC, AES-CMAC, SM ciphers, DH groups."""
+
 from __future__ import annotations
 
 import gmpy2
@@ -40,9 +41,15 @@ def test_parity_is_odd_everywhere():
     assert adjust_parity(key) == key
 
 
-@pytest.mark.parametrize("data,block,padded", [
-    (b"", 8, "8000000000000000"), (b"\x01" * 7, 8, "01" * 7 + "80"),
-    (b"\x01" * 8, 8, "01" * 8 + "80" + "00" * 7), (b"\x02" * 3, 16, "020202" + "80" + "00" * 12)])
+@pytest.mark.parametrize(
+    "data,block,padded",
+    [
+        (b"", 8, "8000000000000000"),
+        (b"\x01" * 7, 8, "01" * 7 + "80"),
+        (b"\x01" * 8, 8, "01" * 8 + "80" + "00" * 7),
+        (b"\x02" * 3, 16, "020202" + "80" + "00" * 12),
+    ],
+)
 def test_pad_method_2(data, block, padded):
     assert pad(data, block) == h(padded)
     assert unpad(h(padded)) == data
@@ -66,7 +73,9 @@ def test_retail_mac_matches_d3(icao_vectors):
 def test_aes_cmac_rfc4493_example_1_and_2():
     key = h("2b7e151628aed2a6abf7158809cf4f3c")
     assert aes_cmac(key, b"") == h("bb1d6929e95937287fa37d129b756746")
-    assert aes_cmac(key, h("6bc1bee22e409f96e93d7e117393172a")) == h("070a16b46b4d4144f79bdd9dd04a287c")
+    assert aes_cmac(key, h("6bc1bee22e409f96e93d7e117393172a")) == h(
+        "070a16b46b4d4144f79bdd9dd04a287c"
+    )
 
 
 def test_3des_cbc_round_trip_and_d3_cryptogram(icao_vectors):

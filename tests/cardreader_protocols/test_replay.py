@@ -1,4 +1,5 @@
 """The strict replay transport."""
+
 from __future__ import annotations
 
 import json
@@ -7,7 +8,13 @@ import pytest
 
 from cardreader.errors import CardError, CardRemovedError, CardTimeoutError
 from cardreader.transport.base import Transport
-from cardreader.transport.replay import TRACES_DIR, Exchange, ReplayMismatch, ReplayTransport, save_trace
+from cardreader.transport.replay import (
+    TRACES_DIR,
+    Exchange,
+    ReplayMismatch,
+    ReplayTransport,
+    save_trace,
+)
 
 from .helpers import h, replay
 
@@ -44,7 +51,9 @@ def test_extra_command_and_use_after_close():
         t.transmit(h("00B0000004"))
 
 
-@pytest.mark.parametrize("fault,error", [("card_removed", CardRemovedError), ("timeout", CardTimeoutError)])
+@pytest.mark.parametrize(
+    "fault,error", [("card_removed", CardRemovedError), ("timeout", CardTimeoutError)]
+)
 def test_replayed_faults(fault, error):
     t = ReplayTransport([Exchange(h("00B0000004"), None, fault)])
     with pytest.raises(error):
@@ -54,8 +63,14 @@ def test_replayed_faults(fault, error):
 
 def test_json_round_trip(tmp_path):
     path = tmp_path / "t.json"
-    save_trace(path, [{"description": "x", "command": "00B0000004", "response": "01029000"},
-                      {"command": "00B0000404", "error": "card_removed"}], source="synthetic")
+    save_trace(
+        path,
+        [
+            {"description": "x", "command": "00B0000004", "response": "01029000"},
+            {"command": "00B0000404", "error": "card_removed"},
+        ],
+        source="synthetic",
+    )
     t = ReplayTransport.from_json(path)
     assert t.meta["source"] == "synthetic" and t.name == "t"
     assert t.transmit(h("00b0000004")) == h("01029000")

@@ -1,4 +1,5 @@
 """Session: APDU log with wrapped children, counters, phases, error mapping, SM ending."""
+
 from __future__ import annotations
 
 import pytest
@@ -50,15 +51,22 @@ def test_log_holds_plain_exchange_with_wrapped_child(icao_vectors):
     assert s.stats.bytes_sent == sum(len(x) for x in s.transport.sent)
     assert s.stats.bytes_received == sum(len(e.response) for e in s.transport.script)
     assert s.wire_trace()[3]["command"] == d4["exchanges"][1]["protected_command"].upper()
-    assert s.log[-1].to_dict()["wrapped"]["response"] == d4["exchanges"][2]["protected_response"].upper()
+    assert (
+        s.log[-1].to_dict()["wrapped"]["response"]
+        == d4["exchanges"][2]["protected_response"].upper()
+    )
 
 
 def test_plain_6988_mid_session_raises_and_ends_sm(icao_vectors):
     d3, d4 = icao_vectors["bac_D3"], icao_vectors["sm_3des_D4"]
-    t = replay([(d3["get_challenge"][0], d3["get_challenge"][1]),
-                (d3["external_authenticate"][0], d3["external_authenticate"][1]),
-                (d4["exchanges"][0]["protected_command"], "6988"),
-                ("00A4020C02011E", "9000")])
+    t = replay(
+        [
+            (d3["get_challenge"][0], d3["get_challenge"][1]),
+            (d3["external_authenticate"][0], d3["external_authenticate"][1]),
+            (d4["exchanges"][0]["protected_command"], "6988"),
+            ("00A4020C02011E", "9000"),
+        ]
+    )
     s = _bac_session(icao_vectors, t)
     assert s.secure_messaging is not None
     with pytest.raises(SecureMessagingError) as info:
@@ -75,20 +83,29 @@ def test_flipped_mac_through_the_session_ends_sm(icao_vectors):
     d3, d4 = icao_vectors["bac_D3"], icao_vectors["sm_3des_D4"]
     bad = bytearray(h(d4["exchanges"][0]["protected_response"]))
     bad[-3] ^= 0xFF
-    t = replay([(d3["get_challenge"][0], d3["get_challenge"][1]),
-                (d3["external_authenticate"][0], d3["external_authenticate"][1]),
-                (d4["exchanges"][0]["protected_command"], bad.hex())])
+    t = replay(
+        [
+            (d3["get_challenge"][0], d3["get_challenge"][1]),
+            (d3["external_authenticate"][0], d3["external_authenticate"][1]),
+            (d4["exchanges"][0]["protected_command"], bad.hex()),
+        ]
+    )
     s = _bac_session(icao_vectors, t)
     with pytest.raises(SecureMessagingError, match="MAC"):
         s.transmit(CommandAPDU.from_bytes(h(d4["exchanges"][0]["plain_command"])))
     assert s.secure_messaging is None
 
 
-@pytest.mark.parametrize("exc,mapped", [(ConnectionResetError(), CardRemovedError),
-                                        (BrokenPipeError(), CardRemovedError),
-                                        (TimeoutError(), CardTimeoutError),
-                                        (OSError("reader gone"), CardError),
-                                        (CardRemovedError(), CardRemovedError)])
+@pytest.mark.parametrize(
+    "exc,mapped",
+    [
+        (ConnectionResetError(), CardRemovedError),
+        (BrokenPipeError(), CardRemovedError),
+        (TimeoutError(), CardTimeoutError),
+        (OSError("reader gone"), CardError),
+        (CardRemovedError(), CardRemovedError),
+    ],
+)
 def test_transport_errors_are_mapped(exc, mapped):
     s = Session(_Raising(exc))
     with pytest.raises(mapped):
@@ -98,10 +115,18 @@ def test_transport_errors_are_mapped(exc, mapped):
 
 def test_transport_error_under_sm_ends_sm(icao_vectors):
     d3, d4 = icao_vectors["bac_D3"], icao_vectors["sm_3des_D4"]
-    t = ReplayTransport.from_dict({"exchanges": [
-        {"command": d3["get_challenge"][0], "response": d3["get_challenge"][1]},
-        {"command": d3["external_authenticate"][0], "response": d3["external_authenticate"][1]},
-        {"command": d4["exchanges"][0]["protected_command"], "error": "card_removed"}]})
+    t = ReplayTransport.from_dict(
+        {
+            "exchanges": [
+                {"command": d3["get_challenge"][0], "response": d3["get_challenge"][1]},
+                {
+                    "command": d3["external_authenticate"][0],
+                    "response": d3["external_authenticate"][1],
+                },
+                {"command": d4["exchanges"][0]["protected_command"], "error": "card_removed"},
+            ]
+        }
+    )
     s = _bac_session(icao_vectors, t)
     with pytest.raises(CardRemovedError):
         s.transmit(CommandAPDU.from_bytes(h(d4["exchanges"][0]["plain_command"])))

@@ -1,4 +1,5 @@
 """Secure messaging: App. D.4 (3DES), the AES vector, and the failures that end a session."""
+
 from __future__ import annotations
 
 import pytest
@@ -61,21 +62,24 @@ def test_flipped_cryptogram_byte_fails_the_mac(icao_vectors):
     ex = v["exchanges"][1]
     sm.wrap(CommandAPDU.from_bytes(h(ex["plain_command"])))
     raw = bytearray(h(ex["protected_response"]))
-    raw[4] ^= 0x80                          # inside DO'87'
+    raw[4] ^= 0x80  # inside DO'87'
     with pytest.raises(SecureMessagingError, match="MAC"):
         sm.unwrap(ResponseAPDU.from_bytes(bytes(raw)))
 
 
-@pytest.mark.parametrize("response,match,sw", [  # (answer to the first D.4 command, error, SW)
-    ("6988", "without secure messaging", 0x6988),
-    ("6987", "without secure messaging", 0x6987),
-    ("6A82", "without secure messaging", 0x6A82),
-    ("990290009000", "no MAC", 0x9000),
-    ("8E0801020304050607089000", "DO'99'", 0x9000),
-    ("990290008E04010203049000", "MAC check", 0x9000),
-    ("8E08010203040506070899029000" + "9000", "after its MAC", 0x9000),
-    ("87099000", "malformed", 0x9000),
-])
+@pytest.mark.parametrize(
+    "response,match,sw",
+    [  # (answer to the first D.4 command, error, SW)
+        ("6988", "without secure messaging", 0x6988),
+        ("6987", "without secure messaging", 0x6987),
+        ("6A82", "without secure messaging", 0x6A82),
+        ("990290009000", "no MAC", 0x9000),
+        ("8E0801020304050607089000", "DO'99'", 0x9000),
+        ("990290008E04010203049000", "MAC check", 0x9000),
+        ("8E08010203040506070899029000" + "9000", "after its MAC", 0x9000),
+        ("87099000", "malformed", 0x9000),
+    ],
+)
 def test_responses_that_end_secure_messaging(icao_vectors, response, match, sw):
     v = icao_vectors["sm_3des_D4"]
     sm = _d4(v)
@@ -100,20 +104,24 @@ def test_extended_length_command_and_long_response_3des():
     sm = SecureMessaging.from_keys("3DES", k_enc, k_mac, 0)
     wrapped = sm.wrap(CommandAPDU(0x00, 0xB0, 0x00, 0x00, ne=1000))
     raw = wrapped.to_bytes()
-    assert wrapped.is_extended and raw[-2:] == h("0000")       # Le 65536 on the wire
+    assert wrapped.is_extended and raw[-2:] == h("0000")  # Le 65536 on the wire
     dos = parse_do_list(wrapped.data)
     assert [(t, v) for t, v, _ in dos[:1]] == [(0x97, h("03E8"))]
     ssc = (1).to_bytes(8, "big")
     expect_mac = retail_mac(k_mac, pad(ssc + pad(h("0CB00000"), 8) + dos[0][2], 8))
     assert dos[1][1] == expect_mac
-    data = bytes(range(256)) * 4                                 # 1024 bytes: DO'87' long form 82
-    plain = sm.unwrap(ResponseAPDU.from_bytes(protect_response(k_enc, k_mac, 2, data[:1000], 0x9000)))
+    data = bytes(range(256)) * 4  # 1024 bytes: DO'87' long form 82
+    plain = sm.unwrap(
+        ResponseAPDU.from_bytes(protect_response(k_enc, k_mac, 2, data[:1000], 0x9000))
+    )
     assert plain.data == data[:1000] and plain.sw == 0x9000
 
 
 def test_long_plain_data_forces_extended_protected_command():
     sm = SecureMessaging.from_keys("AES-128", bytes(16), bytes(16), 0)
-    wrapped = sm.wrap(CommandAPDU(0x00, 0xD6, 0x00, 0x00, bytes(250)))   # short plain, long protected
+    wrapped = sm.wrap(
+        CommandAPDU(0x00, 0xD6, 0x00, 0x00, bytes(250))
+    )  # short plain, long protected
     assert wrapped.is_extended and len(wrapped.data) > 255
     assert wrapped.to_bytes()[4] == 0x00
 

@@ -1,4 +1,5 @@
 """Fixtures of the crypto tests: the shared PKI data, read in place, and ready trust stores."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -53,6 +54,10 @@ def dg_files(folder: Path) -> dict[int, bytes]:
     for f in folder.iterdir():
         name = f.name
         for prefix in ("Datagroup", "DG"):
-            if name.startswith(prefix) and name.endswith(".bin") and name[len(prefix):-4].isdigit():
-                out[int(name[len(prefix):-4])] = f.read_bytes()
+            if (
+                name.startswith(prefix)
+                and name.endswith(".bin")
+                and name[len(prefix) : -4].isdigit()
+            ):
+                out[int(name[len(prefix) : -4])] = f.read_bytes()
     return out

@@ -1,4 +1,5 @@
 """Active Authentication: ISO/IEC 9796-2 scheme 1 with the BSI test key, ECDSA with DG14's hash."""
+
 from __future__ import annotations
 
 import hashlib
@@ -30,7 +31,9 @@ def bsi_aa(pki_dir):
     return sk, PublicKey.from_spki(dg15.public_key.raw)
 
 
-def sign_9796_2(sk, challenge: bytes, hash_name: str = "sha1", *, drop: int = 0, full: bool = False) -> bytes:
+def sign_9796_2(
+    sk, challenge: bytes, hash_name: str = "sha1", *, drop: int = 0, full: bool = False
+) -> bytes:
     """What a chip does (9303-11 §6.1, ISO/IEC 9796-2 scheme 1), written out for the test:
     F = 6A || M1 || H(M1 || M2) || trailer, signed with the raw RSA private operation.
     ``drop`` leading bytes shortens F, so the recovered message has leading zeros."""
@@ -108,9 +111,15 @@ def test_ecdsa_plain_and_der_with_the_hash_from_dg14(ecdsa_card):
 
 
 def _check(key_spki, sig, *, authenticated=True, hash_status=Status.VALID, challenge=CHALLENGE):
-    return active_auth.check(performed=True, challenge=challenge, signature=sig, dg15=b"dg15",
-                             dg15_key_spki=key_spki, dg15_authenticated=authenticated,
-                             dg15_hash_status=hash_status)
+    return active_auth.check(
+        performed=True,
+        challenge=challenge,
+        signature=sig,
+        dg15=b"dg15",
+        dg15_key_spki=key_spki,
+        dg15_authenticated=authenticated,
+        dg15_hash_status=hash_status,
+    )
 
 
 def test_check_counts_only_with_an_authentic_dg15(bsi_aa, pki_dir):
@@ -124,6 +133,13 @@ def test_check_counts_only_with_an_authentic_dg15(bsi_aa, pki_dir):
     assert (c.status, c.code) == (Status.INVALID, "aa_key_hash_mismatch")
     c = _check(spki, sign_9796_2(sk, bytes(8)))
     assert (c.status, c.code) == (Status.INVALID, "aa_signature_invalid")
-    c = active_auth.check(performed=False, challenge=None, signature=None, dg15=None, dg15_key_spki=None,
-                          dg15_authenticated=False, dg15_hash_status=Status.NOT_PERFORMED)
+    c = active_auth.check(
+        performed=False,
+        challenge=None,
+        signature=None,
+        dg15=None,
+        dg15_key_spki=None,
+        dg15_authenticated=False,
+        dg15_hash_status=Status.NOT_PERFORMED,
+    )
     assert (c.status, c.code) == (Status.NOT_PERFORMED, "aa_not_supported")

@@ -1,4 +1,5 @@
 """``cccd-edge trust import|list`` and ``cccd-edge verify-dump``."""
+
 from __future__ import annotations
 
 import json
@@ -31,7 +32,10 @@ def test_trust_import_master_list_and_list(store_path, de_ml_path, pki_dir, caps
 
 def test_trust_import_refuses_an_untrusted_master_list(store_path, de_ml_path, pki_dir, capsys):
     root = pki_dir / "master-lists" / "NL_ROOT_CA.cer"
-    assert main(["trust", "import", str(de_ml_path), "--root", str(root), "--store", str(store_path)]) == 2
+    assert (
+        main(["trust", "import", str(de_ml_path), "--root", str(root), "--store", str(store_path)])
+        == 2
+    )
     assert "does not chain to a trusted root" in capsys.readouterr().err
     assert main(["trust", "list"]) == 0
     assert capsys.readouterr().out.strip().endswith("0 certificates")
@@ -58,13 +62,18 @@ def test_verify_dump_with_a_trust_file(store_path, tmp_path, capsys):
     folder = _dump(tmp_path, build_dataset(0))
     csca = tmp_path / "csca.cer"
     csca.write_bytes(pki.default_pki("ecdsa")[0].der)
-    assert main(["verify-dump", str(folder), "--at", "2026-01-01"]) == 1          # CSCA unknown
+    assert main(["verify-dump", str(folder), "--at", "2026-01-01"]) == 1  # CSCA unknown
     assert "csca_unknown" in capsys.readouterr().out
-    assert main(["verify-dump", str(folder), "--trust-file", str(csca), "--at", "2026-01-01", "--json"]) == 0
+    assert (
+        main(
+            ["verify-dump", str(folder), "--trust-file", str(csca), "--at", "2026-01-01", "--json"]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert report["verification"]["passive_authentication"] == "valid"
     assert report["document"]["issuing_state"] == "VNM"
-    assert not store_path.exists()            # --trust-file never writes to the persisted store
+    assert not store_path.exists()  # --trust-file never writes to the persisted store
 
 
 def test_verify_dump_of_the_german_document(store_path, de_ml_path, pki_dir, capsys):
@@ -79,5 +88,5 @@ def test_verify_dump_of_the_german_document(store_path, de_ml_path, pki_dir, cap
 def test_verify_dump_usage_errors(tmp_path, capsys):
     assert main(["verify-dump", str(tmp_path / "nowhere")]) == 2
     assert main(["verify-dump", str(tmp_path), "--at", "01/01/2026"]) == 2
-    assert main(["verify-dump", str(tmp_path)]) == 2                 # no EF_SOD.bin
+    assert main(["verify-dump", str(tmp_path)]) == 2  # no EF_SOD.bin
     assert "EF_SOD.bin" in capsys.readouterr().err

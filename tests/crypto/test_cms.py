@@ -1,4 +1,5 @@
 """CMS SignedData: the real SODs (DER and BER, PKCS#1 v1.5, plain rsaEncryption, PSS, ECDSA)."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,9 +13,12 @@ from simulators import pki
 from .conftest import DOCUMENTS
 
 EXPECTED_SCHEME = {
-    "AT": SignatureScheme("ecdsa", "sha256"), "AU": SignatureScheme("pkcs1v15", "sha256"),
-    "DE": SignatureScheme("ecdsa", "sha384"), "FR": SignatureScheme("pkcs1v15", "sha256"),
-    "MY": SignatureScheme("pss", "sha256", 32, "sha256"), "NZ": SignatureScheme("pkcs1v15", "sha256"),
+    "AT": SignatureScheme("ecdsa", "sha256"),
+    "AU": SignatureScheme("pkcs1v15", "sha256"),
+    "DE": SignatureScheme("ecdsa", "sha384"),
+    "FR": SignatureScheme("pkcs1v15", "sha256"),
+    "MY": SignatureScheme("pss", "sha256", 32, "sha256"),
+    "NZ": SignatureScheme("pkcs1v15", "sha256"),
 }
 
 
@@ -44,7 +48,7 @@ def test_bsi_sod_verifies_with_embedded_dsc(pki_dir):
 
 def test_nz_is_ber_with_plain_rsa_encryption(pki_dir):
     raw = (pki_dir / "documents" / "NZ" / "EF_SOD.bin").read_bytes()
-    assert raw[4:6] == b"\x30\x80"           # indefinite length
+    assert raw[4:6] == b"\x30\x80"  # indefinite length
     sd = _sd(raw)
     assert sd["signer_infos"][0]["signature_algorithm"]["algorithm"].native == "rsassa_pkcs1v15"
 
@@ -67,12 +71,12 @@ def _resign_attrs(raw: bytes, mutate) -> tuple:
     """Change the signed attributes and re-sign them properly, to reach the attribute checks."""
     csca = pki.issue_csca("cms-test-csca")
     dsc = pki.issue_dsc(csca, "cms-test-dsc")
-    ci = asn1_cms.ContentInfo.load(raw[raw.index(b"\x30"):])
+    ci = asn1_cms.ContentInfo.load(raw[raw.index(b"\x30") :])
     sd = ci["content"]
     si = sd["signer_infos"][0]
     attrs = si["signed_attrs"]
     mutate(attrs)
-    signed = b"\x31" + attrs.dump(force=True)[1:]      # [0] IMPLICIT re-tagged as SET OF
+    signed = b"\x31" + attrs.dump(force=True)[1:]  # [0] IMPLICIT re-tagged as SET OF
     si["signature"] = pki.sign(dsc.key, signed)
     sd = asn1_cms.ContentInfo.load(ci.dump(force=True))["content"]
     return sd, cms.embedded_certificates(sd)[0].public_key
@@ -113,7 +117,9 @@ def test_flipped_signature_byte():
     assert exc.value.code == "signature_invalid"
 
 
-@pytest.mark.parametrize("data", [b"\x30\x03\x06\x01\x00", b"\x30\x80\x06\x09" + b"\x00" * 20, b"junk" * 10])
+@pytest.mark.parametrize(
+    "data", [b"\x30\x03\x06\x01\x00", b"\x30\x80\x06\x09" + b"\x00" * 20, b"junk" * 10]
+)
 def test_malformed_cms(data):
     with pytest.raises(MalformedError):
         cms.load_signed_data(data)
@@ -130,8 +136,11 @@ def test_signed_attributes_with_indefinite_length_and_unsorted_order():
         return 2 if d[1] < 0x80 else 2 + (d[1] & 0x7F)
 
     sid = si.dump()
-    ber_si = asn1_cms.SignerInfo.load(b"\x30\x80" + sid[hdr(sid):].replace(
-        der, b"\xa0\x80" + der[hdr(der):] + b"\x00\x00") + b"\x00\x00")
+    ber_si = asn1_cms.SignerInfo.load(
+        b"\x30\x80"
+        + sid[hdr(sid) :].replace(der, b"\xa0\x80" + der[hdr(der) :] + b"\x00\x00")
+        + b"\x00\x00"
+    )
     assert ber_si["signed_attrs"]._trailer == b"\x00\x00"
     assert cms._signed_attrs_der(ber_si) == b"\x31" + der[1:]
     key = cms.embedded_certificates(sd)[0].public_key

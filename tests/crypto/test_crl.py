@@ -1,7 +1,8 @@
 """CRLs: revoked, not revoked, stale (never 'revoked' or 'valid'), bad signature, malformed."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from asn1crypto import pem
@@ -11,13 +12,15 @@ from crypto.crl import CRL
 from crypto.errors import InvalidSignature, MalformedError
 from simulators import pki
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def test_parse_and_verify_crl():
     csca = pki.issue_csca("crl-test-csca")
     dsc = pki.issue_dsc(csca, "crl-test-dsc")
-    crl = CRL.from_bytes(pki.issue_crl(csca, [dsc.serial], revocation_date=datetime(2025, 1, 1, tzinfo=UTC)))
+    crl = CRL.from_bytes(
+        pki.issue_crl(csca, [dsc.serial], revocation_date=datetime(2025, 1, 1, tzinfo=UTC))
+    )
     issuer = Certificate.from_bytes(csca.der)
     assert crl.may_be_issued_by(issuer)
     crl.verify_signed_by(issuer)

@@ -1,4 +1,5 @@
 """Mutated real inputs: every outcome is a verdict or a typed error, never another exception."""
+
 from __future__ import annotations
 
 import random
@@ -62,7 +63,9 @@ def test_mutated_master_list_never_imports_unverified(de_ml_path, de_root):
     rng = random.Random(3)
     for _ in range(2):
         data = bytearray(raw)
-        data[rng.randrange(len(data) // 4, len(data) * 3 // 4)] ^= 0x10     # inside the certificate list
+        data[rng.randrange(len(data) // 4, len(data) * 3 // 4)] ^= (
+            0x10  # inside the certificate list
+        )
         store = TrustStore()
         with pytest.raises(CryptoError):
             store.import_bytes(bytes(data), "ml", roots=[de_root])

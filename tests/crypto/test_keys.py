@@ -1,4 +1,5 @@
 """Public keys from SubjectPublicKeyInfo (named and explicit EC parameters, RSA) and signatures."""
+
 from __future__ import annotations
 
 import hashlib
@@ -24,16 +25,22 @@ def _spki(curve: curves.NamedCurve, point: bytes, explicit: bool) -> bytes:
         n = curve.field_size
         g = curve.generator
         p, a, b = int(curve.p), int(curve.a), int(curve.b)
-        params = ("specified", {
-            "version": "ecdpVer1",
-            "field_id": {"field_type": "prime_field", "parameters": p},
-            "curve": {"a": (a % p).to_bytes(n, "big"), "b": b.to_bytes(n, "big")},
-            "base": b"\x04" + int(g.x()).to_bytes(n, "big") + int(g.y()).to_bytes(n, "big"),
-            "order": int(curve.order), "cofactor": int(curve.cofactor)})
+        params = (
+            "specified",
+            {
+                "version": "ecdpVer1",
+                "field_id": {"field_type": "prime_field", "parameters": p},
+                "curve": {"a": (a % p).to_bytes(n, "big"), "b": b.to_bytes(n, "big")},
+                "base": b"\x04" + int(g.x()).to_bytes(n, "big") + int(g.y()).to_bytes(n, "big"),
+                "order": int(curve.order),
+                "cofactor": int(curve.cofactor),
+            },
+        )
     else:
         params = ("named", curve.oid)
-    return keys.PublicKeyInfo({"algorithm": {"algorithm": "ec", "parameters": params},
-                               "public_key": point}).dump()
+    return keys.PublicKeyInfo(
+        {"algorithm": {"algorithm": "ec", "parameters": params}, "public_key": point}
+    ).dump()
 
 
 def test_vietnamese_csca_explicit_brainpool_p512_self_signature(pki_dir):
@@ -41,20 +48,24 @@ def test_vietnamese_csca_explicit_brainpool_p512_self_signature(pki_dir):
     key = cert.public_key
     assert key.curve.name == "brainpoolP512r1"
     assert cert.signature_scheme == SignatureScheme("ecdsa", "sha512")
-    cert.verify_signed_by(cert)          # raises if it does not verify
+    cert.verify_signed_by(cert)  # raises if it does not verify
     assert cert.country == "VN" and cert.role.value == "csca"
 
 
 @pytest.mark.parametrize("country", DOCUMENTS)
 def test_shared_certificate_keys_load(pki_dir, country):
     for name in ("CSCA.cer", "DSC.cer"):
-        key = Certificate.from_bytes((pki_dir / "documents" / country / name).read_bytes()).public_key
+        key = Certificate.from_bytes(
+            (pki_dir / "documents" / country / name).read_bytes()
+        ).public_key
         assert key.algorithm in ("rsa", "ec")
         assert key.bits >= 256
 
 
-@pytest.mark.parametrize("curve_name", ["brainpoolP192r1", "brainpoolP224r1", "brainpoolP320r1",
-                                        "brainpoolP256r1", "secp256r1"])
+@pytest.mark.parametrize(
+    "curve_name",
+    ["brainpoolP192r1", "brainpoolP224r1", "brainpoolP320r1", "brainpoolP256r1", "secp256r1"],
+)
 @pytest.mark.parametrize("explicit", [True, False])
 def test_ecdsa_every_curve_named_or_explicit(curve_name, explicit):
     curve = curves.by_name(curve_name)
@@ -62,7 +73,7 @@ def test_ecdsa_every_curve_named_or_explicit(curve_name, explicit):
     point = b"\x04" + sk.get_verifying_key().to_string("raw")
     key = PublicKey.from_spki(_spki(curve, point, explicit))
     assert key.curve is curve
-    assert (key.ec_key is None) == (curve.crypto_curve is None)   # ecdsa library only where needed
+    assert (key.ec_key is None) == (curve.crypto_curve is None)  # ecdsa library only where needed
     msg = b"document security object"
     k = 987654321
     der = sk.sign(msg, hashfunc=hashlib.sha256, sigencode=ecdsa.util.sigencode_der, k=k)
@@ -82,7 +93,9 @@ def test_ecdsa_every_curve_named_or_explicit(curve_name, explicit):
 def test_ecdsa_signature_of_wrong_length_is_malformed():
     curve = curves.by_name("brainpoolP256r1")
     sk = ecdsa.SigningKey.from_secret_exponent(42, curve=curve.lib)
-    key = PublicKey.from_spki(_spki(curve, b"\x04" + sk.get_verifying_key().to_string("raw"), False))
+    key = PublicKey.from_spki(
+        _spki(curve, b"\x04" + sk.get_verifying_key().to_string("raw"), False)
+    )
     with pytest.raises(InvalidSignature) as exc:
         key.verify(b"\x01" * 63, b"x", SignatureScheme("ecdsa", "sha256"))
     assert exc.value.code == "signature_malformed"
@@ -90,20 +103,35 @@ def test_ecdsa_signature_of_wrong_length_is_malformed():
 
 def test_rsa_pkcs1_and_pss_with_parameters():
     sk = rsa.generate_private_key(65537, 2048)
-    spki = keys.PublicKeyInfo({"algorithm": {"algorithm": "rsa"}, "public_key": {
-        "modulus": sk.public_key().public_numbers().n, "public_exponent": 65537}}).dump()
+    spki = keys.PublicKeyInfo(
+        {
+            "algorithm": {"algorithm": "rsa"},
+            "public_key": {"modulus": sk.public_key().public_numbers().n, "public_exponent": 65537},
+        }
+    ).dump()
     key = PublicKey.from_spki(spki)
     msg = b"hello"
-    key.verify(sk.sign(msg, padding.PKCS1v15(), hashes.SHA384()), msg, SignatureScheme("pkcs1v15", "sha384"))
-    pss_alg = algos.SignedDigestAlgorithm({"algorithm": "rsassa_pss", "parameters": {
-        "hash_algorithm": {"algorithm": "sha512"},
-        "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": {"algorithm": "sha256"}},
-        "salt_length": 20, "trailer_field": "trailer_field_bc"}})
+    key.verify(
+        sk.sign(msg, padding.PKCS1v15(), hashes.SHA384()),
+        msg,
+        SignatureScheme("pkcs1v15", "sha384"),
+    )
+    pss_alg = algos.SignedDigestAlgorithm(
+        {
+            "algorithm": "rsassa_pss",
+            "parameters": {
+                "hash_algorithm": {"algorithm": "sha512"},
+                "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": {"algorithm": "sha256"}},
+                "salt_length": 20,
+                "trailer_field": "trailer_field_bc",
+            },
+        }
+    )
     scheme = SignatureScheme.from_algorithm(pss_alg)
     assert scheme == SignatureScheme("pss", "sha512", 20, "sha256")
     sig = sk.sign(msg, padding.PSS(padding.MGF1(hashes.SHA256()), 20), hashes.SHA512())
     key.verify(sig, msg, scheme)
-    with pytest.raises(InvalidSignature):   # the salt length is part of the parameters
+    with pytest.raises(InvalidSignature):  # the salt length is part of the parameters
         key.verify(sig, msg, SignatureScheme("pss", "sha512", 32, "sha256"))
     with pytest.raises(InvalidSignature) as exc:
         key.verify(sig, msg, SignatureScheme("ecdsa", "sha256"))
@@ -124,8 +152,12 @@ def test_explicit_parameters_of_no_known_curve():
     spki = keys.PublicKeyInfo.load(_spki(curve, curve.encode_point(curve.generator), True))
     spec = spki["algorithm"]["parameters"].chosen
     spec["order"] = int(curve.order) + 2
-    spki = keys.PublicKeyInfo({"algorithm": {"algorithm": "ec", "parameters": ("specified", spec)},
-                               "public_key": curve.encode_point(curve.generator)})
+    spki = keys.PublicKeyInfo(
+        {
+            "algorithm": {"algorithm": "ec", "parameters": ("specified", spec)},
+            "public_key": curve.encode_point(curve.generator),
+        }
+    )
     with pytest.raises(InvalidKey):
         PublicKey.from_spki(spki.dump())
 
@@ -153,6 +185,7 @@ def test_cryptography_curve_key_matches_its_own_signature():
 def test_id_pk_ecdh_key_as_dg14_writes_it():
     """DG14 may name the key id-PK-ECDH (BSI TR-03110) instead of id-ecPublicKey."""
     from asn1crypto import core
+
     curve = curves.by_name("brainpoolP320r1")
     point = curve.encode_point(curve.generator * 7)
     normal = keys.PublicKeyInfo.load(_spki(curve, point, True))
@@ -166,4 +199,10 @@ def test_id_pk_ecdh_key_as_dg14_writes_it():
 
 
 def _der_len(n: int) -> bytes:
-    return bytes([n]) if n < 0x80 else bytes([0x81, n]) if n < 0x100 else bytes([0x82]) + n.to_bytes(2, "big")
+    return (
+        bytes([n])
+        if n < 0x80
+        else bytes([0x81, n])
+        if n < 0x100
+        else bytes([0x82]) + n.to_bytes(2, "big")
+    )

@@ -1,4 +1,5 @@
 """CSCA master lists: contents trusted only after the list's signature chains to the configured root."""
+
 from __future__ import annotations
 
 import pytest
@@ -34,7 +35,7 @@ def test_master_list_against_the_wrong_root_is_untrusted(de_ml, pki_dir):
     store = TrustStore()
     with pytest.raises(InvalidSignature):
         store.import_master_list(ml, roots=[nl_root])
-    assert len(store) == 0                    # nothing trusted before the signature checks out
+    assert len(store) == 0  # nothing trusted before the signature checks out
 
 
 def _test_list(tamper: bool) -> tuple[bytes, Certificate]:
@@ -43,7 +44,7 @@ def _test_list(tamper: bool) -> tuple[bytes, Certificate]:
     member = pki.issue_csca("ml-test-member", "LA", common_name="Test CSCA LA")
     raw = bytearray(pki.build_master_list(signer.key, signer.cert, [root, member]))
     if tamper:
-        raw[-1] ^= 0x01     # the SignerInfo's signature ends the file (no unsigned attributes)
+        raw[-1] ^= 0x01  # the SignerInfo's signature ends the file (no unsigned attributes)
     return bytes(raw), Certificate.from_bytes(root.der)
 
 
@@ -58,8 +59,14 @@ def test_test_master_list_and_its_bad_signature():
     assert exc.value.code == "masterlist_signature_invalid"
 
 
-@pytest.mark.parametrize("data", [b"\x30\x03\x06\x01\x00", b"\x00" * 100,
-                                  b"\x30\x0b\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x30\x03\x06\x01\x00",
+        b"\x00" * 100,
+        b"\x30\x0b\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02",
+    ],
+)
 def test_malformed_master_lists(data):
     with pytest.raises(MalformedError):
         MasterList.from_bytes(data)

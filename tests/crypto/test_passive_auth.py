@@ -1,10 +1,10 @@
 """Passive authentication: real documents through the German master list, and one negative
 case per reason code built with the deterministic test PKI."""
+
 from __future__ import annotations
 
-import time
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -18,10 +18,10 @@ from simulators.dataset import build_dataset
 
 from .conftest import DOCUMENTS, dg_files
 
-UTC = timezone.utc
+UTC = UTC
 AT = datetime(2024, 1, 1, tzinfo=UTC)
 LATER = datetime(2026, 1, 1, tzinfo=UTC)
-BSI_AT = datetime(2014, 6, 1, tzinfo=UTC)          # the BSI set's DSC expired in December 2014
+BSI_AT = datetime(2014, 6, 1, tzinfo=UTC)  # the BSI set's DSC expired in December 2014
 V, I, U, N = Status.VALID, Status.INVALID, Status.UNKNOWN, Status.NOT_PERFORMED
 
 
@@ -53,26 +53,31 @@ def test_link_certificate_path_is_named(pki_dir, de_store):
 
 def test_bsi_reference_set_hashes_verify_and_csca_is_unknown(pki_dir, de_store):
     folder = pki_dir / "bsi-tr03105-5"
-    dgs = {n: v for n, v in dg_files(folder).items() if n != 15}      # DG15 is not in this SOD
+    dgs = {n: v for n, v in dg_files(folder).items() if n != 15}  # DG15 is not in this SOD
     res = passive_auth.verify(folder.joinpath("EF_SOD.bin").read_bytes(), dgs, de_store, at=BSI_AT)
     assert _status(res, "dsc.validity") == (V, "ok")
     assert _status(res, "sod.signature") == (V, "ok")
     assert sorted(dgs) == [1, 2, 3, 4, 14]
     assert all(_status(res, f"dg_hash.DG{n}") == (V, "ok") for n in dgs)
     assert _status(res, "dsc.chain") == (U, "csca_unknown")
-    assert res.status is U                       # never valid, never invalid
+    assert res.status is U  # never valid, never invalid
 
 
 def test_bsi_dg15_is_not_in_its_sod(pki_dir):
     folder = pki_dir / "bsi-tr03105-5"
-    res = passive_auth.verify(folder.joinpath("EF_SOD.bin").read_bytes(), dg_files(folder), TrustStore(),
-                              at=datetime(2014, 6, 1, tzinfo=UTC))      # within its DSC's validity
+    res = passive_auth.verify(
+        folder.joinpath("EF_SOD.bin").read_bytes(),
+        dg_files(folder),
+        TrustStore(),
+        at=datetime(2014, 6, 1, tzinfo=UTC),
+    )  # within its DSC's validity
     # The genuine reference set with an extra, unlisted file: not vouched for, yet no tampering.
     assert _status(res, "dg_hash.DG15") == (U, "dg_not_in_sod")
     assert res.status is U
 
 
 # --- the test PKI --------------------------------------------------------------------
+
 
 def _store(*certs, crls=()) -> TrustStore:
     store = TrustStore()
@@ -94,7 +99,7 @@ def test_virtual_cccd_valid_with_its_csca_and_unknown_without():
     assert ok.status is V and _status(ok, "country") == (V, "ok")
     unknown = passive_auth.verify(sod, dgs, TrustStore(), at=LATER)
     assert unknown.status is U and _status(unknown, "dsc.chain") == (U, "csca_unknown")
-    assert _status(unknown, "sod.signature") == (V, "ok")      # "unknown CSCA" is not "bad signature"
+    assert _status(unknown, "sod.signature") == (V, "ok")  # "unknown CSCA" is not "bad signature"
 
 
 @pytest.mark.parametrize("signer", ["rsa", "rsa-pss"])
@@ -106,6 +111,7 @@ def test_virtual_cccd_rsa_signers(signer):
 
 def test_flipped_signature_byte():
     from simulators.datafaults import apply_data_fault
+
     csca, _ = pki.default_pki("ecdsa")
     sod, dgs = _files(apply_data_fault(build_dataset(0), "bad-sod-signature"))
     res = passive_auth.verify(sod, dgs, _store(csca), at=LATER)
@@ -132,7 +138,7 @@ def test_dsc_signed_by_another_csca_of_the_same_name():
     """The DSC names CSCA A (AKI and issuer) but was signed with another key."""
     a = pki.issue_csca("pa-csca-a")
     b = pki.issue_csca("pa-csca-b")
-    forged_issuer = replace(a, key=b.key)            # A's certificate, B's key
+    forged_issuer = replace(a, key=b.key)  # A's certificate, B's key
     dsc = pki.issue_dsc(forged_issuer, "pa-dsc-forged")
     sod, dgs = _sod(dsc)
     res = passive_auth.verify(sod, dgs, _store(a), at=LATER)
@@ -152,12 +158,16 @@ def test_dsc_from_a_csca_not_in_the_store_is_unknown():
 
 def test_expired_and_not_yet_valid_dsc():
     a = pki.issue_csca("pa-csca-a")
-    dsc = pki.issue_dsc(a, "pa-dsc-short", not_before=datetime(2024, 1, 1, tzinfo=UTC),
-                        not_after=datetime(2025, 1, 1, tzinfo=UTC))
+    dsc = pki.issue_dsc(
+        a,
+        "pa-dsc-short",
+        not_before=datetime(2024, 1, 1, tzinfo=UTC),
+        not_after=datetime(2025, 1, 1, tzinfo=UTC),
+    )
     sod, dgs = _sod(dsc)
     expired = passive_auth.verify(sod, dgs, _store(a), at=LATER)
     assert _status(expired, "dsc.validity") == (I, "dsc_expired")
-    assert _status(expired, "dsc.validity_at_signing") == (V, "ok")        # both reported
+    assert _status(expired, "dsc.validity_at_signing") == (V, "ok")  # both reported
     early = passive_auth.verify(sod, dgs, _store(a), at=datetime(2023, 6, 1, tzinfo=UTC))
     assert _status(early, "dsc.validity") == (I, "dsc_not_yet_valid")
     assert expired.status is I and early.status is I
@@ -166,7 +176,7 @@ def test_expired_and_not_yet_valid_dsc():
 def test_signed_outside_the_dsc_validity():
     a = pki.issue_csca("pa-csca-a")
     dsc = pki.issue_dsc(a, "pa-dsc-late", not_before=datetime(2025, 1, 1, tzinfo=UTC))
-    sod, dgs = _sod(dsc)                 # signingTime 2024-06-01
+    sod, dgs = _sod(dsc)  # signingTime 2024-06-01
     res = passive_auth.verify(sod, dgs, _store(a), at=LATER)
     assert _status(res, "dsc.validity_at_signing") == (I, "dsc_invalid_at_signing")
     assert _status(res, "dsc.validity") == (V, "ok")
@@ -176,9 +186,13 @@ def test_revoked_dsc_and_not_revoked_dsc():
     a = pki.issue_csca("pa-csca-a")
     dsc = pki.issue_dsc(a, "pa-dsc-revoked")
     sod, dgs = _sod(dsc)
-    revoked = passive_auth.verify(sod, dgs, _store(a, crls=[pki.issue_crl(a, [dsc.serial])]), at=LATER)
+    revoked = passive_auth.verify(
+        sod, dgs, _store(a, crls=[pki.issue_crl(a, [dsc.serial])]), at=LATER
+    )
     assert _status(revoked, "crl") == (I, "dsc_revoked") and revoked.status is I
-    clean = passive_auth.verify(sod, dgs, _store(a, crls=[pki.issue_crl(a, [dsc.serial + 1])]), at=LATER)
+    clean = passive_auth.verify(
+        sod, dgs, _store(a, crls=[pki.issue_crl(a, [dsc.serial + 1])]), at=LATER
+    )
     assert _status(clean, "crl") == (V, "not_revoked") and clean.status is V
 
 
@@ -251,15 +265,24 @@ def test_sod_hash_algorithms(hash_alg):
 def test_dg_read_but_not_listed_and_not_read_reason():
     a = pki.issue_csca("pa-csca-a")
     sod, dgs = _sod(pki.issue_dsc(a, "pa-dsc-vn"))
-    res = passive_auth.verify(sod, {1: dgs[1], 11: b"\x6b\x00"}, _store(a), at=LATER,
-                              not_read={2: "file_access_denied"})
+    res = passive_auth.verify(
+        sod, {1: dgs[1], 11: b"\x6b\x00"}, _store(a), at=LATER, not_read={2: "file_access_denied"}
+    )
     assert _status(res, "dg_hash.DG11") == (U, "dg_not_in_sod")
     assert res.status is U
     assert res.get("dg_hash.DG2").details["reason"] == "file_access_denied"
 
 
-@pytest.mark.parametrize("raw", [b"", b"\x77\x03\x30\x01\x00", b"\x30\x03\x02\x01\x00", b"\x77\x82\xff\xff\x30",
-                                 bytes(range(256)) * 4])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"\x77\x03\x30\x01\x00",
+        b"\x30\x03\x02\x01\x00",
+        b"\x77\x82\xff\xff\x30",
+        bytes(range(256)) * 4,
+    ],
+)
 def test_malformed_sod_is_a_check_not_an_exception(raw):
     res = passive_auth.verify(raw, {1: b"x"}, TrustStore(), at=LATER)
     assert _status(res, "sod.parse") == (I, "sod_malformed")
@@ -271,6 +294,7 @@ def test_ten_megabytes_of_garbage_rejected_in_bounded_memory():
     # Speed is measured in benchmarks/; here: refused by its size before parsing, so the
     # parser allocates almost nothing beyond the input (pytest-timeout guards against a hang).
     import tracemalloc
+
     garbage = b"\x77\x84\x00\xa0\x00\x00" + bytes(range(256)) * (10 * 4096)
     tracemalloc.start()
     try:
@@ -291,7 +315,7 @@ def test_missing_sod():
 def test_dsc_matched_by_name_only_whose_signature_fails_is_unknown():
     """No AKI in the DSC: a same-named CSCA with another key may simply be missing from the store."""
     a = pki.issue_csca("pa-csca-a")
-    b = pki.issue_csca("pa-csca-b")                   # same default name as A, other key
+    b = pki.issue_csca("pa-csca-b")  # same default name as A, other key
     dsc = pki.issue_dsc(b, "pa-dsc-no-aki", include_aki=False)
     sod, dgs = _sod(dsc)
     res = passive_auth.verify(sod, dgs, _store(a), at=LATER)

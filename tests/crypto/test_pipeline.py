@@ -1,8 +1,9 @@
 """From files (a live read or a dump) to the DocumentReport: the virtual CCCD end to end."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -19,7 +20,7 @@ from simulators.dataset import build_dataset
 
 from .test_active_auth import CHALLENGE, sign_9796_2
 
-AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
+AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def files_of(ds) -> dict[str, bytes]:
@@ -37,11 +38,21 @@ def vn_store() -> TrustStore:
 
 def _read(ds, *, challenge_signed=CHALLENGE, ca_ok=True) -> ReadResult:
     return ReadResult(
-        files=files_of(ds), access_protocol="PACE-CAN", complete=True,
-        chip_auth=ChipAuthOutcome(performed=True, established=ca_ok, protocol_oid="0.4.0.127.0.7.2.2.3.2.2",
-                                  key_id=ds.ca_key_id),
-        active_auth=ActiveAuthOutcome(performed=True, challenge=CHALLENGE,
-                                      signature=sign_9796_2(ds.aa_private_key, challenge_signed, "sha256")))
+        files=files_of(ds),
+        access_protocol="PACE-CAN",
+        complete=True,
+        chip_auth=ChipAuthOutcome(
+            performed=True,
+            established=ca_ok,
+            protocol_oid="0.4.0.127.0.7.2.2.3.2.2",
+            key_id=ds.ca_key_id,
+        ),
+        active_auth=ActiveAuthOutcome(
+            performed=True,
+            challenge=CHALLENGE,
+            signature=sign_9796_2(ds.aa_private_key, challenge_signed, "sha256"),
+        ),
+    )
 
 
 def test_dump_of_the_virtual_cccd(vn_store):
@@ -49,7 +60,7 @@ def test_dump_of_the_virtual_cccd(vn_store):
     report = report_from_files(files_of(ds), vn_store, at=AT)
     v = report.verification
     assert v.passive_authentication is Status.VALID
-    assert v.chip_authenticity is Status.NOT_PERFORMED        # no chip, no clone check
+    assert v.chip_authenticity is Status.NOT_PERFORMED  # no chip, no clone check
     assert v.get("active_authentication").code == "offline_dump"
     assert report.read is None
     assert report.document.issuing_state == "VNM" and report.document.type == "ID"
@@ -66,8 +77,10 @@ def test_live_read_with_aa_and_ca(vn_store):
     report = report_from_read(_read(ds), vn_store, at=AT)
     v = report.verification
     assert v.passive_authentication is Status.VALID
-    assert (v.get("active_authentication").status, v.get("chip_authentication").status) == (Status.VALID,
-                                                                                           Status.VALID)
+    assert (v.get("active_authentication").status, v.get("chip_authentication").status) == (
+        Status.VALID,
+        Status.VALID,
+    )
     assert v.chip_authenticity is Status.VALID
     assert report.read["access_protocol"] == "PACE-CAN"
 
@@ -85,7 +98,9 @@ def test_dg15_whose_hash_does_not_match(vn_store):
     v = report.verification
     assert v.get("dg_hash.DG15").code == "dg_hash_mismatch"
     assert (v.get("active_authentication").status, v.get("active_authentication").code) == (
-        Status.INVALID, "aa_key_hash_mismatch")
+        Status.INVALID,
+        "aa_key_hash_mismatch",
+    )
     assert v.chip_authenticity is Status.INVALID and v.passive_authentication is Status.INVALID
 
 
@@ -97,7 +112,9 @@ def test_unknown_csca_leaves_chip_authenticity_unknown():
     v = report.verification
     assert v.passive_authentication is Status.UNKNOWN
     assert (v.get("active_authentication").status, v.get("active_authentication").code) == (
-        Status.UNKNOWN, "aa_key_not_authenticated")
+        Status.UNKNOWN,
+        "aa_key_not_authenticated",
+    )
     assert v.get("chip_authentication").status is Status.UNKNOWN
     assert v.chip_authenticity is Status.UNKNOWN
 
@@ -107,7 +124,7 @@ def test_unreadable_dg_and_parse_errors_are_reported(vn_store):
     read = _read(ds)
     del read.files["DG2"]
     read.file_errors["DG2"] = FileAccessDenied(file="DG2", sw=0x6982)
-    read.files["DG13"] = b"\x6d\x03\x30\x01"                 # truncated
+    read.files["DG13"] = b"\x6d\x03\x30\x01"  # truncated
     report = report_from_read(read, vn_store, at=AT)
     v = report.verification
     assert v.get("dg_hash.DG2").status is Status.NOT_PERFORMED
@@ -120,10 +137,18 @@ def test_unreadable_dg_and_parse_errors_are_reported(vn_store):
 def test_no_personal_data_in_audit_or_non_personal_dict(vn_store):
     ds = build_dataset(3)
     report = report_from_read(_read(ds), vn_store, at=AT)
-    personal = [ds.id_number, ds.document_number, ds.citizen.full_name, report.person.birth_date,
-                report.photo.sha256, ds.id_number[-6:]]
-    for text in (json.dumps(report.audit_dict(), ensure_ascii=False),
-                 json.dumps(report.to_dict(include_personal=False), ensure_ascii=False)):
+    personal = [
+        ds.id_number,
+        ds.document_number,
+        ds.citizen.full_name,
+        report.person.birth_date,
+        report.photo.sha256,
+        ds.id_number[-6:],
+    ]
+    for text in (
+        json.dumps(report.audit_dict(), ensure_ascii=False),
+        json.dumps(report.to_dict(include_personal=False), ensure_ascii=False),
+    ):
         for value in personal:
             assert value not in text
     full = json.dumps(report.to_dict(), ensure_ascii=False)
@@ -137,8 +162,8 @@ def test_malformed_files_become_report_errors(vn_store, name, garbage):
     ds = build_dataset(0)
     read = _read(ds)
     read.files[name] = garbage
-    report = report_from_read(read, vn_store, at=AT)       # never raises
+    report = report_from_read(read, vn_store, at=AT)  # never raises
     assert name in {e.file for e in report.errors}
     v = report.verification
-    assert v.passive_authentication is Status.INVALID      # a changed file never passes
+    assert v.passive_authentication is Status.INVALID  # a changed file never passes
     json.dumps(report.to_dict(), ensure_ascii=False)

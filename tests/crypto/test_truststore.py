@@ -1,6 +1,6 @@
 """Trust store: import (files, folders, PEM, master lists, CRLs), persistence, queries."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import pytest
 
@@ -13,7 +13,8 @@ from simulators import pki
 def test_queries_on_the_german_list(de_store, pki_dir):
     vn = de_store.by_country("vn")
     assert [c.subject_text for c in vn] == [
-        "C=VN, O=Vietnam Government Information Security Commission, CN=CSCA ePassport Vietnam"]
+        "C=VN, O=Vietnam Government Information Security Commission, CN=CSCA ePassport Vietnam"
+    ]
     dsc = Certificate.from_bytes((pki_dir / "documents" / "DE" / "DSC.cer").read_bytes())
     by_ski = de_store.by_ski(dsc.aki)
     assert by_ski and all(c.ski == dsc.aki for c in by_ski)
@@ -36,10 +37,10 @@ def test_persisted_store_reopens_with_the_same_contents(tmp_path, de_ml_path, de
 def test_master_list_without_root_uses_trusted_cscas_only(de_ml, de_root):
     store = TrustStore()
     with pytest.raises(InvalidSignature):
-        store.import_master_list(de_ml)             # nothing trusted yet
+        store.import_master_list(de_ml)  # nothing trusted yet
     assert len(store) == 0
     store.add_certificate(de_root)
-    assert store.import_master_list(de_ml).added == 587   # its root is already in
+    assert store.import_master_list(de_ml).added == 587  # its root is already in
 
 
 def test_import_folder_of_pem_der_and_crl(tmp_path):
@@ -86,14 +87,26 @@ def test_copy_is_independent(de_store):
 
 def test_listing_entries(de_store):
     rows = de_store.entries("VN")
-    assert len(rows) == 1 and rows[0]["role"] == "csca" and rows[0]["not_after"].startswith("2037-10-01")
+    assert (
+        len(rows) == 1
+        and rows[0]["role"] == "csca"
+        and rows[0]["not_after"].startswith("2037-10-01")
+    )
 
 
-@pytest.mark.parametrize("head", [b"", b"\x30\x84\x00\xa0\x00\x00\x06\x09", b"\x30\x84\x00\xa0\x00\x00\x30\x84",
-                                  b"-----BEGIN CERTIFICATE-----\n"])
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"",
+        b"\x30\x84\x00\xa0\x00\x00\x06\x09",
+        b"\x30\x84\x00\xa0\x00\x00\x30\x84",
+        b"-----BEGIN CERTIFICATE-----\n",
+    ],
+)
 def test_ten_megabytes_of_garbage_rejected_in_bounded_memory(head):
     # Speed is measured in benchmarks/; here: a typed error and bounded memory.
     import tracemalloc
+
     data = head + bytes(range(256)) * (10 * 4096)
     tracemalloc.start()
     try:

@@ -1,4 +1,5 @@
 """A private pcscd (vpcd driver, free port, own socket) per test module, and virtual cards in it."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,7 +23,7 @@ def insert_card(pcscd):
     started: list[VirtualCardProcess] = []
 
     def insert(**kw) -> VirtualCardProcess:
-        for card in started:          # one card per reader: take the previous one out first
+        for card in started:  # one card per reader: take the previous one out first
             card.stop()
         if pcscd.card_present():
             pcscd.wait_card(False)

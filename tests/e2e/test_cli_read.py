@@ -1,4 +1,5 @@
 """``cccd-edge read`` and ``cccd-edge readers`` as subprocesses, through the private pcscd."""
+
 from __future__ import annotations
 
 import hashlib
@@ -19,8 +20,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     # The console script's own main (not ``-m edge.cli``, which would load edge.cli twice).
     code = "import sys; from edge.cli import main; sys.exit(main(sys.argv[1:]))"
-    return subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ})
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +48,18 @@ def test_readers_command(pcscd, insert_card):
 
 def test_read_command_through_pcsc(pcscd, insert_card, citizen1, tmp_path):
     insert_card(citizen=1)
-    out = cli("read", "--reader", pcscd.reader_name, "--can", citizen1.can, "--json", "--out", str(tmp_path),
-              "--timeout", "5")
+    out = cli(
+        "read",
+        "--reader",
+        pcscd.reader_name,
+        "--can",
+        citizen1.can,
+        "--json",
+        "--out",
+        str(tmp_path),
+        "--timeout",
+        "5",
+    )
     assert out.returncode == 0, out.stderr
     s = json.loads(out.stdout)
     assert s["access_protocol"] == "PACE-CAN" and s["complete"] and s["extended_length"]
@@ -72,7 +89,10 @@ def test_read_command_wrong_can_exits_2_with_a_sentence(pcscd, insert_card, citi
     wrong = "000000" if citizen1.can != "000000" else "111111"
     out = cli("read", "--reader", pcscd.reader_name, "--can", wrong, "--timeout", "5")
     assert out.returncode == 2
-    assert out.stderr.strip() == "cccd-edge: Access key rejected: check the CAN or the MRZ data and try again."
+    assert (
+        out.stderr.strip()
+        == "cccd-edge: Access key rejected: check the CAN or the MRZ data and try again."
+    )
     assert "Traceback" not in out.stderr
 
 
@@ -82,8 +102,17 @@ def test_read_command_no_card_times_out(pcscd):
 
 
 def test_read_command_in_process_simulator(citizen1):
-    out = cli("read", "--simulator", "--citizen", "1", "--can", citizen1.can, "--json", "--fault",
-              "no-extended-length")
+    out = cli(
+        "read",
+        "--simulator",
+        "--citizen",
+        "1",
+        "--can",
+        citizen1.can,
+        "--json",
+        "--fault",
+        "no-extended-length",
+    )
     assert out.returncode == 0, out.stderr
     s = json.loads(out.stdout)
     assert s["reader"] == "in-process" and not s["extended_length"] and s["complete"]
@@ -96,11 +125,35 @@ def test_read_command_in_process_simulator(citizen1):
 def test_simulate_command_attaches_a_card_that_read_can_read(pcscd, insert_card):
     """The whole stack as an operator runs it: ``cccd-edge simulate`` in one process, ``read`` in another."""
     code = "import sys; from edge.cli import main; sys.exit(main(sys.argv[1:]))"
-    insert_card(command=[sys.executable, "-c", code, "simulate", "--vpcd", f"127.0.0.1:{pcscd.port}",
-                         "--citizen", "2", "--fault", "no-extended-length"])
+    insert_card(
+        command=[
+            sys.executable,
+            "-c",
+            code,
+            "simulate",
+            "--vpcd",
+            f"127.0.0.1:{pcscd.port}",
+            "--citizen",
+            "2",
+            "--fault",
+            "no-extended-length",
+        ]
+    )
     ds = build_dataset(2)
-    out = cli("read", "--reader", pcscd.reader_name, "--document-number", ds.document_number,
-              "--birth-date", ds.birth_date, "--expiry-date", ds.expiry_date, "--json", "--timeout", "5")
+    out = cli(
+        "read",
+        "--reader",
+        pcscd.reader_name,
+        "--document-number",
+        ds.document_number,
+        "--birth-date",
+        ds.birth_date,
+        "--expiry-date",
+        ds.expiry_date,
+        "--json",
+        "--timeout",
+        "5",
+    )
     assert out.returncode == 0, out.stderr
     s = json.loads(out.stdout)
     assert s["access_protocol"] == "PACE-MRZ" and not s["extended_length"]

@@ -1,5 +1,6 @@
 """``cccd-edge read`` options run in process against the virtual card: --out, --citizen, --json
 failures, DG13 and incidents in the output; ``simulate --fault wrong-key`` shows the refused CAN."""
+
 from __future__ import annotations
 
 import argparse
@@ -37,6 +38,7 @@ def card_touches(monkeypatch):
     def counting(args):
         opened.append(args)
         return real(args)
+
     monkeypatch.setattr(read_cmd, "open_transport", counting)
     return opened
 
@@ -61,7 +63,9 @@ def test_out_existing_file_is_refused_before_the_card(capsys, tmp_path, citizen1
 
 def test_out_uncreatable_path_is_refused_before_the_card(capsys, tmp_path, citizen1, card_touches):
     (tmp_path / "afile").write_bytes(b"x")
-    code, _, err = run(capsys, "--citizen", "1", "--can", citizen1.can, "--out", str(tmp_path / "afile" / "d"))
+    code, _, err = run(
+        capsys, "--citizen", "1", "--can", citizen1.can, "--out", str(tmp_path / "afile" / "d")
+    )
     assert code == 2 and "cannot be created" in err and card_touches == []
 
 
@@ -71,7 +75,7 @@ def test_out_keeps_an_existing_folders_mode_and_writes_private_files(capsys, tmp
     os.chmod(shared, 0o755)
     code, _, err = run(capsys, "--citizen", "1", "--can", citizen1.can, "--out", str(shared))
     assert code == 0, err
-    assert mode(shared) == 0o755                         # like /tmp: not made private
+    assert mode(shared) == 0o755  # like /tmp: not made private
     assert (shared / "DG1.bin").read_bytes() == citizen1.files[0x0101]
     assert all(mode(p) == 0o600 for p in shared.iterdir())
     new = tmp_path / "new" / "dump"
@@ -100,14 +104,18 @@ def test_json_failure_prints_an_error_object(capsys, citizen1):
     body = json.loads(out)
     assert body["error"]["code"] == "access_key_rejected" and body["error"]["sw"] == "6300"
     assert body["error"]["step"] == "mutual_authentication"
-    assert err.strip() == "cccd-edge: Access key rejected: check the CAN or the MRZ data and try again."
+    assert (
+        err.strip()
+        == "cccd-edge: Access key rejected: check the CAN or the MRZ data and try again."
+    )
     code, out, _ = run(capsys, "--citizen", "-1", "--can", "123456", "--json")
     assert code == 2 and json.loads(out)["error"]["code"] == "usage_error"
 
 
 def test_incidents_and_dg13_fields_in_the_output(capsys, citizen1):
-    code, out, err = run(capsys, "--citizen", "1", "--can", citizen1.can, "--fault", "bad-response-mac:4",
-                         "--json")
+    code, out, err = run(
+        capsys, "--citizen", "1", "--can", citizen1.can, "--fault", "bad-response-mac:4", "--json"
+    )
     assert code == 0, err
     s = json.loads(out)
     assert s["complete"] and len(s["incidents"]) == 1
@@ -115,7 +123,9 @@ def test_incidents_and_dg13_fields_in_the_output(capsys, citizen1):
     dg13 = s["dg13"]
     assert dg13["expiry_date"] == "2031-01-01" and dg13["issue_date"] == "2021-06-30"
     assert dg13["birth_date"] == "1991-01-01" and dg13["field16"]
-    code, out, _ = run(capsys, "--citizen", "1", "--can", citizen1.can, "--fault", "bad-response-mac:4")
+    code, out, _ = run(
+        capsys, "--citizen", "1", "--can", citizen1.can, "--fault", "bad-response-mac:4"
+    )
     assert code == 0 and "Recovered:         secure channel re-opened at" in out
     assert "field16:" in out
     clean = json.loads(run(capsys, "--citizen", "1", "--can", citizen1.can, "--json")[1])
@@ -124,11 +134,17 @@ def test_incidents_and_dg13_fields_in_the_output(capsys, citizen1):
 
 def test_dg13_summary_shows_expiry_words_and_unknown_fields_raw(citizen1):
     dg = DG13.from_bytes(citizen1.files[0x010D])
-    odd = replace(dg, expiry_date="Không thời hạn", expiry_date_iso=None, birth_date=None,
-                  birth_date_text="31/02/1991", unknown={17: bytes.fromhex("3006020111 0C0141".replace(" ", ""))})
+    odd = replace(
+        dg,
+        expiry_date="Không thời hạn",
+        expiry_date_iso=None,
+        birth_date=None,
+        birth_date_text="31/02/1991",
+        unknown={17: bytes.fromhex("3006020111 0C0141".replace(" ", ""))},
+    )
     out = read_cmd.dg13_summary(odd)
     assert out["expiry_date"] == "Không thời hạn"
-    assert out["birth_date"] == "31/02/1991"                       # not a date: shown as on the chip
+    assert out["birth_date"] == "31/02/1991"  # not a date: shown as on the chip
     assert out["unknown_fields"] == {"17": "30060201110C0141"}
 
 
@@ -142,7 +158,10 @@ def test_simulate_wrong_key_prints_the_refused_printed_can():
     assert text.index(f"CAN:        {printed.can}") > refused_at
     assert text.index(f"CAN:        {card.dataset.can}") > text.index("accepted")
     res = read_document(InProcessTransport(card), CanKey(printed.can))
-    assert isinstance(res.error, AccessDeniedError)                  # what a tester sees
-    card, printed = build_card_and_printed(argparse.Namespace(citizen=1, photo=None, fault=["wrong-key"]))
-    assert read_document(InProcessTransport(card), CanKey(card.dataset.can),
-                         want_active_auth=False).complete
+    assert isinstance(res.error, AccessDeniedError)  # what a tester sees
+    card, printed = build_card_and_printed(
+        argparse.Namespace(citizen=1, photo=None, fault=["wrong-key"])
+    )
+    assert read_document(
+        InProcessTransport(card), CanKey(card.dataset.can), want_active_auth=False
+    ).complete

@@ -1,10 +1,17 @@
 """End to end through the real PC/SC stack: pyscard -> private pcscd -> vpcd -> virtual CCCD process."""
+
 from __future__ import annotations
 
 import pytest
 
 from cardreader.accesskey import CanKey, MrzKey
-from cardreader.errors import AccessDeniedError, CardRemovedError, FileAccessDenied, NoCardError, NoReaderError
+from cardreader.errors import (
+    AccessDeniedError,
+    CardRemovedError,
+    FileAccessDenied,
+    NoCardError,
+    NoReaderError,
+)
 from cardreader.lds.sod import EFSOD
 from cardreader.reader import Reader
 from cardreader.result import Phase
@@ -33,14 +40,16 @@ def assert_every_file(res, ds):
     assert sorted(sod.dg_hashes) == [1, 2, 13, 14, 15]
     for n in sod.dg_hashes:
         assert res.files[f"DG{n}"] == ds.files[0x0100 + n], f"DG{n} differs"
-    assert res.files["EF.COM"] == ds.files[0x011E] and res.files["EF.CardAccess"] == ds.files[0x011C]
+    assert (
+        res.files["EF.COM"] == ds.files[0x011E] and res.files["EF.CardAccess"] == ds.files[0x011C]
+    )
 
 
 def test_readers_lists_the_virtual_reader_and_card(pcscd, insert_card):
     insert_card()
     readers = {r.name: r for r in list_readers()}
     assert readers[pcscd.reader_name].card_present
-    assert readers[pcscd.reader_name].atr[:1] == b"\x3B"
+    assert readers[pcscd.reader_name].atr[:1] == b"\x3b"
     assert not readers["cccd-test vpcd 00 01"].card_present
 
 
@@ -72,7 +81,7 @@ def test_pace_mrz_without_extended_length(pcscd, insert_card, citizen0):
     assert res.complete and res.access_protocol == "PACE-MRZ" and not res.extended_length
     assert_every_file(res, citizen0)
     reads = [e for e in reader.session.log if e.command[1] == 0xB0 and e.wrapped is not None]
-    assert max(len(e.response) - 2 for e in reads) == 223        # AES: 223-byte short reads
+    assert max(len(e.response) - 2 for e in reads) == 223  # AES: 223-byte short reads
 
 
 def test_extended_length_refused_by_the_card(pcscd, insert_card, citizen0):
@@ -100,7 +109,9 @@ def test_wrong_can_is_rejected_without_retries(pcscd, insert_card, citizen0):
     assert res.error.message.startswith("Access key rejected")
     assert [e.command[1] for e in reader.session.log].count(0x22) == 1
     # The card is still usable: the right key works right after.
-    _, ok, _ = read_through_pcsc(pcscd, CanKey(citizen0.can), want_chip_auth=False, want_active_auth=False)
+    _, ok, _ = read_through_pcsc(
+        pcscd, CanKey(citizen0.can), want_chip_auth=False, want_active_auth=False
+    )
     assert ok.complete
 
 
@@ -127,6 +138,7 @@ def test_card_leaving_the_field_by_fault(pcscd, insert_card, citizen0):
 def test_private_pcscd_is_isolated(pcscd):
     import os
     from pathlib import Path
+
     # Its own mount namespace: its /run is our private directory, never the system's.
     assert os.readlink(f"/proc/{pcscd.proc.pid}/ns/mnt") != os.readlink("/proc/self/ns/mnt")
     assert os.environ["PCSCLITE_CSOCK_NAME"] == pcscd.socket

@@ -1,4 +1,5 @@
 """Check real responses against the served OpenAPI 3.1 document (jsonschema, draft 2020-12)."""
+
 from __future__ import annotations
 
 from jsonschema import Draft202012Validator
@@ -6,10 +7,12 @@ from jsonschema import Draft202012Validator
 from edge.api.validation import openapi_document
 
 
-def response_schema(path: str, method: str, status: int, content_type: str = "application/json") -> dict:
+def response_schema(
+    path: str, method: str, status: int, content_type: str = "application/json"
+) -> dict:
     doc = openapi_document()
     op = doc["paths"][path][method.lower()]
-    response = op["responses"][str(status)]    # KeyError = an undocumented status: a failure
+    response = op["responses"][str(status)]  # KeyError = an undocumented status: a failure
     return response["content"][content_type]["schema"]
 
 

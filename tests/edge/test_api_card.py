@@ -1,4 +1,5 @@
 """Card verifications through the API, reading the real virtual CCCD in process."""
+
 from __future__ import annotations
 
 import base64
@@ -24,6 +25,7 @@ def _trust(tmp_path):
     """The operator's trust store holding the test PKI's CSCA (what `cccd-edge trust import` does)."""
     from crypto.truststore import TrustStore
     from simulators.pki import default_pki
+
     store = TrustStore(tmp_path / "trust.sqlite")
     store.import_bytes(default_pki("ecdsa")[0].der, source="test PKI")
     store.close()
@@ -43,7 +45,7 @@ def wait_for_event(app, session_id: str, predicate, timeout: float = 20.0) -> bo
     seq, rounds = 0, 0
     while rounds < 100:
         new = session.events_after(seq, timeout / 100)
-        if any(predicate(e) for e in session.events[:seq + len(new)]):
+        if any(predicate(e) for e in session.events[: seq + len(new)]):
             return True
         seq += len(new)
         rounds += 1
@@ -53,12 +55,15 @@ def wait_for_event(app, session_id: str, predicate, timeout: float = 20.0) -> bo
 def _make(tmp_path, faults=None, dataset=DS, trusted=True, **overrides):
     if trusted:
         _trust(tmp_path)
+
     def open_card():
         # The real virtual CCCD, with the fault asked for, behind the real in-process transport.
         return InProcessTransport(VirtualCCCD(dataset, faults=faults))
 
     custom = faults is not None or dataset is not DS
-    return create_app(rp_config(tmp_path, **overrides), open_transport=open_card if custom else None)
+    return create_app(
+        rp_config(tmp_path, **overrides), open_transport=open_card if custom else None
+    )
 
 
 @pytest.fixture
@@ -88,27 +93,47 @@ def finish(client, created, profile="hospital"):
 
 def test_hospital_verification_signed_minimised_fhir_and_compared(card_app):
     client = card_app.test_client()
-    record = {"full_name": "NGUYEN VAN AN", "birth_date": "05/01/1993", "id_number": PERSON.id_number,
-              "residence": "Hà Nội"}
+    record = {
+        "full_name": "NGUYEN VAN AN",
+        "birth_date": "05/01/1993",
+        "id_number": PERSON.id_number,
+        "residence": "Hà Nội",
+    }
     body = finish(client, start(client, nonce="n-42", record=record))
     assert body["state"] == "done"
     claims = body["result"]["claims"]
     jwks = check(client.get("/v1/keys"), "/v1/keys")
     assert verify_jws(body["result"]["jws"], jwks) == claims
-    assert claims["nonce"] == "n-42" and claims["iss"] == "kiosk-test" and claims["aud"] == "hospital-rp"
+    assert (
+        claims["nonce"] == "n-42"
+        and claims["iss"] == "kiosk-test"
+        and claims["aud"] == "hospital-rp"
+    )
     assert abs(claims["iat"] - time.time()) < 60
-    assert claims["verdicts"] == {"overall": "valid", "passive_authentication": "valid",
-                                  "chip_authenticity": "valid", "face": "not_performed"}
+    assert claims["verdicts"] == {
+        "overall": "valid",
+        "passive_authentication": "valid",
+        "chip_authenticity": "valid",
+        "face": "not_performed",
+    }
     assert set(claims["attributes"]) == {"id_number", "full_name", "birth_date", "sex", "residence"}
     assert claims["attributes"]["full_name"] == PERSON.full_name
     assert claims["attributes"]["id_number"] == PERSON.id_number
     text = json.dumps(body, ensure_ascii=False)
-    for outside in (PERSON.father_name, PERSON.mother_name, PERSON.religion, PERSON.old_id_number,
-                    PERSON.place_of_origin):
+    for outside in (
+        PERSON.father_name,
+        PERSON.mother_name,
+        PERSON.religion,
+        PERSON.old_id_number,
+        PERSON.place_of_origin,
+    ):
         assert outside not in text
     patient = claims["fhir_patient"]
-    assert patient["identifier"][0] == {**patient["identifier"][0], "system": "urn:vn:cccd",
-                                        "value": PERSON.id_number}
+    assert patient["identifier"][0] == {
+        **patient["identifier"][0],
+        "system": "urn:vn:cccd",
+        "value": PERSON.id_number,
+    }
     assert patient["birthDate"] == PERSON.birth_date.isoformat() and patient["gender"] == "male"
     comp = claims["comparison"]
     assert comp["full_name"]["how"] == ["case", "diacritics"] and comp["full_name"]["equivalent"]
@@ -118,13 +143,16 @@ def test_hospital_verification_signed_minimised_fhir_and_compared(card_app):
     assert "read_files" in body["steps"] and "passive_authentication" in body["steps"]
 
 
-@pytest.mark.parametrize("profile,attributes", [
-    ("school", {"full_name", "id_number"}),
-    ("airport", {"full_name", "id_number", "birth_date", "nationality"}),
-])
+@pytest.mark.parametrize(
+    "profile,attributes",
+    [
+        ("school", {"full_name", "id_number"}),
+        ("airport", {"full_name", "id_number", "birth_date", "nationality"}),
+    ],
+)
 def test_other_profiles_see_only_their_attributes(card_app, profile, attributes):
     client = card_app.test_client()
-    if profile == "airport":   # PACE with the MRZ, face match switched off by the caller
+    if profile == "airport":  # PACE with the MRZ, face match switched off by the caller
         created = start(client, profile, face_match_required=False, mrz=list(DS.mrz_lines))
     else:
         created = start(client, profile)
@@ -138,9 +166,15 @@ def test_other_profiles_see_only_their_attributes(card_app, profile, attributes)
 
 def test_bac_style_key_fields(card_app):
     client = card_app.test_client()
-    r = client.post("/v1/verifications", headers=auth("school"),
-                    json={"document_number": DS.document_number, "birth_date": DS.birth_date,
-                          "expiry_date": DS.expiry_date})
+    r = client.post(
+        "/v1/verifications",
+        headers=auth("school"),
+        json={
+            "document_number": DS.document_number,
+            "birth_date": DS.birth_date,
+            "expiry_date": DS.expiry_date,
+        },
+    )
     body = finish(client, check(r, "/v1/verifications", "post"), "school")
     assert body["state"] == "done" and body["result"]["claims"]["verdicts"]["overall"] == "valid"
 
@@ -202,7 +236,7 @@ def test_results_are_dropped_after_the_ttl(tmp_path):
     app = _make(tmp_path, result_ttl=1.0)
     try:
         clock = FakeClock()
-        app.extensions["cccd_edge"].sessions._clock = clock      # sessions take the store's clock
+        app.extensions["cccd_edge"].sessions._clock = clock  # sessions take the store's clock
         client = app.test_client()
         created = start(client, "school")
         assert finish(client, created, "school")["state"] == "done"
@@ -218,16 +252,17 @@ def test_events_stream_names_the_steps(card_app):
     created = start(client, "school")
     r = client.get(created["links"]["events"], headers=auth("school"))
     assert r.status_code == 200 and r.mimetype == "text/event-stream"
-    text = r.get_data(as_text=True)     # the stream ends by itself once the session is final
+    text = r.get_data(as_text=True)  # the stream ends by itself once the session is final
     names = [line[7:] for line in text.splitlines() if line.startswith("event: ")]
     for expected in ("access_control", "read_files", "passive_authentication", "state", "end"):
         assert expected in names
-    data = [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: {\"")]
+    data = [json.loads(line[6:]) for line in text.splitlines() if line.startswith('data: {"')]
     assert data[-1]["data"]["state"] == "done"
 
 
 def test_kiosk_screen_follows_events_with_its_cookie(card_app):
     from edge.api.auth import KIOSK_COOKIE, kiosk_token
+
     client = card_app.test_client()
     created = start(client, "school")
     assert client.get(created["links"]["events"]).status_code == 401
@@ -257,20 +292,27 @@ def test_queue_full_gives_429_with_retry_after(tmp_path):
 
 def test_ask_on_kiosk_flow_and_kiosk_exclusivity(card_app):
     from edge.api.auth import kiosk_token
+
     client = card_app.test_client()
     created = start(client, "school", ask_on_kiosk=True)
     r = client.post("/v1/verifications", json={"ask_on_kiosk": True}, headers=auth("hospital"))
     assert r.status_code == 409 and "Retry-After" in r.headers
     kiosk = {"X-Kiosk-Token": kiosk_token(card_app)}
-    assert wait_for_event(card_app, created["id"], lambda e: e.data.get("step") == "waiting_for_access_key")
+    assert wait_for_event(
+        card_app, created["id"], lambda e: e.data.get("step") == "waiting_for_access_key"
+    )
     cur = check(client.get("/v1/kiosk/current", headers=kiosk), "/v1/kiosk/current")["session"]
     assert cur["needs_access_key"]
     assert cur["id"] == created["id"] and cur["attributes_read"] == ["full_name", "id_number"]
     path = f"/v1/kiosk/verifications/{created['id']}/access-key"
     r = client.post(path, json={"can": "12"}, headers=kiosk)
-    assert r.status_code == 400 and check(r, "/v1/kiosk/verifications/{session_id}/access-key", "post")
+    assert r.status_code == 400 and check(
+        r, "/v1/kiosk/verifications/{session_id}/access-key", "post"
+    )
     r = client.post(path, json={"can": DS.can}, headers=kiosk)
-    assert r.status_code == 202 and check(r, "/v1/kiosk/verifications/{session_id}/access-key", "post")
+    assert r.status_code == 202 and check(
+        r, "/v1/kiosk/verifications/{session_id}/access-key", "post"
+    )
     assert finish(client, created, "school")["state"] == "done"
     r = client.post(path, json={"can": DS.can}, headers=kiosk)
     assert r.status_code in (404, 409)
@@ -279,16 +321,23 @@ def test_ask_on_kiosk_flow_and_kiosk_exclusivity(card_app):
 def test_face_endpoint_rejects_when_no_face_match(card_app):
     client = card_app.test_client()
     created = start(client, "school")
-    r = client.post(created["links"]["face"], data=b"\xff\xd8\xff\xe0", content_type="image/jpeg",
-                    headers=auth("school"))
+    r = client.post(
+        created["links"]["face"],
+        data=b"\xff\xd8\xff\xe0",
+        content_type="image/jpeg",
+        headers=auth("school"),
+    )
     assert r.status_code == 409 and check(r, "/v1/verifications/{session_id}/face", "post")
-    r = client.post(created["links"]["face"], data=b"GIF89a", content_type="image/gif", headers=auth("school"))
+    r = client.post(
+        created["links"]["face"], data=b"GIF89a", content_type="image/gif", headers=auth("school")
+    )
     assert r.status_code == 415
     finish(client, created, "school")
 
 
 def _files(dataset) -> dict[str, bytes]:
     from simulators.carddata import FID_COM, FID_SOD, fid_of_dg
+
     out = {"EF_SOD": dataset.files[FID_SOD], "EF_COM": dataset.files[FID_COM]}
     for n in (1, 2, 13, 14, 15):
         out[f"DG{n}"] = dataset.files[fid_of_dg(n)]
@@ -298,16 +347,23 @@ def _files(dataset) -> dict[str, bytes]:
 def test_documents_verify_multipart_and_json(card_app):
     client = card_app.test_client()
     files = _files(DS)
-    r = client.post("/v1/documents/verify", content_type="multipart/form-data", headers=auth("hospital"),
-                    data={**{k: (io.BytesIO(v), k + ".bin") for k, v in files.items()}, "nonce": "up-1"})
+    r = client.post(
+        "/v1/documents/verify",
+        content_type="multipart/form-data",
+        headers=auth("hospital"),
+        data={**{k: (io.BytesIO(v), k + ".bin") for k, v in files.items()}, "nonce": "up-1"},
+    )
     body = check(r, "/v1/documents/verify", "post")
     claims = body["result"]["claims"]
     assert claims["kind"] == "upload" and claims["nonce"] == "up-1"
     assert claims["verdicts"]["passive_authentication"] == "valid"
     assert claims["verdicts"]["overall"] == "valid"
     assert verify_jws(body["result"]["jws"], client.get("/v1/keys").get_json()) == claims
-    r = client.post("/v1/documents/verify", headers=auth("school"),
-                    json={"files": {k: base64.b64encode(v).decode() for k, v in files.items()}})
+    r = client.post(
+        "/v1/documents/verify",
+        headers=auth("school"),
+        json={"files": {k: base64.b64encode(v).decode() for k, v in files.items()}},
+    )
     claims = check(r, "/v1/documents/verify", "post")["result"]["claims"]
     assert set(claims["attributes"]) == {"full_name", "id_number"}
 
@@ -318,8 +374,11 @@ def test_documents_verify_tampered_dg_is_200_with_invalid_verdict(card_app):
     dg13 = bytearray(files["DG13"])
     dg13[-1] ^= 0x01
     files["DG13"] = bytes(dg13)
-    r = client.post("/v1/documents/verify", headers=auth("school"),
-                    json={"files": {k: base64.b64encode(v).decode() for k, v in files.items()}})
+    r = client.post(
+        "/v1/documents/verify",
+        headers=auth("school"),
+        json={"files": {k: base64.b64encode(v).decode() for k, v in files.items()}},
+    )
     assert r.status_code == 200
     claims = check(r, "/v1/documents/verify", "post")["result"]["claims"]
     assert claims["verdicts"]["passive_authentication"] == "invalid"
@@ -327,19 +386,34 @@ def test_documents_verify_tampered_dg_is_200_with_invalid_verdict(card_app):
 
 def test_garbage_upload_is_not_a_500(card_app):
     client = card_app.test_client()
-    r = client.post("/v1/documents/verify", headers=auth("school"),
-                    json={"files": {"EF_SOD": base64.b64encode(b"\x77\x82\xff\xff" + b"\x00" * 64).decode(),
-                                    "DG1": base64.b64encode(b"junk").decode()}})
+    r = client.post(
+        "/v1/documents/verify",
+        headers=auth("school"),
+        json={
+            "files": {
+                "EF_SOD": base64.b64encode(b"\x77\x82\xff\xff" + b"\x00" * 64).decode(),
+                "DG1": base64.b64encode(b"junk").decode(),
+            }
+        },
+    )
     assert r.status_code == 200
-    assert check(r, "/v1/documents/verify", "post")["result"]["claims"]["verdicts"]["overall"] != "valid"
+    assert (
+        check(r, "/v1/documents/verify", "post")["result"]["claims"]["verdicts"]["overall"]
+        != "valid"
+    )
 
 
 def test_no_personal_data_in_audit_db_or_logs(card_app, tmp_path):
     client = card_app.test_client()
     finish(client, start(client, record={"full_name": PERSON.full_name}))
-    finish(client, start(client, "school", can="999999" if DS.can != "999999" else "888888"), "school")
-    client.post("/v1/documents/verify", headers=auth("school"),
-                json={"files": {k: base64.b64encode(v).decode() for k, v in _files(DS).items()}})
+    finish(
+        client, start(client, "school", can="999999" if DS.can != "999999" else "888888"), "school"
+    )
+    client.post(
+        "/v1/documents/verify",
+        headers=auth("school"),
+        json={"files": {k: base64.b64encode(v).decode() for k, v in _files(DS).items()}},
+    )
     svc = card_app.extensions["cccd_edge"]
     rows = svc.audit.rows()
     assert len(rows) == 3 and {r["outcome"] for r in rows} == {"done", "failed"}
@@ -349,16 +423,30 @@ def test_no_personal_data_in_audit_db_or_logs(card_app, tmp_path):
     db = b"".join(p.read_bytes() for p in (tmp_path / "instance").glob("audit.sqlite*"))
     log = (tmp_path / "app.log").read_bytes()
     assert log.count(b"\n") >= 5
-    secrets = [PERSON.id_number, PERSON.full_name, PERSON.id_number[-9:], DS.can,
-               PERSON.birth_date.strftime("%d/%m/%Y"), PERSON.birth_date.isoformat(), DS.birth_date,
-               PERSON.residence.split(",")[0], PERSON.full_name.split()[-1] + '"']
+    secrets = [
+        PERSON.id_number,
+        PERSON.full_name,
+        PERSON.id_number[-9:],
+        DS.can,
+        PERSON.birth_date.strftime("%d/%m/%Y"),
+        PERSON.birth_date.isoformat(),
+        DS.birth_date,
+        PERSON.residence.split(",")[0],
+        PERSON.full_name.split()[-1] + '"',
+    ]
     for s in secrets:
         for blob, where in ((db, "audit db"), (log, "log")):
             assert s.encode("utf-8") not in blob, f"{s!r} found in the {where}"
     import os
+
     instance = tmp_path / "instance"
     written = {p.name for p in instance.iterdir()}
-    assert written <= {"audit.sqlite", "audit.sqlite-wal", "audit.sqlite-shm", "kiosk-signing-key.pem",
-                       "audit-hmac.key"}
+    assert written <= {
+        "audit.sqlite",
+        "audit.sqlite-wal",
+        "audit.sqlite-shm",
+        "kiosk-signing-key.pem",
+        "audit-hmac.key",
+    }
     for name in ("kiosk-signing-key.pem", "audit-hmac.key"):
         assert os.stat(instance / name).st_mode & 0o077 == 0

@@ -29,10 +29,21 @@ def test_secret_file_0600_and_stable(tmp_path):
 def test_rows_hold_keyed_hmac_not_the_number(tmp_path):
     db = tmp_path / "audit.sqlite"
     log = AuditLog(db, b"k" * 32, kiosk_id="k1", clock=Clock())
-    log.record(verification_id="v1", relying_party="hosp", kind="card", outcome="done", overall="valid",
-               passive_authentication="valid", chip_authenticity="valid", face="not_performed",
-               access_protocol="PACE-CAN", reason_codes=[], durations={"read": 812.3456}, total_ms=900,
-               id_number=ID)
+    log.record(
+        verification_id="v1",
+        relying_party="hosp",
+        kind="card",
+        outcome="done",
+        overall="valid",
+        passive_authentication="valid",
+        chip_authenticity="valid",
+        face="not_performed",
+        access_protocol="PACE-CAN",
+        reason_codes=[],
+        durations={"read": 812.3456},
+        total_ms=900,
+        id_number=ID,
+    )
     row = log.rows()[0]
     assert row["id_hmac"] != ID and len(row["id_hmac"]) == 64
     assert row["durations"] == json.dumps({"read": 812.35})
@@ -46,15 +57,41 @@ def test_rows_hold_keyed_hmac_not_the_number(tmp_path):
 def test_stats(tmp_path):
     clock = Clock()
     log = AuditLog(":memory:", b"k" * 32, kiosk_id="k1", clock=clock)
-    log.record(verification_id="a", relying_party="h", kind="card", outcome="done", overall="valid",
-               durations={"read": 100, "verify": 10}, total_ms=120)
-    log.record(verification_id="b", relying_party="h", kind="card", outcome="failed",
-               reason_codes=["card_removed"], durations={"read": 300}, total_ms=300)
+    log.record(
+        verification_id="a",
+        relying_party="h",
+        kind="card",
+        outcome="done",
+        overall="valid",
+        durations={"read": 100, "verify": 10},
+        total_ms=120,
+    )
+    log.record(
+        verification_id="b",
+        relying_party="h",
+        kind="card",
+        outcome="failed",
+        reason_codes=["card_removed"],
+        durations={"read": 300},
+        total_ms=300,
+    )
     clock.t += 86400
-    log.record(verification_id="c", relying_party="h", kind="upload", outcome="done", overall="unknown",
-               reason_codes=["csca_unknown"], durations={"verify": 20}, total_ms=20)
+    log.record(
+        verification_id="c",
+        relying_party="h",
+        kind="upload",
+        outcome="done",
+        overall="unknown",
+        reason_codes=["csca_unknown"],
+        durations={"verify": 20},
+        total_ms=20,
+    )
     s = log.stats(days=30)
-    assert s["verifications"] == 3 and s["succeeded"] == 1 and s["success_rate"] == pytest.approx(1 / 3, 1e-3)
+    assert (
+        s["verifications"] == 3
+        and s["succeeded"] == 1
+        and s["success_rate"] == pytest.approx(1 / 3, 1e-3)
+    )
     assert [d["verifications"] for d in s["per_day"]] == [2, 1]
     assert s["failure_reasons"] == {"card_removed": 1, "csca_unknown": 1}
     assert s["average_ms_per_step"] == {"read": 200.0, "verify": 15.0}
@@ -63,7 +100,9 @@ def test_stats(tmp_path):
 def test_json_log_lines_redact_numbers(tmp_path):
     path = tmp_path / "app.log"
     logger = setup_json_logging("cccd_edge_test", path=str(path))
-    logger.info("read card %s with CAN %s", ID, "047064", extra={"verification_id": "v9", "code": "ok"})
+    logger.info(
+        "read card %s with CAN %s", ID, "047064", extra={"verification_id": "v9", "code": "ok"}
+    )
     for h in logger.handlers:
         h.flush()
     line = json.loads(path.read_text().splitlines()[0])
@@ -77,6 +116,7 @@ def test_formatter_drops_exception_text():
         raise ValueError(f"name Nguyễn Văn An {ID}")
     except ValueError:
         import sys
+
         rec.exc_info = sys.exc_info()
     out = JsonLinesFormatter().format(rec)
     assert "Nguyễn" not in out and ID not in out and '"exception": "ValueError"' in out
@@ -87,7 +127,7 @@ def _parse(text):
     for line in text.splitlines():
         if line.startswith("#") or not line:
             continue
-        m = re.fullmatch(r'([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)', line)
+        m = re.fullmatch(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)", line)
         assert m, f"not exposition format: {line!r}"
         samples[m.group(1) + (m.group(2) or "")] = float(m.group(3))
     return samples

@@ -22,8 +22,11 @@ listen = "0.0.0.0:9000"
 profile = "hospital"
 api_key_sha256 = ["{digest}"]
 ''')
-    c = load_config(f, env={"CCCD_EDGE_RESULT_TTL": "45", "CCCD_EDGE_API_KEYS": "gate-1:airport:env-key"},
-                    overrides={"kiosk_id": "k-9"})
+    c = load_config(
+        f,
+        env={"CCCD_EDGE_RESULT_TTL": "45", "CCCD_EDGE_API_KEYS": "gate-1:airport:env-key"},
+        overrides={"kiosk_id": "k-9"},
+    )
     assert c.reader == "ACS ACR1252 PICC" and c.result_ttl == 45 and c.kiosk_id == "k-9"
     assert c.host_port == ("0.0.0.0", 9000)
     assert c.relying_party_for_key("file-key").id == "cho-ray"
@@ -33,14 +36,17 @@ api_key_sha256 = ["{digest}"]
     assert "env-key" not in repr(c)
 
 
-@pytest.mark.parametrize("content,match", [
-    ('bogus_key = 1', "Unknown configuration keys: bogus_key"),
-    ('result_ttl = "soon"', "result_ttl"),
-    ('result_ttl = -1', "result_ttl"),
-    ('listen = "nowhere"', "listen"),
-    ('[relying_parties.x]\nprofile = "bank"', "profile 'bank'"),
-    ('not toml [', "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "content,match",
+    [
+        ("bogus_key = 1", "Unknown configuration keys: bogus_key"),
+        ('result_ttl = "soon"', "result_ttl"),
+        ("result_ttl = -1", "result_ttl"),
+        ('listen = "nowhere"', "listen"),
+        ('[relying_parties.x]\nprofile = "bank"', "profile 'bank'"),
+        ("not toml [", "not valid TOML"),
+    ],
+)
 def test_bad_files(tmp_path, content, match):
     f = tmp_path / "c.toml"
     f.write_text(content)

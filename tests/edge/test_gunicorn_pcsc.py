@@ -1,4 +1,5 @@
 """The real stack: gunicorn on a free port, reading the virtual CCCD through a private pcscd + vpcd."""
+
 from __future__ import annotations
 
 import json
@@ -27,11 +28,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _http(method: str, url: str, body: dict | None = None, headers: dict | None = None,
-          timeout: float = 40.0) -> tuple[int, dict]:
+def _http(
+    method: str,
+    url: str,
+    body: dict | None = None,
+    headers: dict | None = None,
+    timeout: float = 40.0,
+) -> tuple[int, dict]:
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method,
-                                 headers={"Content-Type": "application/json", **(headers or {})})
+    req = urllib.request.Request(
+        url,
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.status, json.loads(resp.read())
@@ -48,27 +58,46 @@ def stack(tmp_path_factory):
         pytest.fail(f"private pcscd could not start: {exc}")
     env = {**os.environ, "PCSCLITE_CSOCK_NAME": pcscd.socket, "PYTHONPATH": str(ROOT)}
     card = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys; from simulators.vpcd import run_bridge; from simulators.card import VirtualCCCD; "
-         "from simulators.dataset import build_dataset; "
-         "run_bridge(VirtualCCCD(build_dataset(0)), '127.0.0.1', int(sys.argv[1]))", str(pcscd.port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from simulators.vpcd import run_bridge; from simulators.card import VirtualCCCD; "
+            "from simulators.dataset import build_dataset; "
+            "run_bridge(VirtualCCCD(build_dataset(0)), '127.0.0.1', int(sys.argv[1]))",
+            str(pcscd.port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     server = None
     try:
         pcscd.wait_card(True, timeout=15)
         from crypto.truststore import TrustStore
         from simulators.pki import default_pki
+
         store = TrustStore(tmp / "trust.sqlite")
         store.import_bytes(default_pki("ecdsa")[0].der, source="test PKI")
         store.close()
         port = _free_port()
-        server_env = {**env, "CCCD_EDGE_READER": pcscd.reader_name, "CCCD_EDGE_LISTEN": f"127.0.0.1:{port}",
-                      "CCCD_EDGE_INSTANCE_DIR": str(tmp / "instance"),
-                      "CCCD_EDGE_TRUST_STORE": str(tmp / "trust.sqlite"),
-                      "CCCD_EDGE_LOG_FILE": str(tmp / "app.log"),
-                      "CCCD_EDGE_API_KEYS": f"hospital-rp:hospital:{KEYS['hospital']}"}
-        server = subprocess.Popen([sys.executable, "-m", "edge.cli", "serve"], cwd=ROOT, env=server_env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        server_env = {
+            **env,
+            "CCCD_EDGE_READER": pcscd.reader_name,
+            "CCCD_EDGE_LISTEN": f"127.0.0.1:{port}",
+            "CCCD_EDGE_INSTANCE_DIR": str(tmp / "instance"),
+            "CCCD_EDGE_TRUST_STORE": str(tmp / "trust.sqlite"),
+            "CCCD_EDGE_LOG_FILE": str(tmp / "app.log"),
+            "CCCD_EDGE_API_KEYS": f"hospital-rp:hospital:{KEYS['hospital']}",
+        }
+        server = subprocess.Popen(
+            [sys.executable, "-m", "edge.cli", "serve"],
+            cwd=ROOT,
+            env=server_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         first_line = server.stdout.readline()
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
@@ -89,18 +118,25 @@ def stack(tmp_path_factory):
 
 
 def test_serve_prints_the_url(stack):
-    assert stack["banner"].startswith(f"cccd-edge: serving on http://localhost:{stack['base'].rsplit(':', 1)[1]}/")
+    assert stack["banner"].startswith(
+        f"cccd-edge: serving on http://localhost:{stack['base'].rsplit(':', 1)[1]}/"
+    )
 
 
 def test_read_virtual_cccd_through_pcscd_under_gunicorn(stack):
     from simulators.dataset import build_dataset
+
     ds = build_dataset(0)
     headers = {"X-API-Key": KEYS["hospital"]}
     status, health = _http("GET", stack["base"] + "/v1/health")
     assert health["reader"]["mode"] == "pcsc"
-    status, created = _http("POST", stack["base"] + "/v1/verifications", {"can": ds.can, "nonce": "g-1"}, headers)
+    status, created = _http(
+        "POST", stack["base"] + "/v1/verifications", {"can": ds.can, "nonce": "g-1"}, headers
+    )
     assert status == 202, created
-    status, body = _http("GET", stack["base"] + created["links"]["self"] + "?wait=30", headers=headers)
+    status, body = _http(
+        "GET", stack["base"] + created["links"]["self"] + "?wait=30", headers=headers
+    )
     assert status == 200 and body["state"] == "done", body
     claims = body["result"]["claims"]
     _, jwks = _http("GET", stack["base"] + "/v1/keys")
@@ -108,9 +144,15 @@ def test_read_virtual_cccd_through_pcscd_under_gunicorn(stack):
     assert claims["verdicts"]["overall"] == "valid" and claims["nonce"] == "g-1"
     assert claims["attributes"]["id_number"] == ds.id_number
     # Wrong key: a failed verification with a reason, and the service keeps serving.
-    status, created = _http("POST", stack["base"] + "/v1/verifications",
-                            {"can": "000000" if ds.can != "000000" else "111111"}, headers)
-    status, body = _http("GET", stack["base"] + created["links"]["self"] + "?wait=30", headers=headers)
+    status, created = _http(
+        "POST",
+        stack["base"] + "/v1/verifications",
+        {"can": "000000" if ds.can != "000000" else "111111"},
+        headers,
+    )
+    status, body = _http(
+        "GET", stack["base"] + created["links"]["self"] + "?wait=30", headers=headers
+    )
     assert body["state"] == "failed" and body["error"]["code"] == "access_key_rejected", body
     assert _http("GET", stack["base"] + "/v1/health")[0] == 200
     log = (stack["tmp"] / "app.log").read_text(encoding="utf-8")

@@ -1,4 +1,3 @@
-
 from edge.cli import main
 from edge.commands.serve import gunicorn_command
 
@@ -24,7 +23,9 @@ def test_serve_bad_config_is_one_sentence_exit_2(capsys, tmp_path):
     conf.write_text("result_ttl = -5\n")
     assert main(["serve", "--config", str(conf)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("cccd-edge: result_ttl must be a positive number") and "Traceback" not in err
+    assert (
+        err.startswith("cccd-edge: result_ttl must be a positive number") and "Traceback" not in err
+    )
 
 
 def test_gunicorn_command_uses_the_conf_file():
@@ -35,13 +36,15 @@ def test_gunicorn_command_uses_the_conf_file():
 def test_the_url_is_printed_by_gunicorns_when_ready_hook_not_before(capsys, monkeypatch):
     import runpy
     from pathlib import Path
+
     import edge.commands.serve as serve
+
     monkeypatch.delenv("CCCD_EDGE_CONFIG", raising=False)
     monkeypatch.setenv("CCCD_EDGE_LISTEN", "127.0.0.1:8123")
     calls = []
     monkeypatch.setattr(serve.os, "execvpe", lambda *a: calls.append(a))
-    assert main(["serve"]) == 0 and calls        # exec'd gunicorn ...
-    assert "serving on" not in capsys.readouterr().out      # ... without claiming a URL first
+    assert main(["serve"]) == 0 and calls  # exec'd gunicorn ...
+    assert "serving on" not in capsys.readouterr().out  # ... without claiming a URL first
     conf = runpy.run_path(str(Path(serve.GUNICORN_CONF)))
-    conf["when_ready"](object())                 # gunicorn calls it once the socket is bound
+    conf["when_ready"](object())  # gunicorn calls it once the socket is bound
     assert capsys.readouterr().out.startswith("cccd-edge: serving on http://localhost:8123/")

@@ -22,14 +22,20 @@ def test_state_machine_and_events():
     s.emit("step", step="access_control")
     s.move(State.VERIFYING)
     s.finish({"claims": {}})
-    assert [e.data.get("state", e.data.get("step")) for e in s.events] == \
-        ["waiting_for_card", "reading", "access_control", "verifying", "done"]
+    assert [e.data.get("state", e.data.get("step")) for e in s.events] == [
+        "waiting_for_card",
+        "reading",
+        "access_control",
+        "verifying",
+        "done",
+    ]
     from edge.sessions import SessionEnded
+
     with pytest.raises(SessionEnded):
         s.move(State.READING)
     s2 = SessionStore(ttl=10).create("rp", "school")
     with pytest.raises(RuntimeError, match="waiting_for_card to done"):
-        s2.move(State.DONE)          # a job that skips a state is a bug, said loudly
+        s2.move(State.DONE)  # a job that skips a state is a bug, said loudly
     assert s.summary()["steps"] == ["access_control"]
 
 
@@ -78,12 +84,13 @@ def test_frames_buffer_is_bounded_and_waits_have_timeouts():
 def test_challenge_frames_keep_capture_times_and_wait_for_the_last():
     s = SessionStore(ttl=10).create("rp", "airport")
     s.add_frames([b"early"], [1.0])
-    s.start_liveness({"challenge_id": "c", "steps": ["left"], "issued_at": 5.0, "deadline": 20.0,
-                      "prompts": []})
-    assert s.frames == [] and s.summary()["liveness"]["deadline"] == 20.0    # before it: dropped
+    s.start_liveness(
+        {"challenge_id": "c", "steps": ["left"], "issued_at": 5.0, "deadline": 20.0, "prompts": []}
+    )
+    assert s.frames == [] and s.summary()["liveness"]["deadline"] == 20.0  # before it: dropped
     assert s.add_frames([b"a", b"b"], [6.0, 6.5]) == 2
     t = time.monotonic()
-    assert s.take_challenge_frames(0.05) == [(6.0, b"a"), (6.5, b"b")]      # no "final": the timeout
+    assert s.take_challenge_frames(0.05) == [(6.0, b"a"), (6.5, b"b")]  # no "final": the timeout
     assert time.monotonic() - t >= 0.04
     s.add_frames([b"c"], [7.0], final=True)
     t = time.monotonic()
@@ -114,6 +121,7 @@ def test_owner_runs_jobs_one_at_a_time_in_order():
                 seen.append(i)
             if i == 5:
                 done.set()
+
         return run
 
     for i in range(6):
@@ -137,7 +145,7 @@ def test_full_queue_gives_429_with_retry_after_and_exclusive_gives_409():
     with pytest.raises(ReaderBusy) as exc:
         owner.submit(lambda: None, exclusive=True)
     assert exc.value.status == 409 and exc.value.retry_after >= 1
-    owner.submit(lambda: None)                 # one may wait in the queue
+    owner.submit(lambda: None)  # one may wait in the queue
     with pytest.raises(ReaderBusy) as exc:
         owner.submit(lambda: None)
     assert exc.value.status == 429 and exc.value.retry_after >= 2
@@ -161,6 +169,7 @@ def test_owner_survives_a_failing_job():
 
 def test_a_cancelled_session_stays_ended():
     from edge.sessions import SessionEnded
+
     s = SessionStore(ttl=10).create("rp", "airport")
     s.move(State.READING)
     s.kiosk_photo = b"\xff\xd8photo"

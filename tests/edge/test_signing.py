@@ -18,7 +18,10 @@ def _dec(part: str) -> bytes:
 def test_sign_and_verify_round_trip():
     key = KioskKey.generate()
     token = key.sign({"nonce": "n-1", "attributes": {"full_name": "Nguyễn Văn An"}})
-    assert verify_jws(token, key.jwks()) == {"nonce": "n-1", "attributes": {"full_name": "Nguyễn Văn An"}}
+    assert verify_jws(token, key.jwks()) == {
+        "nonce": "n-1",
+        "attributes": {"full_name": "Nguyễn Văn An"},
+    }
 
 
 def test_jws_is_es256_with_raw_r_s_checked_by_cryptography_directly():
@@ -78,6 +81,7 @@ def test_malformed_tokens(token):
 
 def test_two_workers_starting_at_once_share_one_key(tmp_path):
     import threading
+
     path = tmp_path / "kiosk-signing-key.pem"
     kids, barrier = [], threading.Barrier(4)
 

@@ -1,4 +1,5 @@
 """Session fixtures: the models once, the shared face set embedded once."""
+
 from __future__ import annotations
 
 import pytest
@@ -29,5 +30,8 @@ def embedded(models, johns) -> list:
 @pytest.fixture(scope="session")
 def chip_refs(models, johns) -> dict:
     """(person, format) -> Reference made from the person's first image as a chip photo."""
-    return {(person, fmt): reference_from_photo(models, make_chip_photo(paths[0].read_bytes(), fmt))
-            for person, paths in johns.items() for fmt in ("JPEG", "JPEG2000")}
+    return {
+        (person, fmt): reference_from_photo(models, make_chip_photo(paths[0].read_bytes(), fmt))
+        for person, paths in johns.items()
+        for fmt in ("JPEG", "JPEG2000")
+    }

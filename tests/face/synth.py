@@ -1,4 +1,5 @@
 """Synthetic camera frames made from the shared face crops (in memory only)."""
+
 from __future__ import annotations
 
 import io
@@ -17,14 +18,19 @@ def jpeg(rgb: np.ndarray, quality: int = 92) -> bytes:
     return out.getvalue()
 
 
-def kiosk_frame(face: np.ndarray, size=(640, 480), scale: float = 1.6, grey: int = 120) -> np.ndarray:
+def kiosk_frame(
+    face: np.ndarray, size=(640, 480), scale: float = 1.6, grey: int = 120
+) -> np.ndarray:
     """The face crop enlarged and pasted into a camera-sized frame on a plain wall."""
     w, h = size
-    big = np.asarray(Image.fromarray(face).resize((round(face.shape[1] * scale), round(face.shape[0] * scale)),
-                                                  Image.Resampling.BICUBIC))
+    big = np.asarray(
+        Image.fromarray(face).resize(
+            (round(face.shape[1] * scale), round(face.shape[0] * scale)), Image.Resampling.BICUBIC
+        )
+    )
     frame = np.full((h, w, 3), grey, np.uint8)
     y, x = (h - big.shape[0]) // 2, (w - big.shape[1]) // 2
-    frame[y:y + big.shape[0], x:x + big.shape[1]] = big
+    frame[y : y + big.shape[0], x : x + big.shape[1]] = big
     return frame
 
 
@@ -42,7 +48,9 @@ def hinge_turn(rgb: np.ndarray, hinge_x: float, s_left: float, s_right: float) -
     """
     h, w = rgb.shape[:2]
     xo = np.arange(w, dtype=np.float64)
-    xs = np.where(xo < hinge_x, hinge_x + (xo - hinge_x) / s_left, hinge_x + (xo - hinge_x) / s_right)
+    xs = np.where(
+        xo < hinge_x, hinge_x + (xo - hinge_x) / s_left, hinge_x + (xo - hinge_x) / s_right
+    )
     xs = np.clip(xs, 0, w - 1)
     x0 = np.floor(xs).astype(int)
     x1 = np.minimum(x0 + 1, w - 1)
@@ -54,10 +62,12 @@ def hinge_turn(rgb: np.ndarray, hinge_x: float, s_left: float, s_right: float) -
 def squeeze(rgb: np.ndarray, factor: float) -> np.ndarray:
     """A flat picture turned about a vertical axis: uniform horizontal scale (affine)."""
     h, w = rgb.shape[:2]
-    small = np.asarray(Image.fromarray(rgb).resize((max(1, round(w * factor)), h), Image.Resampling.BILINEAR))
+    small = np.asarray(
+        Image.fromarray(rgb).resize((max(1, round(w * factor)), h), Image.Resampling.BILINEAR)
+    )
     out = np.full_like(rgb, 120)
     x = (w - small.shape[1]) // 2
-    out[:, x:x + small.shape[1]] = small
+    out[:, x : x + small.shape[1]] = small
     return out
 
 

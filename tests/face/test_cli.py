@@ -1,4 +1,5 @@
 """``cccd-edge face-match`` / ``face-calibrate`` print distance, threshold and decision."""
+
 from __future__ import annotations
 
 import json
@@ -45,7 +46,9 @@ def test_face_match_bad_reference_is_one_sentence(tmp_path, johns, capsys):
     bad.write_bytes(b"GIF89a" + b"\x00" * 40)
     code = main(["face-match", str(bad), str(next(iter(johns.values()))[1])])
     err = capsys.readouterr().err
-    assert code == 2 and err.startswith("cccd-edge: reference photo: The image format is not supported")
+    assert code == 2 and err.startswith(
+        "cccd-edge: reference photo: The image format is not supported"
+    )
     assert "Traceback" not in err
 
 
@@ -59,8 +62,17 @@ def test_face_match_missing_file_and_bad_threshold(tmp_path, johns, capsys):
 
 def test_face_calibrate_json(shared_dir, tmp_path, capsys):
     plot = tmp_path / "det.png"
-    code = main(["face-calibrate", str(shared_dir / "faces" / "johns"), "--per-person", "1",
-                 "--plot", str(plot), "--json"])
+    code = main(
+        [
+            "face-calibrate",
+            str(shared_dir / "faces" / "johns"),
+            "--per-person",
+            "1",
+            "--plot",
+            str(plot),
+            "--json",
+        ]
+    )
     out = json.loads(capsys.readouterr().out)
     assert code == 0
     assert out["genuine"]["pairs"] == 275 and out["impostor"]["pairs"] == 1210

@@ -1,4 +1,5 @@
 """Bounded decoding: formats, damage and size limits each give their own error."""
+
 from __future__ import annotations
 
 import io
@@ -24,9 +25,15 @@ def gradient(w: int, h: int) -> Image.Image:
     return Image.fromarray(np.broadcast_to((x + y) / 2, (h, w, 3)).astype(np.uint8))
 
 
-@pytest.mark.parametrize("fmt,kw,name", [("JPEG", {}, "JPEG"), ("PNG", {}, "PNG"),
-                                         ("JPEG2000", {}, "JPEG2000"),
-                                         ("JPEG2000", {"no_jp2": True}, "JPEG2000")])
+@pytest.mark.parametrize(
+    "fmt,kw,name",
+    [
+        ("JPEG", {}, "JPEG"),
+        ("PNG", {}, "PNG"),
+        ("JPEG2000", {}, "JPEG2000"),
+        ("JPEG2000", {"no_jp2": True}, "JPEG2000"),
+    ],
+)
 def test_supported_formats_decode_to_rgb(fmt, kw, name):
     img = decode_image(encoded(gradient(120, 160), fmt, **kw), max_side=640)
     assert img.format == name
@@ -51,6 +58,7 @@ def test_jpeg2000_is_decoded_at_a_lower_resolution_level():
 
 def test_fifty_megapixel_jpeg_is_downscaled_first_in_bounded_memory():
     import tracemalloc
+
     data = encoded(Image.new("L", (8660, 5780), 200), "JPEG", quality=30)  # 50.05 MP, solid
     tracemalloc.start()
     try:
@@ -59,17 +67,17 @@ def test_fifty_megapixel_jpeg_is_downscaled_first_in_bounded_memory():
     finally:
         tracemalloc.stop()
     assert max(img.rgb.shape[:2]) == 640 and img.original_size == (8660, 5780)
-    assert peak < 16_000_000          # a full decode alone would take 50 MB
+    assert peak < 16_000_000  # a full decode alone would take 50 MB
 
 
 def _with_declared_size(jpeg: bytes, width: int, height: int) -> bytes:
     """Rewrite a baseline JPEG's SOF0 dimensions: a tiny file that declares a huge image."""
     sof = jpeg.index(b"\xff\xc0")
-    return jpeg[:sof + 5] + height.to_bytes(2, "big") + width.to_bytes(2, "big") + jpeg[sof + 9:]
+    return jpeg[: sof + 5] + height.to_bytes(2, "big") + width.to_bytes(2, "big") + jpeg[sof + 9 :]
 
 
 def test_a_jpeg_declaring_too_many_pixels_is_refused_from_its_header(monkeypatch):
-    data = _with_declared_size(encoded(gradient(64, 64), "JPEG"), 15000, 10000)   # 150 MP declared
+    data = _with_declared_size(encoded(gradient(64, 64), "JPEG"), 15000, 10000)  # 150 MP declared
     small = encoded(gradient(64, 64), "JPEG")
     loads = []
 
@@ -105,8 +113,9 @@ def test_jpeg_with_garbage_after_the_marker_is_corrupt():
         decode_image(b"\xff\xd8\xff" + b"\x00" * 64, max_side=640)
 
 
-@pytest.mark.parametrize("data", [b"GIF89a" + b"\x00" * 32, b"%PDF-1.7 hello", b"BM" + b"\x00" * 60,
-                                  bytes(range(256))])
+@pytest.mark.parametrize(
+    "data", [b"GIF89a" + b"\x00" * 32, b"%PDF-1.7 hello", b"BM" + b"\x00" * 60, bytes(range(256))]
+)
 def test_other_formats_are_unsupported(data):
     with pytest.raises(UnsupportedFormatError) as info:
         decode_image(data, max_side=640)
@@ -131,7 +140,11 @@ def test_pixel_frames_are_checked_and_bounded():
     grey = np.full((30, 40), 7, np.uint8)
     assert as_rgb(grey, 640).shape == (30, 40, 3)
     assert as_rgb(np.zeros((1200, 1600, 3), np.uint8), 800).shape == (600, 800, 3)
-    for bad in (np.zeros((30, 40, 3), np.float32), np.zeros((30, 40, 4), np.uint8), np.zeros((0, 4, 3), np.uint8)):
+    for bad in (
+        np.zeros((30, 40, 3), np.float32),
+        np.zeros((30, 40, 4), np.uint8),
+        np.zeros((0, 4, 3), np.uint8),
+    ):
         with pytest.raises(UnsupportedFormatError, match="8-bit"):
             as_rgb(bad, 640)
     assert as_rgb(encoded(gradient(50, 20), "PNG"), 640).shape == (20, 50, 3)

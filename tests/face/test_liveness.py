@@ -5,13 +5,13 @@ face and stretching the other about the nose moves the eye midpoint against
 the nose, as a real turn does; a flat print turned in the hand is a uniform
 squeeze, which leaves the nose offset where it was.
 """
+
 from __future__ import annotations
 
 import pytest
 
 from edge.face.detect import analyse_frame
 from edge.face.liveness import LEFT, RIGHT, LivenessChallenge, evaluate
-
 from tests.face.synth import hinge_turn, load_rgb, padded, squeeze
 
 pytestmark = pytest.mark.face
@@ -25,6 +25,7 @@ def fixed_rng(data: bytes):
 
     def rng(n: int) -> bytes:
         return bytes(next(stream) for _ in range(n))
+
     return rng
 
 
@@ -34,8 +35,11 @@ def poses(models, path):
     nose_x = analyse_frame(models, frontal, need_frontal=False).face.landmarks.nose[0]
     # Stretching the image-left side moves the eyes left of the nose: the nose
     # then sits to the image's right, i.e. a turn to the person's left.
-    return {"F": frontal, LEFT: hinge_turn(frontal, nose_x, 1.3, 0.5),
-            RIGHT: hinge_turn(frontal, nose_x, 0.5, 1.3)}
+    return {
+        "F": frontal,
+        LEFT: hinge_turn(frontal, nose_x, 1.3, 0.5),
+        RIGHT: hinge_turn(frontal, nose_x, 0.5, 1.3),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +59,9 @@ def ref(chip_refs, person):
 
 
 def challenge(steps, window=10.0):
-    return LivenessChallenge(challenge_id="test", steps=tuple(steps), issued_at=T0, deadline=T0 + window)
+    return LivenessChallenge(
+        challenge_id="test", steps=tuple(steps), issued_at=T0, deadline=T0 + window
+    )
 
 
 def sequence(frames, keys, start=T0 + 0.5, step=0.25):
@@ -74,8 +80,14 @@ def test_challenge_is_drawn_from_the_injected_rng_and_clock():
     b = LivenessChallenge.new(fixed_rng(bytes(8) + b"\x00\x01\x01"), now=T0)
     assert a == b and a.steps == (LEFT, RIGHT, RIGHT)
     assert (a.issued_at, a.deadline) == (T0, T0 + 15.0)
-    c = LivenessChallenge.new(fixed_rng(b"\x11" * 8 + b"\x01\x00\x00\x01"), now=T0, n_steps=4, window_s=5)
-    assert c.steps == (RIGHT, LEFT, LEFT, RIGHT) and c.challenge_id == "11" * 8 and c.deadline == T0 + 5
+    c = LivenessChallenge.new(
+        fixed_rng(b"\x11" * 8 + b"\x01\x00\x00\x01"), now=T0, n_steps=4, window_s=5
+    )
+    assert (
+        c.steps == (RIGHT, LEFT, LEFT, RIGHT)
+        and c.challenge_id == "11" * 8
+        and c.deadline == T0 + 5
+    )
     assert c.to_dict()["prompts"][1].startswith("Turn your head to your right")
     with pytest.raises(ValueError):
         LivenessChallenge.new(fixed_rng(bytes(8)), now=T0, n_steps=0)
@@ -97,7 +109,9 @@ def test_the_asked_turns_in_order_pass(models, frames, ref, steps):
 
 
 def test_a_static_picture_fails(models, frames, ref):
-    result = evaluate(challenge((LEFT, RIGHT, LEFT)), sequence(frames, ["F"] * 6), ref, models=models)
+    result = evaluate(
+        challenge((LEFT, RIGHT, LEFT)), sequence(frames, ["F"] * 6), ref, models=models
+    )
     assert not result.passed
     assert [r.code for r in result.reasons] == ["steps_not_seen"]
     assert result.identity_distance <= 0.59  # it is the right face, but not alive
@@ -105,13 +119,19 @@ def test_a_static_picture_fails(models, frames, ref):
 
 def test_a_print_turned_in_the_hand_fails(models, frames, ref):
     shots = [squeeze(frames["F"], f) for f in (1.0, 0.8, 0.6, 0.8, 1.0, 0.6, 1.0)]
-    result = evaluate(challenge((LEFT, RIGHT)), [(T0 + 1 + i * 0.3, s) for i, s in enumerate(shots)],
-                      ref, models=models)
+    result = evaluate(
+        challenge((LEFT, RIGHT)),
+        [(T0 + 1 + i * 0.3, s) for i, s in enumerate(shots)],
+        ref,
+        models=models,
+    )
     assert not result.passed and [r.code for r in result.reasons] == ["steps_not_seen"]
 
 
 def test_turns_in_the_wrong_order_fail(models, frames, ref):
-    result = evaluate(challenge((LEFT, RIGHT)), sequence(frames, performed((RIGHT, LEFT))), ref, models=models)
+    result = evaluate(
+        challenge((LEFT, RIGHT)), sequence(frames, performed((RIGHT, LEFT))), ref, models=models
+    )
     assert not result.passed and result.reasons[0].code == "wrong_direction"
 
 
@@ -131,16 +151,25 @@ def test_frames_outside_the_window_are_ignored(models, frames, ref):
 
 def test_mirrored_frames_swap_the_directions(models, frames, ref):
     steps = (LEFT, RIGHT)
-    result = evaluate(challenge(steps), sequence(frames, performed((RIGHT, LEFT))), ref,
-                      models=models, mirrored=True)
+    result = evaluate(
+        challenge(steps),
+        sequence(frames, performed((RIGHT, LEFT))),
+        ref,
+        models=models,
+        mirrored=True,
+    )
     assert result.passed
 
 
 def test_someone_else_than_the_chip_owner_fails(models, frames, chip_refs, johns, person):
     other = next(p for p in johns if p != person[0])
     steps = (LEFT, RIGHT)
-    result = evaluate(challenge(steps), sequence(frames, performed(steps)), chip_refs[(other, "JPEG")],
-                      models=models)
+    result = evaluate(
+        challenge(steps),
+        sequence(frames, performed(steps)),
+        chip_refs[(other, "JPEG")],
+        models=models,
+    )
     assert not result.passed and [r.code for r in result.reasons] == ["identity_not_matched"]
 
 
@@ -157,7 +186,9 @@ def test_turns_before_the_first_frontal_frame_do_not_count(models, frames, ref):
     steps = (LEFT, RIGHT)
     keys = [LEFT, RIGHT] + performed(steps)
     assert evaluate(challenge(steps), sequence(frames, keys), ref, models=models).passed
-    only_turns = evaluate(challenge(steps), sequence(frames, [LEFT, RIGHT, LEFT]), ref, models=models)
+    only_turns = evaluate(
+        challenge(steps), sequence(frames, [LEFT, RIGHT, LEFT]), ref, models=models
+    )
     assert not only_turns.passed and only_turns.reasons[0].code == "not_frontal_at_start"
 
 
@@ -183,6 +214,7 @@ class CountingModels:
 
 def test_only_the_frames_the_checks_read_are_embedded(models, frames, ref):
     from edge.face.liveness import FRONTAL_SAMPLE
+
     steps = (LEFT, RIGHT, LEFT)
     # A kiosk-like take: each pose held for several frames, 25 frames in all.
     keys = ["F"] * 4 + [k for s in steps for k in [s] * 4 + ["F"] * 3]
@@ -197,7 +229,7 @@ def test_a_face_swapped_in_between_the_turns_fails(models, frames, johns, person
     theirs = poses(models, johns[other][0])
     steps = (LEFT, RIGHT)
     shots = sequence(frames, performed(steps))
-    shots[2] = (shots[2][0], theirs["F"])       # the return to the front between the turns
+    shots[2] = (shots[2][0], theirs["F"])  # the return to the front between the turns
     result = evaluate(challenge(steps), shots, ref, models=models)
     assert not result.passed and "identity_changed" in [r.code for r in result.reasons]
 
@@ -206,6 +238,7 @@ def test_the_matchers_work_on_the_same_frames_is_reused(models, frames, ref):
     from edge.face.liveness import known_frames
     from edge.face.matcher import match_frames
     from tests.face.synth import jpeg
+
     steps = (RIGHT, LEFT)
     shots = [(ts, jpeg(f)) for ts, f in sequence(frames, performed(steps))]
     encoded = [f for _, f in shots]
@@ -213,7 +246,9 @@ def test_the_matchers_work_on_the_same_frames_is_reused(models, frames, ref):
     counting = CountingModels(models)
     fresh = evaluate(challenge(steps), shots, ref, models=counting)
     spent = counting.embeds
-    reused = evaluate(challenge(steps), shots, ref, models=counting, known=known_frames(encoded, match))
+    reused = evaluate(
+        challenge(steps), shots, ref, models=counting, known=known_frames(encoded, match)
+    )
     assert fresh.passed and reused.to_dict() == fresh.to_dict()
     # The frontal frames were embedded by the matcher (they pass its frontal gate): only turns are left.
     assert counting.embeds - spent < spent

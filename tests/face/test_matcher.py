@@ -1,4 +1,5 @@
 """Match decisions on the shared face set at the calibrated default threshold."""
+
 from __future__ import annotations
 
 import json
@@ -7,11 +8,16 @@ import numpy as np
 import pytest
 
 from edge.face import DEFAULT_THRESHOLD, MATCH, NO_MATCH, UNDETERMINED, match_frames
-from edge.face.calibration import (choose_threshold, fmr, fnmr, make_chip_photo, pair_distances,
-                                   recommend_threshold)
+from edge.face.calibration import (
+    choose_threshold,
+    fmr,
+    fnmr,
+    make_chip_photo,
+    pair_distances,
+    recommend_threshold,
+)
 from edge.face.errors import NoFramesError
 from edge.face.matcher import Reference, distance
-
 from tests.face.synth import jpeg, kiosk_frame, load_rgb
 
 pytestmark = pytest.mark.face

@@ -1,4 +1,5 @@
 """Models load once, are shared, and are safe to use from several threads."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -8,7 +9,6 @@ import pytest
 from edge.face import match_frames
 from edge.face.errors import ModelsUnavailableError
 from edge.face.models import RESNET, FaceModels, models_dir
-
 from tests.face.synth import load_rgb
 
 pytestmark = pytest.mark.face

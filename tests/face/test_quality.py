@@ -1,4 +1,5 @@
 """Each bad picture gives its own reason, for live frames and for the chip photo."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,9 +8,13 @@ from PIL import Image
 
 from edge.face import match_frames, reference_from_photo
 from edge.face.detect import analyse_frame
-from edge.face.errors import CorruptImageError, MultipleFacesError, NoFaceError, UnsupportedFormatError
+from edge.face.errors import (
+    CorruptImageError,
+    MultipleFacesError,
+    NoFaceError,
+    UnsupportedFormatError,
+)
 from edge.face.quality import QualityLimits
-
 from tests.face.synth import blurred, jpeg, kiosk_frame, load_rgb
 
 pytestmark = pytest.mark.face
@@ -37,7 +42,9 @@ def test_no_face(models):
 
 def test_several_faces(models, johns, face):
     other = load_rgb(list(johns.values())[2][0])
-    two = np.concatenate([kiosk_frame(face, (320, 480), 1.2), kiosk_frame(other, (320, 480), 1.2)], axis=1)
+    two = np.concatenate(
+        [kiosk_frame(face, (320, 480), 1.2), kiosk_frame(other, (320, 480), 1.2)], axis=1
+    )
     assert codes(models, two) == ["several_faces"]
 
 
@@ -60,8 +67,9 @@ def test_too_bright(models, face):
 
 
 def test_not_frontal_when_the_head_is_tilted(models, face):
-    tilted = Image.fromarray(kiosk_frame(face)).rotate(25, resample=Image.Resampling.BILINEAR,
-                                                       fillcolor=(120, 120, 120))
+    tilted = Image.fromarray(kiosk_frame(face)).rotate(
+        25, resample=Image.Resampling.BILINEAR, fillcolor=(120, 120, 120)
+    )
     analysis = analyse_frame(models, np.asarray(tilted))
     assert [r.code for r in analysis.reasons] == ["not_frontal"]
     assert abs(analysis.reasons[0].details["roll_deg"]) > 15
@@ -73,13 +81,18 @@ def test_not_frontal_gate_can_be_waived_for_liveness(models, face):
 
 
 def test_limits_are_configurable(models, face):
-    assert codes(models, kiosk_frame(face), limits=QualityLimits(min_face_px=400)) == ["face_too_small"]
+    assert codes(models, kiosk_frame(face), limits=QualityLimits(min_face_px=400)) == [
+        "face_too_small"
+    ]
 
 
 def test_reasons_are_plain_sentences_in_the_match_result(models, johns, chip_refs, face):
     ref = chip_refs[(next(iter(johns)), "JPEG")]
-    result = match_frames(models, ref, [jpeg(blurred(kiosk_frame(face), 3.0)),
-                                        jpeg((kiosk_frame(face) * 0.25).astype(np.uint8))])
+    result = match_frames(
+        models,
+        ref,
+        [jpeg(blurred(kiosk_frame(face), 3.0)), jpeg((kiosk_frame(face) * 0.25).astype(np.uint8))],
+    )
     reasons = [f.to_dict()["reasons"][0] for f in result.frames]
     assert [r["code"] for r in reasons] == ["blurred", "too_dark"]
     assert all(r["message"].endswith(".") and " " in r["message"] for r in reasons)

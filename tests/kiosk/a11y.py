@@ -1,4 +1,5 @@
 """Measure large type, WCAG AA contrast and big touch targets in a rendered page."""
+
 from __future__ import annotations
 
 # For every visible element that holds text of its own: font size, and the WCAG 2.x contrast ratio
@@ -44,7 +45,9 @@ SETTLED = """
       document.fonts.status === "loaded" &&
       document.getAnimations().every(a => a.playState !== "running")
 """
-TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
+TWO_FRAMES = (
+    "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
+)
 
 
 def settle(page, timeout: float = 15000):
@@ -67,6 +70,11 @@ def check_screen(page, where: str):
 
 def assert_on_screen(page, selector: str, where: str):
     """The element is wholly inside the viewport: a kiosk user does not scroll."""
-    box = page.evaluate("""sel => { const r = document.querySelector(sel).getBoundingClientRect();
-        return {top: r.top, bottom: r.bottom, height: innerHeight, visible: r.height > 0}; }""", selector)
-    assert box["visible"] and box["top"] >= 0 and box["bottom"] <= box["height"], f"{where}: {selector} {box}"
+    box = page.evaluate(
+        """sel => { const r = document.querySelector(sel).getBoundingClientRect();
+        return {top: r.top, bottom: r.bottom, height: innerHeight, visible: r.height > 0}; }""",
+        selector,
+    )
+    assert box["visible"] and box["top"] >= 0 and box["bottom"] <= box["height"], (
+        f"{where}: {selector} {box}"
+    )

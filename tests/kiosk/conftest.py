@@ -4,6 +4,7 @@ The camera plays a .y4m made at test time from one picture of a person in
 ../shared/faces; the virtual CCCD carries another picture of the same person
 as its chip photo (``simulators.dataset.build_dataset(photo=...)``).
 """
+
 from __future__ import annotations
 
 import threading
@@ -54,8 +55,11 @@ def write_y4m(path: Path, frames: list[Image.Image], fps: int = 15) -> Path:
             fh.write(b"FRAME\n")
             fh.write(np.asarray(y, dtype=np.uint8).tobytes())
             for plane in (cb, cr):
-                fh.write(np.asarray(plane.resize((w // 2, h // 2), Image.Resampling.BILINEAR),
-                                    dtype=np.uint8).tobytes())
+                fh.write(
+                    np.asarray(
+                        plane.resize((w // 2, h // 2), Image.Resampling.BILINEAR), dtype=np.uint8
+                    ).tobytes()
+                )
     return path
 
 
@@ -67,7 +71,9 @@ class LiveServer:
         self.service = app.extensions["cccd_edge"]
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="kiosk-test-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="kiosk-test-http", daemon=True
+        )
         self._thread.start()
 
     def close(self):
@@ -87,17 +93,25 @@ def dataset(faces):
     return build_dataset(0, photo=faces[0].read_bytes())
 
 
-def kiosk_server(tmp_path_factory, kiosk_id: str, dataset, *, faults: list[str] | None = None,
-                 **config) -> "LiveServer":
+def kiosk_server(
+    tmp_path_factory, kiosk_id: str, dataset, *, faults: list[str] | None = None, **config
+) -> LiveServer:
     """The real service (app factory, virtual CCCD in process) on a free port for the browser.
 
     ``faults`` is kept by reference, so a test may slow the card down while the server runs.
     """
     tmp = tmp_path_factory.mktemp(kiosk_id)
-    config = {"instance_dir": str(tmp / "instance"), "kiosk_id": kiosk_id, "card_timeout": 20,
-              "face_timeout": 30, "liveness": False, "relying_parties": {
-                  f"{name}-desk": {"profile": name, "api_keys": [key]} for name, key in RP_KEYS.items()},
-              **config}
+    config = {
+        "instance_dir": str(tmp / "instance"),
+        "kiosk_id": kiosk_id,
+        "card_timeout": 20,
+        "face_timeout": 30,
+        "liveness": False,
+        "relying_parties": {
+            f"{name}-desk": {"profile": name, "api_keys": [key]} for name, key in RP_KEYS.items()
+        },
+        **config,
+    }
     card_faults = faults if faults is not None else []
 
     def open_card():
@@ -128,18 +142,32 @@ def camera_file(tmp_path_factory, faces) -> Path:
 
 
 def launch(playwright, video: Path):
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={video}"])
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
 
 
 @pytest.fixture(scope="session")
 def playwright_instance():
     if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is not installed: scripts/test.sh installs it (apt-get install chromium)")
+        pytest.fail(
+            "Debian's chromium is not installed: scripts/test.sh installs it (apt-get install chromium)"
+        )
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         yield p
 

@@ -1,4 +1,5 @@
 """Large type, WCAG AA contrast and big touch targets, measured in the rendered page."""
+
 from __future__ import annotations
 
 import pytest
@@ -28,7 +29,9 @@ def test_kiosk_screens_are_large_and_high_contrast(page, server, dataset):
     page.click("#key-ok")
     # The card read under a loaded CI box can take a while: wait on the screen, not on a fixed time.
     wait_screen(page, "result", timeout=60000)
-    page.wait_for_selector("#reset-countdown:not(:empty)")     # the last thing the result screen fills in
+    page.wait_for_selector(
+        "#reset-countdown:not(:empty)"
+    )  # the last thing the result screen fills in
     check_screen(page, "result")
     assert_on_screen(page, '[data-action="finish"]', "result")
     page.click('[data-action="finish"]')

@@ -1,4 +1,5 @@
 """The kiosk screen in headless Chromium against the real service reading the virtual CCCD."""
+
 from __future__ import annotations
 
 import json
@@ -23,9 +24,12 @@ window.__steps = [];
 
 
 def api(server, method, path, body=None, profile="airport"):
-    req = urllib.request.Request(server.url + path, method=method,
-                                 data=None if body is None else json.dumps(body).encode(),
-                                 headers={"X-API-Key": RP_KEYS[profile], "Content-Type": "application/json"})
+    req = urllib.request.Request(
+        server.url + path,
+        method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"X-API-Key": RP_KEYS[profile], "Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(req, timeout=40) as resp:
         return resp.status, json.loads(resp.read())
 
@@ -51,55 +55,85 @@ def snapshot(page) -> dict:
 
 
 def step_statuses(page) -> dict:
-    return dict(page.eval_on_selector_all(".step", "els => els.map(e => [e.dataset.step, e.dataset.status])"))
+    return dict(
+        page.eval_on_selector_all(
+            ".step", "els => els.map(e => [e.dataset.step, e.dataset.status])"
+        )
+    )
 
 
 def test_desk_started_verification_with_face_is_verified(page, server, dataset, artifacts):
     open_kiosk(page, server)
-    status, created = api(server, "POST", "/v1/verifications", {"ask_on_kiosk": True, "face_match_required": True})
+    status, created = api(
+        server, "POST", "/v1/verifications", {"ask_on_kiosk": True, "face_match_required": True}
+    )
     assert status == 202
     wait_screen(page, "key")
     # The privacy notice names the requester and exactly the airport profile's attributes.
     notice = page.locator("#screen-key .privacy")
     assert notice.locator(".privacy-party").inner_text() == "airport-desk"
     assert notice.locator(".privacy-attributes li").all_inner_texts() == [
-        "Họ và tên", "Số định danh", "Ngày sinh", "Quốc tịch"]
+        "Họ và tên",
+        "Số định danh",
+        "Ngày sinh",
+        "Quốc tịch",
+    ]
     assert notice.locator(".privacy-face").is_visible()
     assert page.locator("#key-ok").is_disabled()
     type_on_keypad(page, dataset.can)
     assert page.locator(".can-box.filled").count() == 6
-    assert dataset.can not in page.locator("#can-boxes").inner_text()     # shown as dots only
+    assert dataset.can not in page.locator("#can-boxes").inner_text()  # shown as dots only
     page.screenshot(path=str(artifacts / "01-keypad-can.png"))
-    server.card_faults[:] = ["slow:40"]       # a slow card, so the progress screen can be seen
+    server.card_faults[:] = ["slow:40"]  # a slow card, so the progress screen can be seen
     try:
         page.click("#key-ok")
         page.wait_for_selector('.step[data-step="read_files"][data-status="active"]')
         page.screenshot(path=str(artifacts / "02-progress.png"))
         assert step_statuses(page)["connect"] == "done"
-        assert page.locator("#progress-title").inner_text() == "Đang đọc thẻ, vui lòng không nhấc thẻ"
+        assert (
+            page.locator("#progress-title").inner_text() == "Đang đọc thẻ, vui lòng không nhấc thẻ"
+        )
         wait_screen(page, "camera")
     finally:
         server.card_faults.clear()
-    page.wait_for_selector('#camera-hint[data-i18n="hint_ok"], #camera-hint[data-i18n="camera_checking"]')
+    page.wait_for_selector(
+        '#camera-hint[data-i18n="hint_ok"], #camera-hint[data-i18n="camera_checking"]'
+    )
     page.screenshot(path=str(artifacts / "03-camera.png"))
     wait_screen(page, "result", timeout=60000)
-    page.wait_for_function("document.getElementById('photo-chip').complete && "
-                           "document.getElementById('photo-chip').naturalWidth > 0 && "
-                           "document.getElementById('photo-live').naturalWidth > 0")
+    page.wait_for_function(
+        "document.getElementById('photo-chip').complete && "
+        "document.getElementById('photo-chip').naturalWidth > 0 && "
+        "document.getElementById('photo-live').naturalWidth > 0"
+    )
     page.screenshot(path=str(artifacts / "04-result-verified.png"))
 
     assert page.locator("#verdict").get_attribute("data-verdict") == "verified"
     assert page.locator("#verdict-title").inner_text() == "Đã xác thực"
     assert page.locator("#reason-secondary").inner_text().startswith("The card is genuine")
     # Every named step of the progress bar was reached and finished, fed by the events.
-    assert step_statuses(page) == {name: "done" for name in (
-        "connect", "access_control", "read_files", "chip_authentication", "verifying", "face")}
+    assert step_statuses(page) == {
+        name: "done"
+        for name in (
+            "connect",
+            "access_control",
+            "read_files",
+            "chip_authentication",
+            "verifying",
+            "face",
+        )
+    }
     screens = page.evaluate("window.__screens")
     assert screens[0] == "idle" and screens[-1] == "result"
-    assert screens.index("key") < screens.index("progress") < screens.index("camera") < screens.index("result")
+    assert (
+        screens.index("key")
+        < screens.index("progress")
+        < screens.index("camera")
+        < screens.index("result")
+    )
     for img in ("#photo-chip", "#photo-live"):
         assert page.locator(img).get_attribute("src").startswith("blob:")
-    assert snapshot(page)["streamActive"] is False          # the camera stops once the result is shown
+    assert snapshot(page)["streamActive"] is False  # the camera stops once the result is shown
     # The chip photo went to this screen once: it is gone from the service now.
     again = page.request.get(server.url + f"/kiosk/api/sessions/{created['id']}/chip-photo")
     assert again.status == 404
@@ -120,7 +154,7 @@ def test_walk_up_with_wrong_can_says_why_in_both_languages(page, server, dataset
     wait_screen(page, "key")
     wrong = "".join(str((int(c) + 1) % 10) for c in dataset.can)
     type_on_keypad(page, wrong[:5] + "9")
-    page.click('#keypad [data-key="delete"]')                # the delete key takes the last digit back
+    page.click('#keypad [data-key="delete"]')  # the delete key takes the last digit back
     assert page.locator(".can-box.filled").count() == 5
     type_on_keypad(page, wrong[5])
     page.click("#key-ok")
@@ -129,15 +163,21 @@ def test_walk_up_with_wrong_can_says_why_in_both_languages(page, server, dataset
     assert page.locator("#verdict").get_attribute("data-verdict") == "not_verified"
     assert page.locator("#verdict-title").inner_text() == "Chưa xác thực được"
     assert page.locator("#reason-primary").inner_text().startswith("Số CAN không khớp với thẻ này")
-    assert page.locator("#reason-secondary").inner_text().startswith("The CAN does not match this card")
+    assert (
+        page.locator("#reason-secondary")
+        .inner_text()
+        .startswith("The CAN does not match this card")
+    )
     # The step that failed is marked on the progress list; nothing after it ran.
     statuses = step_statuses(page)
     assert statuses["access_control"] == "failed" and statuses["read_files"] == "waiting"
-    assert page.locator("#photos").is_hidden()               # no chip was read: no photo
+    assert page.locator("#photos").is_hidden()  # no chip was read: no photo
 
     page.click("#lang-switch")
     assert page.locator("#verdict-title").inner_text() == "Not verified"
-    assert page.locator("#reason-primary").inner_text().startswith("The CAN does not match this card")
+    assert (
+        page.locator("#reason-primary").inner_text().startswith("The CAN does not match this card")
+    )
     assert page.locator("#reason-secondary").inner_text().startswith("Số CAN không khớp")
     assert page.locator("html").get_attribute("lang") == "en"
     page.screenshot(path=str(artifacts / "06-result-wrong-can-en.png"))
@@ -166,8 +206,8 @@ def test_language_switch_keeps_what_was_typed(page, server, artifacts):
     page.click("#start")
     wait_screen(page, "key")
     type_on_keypad(page, "12")
-    page.keyboard.press("3")                  # a keyboard attached to the kiosk works as well
-    page.keyboard.press("Enter")              # incomplete: nothing is sent
+    page.keyboard.press("3")  # a keyboard attached to the kiosk works as well
+    page.keyboard.press("Enter")  # incomplete: nothing is sent
     assert page.locator("#key-error").inner_text() == "Please enter all the digits."
     assert page.locator("#screen-key h2").first.inner_text() == "Enter the 6-digit CAN"
     page.click("#toggle-mrz")
@@ -180,7 +220,7 @@ def test_language_switch_keeps_what_was_typed(page, server, artifacts):
     page.click("#toggle-mrz")
     assert page.locator(".can-box.filled").count() == 3
     assert page.locator("#screen-key h2").first.inner_text() == "Nhập 6 số CAN"
-    page.click('#screen-key [data-action="cancel"]')          # frees the reader for the next test
+    page.click('#screen-key [data-action="cancel"]')  # frees the reader for the next test
     wait_screen(page, "idle")
     assert snapshot(page)["keyLength"] == 0
 
@@ -189,7 +229,9 @@ def test_auto_reset_clears_screen_state_and_camera(page, server, dataset, artifa
     server.app.config["KIOSK_UI"]["reset_seconds"] = 3
     try:
         open_kiosk(page, server)
-        api(server, "POST", "/v1/verifications", {"ask_on_kiosk": True, "face_match_required": True})
+        api(
+            server, "POST", "/v1/verifications", {"ask_on_kiosk": True, "face_match_required": True}
+        )
         wait_screen(page, "key")
         page.click("#lang-switch")
         type_on_keypad(page, dataset.can)
@@ -200,15 +242,21 @@ def test_auto_reset_clears_screen_state_and_camera(page, server, dataset, artifa
         assert before["objectUrls"] == 2 and before["view"]["verified"] is True
         urls = [page.locator(i).get_attribute("src") for i in ("#photo-chip", "#photo-live")]
         assert page.locator("#reset-countdown").inner_text() in (
-            "The screen clears itself in 3 seconds.", "The screen clears itself in 2 seconds.")
+            "The screen clears itself in 3 seconds.",
+            "The screen clears itself in 2 seconds.",
+        )
         wait_screen(page, "idle", timeout=10000)
         page.screenshot(path=str(artifacts / "08-after-reset.png"))
     finally:
         server.app.config["KIOSK_UI"]["reset_seconds"] = 60
     after = snapshot(page)
     assert after["sessionId"] is None and after["view"] is None and after["objectUrls"] == 0
-    assert after["streamActive"] is False and after["eventSource"] is False and after["lastFrame"] is False
-    assert after["lang"] == "vi"                               # the next person starts in Vietnamese
+    assert (
+        after["streamActive"] is False
+        and after["eventSource"] is False
+        and after["lastFrame"] is False
+    )
+    assert after["lang"] == "vi"  # the next person starts in Vietnamese
     assert page.evaluate("document.getElementById('camera-video').srcObject") is None
     assert page.locator("img[src]").count() == 0
     for sel in ("#verdict-title", "#reason-primary", "#reason-secondary", "#reset-countdown"):
@@ -217,7 +265,10 @@ def test_auto_reset_clears_screen_state_and_camera(page, server, dataset, artifa
     assert page.locator(".step[data-status='done']").count() == 0
     # The picture URLs were revoked: the blobs are gone from the page's memory.
     for url in urls:
-        assert page.evaluate("url => fetch(url).then(() => 'alive', () => 'revoked')", url) == "revoked"
+        assert (
+            page.evaluate("url => fetch(url).then(() => 'alive', () => 'revoked')", url)
+            == "revoked"
+        )
     assert page.locator("h1").inner_text() == "Xác thực căn cước công dân"
 
 
@@ -227,13 +278,19 @@ def test_mrz_entry_without_face_match(page, server, dataset, artifacts):
     _, created = api(server, "POST", "/v1/verifications", {"ask_on_kiosk": True}, profile="school")
     wait_screen(page, "key")
     assert page.locator('.step[data-step="face"]').is_hidden()
-    assert page.locator("#screen-key .privacy-attributes li").all_inner_texts() == ["Họ và tên", "Số định danh"]
+    assert page.locator("#screen-key .privacy-attributes li").all_inner_texts() == [
+        "Họ và tên",
+        "Số định danh",
+    ]
     assert page.locator("#screen-key .privacy-face").is_hidden()
     page.click("#toggle-mrz")
     # A birth date in a 13th month is caught on the screen, before any card read; the person fixes it.
     type_on_keypad(page, dataset.document_number + "931305" + dataset.expiry_date)
     page.click("#key-ok")
-    assert page.locator("#key-error").inner_text() == "Số đã nhập không hợp lệ, vui lòng kiểm tra và nhập lại."
+    assert (
+        page.locator("#key-error").inner_text()
+        == "Số đã nhập không hợp lệ, vui lòng kiểm tra và nhập lại."
+    )
     assert page.locator(".mrz-field.active").get_attribute("data-field") == "birth_date"
     for _ in range(6):
         page.click('#keypad [data-key="delete"]')
@@ -244,7 +301,7 @@ def test_mrz_entry_without_face_match(page, server, dataset, artifacts):
     assert page.locator("#verdict").get_attribute("data-verdict") == "verified"
     assert "camera" not in page.evaluate("window.__screens")
     page.wait_for_function("document.getElementById('photo-chip').naturalWidth > 0")
-    assert page.locator("#photo-live").get_attribute("src") is None    # no live picture was taken
+    assert page.locator("#photo-live").get_attribute("src") is None  # no live picture was taken
     assert page.locator("#photo-live").is_hidden() and page.locator("#photo-chip").is_visible()
     page.screenshot(path=str(artifacts / "09-result-mrz-no-face.png"))
     _, body = api(server, "GET", f"/v1/verifications/{created['id']}?wait=5", profile="school")
@@ -253,7 +310,9 @@ def test_mrz_entry_without_face_match(page, server, dataset, artifacts):
     wait_screen(page, "idle")
 
 
-def test_camera_guidance_asks_to_come_closer(playwright_instance, server, faces, tmp_path, artifacts):
+def test_camera_guidance_asks_to_come_closer(
+    playwright_instance, server, faces, tmp_path, artifacts
+):
     """A face too small in the picture gets the plain prompt, from the service's own quality gates."""
     video = write_y4m(tmp_path / "far.y4m", [camera_frame(faces[3], face_side=80)] * 10)
     browser = launch(playwright_instance, video)
@@ -261,7 +320,9 @@ def test_camera_guidance_asks_to_come_closer(playwright_instance, server, faces,
         page = browser.new_context(viewport=VIEWPORT, bypass_csp=True).new_page()
         page.set_default_timeout(20000)
         open_kiosk(page, server)
-        _, created = api(server, "POST", "/v1/verifications", {"ask_on_kiosk": True, "face_match_required": True})
+        _, created = api(
+            server, "POST", "/v1/verifications", {"ask_on_kiosk": True, "face_match_required": True}
+        )
         wait_screen(page, "key")
         type_on_keypad(page, server.dataset_can)
         page.click("#key-ok")
@@ -290,27 +351,36 @@ def test_stats_page_draws_charts_from_audit_rows(page, server, dataset, artifact
         _, created = api(server, "POST", "/v1/verifications", {"can": can}, profile="school")
         api(server, "GET", f"/v1/verifications/{created['id']}?wait=20", profile="school")
     stats = json.loads(urllib.request.urlopen(server.url + "/v1/stats", timeout=10).read())
-    assert stats["verifications"] >= 2 and stats["failure_reasons"].get("access_key_rejected", 0) >= 1
+    assert (
+        stats["verifications"] >= 2 and stats["failure_reasons"].get("access_key_rejected", 0) >= 1
+    )
 
     page.goto(server.url + "/stats")
     page.wait_for_function("document.body.dataset.loaded === 'true'")
     page.screenshot(path=str(artifacts / "11-stats-vi.png"), full_page=True)
     assert page.locator("#tile-total").inner_text() == str(stats["verifications"])
-    assert page.locator("#tile-rate").inner_text() == f"{round(stats['success_rate'] * 1000) / 10:g}%"
+    assert (
+        page.locator("#tile-rate").inner_text() == f"{round(stats['success_rate'] * 1000) / 10:g}%"
+    )
     days = page.locator("#chart-per-day svg g.day")
-    assert days.count() == 30                                  # every day of the range, quiet ones too
-    drawn = days.evaluate_all("gs => gs.filter(g => g.dataset.total !== '0').map(g => g.dataset.day)")
+    assert days.count() == 30  # every day of the range, quiet ones too
+    drawn = days.evaluate_all(
+        "gs => gs.filter(g => g.dataset.total !== '0').map(g => g.dataset.day)"
+    )
     assert drawn == [d["day"] for d in stats["per_day"]]
     today = stats["per_day"][-1]
     bar = page.locator(f'#chart-per-day g.day[data-day="{today["day"]}"]')
     assert bar.get_attribute("data-total") == str(today["verifications"])
     assert bar.get_attribute("data-succeeded") == str(today["succeeded"])
-    heights = bar.locator("rect").evaluate_all("rs => rs.map(r => parseFloat(r.getAttribute('height')))")
+    heights = bar.locator("rect").evaluate_all(
+        "rs => rs.map(r => parseFloat(r.getAttribute('height')))"
+    )
     failed_h, ok_h = heights
     assert (failed_h > 0) == (today["verifications"] > today["succeeded"]) and ok_h > 0
     reasons = page.locator("#chart-reasons g.bar")
     assert sorted(reasons.evaluate_all("gs => gs.map(g => g.dataset.name)")) == sorted(
-        set(stats["failure_reasons"]) - {"liveness_passed"})
+        set(stats["failure_reasons"]) - {"liveness_passed"}
+    )
     wrong_key = page.locator('#chart-reasons g.bar[data-name="access_key_rejected"]')
     # Plain words in the label; the code stays in small text and in the tooltip.
     assert wrong_key.locator("text.bar-label").text_content() == "Sai số CAN hoặc MRZ"
@@ -322,7 +392,11 @@ def test_stats_page_draws_charts_from_audit_rows(page, server, dataset, artifact
     assert abs(float(ring.split()[0]) / float(ring.split()[1]) - stats["success_rate"]) < 1e-6
     page.click("#lang-switch")
     assert page.locator("figure.chart figcaption").all_inner_texts() == [
-        "Verifications per day", "Success rate", "Failure reasons", "Average time per step (ms)"]
+        "Verifications per day",
+        "Success rate",
+        "Failure reasons",
+        "Average time per step (ms)",
+    ]
     assert page.locator("#chart-per-day svg text", has_text="Succeeded").count() == 1
     assert wrong_key.locator("text.bar-label").text_content() == "Wrong CAN or MRZ"
     # The last date label is drawn inside the chart, not clipped at its right edge.
@@ -336,7 +410,7 @@ def test_stats_page_draws_charts_from_audit_rows(page, server, dataset, artifact
 def test_walking_away_mid_entry_clears_the_screen_and_frees_the_reader(page, server):
     server.app.config["KIOSK_UI"]["idle_seconds"] = 2
     try:
-        open_kiosk(page, server)                  # the page reads its settings when it loads
+        open_kiosk(page, server)  # the page reads its settings when it loads
     finally:
         server.app.config["KIOSK_UI"]["idle_seconds"] = 90
     _, created = api(server, "POST", "/v1/verifications", {"ask_on_kiosk": True}, profile="school")

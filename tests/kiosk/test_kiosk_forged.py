@@ -4,6 +4,7 @@ The virtual CCCD carries ``tampered-dg`` (one byte of the DG2 photo changed afte
 signed): access control and the read succeed, the hash of DG2 no longer matches the SOD. The
 screen must say plainly that the card is not genuine, in both languages, with no "try again".
 """
+
 from __future__ import annotations
 
 import pytest
@@ -11,7 +12,14 @@ import pytest
 from simulators.carddata import fid_of_dg
 from simulators.datafaults import apply_data_fault
 from tests.kiosk.conftest import kiosk_server
-from tests.kiosk.test_kiosk_flow import api, open_kiosk, snapshot, step_statuses, type_on_keypad, wait_screen
+from tests.kiosk.test_kiosk_flow import (
+    api,
+    open_kiosk,
+    snapshot,
+    step_statuses,
+    type_on_keypad,
+    wait_screen,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -27,7 +35,9 @@ def forged_server(tmp_path_factory, dataset):
 
 def test_a_forged_card_is_said_plainly_not_to_be_genuine(page, forged_server, dataset, artifacts):
     open_kiosk(page, forged_server)
-    _, created = api(forged_server, "POST", "/v1/verifications", {"ask_on_kiosk": True}, profile="school")
+    _, created = api(
+        forged_server, "POST", "/v1/verifications", {"ask_on_kiosk": True}, profile="school"
+    )
     wait_screen(page, "key")
     type_on_keypad(page, dataset.can)
     page.click("#key-ok")
@@ -44,7 +54,9 @@ def test_a_forged_card_is_said_plainly_not_to_be_genuine(page, forged_server, da
     assert page.locator("#try-again").is_hidden()
     assert page.locator("#photo-chip").get_attribute("src") is None
     page.screenshot(path=str(artifacts / "18-result-forged-card-vi.png"))
-    _, body = api(forged_server, "GET", f"/v1/verifications/{created['id']}?wait=5", profile="school")
+    _, body = api(
+        forged_server, "GET", f"/v1/verifications/{created['id']}?wait=5", profile="school"
+    )
     verdicts = body["result"]["claims"]["verdicts"]
     assert verdicts["passive_authentication"] == "invalid" and verdicts["overall"] == "invalid"
     page.click('[data-action="finish"]')

@@ -4,6 +4,7 @@ Chromium's fake camera plays a still picture of the card holder: the screen must
 prompts in order with an arrow and a countdown, send the frames, and then say plainly that the
 liveness check failed (a still picture cannot turn its head), while the face itself matched.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -20,15 +21,26 @@ PROMPTS_EN = {"left": "Turn your head to the left", "right": "Turn your head to 
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory, dataset):
-    live = kiosk_server(tmp_path_factory, "kiosk-liveness-test", dataset,
-                        liveness=True, liveness_steps=2, liveness_window=12)
+    live = kiosk_server(
+        tmp_path_factory,
+        "kiosk-liveness-test",
+        dataset,
+        liveness=True,
+        liveness_steps=2,
+        liveness_window=12,
+    )
     yield live
     live.close()
 
 
 def test_turn_prompts_then_a_still_picture_fails_liveness(page, live_server, dataset, artifacts):
     open_kiosk(page, live_server)
-    _, created = api(live_server, "POST", "/v1/verifications", {"ask_on_kiosk": True, "face_match_required": True})
+    _, created = api(
+        live_server,
+        "POST",
+        "/v1/verifications",
+        {"ask_on_kiosk": True, "face_match_required": True},
+    )
     wait_screen(page, "key")
     type_on_keypad(page, dataset.can)
     page.click("#key-ok")
@@ -60,7 +72,11 @@ def test_turn_prompts_then_a_still_picture_fails_liveness(page, live_server, dat
 
     wait_screen(page, "result", timeout=60000)
     assert page.locator("#verdict").get_attribute("data-verdict") == "not_verified"
-    assert page.locator("#reason-primary").inner_text().startswith("Your head was not seen turning as asked")
+    assert (
+        page.locator("#reason-primary")
+        .inner_text()
+        .startswith("Your head was not seen turning as asked")
+    )
     assert page.locator("#reason-secondary").inner_text().startswith("Không thấy bạn quay đầu")
     assert snapshot(page)["view"] == {"verified": False, "reason": "liveness_failed"}
     page.wait_for_function("document.getElementById('photo-live').naturalWidth > 0")

@@ -1,4 +1,5 @@
 """A document scanner at the kiosk: it types the MRZ lines (letters, digits, "<", Enter after each)."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,7 +12,7 @@ UNREADABLE_VI = "Không đọc được dòng mã trên thẻ. Vui lòng quét l
 
 
 def scan(page, line: str):
-    page.keyboard.type(line, delay=2)        # a scanner types fast, one key event per character
+    page.keyboard.type(line, delay=2)  # a scanner types fast, one key event per character
     page.keyboard.press("Enter")
 
 
@@ -75,7 +76,7 @@ def test_a_person_typing_digits_on_the_mrz_screen_still_works(page, server, data
     assert page.locator("#mrz-birth_date").inner_text() == dataset.birth_date[:3]
     page.keyboard.press("Backspace")
     assert page.locator("#mrz-birth_date").inner_text() == dataset.birth_date[:2]
-    page.keyboard.press("Enter")                 # incomplete: nothing is sent
+    page.keyboard.press("Enter")  # incomplete: nothing is sent
     assert page.locator("#key-error").inner_text() == "Vui lòng nhập đủ số."
     page.click('#screen-key [data-action="cancel"]')
     wait_screen(page, "idle")

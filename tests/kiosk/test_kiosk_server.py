@@ -1,4 +1,5 @@
 """The kiosk blueprints through the Flask test client: access, headers, strings and plain reasons."""
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,7 @@ def app(tmp_path):
 
 def kiosk_client(app):
     client = app.test_client()
-    client.get("/")                     # the page hands the kiosk cookie to the local browser
+    client.get("/")  # the page hands the kiosk cookie to the local browser
     return client
 
 
@@ -39,11 +40,14 @@ def test_kiosk_page_gives_the_token_only_to_the_local_browser(app):
     assert cookie.startswith(f"{KIOSK_COOKIE}={app.extensions['cccd_edge'].kiosk_token};")
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
     assert "script-src 'self'" in local.headers["Content-Security-Policy"]
-    assert "https://" not in local.get_data(as_text=True)       # nothing fetched from outside
+    assert "https://" not in local.get_data(as_text=True)  # nothing fetched from outside
     remote = app.test_client().get("/", environ_base={"REMOTE_ADDR": "192.0.2.7"})
     assert remote.status_code == 403 and "Set-Cookie" not in remote.headers
     # The statistics page holds no token and no personal data: it may be opened from elsewhere.
-    assert app.test_client().get("/stats", environ_base={"REMOTE_ADDR": "192.0.2.7"}).status_code == 200
+    assert (
+        app.test_client().get("/stats", environ_base={"REMOTE_ADDR": "192.0.2.7"}).status_code
+        == 200
+    )
 
 
 def test_kiosk_page_renders_english_on_request(app):
@@ -54,8 +58,12 @@ def test_kiosk_page_renders_english_on_request(app):
 
 def test_kiosk_api_refuses_callers_without_the_kiosk_token(app):
     client = app.test_client()
-    for method, path in (("post", "/kiosk/api/sessions"), ("get", "/kiosk/api/sessions/x"),
-                         ("get", "/kiosk/api/sessions/x/chip-photo"), ("post", "/kiosk/api/sessions/x/cancel")):
+    for method, path in (
+        ("post", "/kiosk/api/sessions"),
+        ("get", "/kiosk/api/sessions/x"),
+        ("get", "/kiosk/api/sessions/x/chip-photo"),
+        ("post", "/kiosk/api/sessions/x/cancel"),
+    ):
         resp = getattr(client, method)(path)
         assert resp.status_code == 401, path
         assert resp.get_json()["error"]["code"] == "unauthorized"
@@ -75,29 +83,49 @@ def test_walk_up_session_then_cancel_frees_the_reader(app):
     started = client.post("/kiosk/api/sessions", json={})
     assert started.status_code == 202
     view = started.get_json()
-    assert view["relying_party"] == "kiosk-screen" and view["face_required"] is True and view["final"] is False
+    assert (
+        view["relying_party"] == "kiosk-screen"
+        and view["face_required"] is True
+        and view["final"] is False
+    )
     # Not taking pictures yet: a frame check is refused rather than analysed.
-    frame = client.post(f"/kiosk/api/sessions/{view['id']}/face-check", data=b"\xff\xd8\xff",
-                        content_type="image/jpeg")
+    frame = client.post(
+        f"/kiosk/api/sessions/{view['id']}/face-check",
+        data=b"\xff\xd8\xff",
+        content_type="image/jpeg",
+    )
     assert frame.status_code == 409
     cancelled = client.post(f"/kiosk/api/sessions/{view['id']}/cancel").get_json()
-    assert cancelled["final"] is True and cancelled["verified"] is False and cancelled["reason"] == "cancelled"
+    assert (
+        cancelled["final"] is True
+        and cancelled["verified"] is False
+        and cancelled["reason"] == "cancelled"
+    )
     # The job waiting for the key notices at once and audits a cancellation, not a timeout.
     audit = app.extensions["cccd_edge"].audit
     deadline = time.monotonic() + 10
     while audit.row(view["id"]) is None and time.monotonic() < deadline:
         time.sleep(0.02)
     row = audit.row(view["id"])
-    assert row is not None and json.loads(row["reason_codes"]) == ["cancelled"] and row["outcome"] == "failed"
+    assert (
+        row is not None
+        and json.loads(row["reason_codes"]) == ["cancelled"]
+        and row["outcome"] == "failed"
+    )
     # No API key belongs to the kiosk's own relying party: its session is invisible to every caller.
-    assert app.test_client().get(f"/v1/verifications/{view['id']}",
-                                 headers={"X-API-Key": ""}).status_code == 401
+    assert (
+        app.test_client()
+        .get(f"/v1/verifications/{view['id']}", headers={"X-API-Key": ""})
+        .status_code
+        == 401
+    )
 
 
 def test_the_access_key_wait_has_its_own_timeout(tmp_path):
     # A short key wait beside a long card wait: the key wait is the one that ends the session.
-    app = create_app({"instance_dir": str(tmp_path / "instance"), "access_key_timeout": 0.3,
-                      "card_timeout": 30})
+    app = create_app(
+        {"instance_dir": str(tmp_path / "instance"), "access_key_timeout": 0.3, "card_timeout": 30}
+    )
     try:
         client = kiosk_client(app)
         view = client.post("/kiosk/api/sessions", json={}).get_json()
@@ -122,7 +150,7 @@ def test_every_string_has_both_languages_and_every_key_used_exists():
         source = path.read_text()
         used |= set(re.findall(r'data-i18n="([a-z_]+)"', source))
         used |= set(re.findall(r"""\bt\(['"]([a-z_]+)['"]""", source))
-    used = {k for k in used if not k.endswith("_")}       # "step_" + name: checked below
+    used = {k for k in used if not k.endswith("_")}  # "step_" + name: checked below
     assert used and used <= set(STRINGS), used - set(STRINGS)
     # Keys the script builds: every step and status, every attribute a profile may read.
     for step, _ in STEPS:
@@ -136,16 +164,29 @@ def test_every_string_has_both_languages_and_every_key_used_exists():
         assert f"reason_{reason}" in STRINGS, reason
     # Every quality gate of the face matcher has a prompt on the screen.
     for cls in vars(face_errors).values():
-        if isinstance(cls, type) and issubclass(cls, face_errors.QualityError) and cls is not face_errors.QualityError:
+        if (
+            isinstance(cls, type)
+            and issubclass(cls, face_errors.QualityError)
+            and cls is not face_errors.QualityError
+        ):
             assert f"hint_{cls.code}" in STRINGS, cls.code
     assert text("reset_in", "en", n=5) == "The screen clears itself in 5 seconds."
     assert text("no_such_key") == "no_such_key"
 
 
-@pytest.mark.parametrize("code, reason", [
-    ("access_key_rejected", "wrong_can"), ("card_removed", "card_removed"), ("card_timeout", "no_card"),
-    ("access_key_timeout", "timeout"), ("parse_error", "read_failed"), ("internal_error", "service_problem"),
-    ("something_new", "unknown"), (None, "unknown")])
+@pytest.mark.parametrize(
+    "code, reason",
+    [
+        ("access_key_rejected", "wrong_can"),
+        ("card_removed", "card_removed"),
+        ("card_timeout", "no_card"),
+        ("access_key_timeout", "timeout"),
+        ("parse_error", "read_failed"),
+        ("internal_error", "service_problem"),
+        ("something_new", "unknown"),
+        (None, "unknown"),
+    ],
+)
 def test_reason_for_error(code, reason):
     assert reason_for_error(code) == reason
     assert set(ERROR_REASONS.values()) <= set(REASON_KEYS)
@@ -156,28 +197,62 @@ def test_wrong_can_reads_as_wrong_mrz_when_the_mrz_was_typed():
 
 
 def _claims(overall="valid", pa="valid", chip="valid", face="not_performed", codes=()):
-    return {"verdicts": {"overall": overall, "passive_authentication": pa, "chip_authenticity": chip,
-                         "face": face}, "reason_codes": list(codes)}
+    return {
+        "verdicts": {
+            "overall": overall,
+            "passive_authentication": pa,
+            "chip_authenticity": chip,
+            "face": face,
+        },
+        "reason_codes": list(codes),
+    }
 
 
-@pytest.mark.parametrize("claims, face_required, reason", [
-    (_claims(), False, None),
-    (_claims("invalid", pa="invalid", codes=["message_digest_mismatch"]), False, "document_invalid"),
-    (_claims("unknown", pa="unknown", codes=["csca_unknown"]), False, "issuer_unknown"),
-    (_claims("invalid", chip="invalid", codes=["chip_authentication"]), False, "chip_not_genuine"),
-    (_claims("unknown", chip="unknown"), False, "chip_unchecked"),
-    (_claims("invalid", face="invalid"), True, "face_no_match"),
-    (_claims("unknown", face="unknown"), True, "face_undetermined"),
-    # Verified face = match AND liveness passed: a matching face that did not turn as asked.
-    ({**_claims("invalid", face="invalid"),
-      "face": {"decision": "match", "liveness": {"verdict": "failed", "reason_codes": ["steps_not_seen"]}}},
-     True, "liveness_failed"),
-    ({**_claims("invalid", face="invalid"),
-      "face": {"decision": "no_match", "liveness": {"verdict": "failed", "reason_codes": ["wrong_direction"]}}},
-     True, "face_no_match"),
-    # The document's own failure is the one a person hears first, even when the face failed too.
-    (_claims("invalid", pa="invalid", face="invalid"), True, "document_invalid"),
-])
+@pytest.mark.parametrize(
+    "claims, face_required, reason",
+    [
+        (_claims(), False, None),
+        (
+            _claims("invalid", pa="invalid", codes=["message_digest_mismatch"]),
+            False,
+            "document_invalid",
+        ),
+        (_claims("unknown", pa="unknown", codes=["csca_unknown"]), False, "issuer_unknown"),
+        (
+            _claims("invalid", chip="invalid", codes=["chip_authentication"]),
+            False,
+            "chip_not_genuine",
+        ),
+        (_claims("unknown", chip="unknown"), False, "chip_unchecked"),
+        (_claims("invalid", face="invalid"), True, "face_no_match"),
+        (_claims("unknown", face="unknown"), True, "face_undetermined"),
+        # Verified face = match AND liveness passed: a matching face that did not turn as asked.
+        (
+            {
+                **_claims("invalid", face="invalid"),
+                "face": {
+                    "decision": "match",
+                    "liveness": {"verdict": "failed", "reason_codes": ["steps_not_seen"]},
+                },
+            },
+            True,
+            "liveness_failed",
+        ),
+        (
+            {
+                **_claims("invalid", face="invalid"),
+                "face": {
+                    "decision": "no_match",
+                    "liveness": {"verdict": "failed", "reason_codes": ["wrong_direction"]},
+                },
+            },
+            True,
+            "face_no_match",
+        ),
+        # The document's own failure is the one a person hears first, even when the face failed too.
+        (_claims("invalid", pa="invalid", face="invalid"), True, "document_invalid"),
+    ],
+)
 def test_reason_for_claims(claims, face_required, reason):
     assert reason_for_claims(claims, face_required) == reason
 
@@ -204,7 +279,7 @@ def test_chip_photo_goes_to_the_screen_once_as_jpeg(app):
     session = app.extensions["cccd_edge"].sessions.get(view["id"])
     jp2 = synthetic_portrait("kiosk-test", "jp2")
     assert jp2[4:8] == b"jP  " or jp2.startswith(b"\xff\x4f\xff\x51")
-    session.kiosk_photo = jp2                       # what the service sets after passive authentication
+    session.kiosk_photo = jp2  # what the service sets after passive authentication
     assert client.get(f"/kiosk/api/sessions/{view['id']}").get_json()["chip_photo"] is True
     resp = client.get(f"/kiosk/api/sessions/{view['id']}/chip-photo")
     assert resp.status_code == 200 and resp.mimetype == "image/jpeg"
@@ -218,6 +293,7 @@ def test_chip_photo_goes_to_the_screen_once_as_jpeg(app):
 
 def test_every_failure_code_reads_as_plain_words_in_both_languages():
     from kiosk_ui.reasons import STATS_PREFIX_KEYS, STATS_REASON_KEYS, stats_reason_key
+
     for key in set(STATS_REASON_KEYS.values()) | set(STATS_PREFIX_KEYS.values()) | {"why_other"}:
         assert set(STRINGS[key]) == set(LANGUAGES), key
     assert stats_reason_key("access_key_rejected") == "why_wrong_key"
@@ -231,11 +307,15 @@ def test_every_failure_code_reads_as_plain_words_in_both_languages():
 
 def test_privacy_sentence_gives_the_number_of_pictures_of_the_challenge(tmp_path):
     from kiosk_ui.views import liveness_pictures
+
     # camera.js: look straight 2 s, then 4 s per turn, one picture every 0.5 s, inside the window less 1 s.
     assert liveness_pictures(3, 15.0) == 28 and liveness_pictures(2, 12.0) == 20
-    assert liveness_pictures(8, 15.0) == 28            # more steps are squeezed into the same window
-    def shown(client, path):         # the page without its script blocks (the strings table is one)
-        return re.sub(r"<script.*?</script>", "", client.get(path).get_data(as_text=True), flags=re.S)
+    assert liveness_pictures(8, 15.0) == 28  # more steps are squeezed into the same window
+
+    def shown(client, path):  # the page without its script blocks (the strings table is one)
+        return re.sub(
+            r"<script.*?</script>", "", client.get(path).get_data(as_text=True), flags=re.S
+        )
 
     app = create_app({"instance_dir": str(tmp_path / "on")})
     try:

@@ -1,4 +1,5 @@
 """The statistics page of a kiosk that has not verified anything yet (its own, fresh service)."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,6 +19,6 @@ def test_stats_page_without_audit_rows_says_so(page, server, artifacts):
 
 
 def test_stats_page_reports_a_refused_request(page, server):
-    page.goto(server.url + "/stats?days=999")          # the API allows 1..366 days
+    page.goto(server.url + "/stats?days=999")  # the API allows 1..366 days
     page.wait_for_function("document.body.dataset.loaded === 'error'")
     assert page.locator("#stats-error").inner_text() == "Không tải được thống kê."

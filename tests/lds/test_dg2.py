@@ -1,4 +1,5 @@
 """DG2: the BSI reference (19794-5, JPEG 2000), synthetic 19794-5 JPEG, 39794-5, and malformed records."""
+
 from __future__ import annotations
 
 import hashlib
@@ -19,17 +20,37 @@ def _image(fmt: str, size=(48, 64)) -> bytes:
     return buf.getvalue()
 
 
-def _record_19794(image: bytes, data_type: int, width: int, height: int, n_points: int = 0) -> bytes:
+def _record_19794(
+    image: bytes, data_type: int, width: int, height: int, n_points: int = 0
+) -> bytes:
     """FAC record, written field by field from ISO/IEC 19794-5:2005 (independent of the parser)."""
     image_info = struct.pack(">BBHHBBHH", 1, data_type, width, height, 1, 2, 0, 0)
     points = b"\x01\x00\x00\x10\x00\x20\x00\x00" * n_points
-    facial = struct.pack(">IHBBB3sH3s3s", 20 + len(points) + 12 + len(image), n_points, 1, 1, 1,
-                         b"\x00\x00\x01", 0, b"\x00\x00\x00", b"\x00\x00\x00") + points + image_info + image
+    facial = (
+        struct.pack(
+            ">IHBBB3sH3s3s",
+            20 + len(points) + 12 + len(image),
+            n_points,
+            1,
+            1,
+            1,
+            b"\x00\x00\x01",
+            0,
+            b"\x00\x00\x00",
+            b"\x00\x00\x00",
+        )
+        + points
+        + image_info
+        + image
+    )
     return b"FAC\x00" + b"010\x00" + struct.pack(">IH", 14 + len(facial), 1) + facial
 
 
 def _dg2(bdb: bytes, bdb_tag: int = 0x5F2E) -> bytes:
-    header = tlv.encode(0xA1, tlv.encode(0x81, b"\x02") + tlv.encode(0x87, b"\x01\x01") + tlv.encode(0x88, b"\x00\x08"))
+    header = tlv.encode(
+        0xA1,
+        tlv.encode(0x81, b"\x02") + tlv.encode(0x87, b"\x01\x01") + tlv.encode(0x88, b"\x00\x08"),
+    )
     bit = tlv.encode(0x7F60, header + tlv.encode(bdb_tag, bdb))
     return tlv.encode(0x75, tlv.encode(0x7F61, tlv.encode(0x02, b"\x01") + bit))
 
@@ -68,7 +89,7 @@ def test_declared_type_disagrees_with_magic():
 def _iso39794(image: bytes, code: int) -> bytes:
     """FaceImageDataBlock content: versionBlock [0], representationBlocks [1] -> SEQUENCE ->
     imageRepresentation [1] -> base [0] -> 2D block [0] -> representationData2D [0], info [1]."""
-    version = tlv.encode(0xA0, tlv.encode(0x80, b"\x03") + tlv.encode(0x81, b"\x07\xE3"))
+    version = tlv.encode(0xA0, tlv.encode(0x80, b"\x03") + tlv.encode(0x81, b"\x07\xe3"))
     info = tlv.encode(0xA1, tlv.encode(0xA0, tlv.encode(0x80, bytes([code]))))
     two_d = tlv.encode(0xA0, tlv.encode(0x80, image) + info)
     rep = tlv.encode(0x30, tlv.encode(0x80, b"\x01") + tlv.encode(0xA1, tlv.encode(0xA0, two_d)))
@@ -80,7 +101,12 @@ def test_iso39794(fmt):
     image = _image(fmt, (40, 52))
     face = DG2.from_bytes(_dg2(_iso39794(image, 2), 0x7F2E)).face
     assert (face.standard, face.image, face.image_format, face.width, face.height) == (
-        "39794-5", image, fmt, 40, 52)
+        "39794-5",
+        image,
+        fmt,
+        40,
+        52,
+    )
     assert face.declared_format_code == 2 and face.warnings == []
 
 
@@ -91,22 +117,30 @@ def test_iso39794_unexpected_layout_falls_back_to_magic():
 
 
 def test_magic_and_size_helpers():
-    assert image_format(b"\xFF\xD8\xFF\xE0") == "jpeg"
+    assert image_format(b"\xff\xd8\xff\xe0") == "jpeg"
     assert image_format(bytes.fromhex("FF4FFF51")) == "jp2"
     assert image_format(b"GIF89a") is None
     # A raw J2K codestream: SIZ gives Xsiz - XOsiz by Ysiz - YOsiz.
     siz = bytes.fromhex("FF4FFF51002F0000") + struct.pack(">IIII", 110, 140, 10, 20)
     assert image_size(siz) == (100, 120)
-    assert image_size(b"\xFF\xD8\xFF") is None
+    assert image_size(b"\xff\xd8\xff") is None
 
 
-@pytest.mark.parametrize("bdb,message", [
-    (b"FAX\x00010\x00" + bytes(40), "does not start with 'FAC"),
-    (b"FAC\x00020\x00" + bytes(40), "version"),
-    (b"FAC\x00010\x00" + bytes(4), "shorter than its fixed headers"),
-    (b"FAC\x00010\x00" + struct.pack(">IH", 14 + 32, 1) + struct.pack(">I", 9999) + bytes(28),
-     "block length 9999 does not fit"),
-])
+@pytest.mark.parametrize(
+    "bdb,message",
+    [
+        (b"FAX\x00010\x00" + bytes(40), "does not start with 'FAC"),
+        (b"FAC\x00020\x00" + bytes(40), "version"),
+        (b"FAC\x00010\x00" + bytes(4), "shorter than its fixed headers"),
+        (
+            b"FAC\x00010\x00"
+            + struct.pack(">IH", 14 + 32, 1)
+            + struct.pack(">I", 9999)
+            + bytes(28),
+            "block length 9999 does not fit",
+        ),
+    ],
+)
 def test_malformed_19794(bdb, message):
     with pytest.raises(ParseError, match=message) as err:
         DG2.from_bytes(_dg2(bdb))
@@ -121,6 +155,8 @@ def test_dg2_structure_errors():
     with pytest.raises(ParseError, match="no biometric information template"):
         DG2.from_bytes(tlv.encode(0x75, tlv.encode(0x7F61, tlv.encode(0x02, b"\x01"))))
     with pytest.raises(ParseError, match="no biometric data block"):
-        DG2.from_bytes(tlv.encode(0x75, tlv.encode(0x7F61, tlv.encode(0x7F60, tlv.encode(0xA1, b"")))))
+        DG2.from_bytes(
+            tlv.encode(0x75, tlv.encode(0x7F61, tlv.encode(0x7F60, tlv.encode(0xA1, b""))))
+        )
     with pytest.raises(ParseError, match="holds no JPEG or JPEG 2000"):
         DG2.from_bytes(_dg2(tlv.encode(0x80, b"not an image"), 0x7F2E))

@@ -1,4 +1,5 @@
 """parse_document: every file parsed on its own; the simulator's data set as an independent encoder."""
+
 from __future__ import annotations
 
 import hashlib
@@ -14,8 +15,15 @@ from simulators.dataset import build_dataset
 @pytest.fixture(scope="module")
 def bsi_files(shared_dir) -> dict[str, bytes]:
     folder = shared_dir / "pki/bsi-tr03105-5"
-    names = {"EF.COM": "EF_COM.bin", "EF.SOD": "EF_SOD.bin", "DG1": "Datagroup1.bin", "DG2": "Datagroup2.bin",
-             "DG3": "Datagroup3.bin", "DG14": "Datagroup14.bin", "DG15": "Datagroup15.bin"}
+    names = {
+        "EF.COM": "EF_COM.bin",
+        "EF.SOD": "EF_SOD.bin",
+        "DG1": "Datagroup1.bin",
+        "DG2": "Datagroup2.bin",
+        "DG3": "Datagroup3.bin",
+        "DG14": "Datagroup14.bin",
+        "DG15": "Datagroup15.bin",
+    }
     return {k: (folder / v).read_bytes() for k, v in names.items()}
 
 
@@ -29,15 +37,18 @@ def test_bsi_document(bsi_files):
     assert doc.dg15.algorithm == "rsa"
     assert doc.raw_only == {"DG3": bsi_files["DG3"]}
     for number, name in [(1, "DG1"), (2, "DG2"), (14, "DG14")]:
-        assert hashlib.new(doc.sod.hash_algorithm, doc.files[name]).digest() == doc.sod.dg_hashes[number]
+        assert (
+            hashlib.new(doc.sod.hash_algorithm, doc.files[name]).digest()
+            == doc.sod.dg_hashes[number]
+        )
     assert "MUSTERMANN" not in repr(doc)
 
 
 def test_one_bad_file_does_not_stop_the_others(bsi_files):
     files = dict(bsi_files)
-    files["DG1"] = files["DG1"][:-3]                       # truncated
-    files["EF.SOD"] = b"\x77\x03\x02\x01\x00"              # garbage CMS
-    files["DG13"] = b"\x6E\x00"                            # wrong outer tag
+    files["DG1"] = files["DG1"][:-3]  # truncated
+    files["EF.SOD"] = b"\x77\x03\x02\x01\x00"  # garbage CMS
+    files["DG13"] = b"\x6e\x00"  # wrong outer tag
     doc = parse_document(files)
     assert set(doc.errors) == {"DG1", "EF.SOD", "DG13"}
     assert all(isinstance(e, ParseError) and e.file == name for name, e in doc.errors.items())
@@ -83,15 +94,23 @@ def test_simulator_dataset_parses(index):
     face = doc.dg2.face
     assert face.image_format in ("jpeg", "jp2") and face.warnings == []
     for n in doc.sod.dg_hashes:
-        assert hashlib.new(doc.sod.hash_algorithm, doc.files[f"DG{n}"]).digest() == doc.sod.dg_hashes[n]
+        assert (
+            hashlib.new(doc.sod.hash_algorithm, doc.files[f"DG{n}"]).digest()
+            == doc.sod.dg_hashes[n]
+        )
     info, key = doc.dg14.chip_authentication_pair(ds.ca_key_id)
     assert key.public_key.curve.name == "brainpoolP256r1" and info.key_id == ds.ca_key_id
     assert doc.dg15.algorithm == "rsa"
 
 
 def test_simulator_sod_variants():
-    v1 = parse_document({"EF.SOD": build_dataset(0, lds_version_info=("0108", "040000"),
-                                                sod_hash="sha384").files[FID_SOD]})
+    v1 = parse_document(
+        {
+            "EF.SOD": build_dataset(
+                0, lds_version_info=("0108", "040000"), sod_hash="sha384"
+            ).files[FID_SOD]
+        }
+    )
     assert v1.errors == {}
     assert (v1.sod.version, v1.sod.lds_version, v1.sod.unicode_version) == (1, "0108", "040000")
     assert v1.sod.hash_algorithm == "sha384" and v1.sod.warnings == []

@@ -1,4 +1,5 @@
 """Mutated real files: every parser either succeeds or raises ParseError, never anything else, never hangs."""
+
 from __future__ import annotations
 
 import random
@@ -23,18 +24,20 @@ def _mutations(raw: bytes, rng: random.Random, count: int):
     for _ in range(count):
         b = bytearray(raw)
         kind = rng.randrange(3)
-        if kind == 0:                                  # flip a few bytes, biased to the headers
+        if kind == 0:  # flip a few bytes, biased to the headers
             for _ in range(rng.randint(1, 3)):
                 b[rng.randrange(min(len(b), 400))] = rng.randrange(256)
-        elif kind == 1:                                # truncate
-            del b[rng.randrange(1, len(b)):]
-        else:                                          # splice a random run in
+        elif kind == 1:  # truncate
+            del b[rng.randrange(1, len(b)) :]
+        else:  # splice a random run in
             pos = rng.randrange(len(b))
             b[pos:pos] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
         yield bytes(b)
 
 
-@pytest.mark.parametrize("cls,path", CASES, ids=[f"{c.__name__}-{p.split('/')[-2]}" for c, p in CASES])
+@pytest.mark.parametrize(
+    "cls,path", CASES, ids=[f"{c.__name__}-{p.split('/')[-2]}" for c, p in CASES]
+)
 def test_mutations_raise_only_parse_error(shared_dir, cls, path):
     raw = (shared_dir / path).read_bytes()
     rng = random.Random(path)

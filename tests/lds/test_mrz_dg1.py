@@ -1,4 +1,5 @@
 """MRZ (TD1, TD2, TD3) with every check digit, DG1, and the CCCD mock samples."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,8 +11,15 @@ from cardreader.errors import ParseError
 from cardreader.lds.dg1 import DG1
 from cardreader.mrz import MRZ, birth_date_iso, check_digit, expiry_date_iso
 
-TD1 = ("I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6", "ERIKSSON<<ANNA<MARIA<<<<<<<<<<")
-TD3 = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
+TD1 = (
+    "I<UTOD231458907<<<<<<<<<<<<<<<",
+    "7408122F1204159UTO<<<<<<<<<<<6",
+    "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+)
+TD3 = (
+    "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+    "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+)
 TODAY = dt.date(2026, 11, 22)
 
 
@@ -40,20 +48,37 @@ def test_td3_specimen():
     m = MRZ.from_string(list(TD3), today=TODAY)
     assert m.format == "TD3" and m.check_errors == []
     assert (m.document_number, m.optional_data.rstrip("<")) == ("L898902C3", "ZE184226B")
-    assert (m.birth_date, m.expiry_date, m.sex, m.nationality) == ("1974-08-12", "2012-04-15", "F", "UTO")
-    assert set(m.checks) == {"document_number", "birth_date", "expiry_date", "optional_data", "composite"}
+    assert (m.birth_date, m.expiry_date, m.sex, m.nationality) == (
+        "1974-08-12",
+        "2012-04-15",
+        "F",
+        "UTO",
+    )
+    assert set(m.checks) == {
+        "document_number",
+        "birth_date",
+        "expiry_date",
+        "optional_data",
+        "composite",
+    }
 
 
 def _td2(number: str, rest_optional: str = "<<<<<<<") -> tuple[str, str]:
     l1 = "I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<"
-    body = number + check_digit(number) + "UTO" + "740812" + "2" + "F" + "120415" + "9" + rest_optional
+    body = (
+        number + check_digit(number) + "UTO" + "740812" + "2" + "F" + "120415" + "9" + rest_optional
+    )
     return l1, body + check_digit(body[0:10] + body[13:20] + body[21:35])
 
 
 def test_td2():
     m = MRZ.from_string("".join(_td2("D23145890")), today=TODAY)
     assert m.format == "TD2" and m.check_errors == []
-    assert (m.document_number, m.birth_date, m.given_names) == ("D23145890", "1974-08-12", "ANNA MARIA")
+    assert (m.document_number, m.birth_date, m.given_names) == (
+        "D23145890",
+        "1974-08-12",
+        "ANNA MARIA",
+    )
 
 
 def test_td1_long_document_number():
@@ -68,8 +93,10 @@ def test_td1_long_document_number():
     assert m.check_errors == []
 
 
-CCCD_SAMPLES = [("001093047064", "093047064", "1993-01-05", "2033-01-05"),
-                ("051091005513", "091005513", "1991-01-01", "2031-01-01")]
+CCCD_SAMPLES = [
+    ("001093047064", "093047064", "1993-01-05", "2033-01-05"),
+    ("051091005513", "091005513", "1991-01-01", "2031-01-01"),
+]
 
 
 @pytest.mark.parametrize("i", [0, 1])
@@ -78,8 +105,13 @@ def test_cccd_mock_samples(icao_vectors, i):
     m = MRZ.from_string([l1, l2, "NGUYEN<<VAN<A" + "<" * 17], today=TODAY)
     cccd_id, doc_no, birth, expiry = CCCD_SAMPLES[i]
     assert m.check_errors == [] and m.checks["cccd_id"] is True
-    assert (m.cccd_id, m.document_number, m.birth_date, m.expiry_date) == (cccd_id, doc_no, birth, expiry)
-    assert m.document_number == m.cccd_id[-9:]             # BAC document number = last 9 digits
+    assert (m.cccd_id, m.document_number, m.birth_date, m.expiry_date) == (
+        cccd_id,
+        doc_no,
+        birth,
+        expiry,
+    )
+    assert m.document_number == m.cccd_id[-9:]  # BAC document number = last 9 digits
     assert (m.document_code, m.issuing_state, m.sex) == ("ID", "VNM", "M")
 
 
@@ -101,18 +133,21 @@ def test_wrong_check_digits_are_listed_not_raised():
     assert "document_number check digit is '8', expected 7" in m.check_errors
 
 
-@pytest.mark.parametrize("text,message", [
-    ("I<UTO" * 3, "not TD1"),
-    ("\n".join(TD1).lower(), "characters other than"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("I<UTO" * 3, "not TD1"),
+        ("\n".join(TD1).lower(), "characters other than"),
+    ],
+)
 def test_malformed_mrz(text, message):
     with pytest.raises(ParseError, match=message):
         MRZ.from_string(text)
 
 
 def test_century_rules():
-    assert birth_date_iso("261122", TODAY) == "2026-11-22"          # today: this century
-    assert birth_date_iso("261123", TODAY) == "1926-11-23"          # tomorrow: last century
+    assert birth_date_iso("261122", TODAY) == "2026-11-22"  # today: this century
+    assert birth_date_iso("261123", TODAY) == "1926-11-23"  # tomorrow: last century
     assert birth_date_iso("000229", TODAY) == "2000-02-29"
     assert birth_date_iso("991231", TODAY) == "1999-12-31"
     assert birth_date_iso("<<<<<<", TODAY) is None
@@ -128,7 +163,12 @@ def test_dg1_bsi(shared_dir):
     raw = (shared_dir / "pki/bsi-tr03105-5/Datagroup1.bin").read_bytes()
     dg1 = DG1.from_bytes(raw, today=TODAY)
     assert dg1.raw == raw and dg1.check_errors == []
-    assert (dg1.format, dg1.document_number, dg1.surname, dg1.given_names) == ("TD3", "C11T002JM", "MUSTERMANN", "ERIKA")
+    assert (dg1.format, dg1.document_number, dg1.surname, dg1.given_names) == (
+        "TD3",
+        "C11T002JM",
+        "MUSTERMANN",
+        "ERIKA",
+    )
     assert (dg1.issuing_state, dg1.birth_date, dg1.expiry_date) == ("D", "1996-08-12", "2023-10-31")
 
 
@@ -141,7 +181,9 @@ def test_dg1_cccd():
 def test_dg1_bad_check_digit():
     raw = _dg1([TD1[0], TD1[1][:6] + "3" + TD1[1][7:], TD1[2]])
     assert DG1.from_bytes(raw).check_errors[0].startswith("birth_date check digit")
-    with pytest.raises(ParseError, match="DG1 MRZ: birth_date check digit is '3', expected 2") as err:
+    with pytest.raises(
+        ParseError, match="DG1 MRZ: birth_date check digit is '3', expected 2"
+    ) as err:
         DG1.from_bytes(raw, strict=True)
     assert err.value.file == "DG1"
 
@@ -162,7 +204,7 @@ def test_repr_holds_no_personal_data():
 
 
 def test_td2_long_document_number():
-    number = "D231458901"                                   # 10 characters
+    number = "D231458901"  # 10 characters
     cd = check_digit(number)
     l1 = "I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<"
     body = number[:9] + "<" + "UTO" + "7408122" + "F" + "1204159" + number[9:] + cd + "<" * 5

@@ -1,4 +1,5 @@
 """EF.SOD (six real documents + the BSI reference) and EF.COM."""
+
 from __future__ import annotations
 
 import hashlib
@@ -43,7 +44,11 @@ def test_real_sods(shared_dir, country):
     # encap_content is exactly what the signed messageDigest covers (also for NZ's BER chunks).
     signer = sod.signer_infos[0]
     digest = signer["digest_algorithm"]["algorithm"].native
-    (md,) = [a["values"][0].native for a in signer["signed_attrs"] if a["type"].native == "message_digest"]
+    (md,) = [
+        a["values"][0].native
+        for a in signer["signed_attrs"]
+        if a["type"].native == "message_digest"
+    ]
     assert hashlib.new(digest, sod.encap_content).digest() == md
 
 
@@ -57,21 +62,33 @@ def test_sod_dg_files_hash_to_listed_values(shared_dir):
 
 def test_de_uses_sha384_and_v1(shared_dir):
     sod = EFSOD.from_bytes((shared_dir / "pki/documents/DE/EF_SOD.bin").read_bytes())
-    assert (sod.hash_algorithm, sod.hash_algorithm_oid, sod.version) == ("sha384", "2.16.840.1.101.3.4.2.2", 1)
+    assert (sod.hash_algorithm, sod.hash_algorithm_oid, sod.version) == (
+        "sha384",
+        "2.16.840.1.101.3.4.2.2",
+        1,
+    )
 
 
 def test_bsi_sod_matches_its_data_groups(shared_dir):
     folder = shared_dir / "pki/bsi-tr03105-5"
     sod = EFSOD.from_bytes((folder / "EF_SOD.bin").read_bytes())
     assert sod.data_group_numbers == [1, 2, 3, 4, 14]
-    for number, name in [(1, "Datagroup1.bin"), (2, "Datagroup2.bin"), (3, "Datagroup3.bin"),
-                         (4, "Datagroup4.bin"), (14, "Datagroup14.bin")]:
-        assert hashlib.new(sod.hash_algorithm, (folder / name).read_bytes()).digest() == sod.dg_hashes[number]
+    for number, name in [
+        (1, "Datagroup1.bin"),
+        (2, "Datagroup2.bin"),
+        (3, "Datagroup3.bin"),
+        (4, "Datagroup4.bin"),
+        (14, "Datagroup14.bin"),
+    ]:
+        assert (
+            hashlib.new(sod.hash_algorithm, (folder / name).read_bytes()).digest()
+            == sod.dg_hashes[number]
+        )
 
 
 def test_nz_is_ber_indefinite(shared_dir):
     raw = (shared_dir / "pki/documents/NZ/EF_SOD.bin").read_bytes()
-    assert raw[4:6] == b"\x30\x80"                 # the ContentInfo uses an indefinite length
+    assert raw[4:6] == b"\x30\x80"  # the ContentInfo uses an indefinite length
     sod = EFSOD.from_bytes(raw)
     assert sorted(sod.dg_hashes) == [1, 2, 12, 13, 14, 15]
     assert sod.raw == raw
@@ -101,7 +118,7 @@ def test_sod_random_ten_megabytes():
 
 def test_sod_flipped_inner_bytes(shared_dir):
     raw = bytearray((shared_dir / "pki/documents/AT/EF_SOD.bin").read_bytes())
-    raw[4] = 0x31                                   # ContentInfo SEQUENCE -> SET
+    raw[4] = 0x31  # ContentInfo SEQUENCE -> SET
     with pytest.raises(ParseError, match="EF.SOD"):
         EFSOD.from_bytes(bytes(raw))
 
@@ -115,8 +132,11 @@ def test_ef_com_bsi(shared_dir):
 
 
 def test_ef_com_cccd_like():
-    body = (tlv.encode(0x5F01, b"0107") + tlv.encode(0x5F36, b"040000")
-            + tlv.encode(0x5C, bytes([0x61, 0x75, 0x63, 0x6D, 0x6E, 0x6F])))
+    body = (
+        tlv.encode(0x5F01, b"0107")
+        + tlv.encode(0x5F36, b"040000")
+        + tlv.encode(0x5C, bytes([0x61, 0x75, 0x63, 0x6D, 0x6E, 0x6F]))
+    )
     com = EFCOM.from_bytes(tlv.encode(0x60, body))
     assert com.data_groups == [1, 2, 3, 13, 14, 15]
 
@@ -136,10 +156,15 @@ def _resigned_content(shared_dir, content_type: str, content: bytes | None = Non
     ci = cms.ContentInfo.load(tlv.decode(raw).value)
     sd = ci["content"]
     econtent = content if content is not None else bytes(sd["encap_content_info"]["content"].native)
-    new_sd = cms.SignedData({
-        "version": sd["version"].native, "digest_algorithms": sd["digest_algorithms"],
-        "encap_content_info": {"content_type": content_type, "content": econtent},
-        "certificates": sd["certificates"], "signer_infos": sd["signer_infos"]})
+    new_sd = cms.SignedData(
+        {
+            "version": sd["version"].native,
+            "digest_algorithms": sd["digest_algorithms"],
+            "encap_content_info": {"content_type": content_type, "content": econtent},
+            "certificates": sd["certificates"],
+            "signer_infos": sd["signer_infos"],
+        }
+    )
     return cms.ContentInfo({"content_type": "signed_data", "content": new_sd}).dump()
 
 
@@ -156,9 +181,12 @@ def test_sod_with_other_content_type(shared_dir):
 
 
 def test_sod_lds_object_without_hashes(shared_dir):
-    empty = cms_core.Sequence(value=None, contents=cms_core.Integer(0).dump()
-                              + algos.DigestAlgorithm({"algorithm": "sha256"}).dump()
-                              + cms_core.Sequence(value=None, contents=b"").dump()).dump()
+    empty = cms_core.Sequence(
+        value=None,
+        contents=cms_core.Integer(0).dump()
+        + algos.DigestAlgorithm({"algorithm": "sha256"}).dump()
+        + cms_core.Sequence(value=None, contents=b"").dump(),
+    ).dump()
     with pytest.raises(ParseError, match="lists no data group hashes"):
         EFSOD.from_bytes(tlv.encode(0x77, _resigned_content(shared_dir, "2.23.136.1.1.1", empty)))
 

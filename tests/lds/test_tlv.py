@@ -1,4 +1,5 @@
 """BER-TLV: decoding, round trip, tolerant lookups, and each malformed input with its own error."""
+
 from __future__ import annotations
 
 import os
@@ -8,7 +9,7 @@ import pytest
 from cardreader import tlv
 from cardreader.errors import ParseError
 
-SAMPLE = bytes.fromhex("6017" "5F0104" "30313037" "5F3606" "303430303030" "5C05" "6175637" "66E")
+SAMPLE = bytes.fromhex("60175F0104303130375F36063034303030305C05617563766E")
 
 
 def test_decode_nested_and_lookup():
@@ -29,28 +30,44 @@ def test_missing_tag_yields_null_node_and_chains():
 
 
 def test_multibyte_tag_and_long_lengths():
-    value = bytes(range(256)) * 300                      # 76800 bytes: 83-form length
+    value = bytes(range(256)) * 300  # 76800 bytes: 83-form length
     enc = tlv.encode(0x5F2E, value)
     assert enc[:6] == bytes.fromhex("5F2E83012C00")
     node = tlv.decode(enc)
-    assert node.tag == 0x5F2E and not node.constructed and node.value == value and node.header_length == 6
-    assert tlv.encode_length(0x7F) == b"\x7F"
+    assert (
+        node.tag == 0x5F2E
+        and not node.constructed
+        and node.value == value
+        and node.header_length == 6
+    )
+    assert tlv.encode_length(0x7F) == b"\x7f"
     assert tlv.encode_length(0x80) == b"\x81\x80"
     assert tlv.encode_length(0x100) == b"\x82\x01\x00"
     assert tlv.encode_length(0x01000000) == b"\x84\x01\x00\x00\x00"
 
 
-@pytest.mark.parametrize("blob", [
-    SAMPLE,
-    bytes.fromhex("3134300D060804007F0007020202020101300F060A04007F000702020302020201013012060A04007F0007"
-                  "020204020202010202010D"),
-])
+@pytest.mark.parametrize(
+    "blob",
+    [
+        SAMPLE,
+        bytes.fromhex(
+            "3134300D060804007F0007020202020101300F060A04007F000702020302020201013012060A04007F0007"
+            "020204020202010202010D"
+        ),
+    ],
+)
 def test_round_trip(blob):
     assert tlv.encode_node(tlv.decode(blob)) == blob
 
 
 def test_round_trip_shared_files(shared_dir):
-    for name in ("EF_COM.bin", "Datagroup1.bin", "Datagroup2.bin", "Datagroup14.bin", "Datagroup15.bin"):
+    for name in (
+        "EF_COM.bin",
+        "Datagroup1.bin",
+        "Datagroup2.bin",
+        "Datagroup14.bin",
+        "Datagroup15.bin",
+    ):
         blob = (shared_dir / "pki" / "bsi-tr03105-5" / name).read_bytes()
         assert tlv.encode_node(tlv.decode(blob)) == blob, name
 
@@ -64,7 +81,11 @@ def test_header_length_and_total():
 
 def test_iterate_siblings():
     blob = tlv.encode(0x80, b"\x01") + tlv.encode(0x81, b"") + tlv.encode(0x5F1F, b"AB")
-    assert [(t.tag, t.value) for t in tlv.iter_tlv(blob)] == [(0x80, b"\x01"), (0x81, b""), (0x5F1F, b"AB")]
+    assert [(t.tag, t.value) for t in tlv.iter_tlv(blob)] == [
+        (0x80, b"\x01"),
+        (0x81, b""),
+        (0x5F1F, b"AB"),
+    ]
     assert len(tlv.decode_all(blob)) == 3
 
 
@@ -77,12 +98,12 @@ def test_truncated_tlv():
 
 def test_length_past_buffer():
     with pytest.raises(ParseError, match="runs past the end"):
-        tlv.decode(bytes.fromhex("6105" "5F1F02"))
+        tlv.decode(bytes.fromhex("61055F1F02"))
 
 
 def test_inner_length_past_parent():
     with pytest.raises(ParseError, match="runs past the end of its buffer"):
-        tlv.decode(bytes.fromhex("6106" "5F1F05414243"))
+        tlv.decode(bytes.fromhex("61065F1F05414243"))
 
 
 def test_five_byte_length():
@@ -115,7 +136,7 @@ def test_wrong_outer_tag_of_file():
     assert info.value.file == "DG2"
 
 
-@pytest.mark.timeout(30)        # a parser that walked the noise byte by byte would be stopped here
+@pytest.mark.timeout(30)  # a parser that walked the noise byte by byte would be stopped here
 def test_ten_megabytes_of_random_fail_fast():
     noise = os.urandom(10 * 1024 * 1024)
     # A well-formed outer header around the noise, so the parser has to walk inside it.

@@ -1,4 +1,5 @@
 """Fixtures of the card-side tests: cards past access control from the ICAO vectors."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,13 +15,25 @@ def pace_card(vectors, *, faults=None, extra_rng=(), **dataset_options):
     g1 = vectors["pace_ecdh_gm_G1"]
     options = dict(card_access=bytes.fromhex(g1["ef_card_access"]))
     options.update(dataset_options)
-    card = VirtualCCCD(make_dataset(**options), faults=faults,
-                       rng=ScriptedRng(g1["nonce"], g1["chip_mapping_private_key"],
-                                       g1["chip_ephemeral_private_key"], *extra_rng))
+    card = VirtualCCCD(
+        make_dataset(**options),
+        faults=faults,
+        rng=ScriptedRng(
+            g1["nonce"],
+            g1["chip_mapping_private_key"],
+            g1["chip_ephemeral_private_key"],
+            *extra_rng,
+        ),
+    )
     card.power_on()
     for step in g1["apdus"]:
-        assert card.process_apdu(bytes.fromhex(step["command"])).hex().upper() == step["response"].upper()
-    terminal = Terminal(card, CipherSuite("AES"), bytes.fromhex(g1["ks_enc"]), bytes.fromhex(g1["ks_mac"]), 0)
+        assert (
+            card.process_apdu(bytes.fromhex(step["command"])).hex().upper()
+            == step["response"].upper()
+        )
+    terminal = Terminal(
+        card, CipherSuite("AES"), bytes.fromhex(g1["ks_enc"]), bytes.fromhex(g1["ks_mac"]), 0
+    )
     return card, terminal
 
 

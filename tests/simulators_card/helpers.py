@@ -5,6 +5,7 @@ commands and checks protected responses so the card can be driven past access
 control. The card's primitives it reuses (KDF, MACs, padding) are pinned by the
 ICAO worked examples in test_vectors.py.
 """
+
 from __future__ import annotations
 
 from simulators.card.primitives import CipherSuite, aes_ecb_encrypt, pad, unpad
@@ -25,19 +26,36 @@ class ScriptedRng:
         return chunk
 
 
-def make_dataset(*, document_number="T22000129", birth="640812", expiry="101031", can="123456",
-                 card_access: bytes | None = None, extra: dict[int, bytes] | None = None, **keys) -> CardDataSet:
+def make_dataset(
+    *,
+    document_number="T22000129",
+    birth="640812",
+    expiry="101031",
+    can="123456",
+    card_access: bytes | None = None,
+    extra: dict[int, bytes] | None = None,
+    **keys,
+) -> CardDataSet:
     files = {
         FID_COM: bytes.fromhex("60145F0104303130365F36063034303030305C026175"),
         FID_SOD: b"\x77\x03\x01\x02\x03",
-        fid_of_dg(1): b"\x61\x05\x5F\x1F\x02AB",
-        fid_of_dg(13): b"\x6D\x03\x02\x01\x01",
+        fid_of_dg(1): b"\x61\x05\x5f\x1f\x02AB",
+        fid_of_dg(13): b"\x6d\x03\x02\x01\x01",
     }
     if card_access is not None:
         files[FID_CARD_ACCESS] = card_access
     files.update(extra or {})
-    return CardDataSet(files=files, id_number="001064" + can, can=can, document_number=document_number,
-                       birth_date=birth, expiry_date=expiry, mrz_lines=("", "", ""), label="test", **keys)
+    return CardDataSet(
+        files=files,
+        id_number="001064" + can,
+        can=can,
+        document_number=document_number,
+        birth_date=birth,
+        expiry_date=expiry,
+        mrz_lines=("", "", ""),
+        label="test",
+        **keys,
+    )
 
 
 class Terminal:
@@ -60,7 +78,10 @@ class Terminal:
             ct = self.suite.encrypt(self.k_enc, pad(data, self.suite.block), self._iv())
             dos += tlv(0x85, ct) if ins & 1 else tlv(0x87, b"\x01" + ct)
         if ne is not None:
-            dos += tlv(0x97, (ne % 256).to_bytes(1, "big") if ne <= 256 else (ne % 65536).to_bytes(2, "big"))
+            dos += tlv(
+                0x97,
+                (ne % 256).to_bytes(1, "big") if ne <= 256 else (ne % 65536).to_bytes(2, "big"),
+            )
         header = pad(bytes((cla, ins, p1, p2)), self.suite.block)
         mac = self.suite.mac(self.k_mac, self._ssc() + header + dos)
         body = dos + tlv(0x8E, mac)
@@ -75,7 +96,9 @@ class Terminal:
         objects = parse_tlvs(response[:-2])
         mac_input = b"".join(tlv(t, v) for t, v in objects if t != 0x8E)
         mac = dict(objects)[0x8E]
-        assert self.suite.mac(self.k_mac, self._ssc() + mac_input) == mac, "response MAC does not verify"
+        assert self.suite.mac(self.k_mac, self._ssc() + mac_input) == mac, (
+            "response MAC does not verify"
+        )
         values = dict(objects)
         data = b""
         if 0x87 in values or 0x85 in values:
@@ -88,8 +111,15 @@ class Terminal:
         return self.unwrap(self.card.process_apdu(self.wrap(cla, ins, p1, p2, data, ne)))
 
 
-def run_pace(card, oid_hex: str, password: bytes, *, password_ref: int = 2, parameter_id: int | None = None,
-             rng=None) -> tuple[int, Terminal | None]:
+def run_pace(
+    card,
+    oid_hex: str,
+    password: bytes,
+    *,
+    password_ref: int = 2,
+    parameter_id: int | None = None,
+    rng=None,
+) -> tuple[int, Terminal | None]:
     """Test-side PACE generic mapping (ECDH or DH); returns (final SW, terminal or None).
 
     Plain formulas of 9303-11 4.4.3.3 written out here so the card's PACE is
@@ -146,7 +176,9 @@ def _pace_steps(card, oid, suite, k_pi, parameter_id, ga, rng):
         curve = EC_CURVES[parameter_id if parameter_id is not None else 13]
         n = (curve.curve.p().bit_length() + 7) // 8
         enc = lambda pt: b"\x04" + int(pt.x()).to_bytes(n, "big") + int(pt.y()).to_bytes(n, "big")
-        dec = lambda b: PointJacobi(curve.curve, int.from_bytes(b[1:1 + n], "big"), int.from_bytes(b[1 + n:], "big"), 1)
+        dec = lambda b: PointJacobi(
+            curve.curve, int.from_bytes(b[1 : 1 + n], "big"), int.from_bytes(b[1 + n :], "big"), 1
+        )
         sk = int.from_bytes(rng(n), "big") % (curve.order - 1) + 1
         objs, sw = ga(tlv(0x81, enc(curve.generator * sk)))
         g2 = curve.generator * s + dec(objs[0x82]) * sk

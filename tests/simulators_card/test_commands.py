@@ -1,4 +1,5 @@
 """ISO 7816-4 commands of the card OS: ATR, SELECT, READ BINARY, errors, SM rules."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,12 +20,12 @@ def test_atr_is_well_formed_and_advertises_extended_length():
     assert atr == card.atr == card.reset()
     assert atr[0] == 0x3B and atr[1] >> 4 == 0x8
     hist_len = atr[1] & 0x0F
-    assert len(atr) == 1 + 1 + 2 + hist_len + 1               # TS T0 TD1 TD2 hist TCK
+    assert len(atr) == 1 + 1 + 2 + hist_len + 1  # TS T0 TD1 TD2 hist TCK
     tck = 0
     for b in atr[1:]:
         tck ^= b
-    assert tck == 0                                           # XOR T0..TCK is zero
-    hist = atr[4:4 + hist_len]
+    assert tck == 0  # XOR T0..TCK is zero
+    hist = atr[4 : 4 + hist_len]
     assert hist[0] == 0x80 and hist[1] == 0x73 and hist[4] & 0x40
     assert supports_extended_length(atr)
 
@@ -40,14 +41,16 @@ def test_card_access_in_plain_before_the_application():
     card = VirtualCCCD(make_dataset(card_access=access))
     assert card.process_apdu(h("00A4020C02011C")) == h("9000")
     assert card.process_apdu(h("00B0000004")) == access[:4] + h("9000")
-    assert card.process_apdu(h("00B0000000")) == access + h("6282")   # Le 256, 40 left: short last read
-    assert card.process_apdu(h("00B0002800")) == h("6B00")             # offset at the end
+    assert card.process_apdu(h("00B0000000")) == access + h(
+        "6282"
+    )  # Le 256, 40 left: short last read
+    assert card.process_apdu(h("00B0002800")) == h("6B00")  # offset at the end
     assert card.process_apdu(h("00B09C0008")) == access[:8] + h("9000")  # by SFI 1C
 
 
 def test_lds_files_need_the_application_and_access_control():
     card = VirtualCCCD(make_dataset())
-    assert card.process_apdu(h("00A4020C02011E")) == h("6A82")          # application not selected
+    assert card.process_apdu(h("00A4020C02011E")) == h("6A82")  # application not selected
     assert card.process_apdu(h("00A4040C07A0000002471001")) == h("9000")
     assert card.process_apdu(h("00A4040C07A0000002471002")) == h("6A82")
     assert card.process_apdu(h("00A4020C02011E")) == h("9000")
@@ -57,30 +60,35 @@ def test_lds_files_need_the_application_and_access_control():
 def test_select_returns_fcp_or_fci():
     card = VirtualCCCD(make_dataset(card_access=b"\x31\x00"))
     fcp = card.process_apdu(h("00A4020402011C"))
-    assert fcp[:2] == b"\x62\x0B" and fcp[-2:] == h("9000")
+    assert fcp[:2] == b"\x62\x0b" and fcp[-2:] == h("9000")
     assert h("80020002") in fcp and h("8302011C") in fcp
-    assert card.process_apdu(h("00A4040007A0000002471001")) == h("6F098407A0000002471001") + h("9000")
-    assert card.process_apdu(h("00A4020102011C")) == h("6A86")          # bad P2
-    assert card.process_apdu(h("00A4080C02011C")) == h("6A86")          # path selection: no
+    assert card.process_apdu(h("00A4040007A0000002471001")) == h("6F098407A0000002471001") + h(
+        "9000"
+    )
+    assert card.process_apdu(h("00A4020102011C")) == h("6A86")  # bad P2
+    assert card.process_apdu(h("00A4080C02011C")) == h("6A86")  # path selection: no
 
 
-@pytest.mark.parametrize("apdu, sw", [
-    ("00", "6700"),                    # shorter than a header
-    ("00B000", "6700"),
-    ("00A4020C05011C", "6700"),        # Lc says 5, one byte follows
-    ("00CA010100", "6D00"),            # GET DATA: not supported
-    ("80A4020C02011C", "6E00"),        # proprietary class
-    ("FFA4020C02011C", "6E00"),
-    ("0CB0000004", "6988"),            # SM class without an SM session
-    ("00B00000", "6700"),              # READ BINARY without Le
-    ("00840000", "6700"),              # GET CHALLENGE without Le
-    ("00840001" "08", "6A86"),
-    ("0082000028" + "00" * 40 + "28", "6985"),  # EXTERNAL AUTHENTICATE without a challenge
-    ("0022FFFF00", "6A86"),            # one byte after the header is Le: unknown MSE P1-P2
-    ("00B0000000000000", "6700"),      # extended form with Lc 0
-    ("0022F1A400", "6A86"),
-    ("00880000080102030405060708", "6982"),  # AA before access control
-])
+@pytest.mark.parametrize(
+    "apdu, sw",
+    [
+        ("00", "6700"),  # shorter than a header
+        ("00B000", "6700"),
+        ("00A4020C05011C", "6700"),  # Lc says 5, one byte follows
+        ("00CA010100", "6D00"),  # GET DATA: not supported
+        ("80A4020C02011C", "6E00"),  # proprietary class
+        ("FFA4020C02011C", "6E00"),
+        ("0CB0000004", "6988"),  # SM class without an SM session
+        ("00B00000", "6700"),  # READ BINARY without Le
+        ("00840000", "6700"),  # GET CHALLENGE without Le
+        ("0084000108", "6A86"),
+        ("0082000028" + "00" * 40 + "28", "6985"),  # EXTERNAL AUTHENTICATE without a challenge
+        ("0022FFFF00", "6A86"),  # one byte after the header is Le: unknown MSE P1-P2
+        ("00B0000000000000", "6700"),  # extended form with Lc 0
+        ("0022F1A400", "6A86"),
+        ("00880000080102030405060708", "6982"),  # AA before access control
+    ],
+)
 def test_malformed_and_refused_commands(apdu, sw):
     card = VirtualCCCD(make_dataset())
     assert card.process_apdu(h(apdu)) == h(sw)
@@ -92,8 +100,8 @@ def test_dg3_dg4_need_terminal_authentication_and_dg11_is_absent(paced):
     assert terminal.send(0x00, 0xA4, 0x02, 0x0C, h("0103"))[1] == 0x6982
     assert terminal.send(0x00, 0xA4, 0x02, 0x0C, h("0104"))[1] == 0x6982
     assert terminal.send(0x00, 0xA4, 0x02, 0x0C, h("010B"))[1] == 0x6A82
-    assert terminal.send(0x00, 0xB0, 0x83, 0x00, ne=4)[1] == 0x6982      # DG3 by SFI too
-    data, sw = terminal.send(0x00, 0xB0, 0x81, 0x00, ne=0xE0)            # DG1 by SFI
+    assert terminal.send(0x00, 0xB0, 0x83, 0x00, ne=4)[1] == 0x6982  # DG3 by SFI too
+    data, sw = terminal.send(0x00, 0xB0, 0x81, 0x00, ne=0xE0)  # DG1 by SFI
     assert (data, sw) == (card.dataset.files[fid_of_dg(1)], 0x6282)
 
 
@@ -134,7 +142,7 @@ def test_b1_reads_beyond_0x7fff_on_a_large_file(icao_vectors):
     data, sw = terminal.send(0x00, 0xB0, 0x7F, 0xFF, ne=1)
     assert (data, sw) == (big[0x7FFF:0x8000], 0x9000)
     data, sw = terminal.send(0x00, 0xB1, 0x00, 0x00, b"\x54\x02\x80\x10", ne=0xE0)
-    assert sw == 0x9000 and data[:3] == b"\x53\x81\xDD" and data[3:] == big[0x8010:0x8010 + 0xDD]
+    assert sw == 0x9000 and data[:3] == b"\x53\x81\xdd" and data[3:] == big[0x8010 : 0x8010 + 0xDD]
     # Extended Le, last read comes up short: 6282 and DO'53' with what is left.
     data, sw = terminal.send(0x00, 0xB1, 0x00, 0x00, b"\x54\x03\x00\x81\x00", ne=1000)
     assert sw == 0x6282 and data == b"\x53\x82\x01\x58" + big[0x8100:]

@@ -1,4 +1,5 @@
 """The card serving a full synthetic data set (simulators.dataset): a whole read."""
+
 from __future__ import annotations
 
 import hashlib
@@ -25,7 +26,9 @@ def read_file(terminal, fid: int, chunk: int = 0xDF) -> tuple[bytes, int]:
     while True:
         offset = len(content)
         if offset > 0x7FFF:
-            part, sw = terminal.send(0x00, 0xB1, 0x00, 0x00, tlv(0x54, offset.to_bytes(3, "big")), ne=chunk)
+            part, sw = terminal.send(
+                0x00, 0xB1, 0x00, 0x00, tlv(0x54, offset.to_bytes(3, "big")), ne=chunk
+            )
             part = part[3:] if sw in (0x9000, 0x6282) else b""
         else:
             part, sw = terminal.send(0x00, 0xB0, offset >> 8, offset & 0xFF, ne=chunk)
@@ -56,10 +59,18 @@ def test_whole_read_of_a_synthetic_cccd():
     assert read_file(terminal, fid_of_dg(11))[1] == 0x6A82
     # Chip Authentication with the DG14 key (key id 1), then AA (RSA, ISO 9796-2) in the new session.
     eph = ec.generate_private_key(ec.BrainpoolP256R1())
-    point = eph.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    point = eph.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
     oid = h("04007F00070202030202")
-    assert terminal.send(0x00, 0x22, 0x41, 0xA4, tlv(0x80, oid) + tlv(0x84, b"\x01")) == (b"", 0x9000)
-    assert terminal.send(0x00, 0x86, 0x00, 0x00, tlv(0x7C, tlv(0x80, point)), ne=256) == (b"\x7C\x00", 0x9000)
+    assert terminal.send(0x00, 0x22, 0x41, 0xA4, tlv(0x80, oid) + tlv(0x84, b"\x01")) == (
+        b"",
+        0x9000,
+    )
+    assert terminal.send(0x00, 0x86, 0x00, 0x00, tlv(0x7C, tlv(0x80, point)), ne=256) == (
+        b"\x7c\x00",
+        0x9000,
+    )
     secret = eph.exchange(ec.ECDH(), dataset.ca_private_key.public_key())
     suite = CipherSuite("AES")
     ca = Terminal(card, suite, suite.derive(secret, 1), suite.derive(secret, 2), 0)
@@ -67,6 +78,8 @@ def test_whole_read_of_a_synthetic_cccd():
     signature, sw = ca.send(0x00, 0x88, 0x00, 0x00, challenge, ne=256)
     assert sw == 0x9000
     pub = dataset.aa_private_key.public_key().public_numbers()
-    f = pow(int.from_bytes(signature, "big"), pub.e, pub.n).to_bytes((pub.n.bit_length() + 7) // 8, "big")
+    f = pow(int.from_bytes(signature, "big"), pub.e, pub.n).to_bytes(
+        (pub.n.bit_length() + 7) // 8, "big"
+    )
     assert f[0] == 0x6A and f[-1] == 0xBC
     assert f[-21:-1] == hashlib.sha1(f[1:-21] + challenge).digest()

@@ -1,4 +1,5 @@
 """Each fault of simulators.faults, seen from the terminal's side of the card."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,32 +15,45 @@ h = bytes.fromhex
 SELECT_APP = (0x00, 0xA4, 0x04, 0x0C, h("A0000002471001"))
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("remove-after:3", ("remove-after", 3)),
-    ("slow:250", ("slow", 250)),
-    ("bad-response-mac", ("bad-response-mac", None)),
-    ("bad-response-mac:4", ("bad-response-mac", 4)),
-    (" CA-FAIL ", ("ca-fail", None)),
-    ("tampered-dg", ("tampered-dg", None)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("remove-after:3", ("remove-after", 3)),
+        ("slow:250", ("slow", 250)),
+        ("bad-response-mac", ("bad-response-mac", None)),
+        ("bad-response-mac:4", ("bad-response-mac", 4)),
+        (" CA-FAIL ", ("ca-fail", None)),
+        ("tampered-dg", ("tampered-dg", None)),
+    ],
+)
 def test_parse_fault(text, expected):
     assert tuple(parse_fault(text)) == expected
 
 
-@pytest.mark.parametrize("text, message", [
-    ("melt", "Unknown fault 'melt'"),
-    ("slow", "needs a number"),
-    ("slow:fast", "whole number"),
-    ("ca-fail:2", "takes no argument"),
-    ("bad-response-mac:0", "positive"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("melt", "Unknown fault 'melt'"),
+        ("slow", "needs a number"),
+        ("slow:fast", "whole number"),
+        ("ca-fail:2", "takes no argument"),
+        ("bad-response-mac:0", "positive"),
+    ],
+)
 def test_parse_fault_errors(text, message):
     with pytest.raises(FaultError, match=message):
         parse_fault(text)
 
 
 def test_fault_config_names_round_trip():
-    specs = ["remove-after:5", "slow:10", "tag84-required", "bad-response-mac:2", "aa-wrong", "tampered-dg"]
+    specs = [
+        "remove-after:5",
+        "slow:10",
+        "tag84-required",
+        "bad-response-mac:2",
+        "aa-wrong",
+        "tampered-dg",
+    ]
     config = FaultConfig.from_specs(specs)
     assert sorted(config.names) == sorted(specs)
     assert FaultConfig.from_specs(config.names) == config
@@ -50,10 +64,10 @@ def test_remove_after_n_apdus():
     card.power_on()
     assert card.process_apdu(h("00A4020C02011C")) == h("9000")
     assert card.process_apdu(h("00B0000002")) == h("3100") + h("9000")
-    for _ in range(2):                                   # gone, and stays gone
+    for _ in range(2):  # gone, and stays gone
         with pytest.raises(ConnectionResetError):
             card.process_apdu(h("00B0000002"))
-    card.power_on()                                      # presented again
+    card.power_on()  # presented again
     assert card.process_apdu(h("00A4020C02011C")) == h("9000")
 
 
@@ -94,10 +108,13 @@ G1_MSE = "0022C1A40F800A04007F00070202040202830101"
 G1_MSE_84 = "0022C1A412800A04007F0007020204020283010184010D"
 
 
-@pytest.mark.parametrize("fault, refused, accepted", [
-    ("tag84-required", G1_MSE, G1_MSE_84),
-    ("tag84-rejected", G1_MSE_84, G1_MSE),
-])
+@pytest.mark.parametrize(
+    "fault, refused, accepted",
+    [
+        ("tag84-required", G1_MSE, G1_MSE_84),
+        ("tag84-rejected", G1_MSE_84, G1_MSE),
+    ],
+)
 def test_tag84_faults(icao_vectors, fault, refused, accepted):
     g1 = icao_vectors["pace_ecdh_gm_G1"]
     card = VirtualCCCD(make_dataset(card_access=h(g1["ef_card_access"])), faults=[fault])
@@ -110,7 +127,7 @@ def test_bad_response_mac_corrupts_exactly_the_nth_response(icao_vectors):
     assert terminal.send(*SELECT_APP) == (b"", 0x9000)
     with pytest.raises(AssertionError, match="MAC"):
         terminal.send(*SELECT_APP)
-    assert terminal.send(*SELECT_APP) == (b"", 0x9000)     # the card itself carries on
+    assert terminal.send(*SELECT_APP) == (b"", 0x9000)  # the card itself carries on
 
 
 def test_data_faults_are_routed_to_datafaults():
@@ -130,7 +147,13 @@ def test_unknown_fault_in_card_constructor():
 
 def test_card_never_raises_on_garbage():
     card = VirtualCCCD(make_dataset(), rng=ScriptedRng())
-    for apdu in (b"", b"\x00", b"\x0C\xB0\x00\x00\x02\x8E\x00\x00", b"\x00\x86\x00\x00\x02\x7C\x00\x00",
-                 b"\x00\x22\xC1\xA4\x04\x80\x02\x01\x02", bytes(300)):
+    for apdu in (
+        b"",
+        b"\x00",
+        b"\x0c\xb0\x00\x00\x02\x8e\x00\x00",
+        b"\x00\x86\x00\x00\x02\x7c\x00\x00",
+        b"\x00\x22\xc1\xa4\x04\x80\x02\x01\x02",
+        bytes(300),
+    ):
         response = card.process_apdu(apdu)
         assert len(response) == 2 and response != h("9000")

@@ -1,12 +1,16 @@
 """The card side shares no code with the terminal side (ARCHITECTURE.md)."""
+
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-MINE = [*sorted((ROOT / "simulators" / "card").glob("*.py")), ROOT / "simulators" / "faults.py",
-        ROOT / "simulators" / "vpcd.py"]
+MINE = [
+    *sorted((ROOT / "simulators" / "card").glob("*.py")),
+    ROOT / "simulators" / "faults.py",
+    ROOT / "simulators" / "vpcd.py",
+]
 
 
 def test_no_terminal_side_imports():

@@ -1,4 +1,5 @@
 """PACE generic mapping against a test-side terminal: every curve, group and cipher."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,14 +12,14 @@ from simulators.carddata import FID_COM
 
 from .helpers import make_dataset, run_pace
 
-ECDH_GM = "04007F000702020402"     # + cipher byte: 01 3DES, 02 AES-128, 03 AES-192, 04 AES-256
+ECDH_GM = "04007F000702020402"  # + cipher byte: 01 3DES, 02 AES-128, 03 AES-192, 04 AES-256
 DH_GM = "04007F000702020401"
 SELECT_APP = (0x00, 0xA4, 0x04, 0x0C, bytes.fromhex("A0000002471001"))
 
 
 def read_com(terminal) -> bytes:
     assert terminal.send(*SELECT_APP) == (b"", 0x9000)
-    assert terminal.send(0x00, 0xA4, 0x02, 0x0C, b"\x01\x1E") == (b"", 0x9000)
+    assert terminal.send(0x00, 0xA4, 0x02, 0x0C, b"\x01\x1e") == (b"", 0x9000)
     data, sw = terminal.send(0x00, 0xB0, 0x00, 0x00, ne=0x20)
     return data
 
@@ -75,19 +76,28 @@ def test_wrong_can_gets_6300_and_no_session():
 def test_data_object_split_by_command_chaining():
     """A '7C' object cut over two chained APDUs is joined before PACE sees it."""
     card = VirtualCCCD(make_dataset())
-    assert card.process_apdu(bytes.fromhex("0022C1A412800A04007F00070202040202830102" "84010D")) == b"\x90\x00"
-    assert card.process_apdu(bytes.fromhex("10860000017C00")) == b"\x90\x00"      # first half: 7C
-    response = card.process_apdu(bytes.fromhex("10860000010000"))                   # second half: 00
-    assert response[:2] == b"\x7C\x12" and response[-2:] == b"\x90\x00"
+    assert (
+        card.process_apdu(bytes.fromhex("0022C1A412800A04007F0007020204020283010284010D"))
+        == b"\x90\x00"
+    )
+    assert card.process_apdu(bytes.fromhex("10860000017C00")) == b"\x90\x00"  # first half: 7C
+    response = card.process_apdu(bytes.fromhex("10860000010000"))  # second half: 00
+    assert response[:2] == b"\x7c\x12" and response[-2:] == b"\x90\x00"
 
 
-@pytest.mark.parametrize("mse, sw", [
-    ("0022C1A40F800A04007F00070202040202830105", "6A88"),      # unknown password reference
-    ("0022C1A412800A04007F0007020204030283010284010D", "6A80"),      # integrated mapping: not supported
-    ("0022C1A403830102", "6A80"),                                # no OID
-    ("0022C1A412800A04007F00070202040202830102840102", "6A80"),  # DH group id with an ECDH OID
-    ("0022C1A413800A04007F0007020204020283010284010D", "6700"),  # Lc does not match
-])
+@pytest.mark.parametrize(
+    "mse, sw",
+    [
+        ("0022C1A40F800A04007F00070202040202830105", "6A88"),  # unknown password reference
+        (
+            "0022C1A412800A04007F0007020204030283010284010D",
+            "6A80",
+        ),  # integrated mapping: not supported
+        ("0022C1A403830102", "6A80"),  # no OID
+        ("0022C1A412800A04007F00070202040202830102840102", "6A80"),  # DH group id with an ECDH OID
+        ("0022C1A413800A04007F0007020204020283010284010D", "6700"),  # Lc does not match
+    ],
+)
 def test_mse_set_at_errors(mse, sw):
     card = VirtualCCCD(make_dataset())
     assert card.process_apdu(bytes.fromhex(mse)) == bytes.fromhex(sw)
@@ -101,6 +111,6 @@ def test_general_authenticate_without_mse_is_refused():
 def test_dh_public_value_encodings_accepted():
     from simulators.card.pace import _encodings
 
-    assert _encodings(0x86, b"\x04\x00\x01") == [b"\x04\x00\x01"]          # EC points: one form
+    assert _encodings(0x86, b"\x04\x00\x01") == [b"\x04\x00\x01"]  # EC points: one form
     assert _encodings(0x84, b"\x00\x00\x12\x34") == [b"\x00\x00\x12\x34", b"\x12\x34"]
     assert _encodings(0x84, b"\x12\x34") == [b"\x12\x34"]

@@ -1,4 +1,5 @@
 """``cccd-edge simulate``: argument errors, and a real run against a local vpcd stand-in."""
+
 from __future__ import annotations
 
 import signal
@@ -16,13 +17,19 @@ from .test_vpcd import recv, send
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["simulate", "--vpcd", "nowhere"], "HOST:PORT"),
-    (["simulate", "--vpcd", "localhost:99999"], "HOST:PORT"),
-    (["simulate", "--fault", "melt", "--vpcd", "127.0.0.1:1"], "Unknown fault"),
-    (["simulate", "--citizen", "-1", "--vpcd", "127.0.0.1:1"], "--citizen"),
-    (["simulate", "--photo", "/nonexistent/face.jpg", "--vpcd", "127.0.0.1:1"], "cannot be read"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["simulate", "--vpcd", "nowhere"], "HOST:PORT"),
+        (["simulate", "--vpcd", "localhost:99999"], "HOST:PORT"),
+        (["simulate", "--fault", "melt", "--vpcd", "127.0.0.1:1"], "Unknown fault"),
+        (["simulate", "--citizen", "-1", "--vpcd", "127.0.0.1:1"], "--citizen"),
+        (
+            ["simulate", "--photo", "/nonexistent/face.jpg", "--vpcd", "127.0.0.1:1"],
+            "cannot be read",
+        ),
+    ],
+)
 def test_usage_errors_are_one_sentence(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -36,9 +43,25 @@ def test_simulate_attaches_to_vpcd_and_stops_on_sigterm(tmp_path):
     port = server.getsockname()[1]
     pki_dir = tmp_path / "pki"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "edge.cli", "simulate", "--vpcd", f"127.0.0.1:{port}", "--citizen", "1",
-         "--fault", "slow:1", "--export-pki", str(pki_dir)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "edge.cli",
+            "simulate",
+            "--vpcd",
+            f"127.0.0.1:{port}",
+            "--citizen",
+            "1",
+            "--fault",
+            "slow:1",
+            "--export-pki",
+            str(pki_dir),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         conn, _ = server.accept()
         with conn:
@@ -60,6 +83,7 @@ def test_simulate_attaches_to_vpcd_and_stops_on_sigterm(tmp_path):
             proc.wait(5)
     assert proc.returncode == 0, err
     from simulators.dataset import build_dataset
+
     can = build_dataset(1).can
     assert f"CAN:        {can}" in out
     assert "slow:1" in out and "Stopped: 1 connection(s), 2 APDUs" in out

@@ -1,4 +1,5 @@
 """The card side against the ICAO Doc 9303-11 worked examples, byte for byte."""
+
 from __future__ import annotations
 
 import pytest
@@ -62,15 +63,19 @@ def test_bac_wrong_key_gets_6300(icao_vectors):
 @pytest.mark.parametrize("index", range(3))
 def test_sm_3des_d4_unwrap_and_wrap(icao_vectors, index):
     d4 = icao_vectors["sm_3des_D4"]
-    sm = SecureMessaging(CipherSuite("3DES"), h(d4["ks_enc"]), h(d4["ks_mac"]), int(d4["ssc_start"], 16))
-    for exchange in d4["exchanges"][:index]:      # bring the SSC to this exchange
+    sm = SecureMessaging(
+        CipherSuite("3DES"), h(d4["ks_enc"]), h(d4["ks_mac"]), int(d4["ssc_start"], 16)
+    )
+    for exchange in d4["exchanges"][:index]:  # bring the SSC to this exchange
         sm.unwrap_command(CommandAPDU.from_bytes(h(exchange["protected_command"])))
         sm.wrap_response(b"", 0x9000, 0)
     exchange = d4["exchanges"][index]
     plain = sm.unwrap_command(CommandAPDU.from_bytes(h(exchange["protected_command"])))
     assert plain == CommandAPDU.from_bytes(h(exchange["plain_command"]))
     plain_response = h(exchange["plain_response"])
-    wrapped = sm.wrap_response(plain_response[:-2], int.from_bytes(plain_response[-2:], "big"), plain.ins)
+    wrapped = sm.wrap_response(
+        plain_response[:-2], int.from_bytes(plain_response[-2:], "big"), plain.ins
+    )
     assert wrapped.hex().upper() == exchange["protected_response"].upper()
 
 
@@ -90,7 +95,9 @@ def test_sm_3des_d4_through_the_card(icao_vectors):
 
 def test_sm_aes_unwraps_the_vector(icao_vectors):
     v = icao_vectors["sm_aes_encode"]
-    sm = SecureMessaging(CipherSuite("AES"), h(v["ks_enc"]), h(v["ks_mac"]), int(v["ssc_before"], 16))
+    sm = SecureMessaging(
+        CipherSuite("AES"), h(v["ks_enc"]), h(v["ks_mac"]), int(v["ssc_before"], 16)
+    )
     plain = sm.unwrap_command(CommandAPDU.from_bytes(h(v["protected_command"])))
     assert plain == CommandAPDU.from_bytes(h(v["plain_command"]))
     assert sm.ssc == int(v["ssc_after"], 16)
@@ -98,10 +105,13 @@ def test_sm_aes_unwraps_the_vector(icao_vectors):
 
 def test_sm_aes_bad_mac_rejected(icao_vectors):
     v = icao_vectors["sm_aes_encode"]
-    sm = SecureMessaging(CipherSuite("AES"), h(v["ks_enc"]), h(v["ks_mac"]), int(v["ssc_before"], 16))
+    sm = SecureMessaging(
+        CipherSuite("AES"), h(v["ks_enc"]), h(v["ks_mac"]), int(v["ssc_before"], 16)
+    )
     bad = bytearray(h(v["protected_command"]))
-    bad[-3] ^= 0x01                                   # last MAC byte
+    bad[-3] ^= 0x01  # last MAC byte
     from simulators.card.errors import SMError
+
     with pytest.raises(SMError) as info:
         sm.unwrap_command(CommandAPDU.from_bytes(bytes(bad)))
     assert info.value.sw == 0x6988
@@ -109,7 +119,7 @@ def test_sm_aes_bad_mac_rejected(icao_vectors):
 
 def test_pace_g1_replays_and_keys(icao_vectors):
     g1 = icao_vectors["pace_ecdh_gm_G1"]
-    card, _ = pace_card(icao_vectors)              # asserts every response byte for byte
+    card, _ = pace_card(icao_vectors)  # asserts every response byte for byte
     assert card.sm.k_enc == h(g1["ks_enc"])
     assert card.sm.k_mac == h(g1["ks_mac"])
     assert card.sm.ssc == 0
@@ -132,8 +142,12 @@ def test_pace_g1_terminal_with_another_nonce_gets_6300(icao_vectors):
     """A terminal that decrypted another nonce (wrong password) fails on the last step."""
     g1 = icao_vectors["pace_ecdh_gm_G1"]
     other_nonce = bytes(b ^ 0x01 for b in h(g1["nonce"]))
-    card = VirtualCCCD(make_dataset(card_access=h(g1["ef_card_access"])),
-                       rng=ScriptedRng(other_nonce, g1["chip_mapping_private_key"], g1["chip_ephemeral_private_key"]))
+    card = VirtualCCCD(
+        make_dataset(card_access=h(g1["ef_card_access"])),
+        rng=ScriptedRng(
+            other_nonce, g1["chip_mapping_private_key"], g1["chip_ephemeral_private_key"]
+        ),
+    )
     responses = [card.process_apdu(h(step["command"])) for step in g1["apdus"]]
     assert all(r[-2:] == h("9000") for r in responses[:4])
     assert responses[4] == h("6300")
@@ -143,8 +157,12 @@ def test_pace_g1_terminal_with_another_nonce_gets_6300(icao_vectors):
 def test_pace_g1_with_tag84(icao_vectors):
     """The same run with '84 01 0D' in MSE:Set AT (and no EF.CardAccess needed)."""
     g1 = icao_vectors["pace_ecdh_gm_G1"]
-    card = VirtualCCCD(make_dataset(), rng=ScriptedRng(g1["nonce"], g1["chip_mapping_private_key"],
-                                                      g1["chip_ephemeral_private_key"]))
+    card = VirtualCCCD(
+        make_dataset(),
+        rng=ScriptedRng(
+            g1["nonce"], g1["chip_mapping_private_key"], g1["chip_ephemeral_private_key"]
+        ),
+    )
     mse = h("0022C1A412800A04007F00070202040202830101" + "84010D")
     assert card.process_apdu(mse) == h("9000")
     for step in g1["apdus"][1:]:
@@ -153,5 +171,5 @@ def test_pace_g1_with_tag84(icao_vectors):
 
 
 def test_pace_without_parameter_id_anywhere_is_refused(icao_vectors):
-    card = VirtualCCCD(make_dataset())               # no EF.CardAccess, no tag 84
+    card = VirtualCCCD(make_dataset())  # no EF.CardAccess, no tag 84
     assert card.process_apdu(h("0022C1A40F800A04007F00070202040202830101")) == h("6A88")

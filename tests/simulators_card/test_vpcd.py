@@ -1,4 +1,5 @@
 """The vpcd bridge against a small local TCP server standing in for vpcd (real sockets)."""
+
 from __future__ import annotations
 
 import socket
@@ -27,6 +28,7 @@ def recv(conn: socket.socket) -> bytes:
                 raise EOFError
             buf += chunk
         return buf
+
     return exact(int.from_bytes(exact(2), "big"))
 
 
@@ -41,8 +43,12 @@ def vpcd_server():
 def start_bridge(card, server, **options):
     stop = threading.Event()
     result = {}
-    thread = threading.Thread(target=lambda: result.update(stats=run_bridge(
-        card, "127.0.0.1", server.getsockname()[1], stop, **options)), daemon=True)
+    thread = threading.Thread(
+        target=lambda: result.update(
+            stats=run_bridge(card, "127.0.0.1", server.getsockname()[1], stop, **options)
+        ),
+        daemon=True,
+    )
     thread.start()
     return stop, thread, result
 
@@ -53,14 +59,14 @@ def test_controls_apdus_and_removal(vpcd_server):
     conn, _ = vpcd_server.accept()
     conn.settimeout(5)
     with conn:
-        send(conn, b"\x01")                                   # power on: no answer
-        send(conn, b"\x04")                                   # get ATR
+        send(conn, b"\x01")  # power on: no answer
+        send(conn, b"\x04")  # get ATR
         assert recv(conn) == card.atr
         send(conn, bytes.fromhex("00A4000C023F00"))
         assert recv(conn) == bytes.fromhex("6D00")
         send(conn, bytes.fromhex("00A4020C02011C"))
         assert recv(conn) == bytes.fromhex("9000")
-        send(conn, bytes.fromhex("00B0000002"))              # third APDU: the card leaves
+        send(conn, bytes.fromhex("00B0000002"))  # third APDU: the card leaves
         with pytest.raises(EOFError):
             recv(conn)
     # The bridge comes back: the card is presented again after power on.
@@ -74,8 +80,8 @@ def test_controls_apdus_and_removal(vpcd_server):
         assert recv(conn2) == bytes.fromhex("9000")
         send(conn2, bytes.fromhex("00A4040C07A0000002471001"))
         assert recv(conn2) == bytes.fromhex("9000")
-        send(conn2, b"\x02")                                  # reset: no answer, state gone
-        send(conn2, b"\x00")                                  # power off: no answer
+        send(conn2, b"\x02")  # reset: no answer, state gone
+        send(conn2, b"\x00")  # power off: no answer
         send(conn2, b"\x04")
         assert recv(conn2) == card.atr
         assert not card.fs.app_selected
@@ -91,7 +97,7 @@ def test_bridge_reconnects_when_vpcd_closes(vpcd_server):
     card = VirtualCCCD(make_dataset())
     stop, thread, result = start_bridge(card, vpcd_server)
     conn, peer = vpcd_server.accept()
-    conn.close()                                              # vpcd went away
+    conn.close()  # vpcd went away
     conn2, _ = vpcd_server.accept()
     with conn2:
         conn2.settimeout(5)
@@ -105,7 +111,7 @@ def test_bridge_reconnects_when_vpcd_closes(vpcd_server):
 def test_bridge_retries_until_vpcd_listens_and_stops_on_request():
     probe = socket.create_server(("127.0.0.1", 0))
     port = probe.getsockname()[1]
-    probe.close()                                             # nothing listens on this port now
+    probe.close()  # nothing listens on this port now
     card = VirtualCCCD(make_dataset())
     stop = threading.Event()
     thread = threading.Thread(target=run_bridge, args=(card, "127.0.0.1", port, stop), daemon=True)
@@ -113,7 +119,7 @@ def test_bridge_retries_until_vpcd_listens_and_stops_on_request():
     server = socket.create_server(("127.0.0.1", port))
     server.settimeout(10)
     with server:
-        conn, _ = server.accept()                             # the retry loop found us
+        conn, _ = server.accept()  # the retry loop found us
         with conn:
             conn.settimeout(5)
             send(conn, b"\x04")

@@ -3,6 +3,7 @@
 Written here (not imported from the terminal side) so these tests check the card
 side's bytes against the specifications and the libraries only.
 """
+
 from __future__ import annotations
 
 import ecdsa.curves
@@ -11,11 +12,21 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
-_CRYPTO_CURVES = {"BRAINPOOLP256r1": ec.BrainpoolP256R1, "BRAINPOOLP384r1": ec.BrainpoolP384R1,
-                  "BRAINPOOLP512r1": ec.BrainpoolP512R1, "NIST256p": ec.SECP256R1,
-                  "NIST384p": ec.SECP384R1, "NIST521p": ec.SECP521R1}
-HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
-          "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+_CRYPTO_CURVES = {
+    "BRAINPOOLP256r1": ec.BrainpoolP256R1,
+    "BRAINPOOLP384r1": ec.BrainpoolP384R1,
+    "BRAINPOOLP512r1": ec.BrainpoolP512R1,
+    "NIST256p": ec.SECP256R1,
+    "NIST384p": ec.SECP384R1,
+    "NIST521p": ec.SECP521R1,
+}
+HASHES = {
+    "sha1": hashes.SHA1,
+    "sha224": hashes.SHA224,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
 
 
 def curve_from_explicit(params: keys.SpecifiedECDomain) -> ec.EllipticCurve:
@@ -26,12 +37,18 @@ def curve_from_explicit(params: keys.SpecifiedECDomain) -> ec.EllipticCurve:
     base = params["base"].native
     n = params["order"].native
     size = (len(base) - 1) // 2
-    gx, gy = int.from_bytes(base[1:1 + size], "big"), int.from_bytes(base[1 + size:], "big")
+    gx, gy = int.from_bytes(base[1 : 1 + size], "big"), int.from_bytes(base[1 + size :], "big")
     for name, cls in _CRYPTO_CURVES.items():
         c = getattr(ecdsa.curves, name)
         g = c.generator
-        if (int(c.curve.p()), int(c.curve.a()) % p, int(c.curve.b()), int(c.order), int(g.x()), int(g.y())) \
-                == (p, a, b, n, gx, gy):
+        if (
+            int(c.curve.p()),
+            int(c.curve.a()) % p,
+            int(c.curve.b()),
+            int(c.order),
+            int(g.x()),
+            int(g.y()),
+        ) == (p, a, b, n, gx, gy):
             return cls()
     raise AssertionError("explicit parameters match no known curve")
 
@@ -57,7 +74,9 @@ def verify_signature(public_key, signature: bytes, data: bytes, sig_alg) -> None
     if name == "rsassa_pss":
         params = sig_alg["parameters"]
         h = HASHES[params["hash_algorithm"]["algorithm"].native]()
-        public_key.verify(signature, data, padding.PSS(padding.MGF1(h), params["salt_length"].native), h)
+        public_key.verify(
+            signature, data, padding.PSS(padding.MGF1(h), params["salt_length"].native), h
+        )
     elif name.endswith("_ecdsa"):
         public_key.verify(signature, data, ec.ECDSA(HASHES[name.split("_")[0]]()))
     elif name.endswith("_rsa"):
@@ -68,8 +87,12 @@ def verify_signature(public_key, signature: bytes, data: bytes, sig_alg) -> None
 
 
 def verify_certificate(cert: x509.Certificate, issuer_public_key) -> None:
-    verify_signature(issuer_public_key, cert["signature_value"].native,
-                     cert["tbs_certificate"].dump(), cert["signature_algorithm"])
+    verify_signature(
+        issuer_public_key,
+        cert["signature_value"].native,
+        cert["tbs_certificate"].dump(),
+        cert["signature_algorithm"],
+    )
 
 
 def strip_tlv(raw: bytes, tag: bytes) -> bytes:
@@ -81,6 +104,6 @@ def strip_tlv(raw: bytes, tag: bytes) -> bytes:
         length, i = first, i + 1
     else:
         k = first & 0x7F
-        length, i = int.from_bytes(raw[i + 1:i + 1 + k], "big"), i + 1 + k
+        length, i = int.from_bytes(raw[i + 1 : i + 1 + k], "big"), i + 1 + k
     assert i + length == len(raw), "the TLV must span the whole file"
     return raw[i:]

@@ -19,7 +19,11 @@ def test_id_number_layout(person):
     assert (digit % 2 == 1) == (person.sex == "Nữ")
     assert 1900 + 100 * (digit // 2) + int(person.id_number[4:6]) == person.birth_date.year
     assert person.can == person.id_number[-6:] and person.document_number == person.id_number[-9:]
-    assert person.nationality == "Việt Nam" and person.ethnicity == "Kinh" and person.religion == "Không"
+    assert (
+        person.nationality == "Việt Nam"
+        and person.ethnicity == "Kinh"
+        and person.religion == "Không"
+    )
     assert len(person.field16) == 16
 
 
@@ -38,8 +42,30 @@ def test_the_data_covers_the_hard_cases():
 
 def test_inconsistent_people_are_refused():
     with pytest.raises(ValueError, match="birth year"):
-        Citizen("001193047064", "Nguyễn Văn An", date(1993, 1, 5), "Nam", "x", "y", "", date(2021, 1, 1),
-                None, "a", "b")
+        Citizen(
+            "001193047064",
+            "Nguyễn Văn An",
+            date(1993, 1, 5),
+            "Nam",
+            "x",
+            "y",
+            "",
+            date(2021, 1, 1),
+            None,
+            "a",
+            "b",
+        )
     with pytest.raises(ValueError, match="12 digits"):
-        Citizen("0010930470", "Nguyễn Văn An", date(1993, 1, 5), "Nam", "x", "y", "", date(2021, 1, 1),
-                None, "a", "b")
+        Citizen(
+            "0010930470",
+            "Nguyễn Văn An",
+            date(1993, 1, 5),
+            "Nam",
+            "x",
+            "y",
+            "",
+            date(2021, 1, 1),
+            None,
+            "a",
+            "b",
+        )

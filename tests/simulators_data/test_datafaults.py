@@ -16,7 +16,10 @@ from .keyhelp import cert_public_key, public_key_from_spki, strip_tlv, verify_si
 def _sod_hashes(ds) -> dict[int, bytes]:
     sd = cms.ContentInfo.load(strip_sod_tag(ds.files[FID_SOD]))["content"]
     lso = LDSSecurityObject.load(sd["encap_content_info"]["content"].native)
-    return {h["data_group_number"].native: h["data_group_hash_value"].native for h in lso["data_group_hash_values"]}
+    return {
+        h["data_group_number"].native: h["data_group_hash_value"].native
+        for h in lso["data_group_hash_values"]
+    }
 
 
 def _hash_ok(ds, n: int) -> bool:
@@ -27,8 +30,12 @@ def _signature_ok(ds) -> bool:
     sd = cms.ContentInfo.load(strip_sod_tag(ds.files[FID_SOD]))["content"]
     si = sd["signer_infos"][0]
     try:
-        verify_signature(cert_public_key(sd["certificates"][0].chosen), si["signature"].native,
-                         si["signed_attrs"].untag().dump(), si["signature_algorithm"])
+        verify_signature(
+            cert_public_key(sd["certificates"][0].chosen),
+            si["signature"].native,
+            si["signed_attrs"].untag().dump(),
+            si["signature_algorithm"],
+        )
     except InvalidSignature:
         return False
     return True
@@ -50,7 +57,7 @@ def test_tampered_dg_changes_one_image_byte(good):
     assert _changed(good, bad) == {fid_of_dg(2)}
     diff = [i for i, (x, y) in enumerate(zip(good.files[0x0102], bad.files[0x0102])) if x != y]
     assert len(diff) == 1 and len(good.files[0x0102]) == len(bad.files[0x0102])
-    assert diff[0] > good.files[0x0102].find(b"\xff\xd8\xff")            # inside the image
+    assert diff[0] > good.files[0x0102].find(b"\xff\xd8\xff")  # inside the image
     assert not _hash_ok(bad, 2) and _hash_ok(bad, 1) and _signature_ok(bad)
 
 
@@ -75,7 +82,10 @@ def test_tampered_dg15_swaps_the_key_and_keeps_the_sod(good):
     assert key.public_numbers() == bad.aa_private_key.public_key().public_numbers()
     assert key.public_numbers() != good.aa_private_key.public_key().public_numbers()
     ec_bad = apply_data_fault(build_dataset(0, aa_key="ecdsa"), "tampered-dg15")
-    assert public_key_from_spki(strip_tlv(ec_bad.files[fid_of_dg(15)], b"\x6f")).curve.name == "brainpoolP256r1"
+    assert (
+        public_key_from_spki(strip_tlv(ec_bad.files[fid_of_dg(15)], b"\x6f")).curve.name
+        == "brainpoolP256r1"
+    )
 
 
 def test_wrong_key_changes_the_chips_access_data_only(good):

@@ -2,8 +2,14 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-OWN = ["simulators/citizens.py", "simulators/portrait.py", "simulators/pki.py", "simulators/dataset.py",
-       "simulators/datafaults.py", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "simulators/lds").glob("*.py"))]
+OWN = [
+    "simulators/citizens.py",
+    "simulators/portrait.py",
+    "simulators/pki.py",
+    "simulators/dataset.py",
+    "simulators/datafaults.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "simulators/lds").glob("*.py")),
+]
 
 
 def _imports(path: Path) -> set[str]:
@@ -25,6 +31,7 @@ def test_card_side_data_never_imports_the_terminal_side():
 
 def test_dg1_wrapper_matches_the_bsi_reference(shared_dir):
     from simulators.lds.files import encode_dg1
+
     bsi = (shared_dir / "pki" / "bsi-tr03105-5" / "Datagroup1.bin").read_bytes()
     mrz = bsi[5:].decode("ascii")
     assert len(mrz) == 88

@@ -12,14 +12,24 @@ from simulators.citizens import CITIZENS, NO_EXPIRY_TEXT, citizen
 from simulators.dataset import build_dataset
 from simulators.lds.dg2 import encode_dg2
 from simulators.lds.files import encode_com, encode_dg13
-from simulators.lds.security_infos import (CCCD_CARD_ACCESS, CCCD_PACE, encode_card_access, pace_oid)
+from simulators.lds.security_infos import CCCD_CARD_ACCESS, CCCD_PACE, encode_card_access, pace_oid
 from simulators.lds.tlv import der_oid, encode_length, tlv
 
 from .keyhelp import public_key_from_spki, strip_tlv
 
 
-@pytest.mark.parametrize("n, encoded", [(0, "00"), (127, "7F"), (128, "8180"), (255, "81FF"),
-                                        (256, "820100"), (65535, "82FFFF"), (65536, "83010000")])
+@pytest.mark.parametrize(
+    "n, encoded",
+    [
+        (0, "00"),
+        (127, "7F"),
+        (128, "8180"),
+        (255, "81FF"),
+        (256, "820100"),
+        (65535, "82FFFF"),
+        (65536, "83010000"),
+    ],
+)
 def test_lengths_use_the_shortest_definite_form(n, encoded):
     assert encode_length(n).hex().upper() == encoded
 
@@ -33,7 +43,9 @@ def test_oid_encoding_matches_the_known_bytes():
 
 def test_ef_com_lists_the_cccd_data_groups():
     com = build_dataset(0).files[FID_COM]
-    assert com == bytes.fromhex("60185F0104303130375F36063034303030305C06617563 6D6E6F".replace(" ", ""))
+    assert com == bytes.fromhex(
+        "60185F0104303130375F36063034303030305C06617563 6D6E6F".replace(" ", "")
+    )
     assert encode_com([1, 2]) == bytes.fromhex("60145F0104303130375F36063034303030305C026175")
 
 
@@ -43,7 +55,10 @@ def test_ef_com_matches_the_bsi_reference_file(shared_dir):
 
 
 def test_card_access_defaults_to_the_cccd_bytes(icao_vectors):
-    assert build_dataset(0).files[FID_CARD_ACCESS].hex().upper() == icao_vectors["cccd"]["ef_card_access"].upper()
+    assert (
+        build_dataset(0).files[FID_CARD_ACCESS].hex().upper()
+        == icao_vectors["cccd"]["ef_card_access"].upper()
+    )
     # the same bytes come out of the encoder when asked for the CCCD's PACE entry
     assert encode_card_access([CCCD_PACE]) == CCCD_CARD_ACCESS
 
@@ -53,10 +68,13 @@ def test_card_access_options_give_any_pace_entry(icao_vectors):
     # the App. G.1 file is a single PACEInfo: check ours holds exactly that SEQUENCE
     info = bytes.fromhex(g1)[2:]
     assert info in encode_card_access([(pace_oid("ECDH-GM", "AES-CBC-CMAC-128"), 13)])
-    many = encode_card_access([(pace_oid("DH-GM", "3DES-CBC-CBC"), 0),
-                               (pace_oid("ECDH-GM", "AES-CBC-CMAC-256"), 18)])
+    many = encode_card_access(
+        [(pace_oid("DH-GM", "3DES-CBC-CBC"), 0), (pace_oid("ECDH-GM", "AES-CBC-CMAC-256"), 18)]
+    )
     parsed = core.SetOf.load(many, spec=core.Sequence)
-    oids = [core.ObjectIdentifier.load(item.contents[:item.contents[1] + 2]).dotted for item in parsed]
+    oids = [
+        core.ObjectIdentifier.load(item.contents[: item.contents[1] + 2]).dotted for item in parsed
+    ]
     assert oids[-2:] == ["0.4.0.127.0.7.2.2.4.1.1", "0.4.0.127.0.7.2.2.4.2.4"]
     with pytest.raises(ValueError, match="not standardized"):
         encode_card_access([(pace_oid(), 5)])
@@ -104,8 +122,10 @@ def test_dg13_decodes_back_to_the_citizen(index):
     if person.spouse_name:
         assert fields[14].native == person.spouse_name
     else:
-        assert fields[14].dump() == b"\x30\x00"          # an empty SEQUENCE
-    assert fields[15].native == person.old_id_number and isinstance(fields[15], core.PrintableString)
+        assert fields[14].dump() == b"\x30\x00"  # an empty SEQUENCE
+    assert fields[15].native == person.old_id_number and isinstance(
+        fields[15], core.PrintableString
+    )
     assert fields[16].native == person.field16
     for number, value in person.extra_fields.items():
         assert fields[number].native == value
@@ -117,8 +137,8 @@ def test_long_address_forces_long_form_lengths():
     person = next(c for c in CITIZENS if len(c.residence.encode()) > 200)
     raw = encode_dg13(person.dg13_fields())
     entry = tlv(0x0C, person.residence.encode())
-    assert entry[1] == 0x81 and entry in raw                # UTF8String length in long form
-    assert raw[1] == 0x82                                   # the whole DG13 is over 255 bytes
+    assert entry[1] == 0x81 and entry in raw  # UTF8String length in long form
+    assert raw[1] == 0x82  # the whole DG13 is over 255 bytes
     _, fields = _decode_dg13(raw)
     assert fields[9].native == person.residence
 
@@ -132,17 +152,18 @@ def test_no_expiry_is_a_word():
 def _parse_dg2(raw: bytes) -> dict:
     bigt = strip_tlv(raw, b"\x75")
     group = strip_tlv(bigt, b"\x7f\x61")
-    assert group[:3] == b"\x02\x01\x01"                    # one biometric template
+    assert group[:3] == b"\x02\x01\x01"  # one biometric template
     bit = strip_tlv(group[3:], b"\x7f\x60")
     assert bit[0] == 0xA1
     bht_len = bit[1]
-    bht = bit[2:2 + bht_len]
-    block = strip_tlv(bit[2 + bht_len:], b"\x5f\x2e")
+    bht = bit[2 : 2 + bht_len]
+    block = strip_tlv(bit[2 + bht_len :], b"\x5f\x2e")
     return {"bht": bht, "block": block}
 
 
-@pytest.mark.parametrize("fmt, data_type, magic", [("jpeg", 0, b"\xff\xd8\xff"),
-                                                    ("jp2", 1, b"\x00\x00\x00\x0cjP  ")])
+@pytest.mark.parametrize(
+    "fmt, data_type, magic", [("jpeg", 0, b"\xff\xd8\xff"), ("jp2", 1, b"\x00\x00\x00\x0cjP  ")]
+)
 def test_dg2_is_an_iso19794_5_record(fmt, data_type, magic):
     ds = build_dataset(1, photo_format=fmt)
     parts = _parse_dg2(ds.files[fid_of_dg(2)])
@@ -173,15 +194,19 @@ def test_dg14_holds_the_chip_authentication_key():
     infos = core.SetOf.load(strip_tlv(ds.files[fid_of_dg(14)], b"\x6e"), spec=core.Sequence)
     by_oid = {}
     for info in infos:
-        oid = core.ObjectIdentifier.load(info.contents[:2 + info.contents[1]]).dotted
+        oid = core.ObjectIdentifier.load(info.contents[: 2 + info.contents[1]]).dotted
         by_oid[oid] = info
-    assert set(by_oid) == {"0.4.0.127.0.7.2.2.2", "0.4.0.127.0.7.2.2.3.2.2", "0.4.0.127.0.7.2.2.1.2"}
+    assert set(by_oid) == {
+        "0.4.0.127.0.7.2.2.2",
+        "0.4.0.127.0.7.2.2.3.2.2",
+        "0.4.0.127.0.7.2.2.1.2",
+    }
     ca_info = by_oid["0.4.0.127.0.7.2.2.3.2.2"].contents
-    assert ca_info.endswith(b"\x02\x01\x01\x02\x01\x01")            # version 1, keyId 1
+    assert ca_info.endswith(b"\x02\x01\x01\x02\x01\x01")  # version 1, keyId 1
     pk_info = by_oid["0.4.0.127.0.7.2.2.1.2"].contents
     oid_len = 2 + pk_info[1]
-    spki_len = len(pk_info) - oid_len - 3                            # trailing keyId INTEGER
-    spki = pk_info[oid_len:oid_len + spki_len]
+    spki_len = len(pk_info) - oid_len - 3  # trailing keyId INTEGER
+    spki = pk_info[oid_len : oid_len + spki_len]
     assert keys.PublicKeyInfo.load(spki)["algorithm"]["parameters"].name == "specified"
     key = public_key_from_spki(spki)
     assert isinstance(key.curve, ec.BrainpoolP256R1)
@@ -191,8 +216,11 @@ def test_dg14_holds_the_chip_authentication_key():
 def test_dg14_lists_active_authentication_for_an_ecdsa_chip():
     ds = build_dataset(0, aa_key="ecdsa", aa_hash="sha384", explicit_params=False)
     dg14 = ds.files[fid_of_dg(14)]
-    assert tlv(0x30, der_oid("2.23.136.1.1.5") + b"\x02\x01\x01" + der_oid("1.2.840.10045.4.3.3")) in dg14
-    assert b"\x06\x09\x2b\x24\x03\x03\x02\x08\x01\x01\x07" in dg14    # named brainpoolP256r1
+    assert (
+        tlv(0x30, der_oid("2.23.136.1.1.5") + b"\x02\x01\x01" + der_oid("1.2.840.10045.4.3.3"))
+        in dg14
+    )
+    assert b"\x06\x09\x2b\x24\x03\x03\x02\x08\x01\x01\x07" in dg14  # named brainpoolP256r1
     assert tlv(0x30, der_oid("2.23.136.1.1.5")) not in build_dataset(0).files[fid_of_dg(14)]
 
 
@@ -210,13 +238,16 @@ def test_dg_hash_stability_of_the_synthetic_data():
     """Two builds give the same files byte for byte (the card and the test agree)."""
     a, b = build_dataset(5), build_dataset(5)
     assert a.files == b.files
-    assert hashlib.sha256(a.files[fid_of_dg(2)]).digest() != hashlib.sha256(
-        build_dataset(6).files[fid_of_dg(2)]).digest()
+    assert (
+        hashlib.sha256(a.files[fid_of_dg(2)]).digest()
+        != hashlib.sha256(build_dataset(6).files[fid_of_dg(2)]).digest()
+    )
 
 
 def _children(data: bytes) -> list[tuple[int, int, bytes]]:
     """(class, tag number, contents) of each TLV in ``data``."""
     from asn1crypto import parser
+
     out, pos = [], 0
     while pos < len(data):
         cls, _method, tag, header, contents, trailer = parser.parse(data[pos:])
@@ -233,10 +264,10 @@ def test_dg2_in_the_iso39794_5_layout(fmt, code):
     (bht_cls, bht_tag, bht), (_, bdb_tag, bdb) = _children(bit)
     assert (bht_cls, bht_tag) == (2, 1) and b"\x88\x02\x00\x2a" in bht and bdb_tag == 0x2E
     ((app, five, data_block),) = _children(bdb)
-    assert (app, five) == (1, 5)                                   # [APPLICATION 5]
+    assert (app, five) == (1, 5)  # [APPLICATION 5]
     (_, t0, version), (_, t1, reps) = _children(data_block)
     assert (t0, t1) == (0, 1)
-    assert [c[2] for c in _children(version)] == [b"\x03", b"\x07\xe3"]    # generation 3, year 2019
+    assert [c[2] for c in _children(version)] == [b"\x03", b"\x07\xe3"]  # generation 3, year 2019
     ((_, _, rep),) = _children(reps)
     (_, _, rep_id), (_, _, image_rep) = _children(rep)
     assert rep_id == b"\x00"
@@ -246,10 +277,11 @@ def test_dg2_in_the_iso39794_5_layout(fmt, code):
     assert (d0, d1) == (0, 1) and image == portrait_bytes(0, fmt)
     fields = {tag: contents for _, tag, contents in _children(info)}
     assert _children(fields[0]) == [(2, 0, bytes([code]))]
-    assert [c[2] for c in _children(fields[7])] == [b"\x00\xf0", b"\x01\x40"]      # 240 x 320
+    assert [c[2] for c in _children(fields[7])] == [b"\x00\xf0", b"\x01\x40"]  # 240 x 320
 
 
 def portrait_bytes(index: int, fmt: str) -> bytes:
     from simulators.portrait import synthetic_portrait
+
     person = citizen(index)
     return synthetic_portrait(person.id_number, fmt, female=person.sex == "Nữ")

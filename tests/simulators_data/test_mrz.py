@@ -12,8 +12,14 @@ def test_check_digits_match_the_icao_vectors(icao_vectors):
 
 
 def test_public_mock_sample_is_reproduced():
-    lines = td1_lines(document_number="093047064", id_number="001093047064", birth_date="930105",
-                      sex="M", expiry_date="330105", full_name="Nguyễn Văn An")
+    lines = td1_lines(
+        document_number="093047064",
+        id_number="001093047064",
+        birth_date="930105",
+        sex="M",
+        expiry_date="330105",
+        full_name="Nguyễn Văn An",
+    )
     assert lines[0] == "IDVNM0930470641001093047064<<2"
     assert lines[1] == "9301054M3301052VNM<<<<<<<<<<<8"
 
@@ -21,13 +27,22 @@ def test_public_mock_sample_is_reproduced():
 def test_every_public_mock_sample_in_the_vectors_is_reproduced(icao_vectors):
     for line1, line2 in icao_vectors["cccd"]["mrz_samples_public_mock"]:
         id_number = line1[15:27]
-        lines = td1_lines(document_number=line1[5:14], id_number=id_number, birth_date=line2[0:6],
-                          sex=line2[7], expiry_date=line2[8:14], full_name="Trần Minh Khôi")
+        lines = td1_lines(
+            document_number=line1[5:14],
+            id_number=id_number,
+            birth_date=line2[0:6],
+            sex=line2[7],
+            expiry_date=line2[8:14],
+            full_name="Trần Minh Khôi",
+        )
         assert (lines[0], lines[1]) == (line1, line2)
 
 
 def test_citizen_zero_carries_the_mock_sample():
-    assert citizen(0).mrz_lines()[:2] == ("IDVNM0930470641001093047064<<2", "9301054M3301052VNM<<<<<<<<<<<8")
+    assert citizen(0).mrz_lines()[:2] == (
+        "IDVNM0930470641001093047064<<2",
+        "9301054M3301052VNM<<<<<<<<<<<8",
+    )
 
 
 @pytest.mark.parametrize("person", CITIZENS, ids=lambda c: c.id_number)

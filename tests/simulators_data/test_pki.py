@@ -1,10 +1,12 @@
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from asn1crypto import cms, crl as asn1_crl, x509 as asn1_x509
+from asn1crypto import cms
+from asn1crypto import crl as asn1_crl
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -22,20 +24,28 @@ def test_certificates_load_in_both_libraries(signer):
     for issued in (csca, dsc):
         c = x509.load_der_x509_certificate(issued.der)
         assert asn1_x509.Certificate.load(issued.der).dump() == issued.der
-        assert c.issuer.rfc4514_string() == "CN=Test CSCA CCCD" + (" RSA" if signer != "ecdsa" else "") \
+        assert (
+            c.issuer.rfc4514_string()
+            == "CN=Test CSCA CCCD"
+            + (" RSA" if signer != "ecdsa" else "")
             + ",O=Test Vietnam CCCD,C=VN"
-    assert x509.load_der_x509_certificate(dsc.der).not_valid_before_utc == datetime(2024, 1, 1, tzinfo=timezone.utc)
+        )
+    assert x509.load_der_x509_certificate(dsc.der).not_valid_before_utc == datetime(
+        2024, 1, 1, tzinfo=UTC
+    )
 
 
 def test_ecdsa_csca_and_dsc_carry_explicit_parameters():
     csca, dsc = pki.default_pki("ecdsa")
     for issued, curve in ((csca, ec.BrainpoolP384R1), (dsc, ec.BrainpoolP256R1)):
-        params = issued.cert["tbs_certificate"]["subject_public_key_info"]["algorithm"]["parameters"]
+        params = issued.cert["tbs_certificate"]["subject_public_key_info"]["algorithm"][
+            "parameters"
+        ]
         assert params.name == "specified"
         key = cert_public_key(issued.cert)
         assert isinstance(key.curve, curve)
         assert key.public_numbers() == issued.key.public_key().public_numbers()
-    with pytest.raises(Exception):      # cryptography refuses explicit parameters, as with real CSCAs
+    with pytest.raises(Exception):  # cryptography refuses explicit parameters, as with real CSCAs
         x509.load_der_x509_certificate(csca.der).public_key()
 
 
@@ -43,7 +53,7 @@ def test_ecdsa_csca_and_dsc_carry_explicit_parameters():
 def test_dsc_signature_verifies_with_the_csca_key(signer):
     csca, dsc = pki.default_pki(signer)
     csca_key = cert_public_key(csca.cert)
-    verify_certificate(csca.cert, csca_key)             # self-signed
+    verify_certificate(csca.cert, csca_key)  # self-signed
     verify_certificate(dsc.cert, csca_key)
     kind = "ecdsa" if signer == "ecdsa" else "rsa"
     other = pki.issue_csca("another-csca", key_kind=kind, bits=2048, common_name="Other CSCA")
@@ -53,12 +63,19 @@ def test_dsc_signature_verifies_with_the_csca_key(signer):
 
 def test_rsa_variants_use_the_asked_sizes_and_padding():
     csca, dsc = pki.default_pki("rsa")
-    assert isinstance(csca.key, rsa.RSAPrivateKey) and csca.key.key_size == 3072 and dsc.key.key_size == 2048
+    assert (
+        isinstance(csca.key, rsa.RSAPrivateKey)
+        and csca.key.key_size == 3072
+        and dsc.key.key_size == 2048
+    )
     assert dsc.cert["signature_algorithm"]["algorithm"].native == "sha256_rsa"
     _, dsc_pss = pki.default_pki("rsa-pss")
     params = dsc_pss.cert["signature_algorithm"]["parameters"]
     assert dsc_pss.cert["signature_algorithm"]["algorithm"].native == "rsassa_pss"
-    assert params["salt_length"].native == 32 and params["hash_algorithm"]["algorithm"].native == "sha256"
+    assert (
+        params["salt_length"].native == 32
+        and params["hash_algorithm"]["algorithm"].native == "sha256"
+    )
 
 
 def test_extensions_follow_the_icao_profile():
@@ -75,7 +92,10 @@ def test_keys_and_certificates_are_deterministic():
     a = pki.ec_key.__wrapped__("det-test", "brainpoolP256r1")
     b = pki.ec_key.__wrapped__("det-test", "brainpoolP256r1")
     assert a.private_numbers() == b.private_numbers()
-    assert pki.ec_key.__wrapped__("det-test-2", "brainpoolP256r1").private_numbers() != a.private_numbers()
+    assert (
+        pki.ec_key.__wrapped__("det-test-2", "brainpoolP256r1").private_numbers()
+        != a.private_numbers()
+    )
     r1 = pki.rsa_key.__wrapped__("det-test", 1024)
     r2 = pki.rsa_key.__wrapped__("det-test", 1024)
     assert r1.private_numbers() == r2.private_numbers() and r1.key_size == 1024
@@ -83,30 +103,47 @@ def test_keys_and_certificates_are_deterministic():
 
 
 def test_another_process_builds_the_same_certificates_and_files(tmp_path):
-    code = ("import hashlib, sys; from simulators import pki; from simulators.dataset import build_dataset;"
-            "c, d = pki.default_pki('ecdsa'); ds = build_dataset(2);"
-            "print(hashlib.sha256(c.der + d.der + b''.join(ds.files[k] for k in sorted(ds.files))).hexdigest())")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    code = (
+        "import hashlib, sys; from simulators import pki; from simulators.dataset import build_dataset;"
+        "c, d = pki.default_pki('ecdsa'); ds = build_dataset(2);"
+        "print(hashlib.sha256(c.der + d.der + b''.join(ds.files[k] for k in sorted(ds.files))).hexdigest())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0, out.stderr
-    from simulators.dataset import build_dataset
     import hashlib
+
+    from simulators.dataset import build_dataset
+
     c, d = pki.default_pki("ecdsa")
     ds = build_dataset(2)
-    here = hashlib.sha256(c.der + d.der + b"".join(ds.files[k] for k in sorted(ds.files))).hexdigest()
+    here = hashlib.sha256(
+        c.der + d.der + b"".join(ds.files[k] for k in sorted(ds.files))
+    ).hexdigest()
     assert out.stdout.strip() == here
 
 
 def test_crl_lists_the_revoked_serials_and_verifies():
     csca, dsc = pki.default_pki("ecdsa")
-    der = pki.issue_crl(csca, [dsc.serial, 42], datetime(2025, 1, 1, tzinfo=timezone.utc),
-                        datetime(2025, 2, 1, tzinfo=timezone.utc), crl_number=7)
+    der = pki.issue_crl(
+        csca,
+        [dsc.serial, 42],
+        datetime(2025, 1, 1, tzinfo=UTC),
+        datetime(2025, 2, 1, tzinfo=UTC),
+        crl_number=7,
+    )
     c = x509.load_der_x509_crl(der)
     assert {r.serial_number for r in c} == {dsc.serial, 42}
-    assert c.next_update_utc == datetime(2025, 2, 1, tzinfo=timezone.utc)
+    assert c.next_update_utc == datetime(2025, 2, 1, tzinfo=UTC)
     parsed = asn1_crl.CertificateList.load(der)
     assert parsed.crl_number_value.native == 7 and parsed.authority_key_identifier == csca.ski
-    verify_signature(cert_public_key(csca.cert), parsed["signature"].native, parsed["tbs_cert_list"].dump(),
-                     parsed["signature_algorithm"])
+    verify_signature(
+        cert_public_key(csca.cert),
+        parsed["signature"].native,
+        parsed["tbs_cert_list"].dump(),
+        parsed["signature_algorithm"],
+    )
     empty = x509.load_der_x509_crl(pki.issue_crl(csca))
     assert len(list(empty)) == 0
 
@@ -134,14 +171,22 @@ def test_master_list_is_signed_cms_holding_the_cscas():
     assert ml["version"].native == 0
     assert {c.dump() for c in ml["cert_list"]} == {csca.der, rsa_csca.der}
     si = sd["signer_infos"][0]
-    verify_signature(cert_public_key(signer.cert), si["signature"].native, si["signed_attrs"].untag().dump(),
-                     si["signature_algorithm"])
+    verify_signature(
+        cert_public_key(signer.cert),
+        si["signature"].native,
+        si["signed_attrs"].untag().dump(),
+        si["signature_algorithm"],
+    )
 
 
 def test_negative_builders_for_passive_authentication():
     csca, _ = pki.default_pki("ecdsa")
-    expired = pki.issue_dsc(csca, "expired-dsc", datetime(2010, 1, 1, tzinfo=timezone.utc),
-                            datetime(2011, 1, 1, tzinfo=timezone.utc))
+    expired = pki.issue_dsc(
+        csca,
+        "expired-dsc",
+        datetime(2010, 1, 1, tzinfo=UTC),
+        datetime(2011, 1, 1, tzinfo=UTC),
+    )
     assert x509.load_der_x509_certificate(expired.der).not_valid_after_utc.year == 2011
     foreign = pki.issue_dsc(csca, "foreign-dsc", country="FR", serial=12345)
     assert foreign.cert.subject.native["country_name"] == "FR" and foreign.serial == 12345
@@ -156,5 +201,7 @@ def test_write_pki_exports_loadable_files(tmp_path):
     assert {p.name for p in paths} == {"csca.cer", "csca.pem", "dsc.cer", "crl.crl"}
     csca = x509.load_der_x509_certificate((tmp_path / "csca.cer").read_bytes())
     assert csca == x509.load_pem_x509_certificate((tmp_path / "csca.pem").read_bytes())
-    assert x509.load_der_x509_certificate((tmp_path / "dsc.cer").read_bytes()).issuer == csca.subject
+    assert (
+        x509.load_der_x509_certificate((tmp_path / "dsc.cer").read_bytes()).issuer == csca.subject
+    )
     assert x509.load_der_x509_crl((tmp_path / "crl.crl").read_bytes()).issuer == csca.subject

@@ -1,5 +1,5 @@
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from asn1crypto import cms, core
@@ -25,8 +25,10 @@ def _check_sod(ds, hash_name: str):
     assert sd["version"].native == "v3"
     assert sd["encap_content_info"]["content_type"].dotted == "2.23.136.1.1.1"
     assert lso["hash_algorithm"]["algorithm"].native == hash_name
-    hashes = {h["data_group_number"].native: h["data_group_hash_value"].native
-              for h in lso["data_group_hash_values"]}
+    hashes = {
+        h["data_group_number"].native: h["data_group_hash_value"].native
+        for h in lso["data_group_hash_values"]
+    }
     assert sorted(hashes) == sorted(SOD_DGS)
     for n, value in hashes.items():
         assert value == hashlib.new(hash_name, ds.files[fid_of_dg(n)]).digest(), f"DG{n}"
@@ -37,11 +39,15 @@ def _check_sod(ds, hash_name: str):
     assert si["digest_algorithm"]["algorithm"].native == hash_name
     (dsc_cert,) = [c.chosen for c in sd["certificates"]]
     sid = si["sid"].chosen
-    assert sid["serial_number"].native == dsc_cert.serial_number and sid["issuer"] == dsc_cert.issuer
+    assert (
+        sid["serial_number"].native == dsc_cert.serial_number and sid["issuer"] == dsc_cert.issuer
+    )
     # the signature covers the signedAttrs re-tagged from [0] to SET
     signed = si["signed_attrs"].untag().dump()
     assert signed[0] == 0x31
-    verify_signature(cert_public_key(dsc_cert), si["signature"].native, signed, si["signature_algorithm"])
+    verify_signature(
+        cert_public_key(dsc_cert), si["signature"].native, signed, si["signature_algorithm"]
+    )
     return sd, lso, dsc_cert
 
 
@@ -68,10 +74,12 @@ def test_lds_security_object_v1_carries_version_info():
 
 def test_signing_time_is_fixed_and_injectable():
     csca, dsc = pki.default_pki("ecdsa")
-    raw = pki.sign_sod(dsc, {1: b"\x61\x00"}, signing_time=datetime(2025, 5, 6, tzinfo=timezone.utc))
+    raw = pki.sign_sod(
+        dsc, {1: b"\x61\x00"}, signing_time=datetime(2025, 5, 6, tzinfo=UTC)
+    )
     sd, _, _ = _open_sod(raw)
     attrs = {a["type"].native: a["values"][0].native for a in sd["signer_infos"][0]["signed_attrs"]}
-    assert attrs["signing_time"] == datetime(2025, 5, 6, tzinfo=timezone.utc)
+    assert attrs["signing_time"] == datetime(2025, 5, 6, tzinfo=UTC)
     without = pki.sign_sod(dsc, {1: b"\x61\x00"}, signing_time=None)
     sd, _, _ = _open_sod(without)
     assert len(sd["signer_infos"][0]["signed_attrs"]) == 2
@@ -84,8 +92,12 @@ def test_sign_sod_options_for_negative_tests():
     assert not sd["certificates"].native
     si = sd["signer_infos"][0]
     assert si["version"].native == "v3" and si["sid"].chosen.native == dsc.ski
-    verify_signature(cert_public_key(dsc.cert), si["signature"].native, si["signed_attrs"].untag().dump(),
-                     si["signature_algorithm"])
+    verify_signature(
+        cert_public_key(dsc.cert),
+        si["signature"].native,
+        si["signed_attrs"].untag().dump(),
+        si["signature_algorithm"],
+    )
     assert [h["data_group_number"].native for h in lso["data_group_hash_values"]] == [1, 15]
     sd, _, _ = _open_sod(pki.sign_sod(dsc, dgs, econtent_type="1.2.840.113549.1.7.1"))
     assert sd["encap_content_info"]["content_type"].native == "data"

@@ -12,6 +12,7 @@ pcscd of one process uses the same directory (``run_dir()``), one at a time.
 The vpcd driver listens on TCP port P (slot ``00 00``) and P+1 (slot
 ``00 01``); the virtual card connects to P as a client.
 """
+
 from __future__ import annotations
 
 import os
@@ -83,7 +84,8 @@ def die_with_parent() -> None:
     (Linux PR_SET_PDEATHSIG, kept across exec), so no pcscd or card is left behind."""
     try:
         import ctypes
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)   # 1 = PR_SET_PDEATHSIG
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
 
@@ -122,7 +124,7 @@ class PrivatePcscd:
     def socket(self) -> str:
         return str(socket_path())
 
-    def start(self) -> "PrivatePcscd":
+    def start(self) -> PrivatePcscd:
         for tool in ("pcscd", "unshare"):
             if shutil.which(tool) is None and not Path("/usr/sbin", tool).exists():
                 raise HarnessError(f"{tool} is not installed.")
@@ -150,25 +152,38 @@ class PrivatePcscd:
             f'FRIENDLYNAME "{READER_PREFIX}"\n'
             f"DEVICENAME   /dev/null:{self.port}\n"
             f"LIBPATH      {VPCD_DRIVER}\n"
-            f"CHANNELID    {self.port}\n")
+            f"CHANNELID    {self.port}\n"
+        )
         pcscd = shutil.which("pcscd") or "/usr/sbin/pcscd"
-        inner = (f"mount --bind '{self.dir}' /run && "
-                 f"exec '{pcscd}' --foreground --info -c '{self.conf_path}'")
+        inner = (
+            f"mount --bind '{self.dir}' /run && "
+            f"exec '{pcscd}' --foreground --info -c '{self.conf_path}'"
+        )
         # Root makes a plain mount namespace; anyone else needs a user namespace for it.
-        ns = ["unshare", "-m", "--propagation", "private"] if os.geteuid() == 0 else \
-            ["unshare", "-r", "-m", "--propagation", "private"]
+        ns = (
+            ["unshare", "-m", "--propagation", "private"]
+            if os.geteuid() == 0
+            else ["unshare", "-r", "-m", "--propagation", "private"]
+        )
         env = {k: v for k, v in os.environ.items() if k != "PCSCLITE_CSOCK_NAME"}
         with open(self.log_path, "wb") as log:
             # unshare and sh exec in place: proc.pid is pcscd's own pid.
-            self.proc = subprocess.Popen(ns + ["sh", "-c", inner], stdout=log,
-                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-                                         preexec_fn=die_with_parent)
+            self.proc = subprocess.Popen(
+                ns + ["sh", "-c", inner],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                preexec_fn=die_with_parent,
+            )
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise HarnessError(f"pcscd exited with code {self.proc.returncode}: {self.log_tail()}")
+                raise HarnessError(
+                    f"pcscd exited with code {self.proc.returncode}: {self.log_tail()}"
+                )
             log = self.log_text()
             if "init failed" in log or "Could not initialize" in log:
                 raise HarnessError(f"the vpcd reader did not start on port {self.port}")
@@ -176,10 +191,13 @@ class PrivatePcscd:
                 if self.reader_names():
                     return
             time.sleep(0.05)
-        raise HarnessError(f"pcscd was not ready within {self.startup_timeout:.0f} s: {self.log_tail()}")
+        raise HarnessError(
+            f"pcscd was not ready within {self.startup_timeout:.0f} s: {self.log_tail()}"
+        )
 
     def reader_names(self) -> list[str]:
         from smartcard import scard
+
         hresult, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
         if hresult != scard.SCARD_S_SUCCESS:
             return []
@@ -191,13 +209,18 @@ class PrivatePcscd:
 
     def card_present(self, reader: str | None = None) -> bool:
         from smartcard import scard
+
         reader = reader or self.reader_name
         hresult, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
         if hresult != scard.SCARD_S_SUCCESS:
             return False
         try:
-            hresult, states = scard.SCardGetStatusChange(ctx, 0, [(reader, scard.SCARD_STATE_UNAWARE)])
-            return hresult == scard.SCARD_S_SUCCESS and bool(states[0][1] & scard.SCARD_STATE_PRESENT)
+            hresult, states = scard.SCardGetStatusChange(
+                ctx, 0, [(reader, scard.SCARD_STATE_UNAWARE)]
+            )
+            return hresult == scard.SCARD_S_SUCCESS and bool(
+                states[0][1] & scard.SCARD_STATE_PRESENT
+            )
         finally:
             scard.SCardReleaseContext(ctx)
 
@@ -207,8 +230,10 @@ class PrivatePcscd:
             if self.card_present() == present:
                 return
             time.sleep(0.05)
-        raise HarnessError(f"the reader did not show the card {'inserted' if present else 'removed'} "
-                           f"within {timeout:.0f} s")
+        raise HarnessError(
+            f"the reader did not show the card {'inserted' if present else 'removed'} "
+            f"within {timeout:.0f} s"
+        )
 
     def log_text(self) -> str:
         try:
@@ -226,7 +251,7 @@ class PrivatePcscd:
         for path in (self.conf_path, self.log_path):
             path.unlink(missing_ok=True)
 
-    def __enter__(self) -> "PrivatePcscd":
+    def __enter__(self) -> PrivatePcscd:
         return self.start()
 
     def __exit__(self, *exc) -> None:

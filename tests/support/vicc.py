@@ -7,6 +7,7 @@ it in ``simulators.card.VirtualCCCD`` and serves it with
 reader shows the card; ``remove()`` kills the process (the card leaves the
 field); ``stop()`` ends it by pid.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class VirtualCardProcess:
-    def __init__(self, pcscd: PrivatePcscd, *, citizen: int = 0, faults: list[str] | None = None,
-                 dataset: dict | None = None, command: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        pcscd: PrivatePcscd,
+        *,
+        citizen: int = 0,
+        faults: list[str] | None = None,
+        dataset: dict | None = None,
+        command: list[str] | None = None,
+    ) -> None:
         """``command`` replaces the runner (e.g. ``cccd-edge simulate --vpcd ...``) when given."""
         self.pcscd = pcscd
         self.citizen = citizen
@@ -34,16 +42,30 @@ class VirtualCardProcess:
     def argv(self) -> list[str]:
         if self.command:
             return list(self.command)
-        argv = [sys.executable, "-m", "tests.support.vicc", "--port", str(self.pcscd.port),
-                "--citizen", str(self.citizen), "--dataset", json.dumps(self.dataset)]
+        argv = [
+            sys.executable,
+            "-m",
+            "tests.support.vicc",
+            "--port",
+            str(self.pcscd.port),
+            "--citizen",
+            str(self.citizen),
+            "--dataset",
+            json.dumps(self.dataset),
+        ]
         for f in self.faults:
             argv += ["--fault", f]
         return argv
 
-    def start(self, timeout: float = 20.0) -> "VirtualCardProcess":
-        self.proc = subprocess.Popen(self.argv(), cwd=ROOT, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                     preexec_fn=die_with_parent)
+    def start(self, timeout: float = 20.0) -> VirtualCardProcess:
+        self.proc = subprocess.Popen(
+            self.argv(),
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            preexec_fn=die_with_parent,
+        )
         try:
             self.pcscd.wait_card(True, timeout)
         except HarnessError:
@@ -51,7 +73,9 @@ class VirtualCardProcess:
             if self.proc.poll() is not None and self.proc.stderr:
                 err = self.proc.stderr.read()[-600:]
             self.stop()
-            raise HarnessError(f"the virtual card did not appear in the reader: {err.decode(errors='replace')}")
+            raise HarnessError(
+                f"the virtual card did not appear in the reader: {err.decode(errors='replace')}"
+            )
         return self
 
     def remove(self) -> None:
@@ -66,7 +90,7 @@ class VirtualCardProcess:
             self.proc.stderr.close()
         self.proc = None
 
-    def __enter__(self) -> "VirtualCardProcess":
+    def __enter__(self) -> VirtualCardProcess:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -84,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     from simulators.card import VirtualCCCD
     from simulators.dataset import build_dataset
     from simulators.vpcd import run_bridge
+
     options = json.loads(args.dataset)
     if "pace" in options and options["pace"] is not None:
         options["pace"] = [tuple(x) for x in options["pace"]]
