@@ -15,7 +15,11 @@ import sys
 from pathlib import Path
 
 from edge.cli import UsageError
-from simulators.vpcd import DEFAULT_HOST, DEFAULT_PORT
+
+# vsmartcard vpcd's own default endpoint (simulators.vpcd uses the same). Written here so that
+# loading the CLI's commands does not import the card side: only running this one does.
+DEFAULT_HOST = "localhost"
+DEFAULT_PORT = 35963
 
 
 def register(subparsers) -> None:
