@@ -37,8 +37,10 @@ def run_face_step(service: Any, session: VerificationSession, photo: bytes | Non
     return _match_only(service, session, models, reference), None
 
 
-def _threshold(config: Any) -> dict[str, float]:
-    return {"threshold": config.face_threshold} if config.face_threshold else {}
+def _threshold(config: Any) -> float:
+    from edge.face import DEFAULT_THRESHOLD
+
+    return float(config.face_threshold or DEFAULT_THRESHOLD)
 
 
 def _match_only(
@@ -57,7 +59,7 @@ def _match_only(
         frames = session.take_frames(remaining)
         if not frames:
             break
-        match = match_frames(models, reference, frames, **_threshold(service.config))
+        match = match_frames(models, reference, frames, threshold=_threshold(service.config))
         frames.clear()
         last = FaceReport.from_result(match)
         session.emit("step", step="face_match", decision=last.decision)
@@ -105,12 +107,14 @@ def _with_liveness(
     )
     known = {}
     if inside:
-        match = match_frames(models, reference, inside, **threshold)
+        match = match_frames(models, reference, inside, threshold=threshold)
         known = known_frames(inside, match)  # liveness reuses the matcher's per-frame work
         face = FaceReport.from_result(match)
     else:
         face = FaceReport.undetermined("no_frames_in_window")
-    result = evaluate(challenge, timed, reference, models=models, known=known, **threshold)
+    frames: list[tuple[float, object]] = list(timed)
+    result = evaluate(challenge, frames, reference, models=models, known=known, threshold=threshold)
+    frames.clear()
     timed.clear()
     inside.clear()
     live = LivenessReport.from_result(result, challenge)

@@ -167,4 +167,7 @@ def report_view(report: Any, profile: Profile) -> dict:
     view = report.to_dict(include_personal=False)
     if not profile.face_verdict:
         view["face"] = view["liveness"] = None
+    elif view["face"] is not None:
+        # The matcher's sentence speaks to the person at the kiosk; a program has the codes.
+        view["face"]["message"] = None
     return view

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from cardreader.mrz import yymmdd_problem  # the one YYMMDD check, under its old import path
 from edge.api.access_key import decode_access_key
 from edge.api.accounting import account_upload, unique
 from edge.api.card_run import run_card_verification
@@ -52,13 +53,6 @@ __all__ = [
 # Seconds a read and its verification may take once the card is there (a slow contactless link).
 READ_BUDGET = 20.0
 _spread = spread  # the old private name, still imported by tests
-
-
-def yymmdd_problem(value: str, what: str, **options: bool) -> str | None:
-    """The one YYMMDD check (``cardreader.mrz.yymmdd_problem``), under its old import path."""
-    from cardreader.mrz import yymmdd_problem as check
-
-    return check(value, what, **options)
 
 
 class EdgeService:
