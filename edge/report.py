@@ -218,9 +218,9 @@ class DocumentReport:
             "liveness": None if self.liveness is None else self.liveness.to_dict(),
             "errors": [e.to_dict() for e in self.errors],
         }
-        if self.insurance is not None:
-            out["insurance"] = self.insurance.to_dict()
         if include_personal:
+            if self.insurance is not None:  # card number, facility: the holder's own data
+                out["insurance"] = self.insurance.to_dict()
             out["person"] = self.person.to_dict() if self.person else None
             out["photo"] = self.photo.to_dict() if self.photo else None
         return out

@@ -140,6 +140,8 @@ def test_insurance_slot_and_extra_verification_verdicts_serialise():
     body["verification"]["document_currency"] = "expired"
     assert_report(body)
     assert "insurance" not in DocumentReport().to_dict()
+    # The holder's insurance data stays out of the report a relying party sees.
+    assert "insurance" not in report.to_dict(include_personal=False)
 
 
 def test_face_and_liveness_are_typed_from_whatever_the_matcher_returns():
