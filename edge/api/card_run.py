@@ -125,6 +125,7 @@ def _run(service: Any, session: VerificationSession, profile: Profile, outcome: 
         t = time.perf_counter()
         report.face, report.liveness = run_face_step(service, session, report.photo_bytes())
         durations["face"] = _ms_since(t)
+    service.complete_report(report, profile, "card")
     t = time.perf_counter()
     body = service.result(
         report,

@@ -96,6 +96,9 @@ class EdgeService:
         self.components = Components(config, trust_store=trust_store, face_models=face_models)
         self._open_transport = open_transport
         self.current_session_id: str | None = None
+        # Steps that add a part to a verified report before it is signed (the insurance check):
+        # each is called as hook(report, profile, kind) and fills its own slot of the report.
+        self.report_hooks: list[Callable[[Any, Profile, str], None]] = []
         # SSE streams and long polls each hold a gunicorn thread for up to minutes: at most
         # threads - 2 of them at once, so /v1/health and short API calls always find a thread.
         self.max_waiters = max(1, config.threads - 2)
@@ -192,6 +195,11 @@ class EdgeService:
         """The owner thread's job: wait for the key and card, read, verify, match the face."""
         run_card_verification(self, session, profile)
 
+    def complete_report(self, report: Any, profile: Profile, kind: str) -> None:
+        """Run the report hooks (card reads and uploads): after verification, before signing."""
+        for hook in self.report_hooks:
+            hook(report, profile, kind)
+
     # --- uploaded files ------------------------------------------------------------------------
     def verify_files(
         self, rp: RelyingParty, files: dict[str, bytes], nonce: str | None, record: dict | None
@@ -205,6 +213,7 @@ class EdgeService:
         t = time.perf_counter()
         report = report_from_files(files, self.trust_store())
         durations = {"verify": (time.perf_counter() - t) * 1000}
+        self.complete_report(report, profile, "upload")
         body = self.result(
             report,
             profile,

@@ -189,3 +189,19 @@ def test_face_and_liveness_are_typed_from_whatever_the_matcher_returns():
     body = DocumentReport(face=face, liveness=live).to_dict()
     assert_report(body)
     assert body["liveness"]["reason_codes"] == ["wrong_direction"]
+
+
+def test_report_hooks_fill_their_part_before_the_result_is_signed(app, client):
+    seen = []
+
+    def insurance_hook(report, profile, kind):
+        seen.append((report.verification.passive_authentication.value, profile.name, kind))
+        report.insurance = _Insurance("eligible")
+
+    app.extensions["cccd_edge"].report_hooks.append(insurance_hook)
+    files = {"EF_SOD": base64.b64encode(DS.files[0x011D]).decode()}
+    files["DG1"] = base64.b64encode(DS.files[0x0101]).decode()
+    r = client.post("/v1/documents/verify", json={"files": files}, headers=auth("hospital"))
+    assert r.status_code == 200
+    assert seen == [("unknown", "hospital", "upload")]  # the test store trusts no CSCA
+    assert "insurance" not in r.get_json()["report"]  # the holder's data: not in this view
