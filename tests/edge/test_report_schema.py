@@ -205,3 +205,21 @@ def test_report_hooks_fill_their_part_before_the_result_is_signed(app, client):
     assert r.status_code == 200
     assert seen == [("unknown", "hospital", "upload")]  # the test store trusts no CSCA
     assert "insurance" not in r.get_json()["report"]  # the holder's data: not in this view
+
+
+def test_a_card_verification_gives_the_report_beside_its_signed_result(tmp_path):
+    from tests.edge.test_api_card import _make, finish, start
+
+    app = _make(tmp_path)
+    try:
+        client = app.test_client()
+        body = finish(client, start(client, profile="school"), profile="school")
+        assert body["state"] == "done"
+        report = body["report"]
+        assert_report(report)
+        assert report["read"]["complete"] and report["read"]["access_protocol"] == "PACE-CAN"
+        assert report["verification"]["chip_authenticity"] == "valid"
+        assert "person" not in report and report["face"] is None
+        assert DS.citizen.full_name not in json.dumps(report, ensure_ascii=False)
+    finally:
+        app.extensions["cccd_edge"].close()
