@@ -37,7 +37,7 @@ def as_dict(obj: Any) -> dict:
         return obj
     if callable(getattr(obj, "to_dict", None)):
         return obj.to_dict()
-    if dataclasses.is_dataclass(obj):
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return dataclasses.asdict(obj)
     return dict(vars(obj))
 
