@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 
 from cardreader.errors import CardError
-from cardreader.mrz import check_digit
+from cardreader.mrz import check_digit, yymmdd_problem
 
 PASSWORD_MRZ = 1
 PASSWORD_CAN = 2
@@ -35,9 +35,10 @@ def _yymmdd(value: str | _dt.date | None, what: str, allow_empty: bool = False) 
     text = str(value).strip().upper()
     if allow_empty and text in ("", "<<<<<<"):
         return "<<<<<<"
-    # Unknown day or month is written '<<' in some MRZs; keep it as given.
-    if len(text) != 6 or not set(text) <= set("0123456789<"):
-        raise AccessKeyError(f"The {what} must be six characters YYMMDD.")
+    # Unknown day or month is written '<<' in some MRZs: accepted here, as it is on the card.
+    problem = yymmdd_problem(text, what, allow_none=allow_empty, allow_unknown=True)
+    if problem:
+        raise AccessKeyError(problem)
     return text
 
 

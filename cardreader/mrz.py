@@ -64,6 +64,38 @@ def expiry_date_iso(yymmdd: str) -> str | None:
     return day.isoformat() if day else None
 
 
+def yymmdd_problem(
+    value: str, what: str, *, allow_none: bool = False, allow_unknown: bool = False
+) -> str | None:
+    """Why ``value`` is not a real calendar date YYMMDD, as a sentence; None when it is one.
+
+    The one date check for MRZ dates (access keys typed, scanned or sent to the API).
+    ``allow_none``: ``<<<<<<`` (no expiry); ``allow_unknown``: ``<<`` for an unknown month or
+    day, as ICAO 9303-3 writes them in an MRZ's date of birth. The century is not written: a
+    day that exists in 19YY or 20YY is accepted (29 February of 00).
+    """
+    if allow_none and value == "<<<<<<":
+        return None
+    if len(value) != 6:
+        return f"The {what} must be six characters YYMMDD."
+    yy, mm, dd = value[:2], value[2:4], value[4:]
+    if not (yy.isascii() and yy.isdigit()):
+        return f"The {what} must start with a two-digit year (YYMMDD)."
+    if allow_unknown and mm == "<<":
+        if dd == "<<" or (dd.isascii() and dd.isdigit() and 1 <= int(dd) <= 31):
+            return None
+        return f"The {what} has an impossible day."
+    if not (mm.isascii() and mm.isdigit()) or not 1 <= int(mm) <= 12:
+        return f"The {what} has an impossible month (YYMMDD)."
+    if allow_unknown and dd == "<<":
+        return None
+    if not (dd.isascii() and dd.isdigit()):
+        return f"The {what} has an impossible day (YYMMDD)."
+    if _date(2000 + int(yy), int(mm), int(dd)) or _date(1900 + int(yy), int(mm), int(dd)):
+        return None
+    return f"The {what} is not a real calendar date (YYMMDD)."
+
+
 def _split(yymmdd: str) -> tuple[int, int, int] | None:
     if len(yymmdd) != 6 or not yymmdd.isdigit():
         return None

@@ -19,14 +19,13 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from edge.api import register_api
-from edge.api.auth import AddressSet, require_operator
+from edge.api.auth import require_operator
 from edge.api.service import EdgeService
 from edge.audit import setup_json_logging
 from edge.config import Config, load_config
+from edge.screen import OPERATOR_PAGES, register_screen
 
 MAX_UPLOAD = 5 * 1024 * 1024
-LOOPBACK = ("127.0.0.1", "::1")
-OPERATOR_PAGES = {"kiosk_ui.stats"}  # operators' pages served by kiosk_ui (its /stats)
 
 
 def create_app(
@@ -60,16 +59,8 @@ def create_app(
     app.extensions["cccd_edge"] = service
     register_api(app)
     _instrument(app, service, logger)
-    try:
-        import kiosk_ui
-    except ImportError:
-        kiosk_ui = None
-    if kiosk_ui is not None and callable(getattr(kiosk_ui, "init_app", None)):
-        # Who may receive the kiosk token: loopback, plus the configured kiosk clients (behind
-        # Docker the kiosk's browser arrives from the bridge's gateway, not 127.0.0.1).
-        kiosk_ui.init_app(
-            app, allowed_addresses=AddressSet(LOOPBACK + tuple(config.kiosk_addresses))
-        )
+    # The kiosk screen, through its narrow interface (edge/screen.py): named by configuration.
+    register_screen(app, service, config.screen, config.kiosk_addresses)
     if config.trusted_proxies:
         # Only then are X-Forwarded-For/-Proto/-Host believed, for as many hops as configured.
         n = config.trusted_proxies
@@ -81,7 +72,8 @@ def _instrument(app: Flask, service: EdgeService, logger: logging.Logger) -> Non
     @app.before_request
     def _start():
         g.started = time.perf_counter()
-        if request.endpoint in OPERATOR_PAGES and service.config.operator_key_sha256:
+        pages = app.extensions.get(OPERATOR_PAGES, ())
+        if request.endpoint in pages and service.config.operator_key_sha256:
             # With an operator key, the page asks for it (HTTP Basic, any user name): the browser
             # then sends it with the page's own fetch of /v1/stats. Without one, the page (an
             # empty shell) loads anywhere and its data, /v1/stats, goes to loopback only.

@@ -67,6 +67,8 @@ class Config:
     operator_key_sha256: str = ""
     # Clients (addresses or CIDRs) that may receive the kiosk token; () = loopback only.
     kiosk_addresses: tuple[str, ...] = ()
+    # The screen the app registers ("module:function", given a ScreenHost); "" = no screen.
+    screen: str = "kiosk_ui:init_app"
     # Reverse proxies whose X-Forwarded-For / -Proto / -Host are believed (werkzeug ProxyFix hops).
     trusted_proxies: int = 0
     relying_parties: tuple[RelyingParty, ...] = field(default_factory=tuple)
@@ -115,6 +117,7 @@ _ENV = {
     "CCCD_EDGE_LIVENESS": "liveness",
     "CCCD_EDGE_KIOSK_ADDRESSES": "kiosk_addresses",
     "CCCD_EDGE_TRUSTED_PROXIES": "trusted_proxies",
+    "CCCD_EDGE_SCREEN": "screen",
 }
 _TYPES = {
     f: t

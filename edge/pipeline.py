@@ -22,50 +22,68 @@ from crypto import active_auth, chip_auth, passive_auth
 from crypto.certs import Certificate
 from crypto.report import Check, Status, VerificationReport
 from crypto.truststore import TrustStore
-from edge.report import DocumentInfo, DocumentReport, Person, Photo, ReportError
+from edge.report import DocumentInfo, DocumentReport, Person, Photo, ReadInfo, ReportError
 
 _DG = re.compile(r"^DG(\d{1,2})$")
 
 
 def report_from_read(
-    read_result: ReadResult, trust_store: TrustStore | None, *, at: datetime | None = None
+    read_result: ReadResult,
+    trust_store: TrustStore | None,
+    *,
+    at: datetime | None = None,
+    reader: str | None = None,
+    atr: bytes = b"",
 ) -> DocumentReport:
     """The report of a live read: the files plus how the chip answered CA and AA."""
     not_read = {}
     errors = []
     for name, err in read_result.file_errors.items():
-        errors.append(ReportError(err.code, err.message, name, err.step))
+        errors.append(_report_error(err, name))
         m = _DG.match(name)
         if m:
             not_read[int(m.group(1))] = err.code
     if read_result.error is not None:
-        e = read_result.error
-        errors.append(ReportError(e.code, e.message, e.file, e.step))
+        errors.append(_report_error(read_result.error))
     report = _build(
         read_result.files, trust_store, at=at, dsc=None, read_result=read_result, not_read=not_read
     )
     report.errors[:0] = errors
+    report.read = read_info(read_result, reader=reader, atr=atr)
+    return report
+
+
+def read_info(read_result: ReadResult, *, reader: str | None = None, atr: bytes = b"") -> ReadInfo:
+    """How the read went, without the files' bytes (their sizes only) and without personal data."""
     ca, aa = read_result.chip_auth, read_result.active_auth
-    report.read = {
-        "access_protocol": read_result.access_protocol,
-        "pace_parameter_id": read_result.pace_parameter_id,
-        "extended_length": read_result.extended_length,
-        "chip_authentication": {
+    return ReadInfo(
+        complete=read_result.complete,
+        access_protocol=read_result.access_protocol,
+        pace_oid=read_result.pace_oid,
+        pace_parameter_id=read_result.pace_parameter_id,
+        extended_length=read_result.extended_length,
+        reader=reader,
+        atr=atr.hex().upper() if atr else None,
+        files={name: len(raw) for name, raw in read_result.files.items()},
+        file_errors={
+            name: _report_error(err, name) for name, err in read_result.file_errors.items()
+        },
+        chip_authentication={
             "performed": ca.performed,
             "established": ca.established,
             "protocol": ca.protocol_oid,
             "key_id": ca.key_id,
             "error": ca.error.code if ca.error else None,
         },
-        "active_authentication": {
+        active_authentication={
             "performed": aa.performed,
+            "challenge": aa.challenge.hex().upper() if aa.challenge else None,
+            "signature_bytes": len(aa.signature) if aa.signature else 0,
             "error": aa.error.code if aa.error else None,
         },
-        "stats": read_result.stats.to_dict(),
-        "complete": read_result.complete,
-        "incidents": [i.to_dict() for i in read_result.incidents],
-    }
-    return report
+        stats=read_result.stats.to_dict(),
+        incidents=[i.to_dict() for i in read_result.incidents],
+    )
 
 
 def report_from_files(
@@ -75,7 +93,7 @@ def report_from_files(
     at: datetime | None = None,
     dsc: Certificate | bytes | None = None,
 ) -> DocumentReport:
-    """The report of a saved dump (``EF.SOD``, ``DG1`` ... as keys); CA/AA cannot be judged offline."""
+    """The report of a saved dump (``EF.SOD``, ``DG1`` ... as keys); no CA/AA offline."""
     return _build(files, trust_store, at=at, dsc=dsc, read_result=None, not_read={})
 
 
@@ -170,10 +188,11 @@ def _ca_check(doc, pa: passive_auth.PassiveAuthResult, read_result: ReadResult |
     )
 
 
-def _report_error(err) -> ReportError:
+def _report_error(err, file: str | None = None) -> ReportError:
     if isinstance(err, CardError):
-        return ReportError(err.code, err.message, err.file, err.step)
-    return ReportError(getattr(err, "code", "parse_error"), getattr(err, "message", str(err)))
+        sw = None if err.sw is None else f"{err.sw:04X}"
+        return ReportError(err.code, err.message, err.file or file, err.step, sw)
+    return ReportError(getattr(err, "code", "parse_error"), getattr(err, "message", str(err)), file)
 
 
 def _document(dg1) -> DocumentInfo:
@@ -185,6 +204,7 @@ def _document(dg1) -> DocumentInfo:
         issuing_state=m.issuing_state.replace("<", "") or None,
         document_number=m.document_number,
         expiry=m.expiry_date,
+        mrz_check_errors=list(m.check_errors),
     )
 
 
@@ -208,6 +228,7 @@ def _person(dg1, dg13) -> Person | None:
             mother_name=dg13.mother_name,
             spouse_name=dg13.spouse_name,
             old_id_number=dg13.old_id_number,
+            other_fields=_other_fields(dg13),
         )
     if dg1 is None:
         return None
@@ -224,6 +245,13 @@ def _person(dg1, dg13) -> Person | None:
     )
 
 
+def _other_fields(dg13) -> dict[str, str]:
+    """DG13 fields this reader has no name for: field 16's text, unknown fields' bytes in hex."""
+    out = {"16": dg13.field16} if dg13.field16 is not None else {}
+    out.update({str(n): raw.hex().upper() for n, raw in sorted(dg13.unknown.items())})
+    return out
+
+
 def _photo(dg2) -> Photo | None:
     """Face image facts from the parsed DG2 (first face); the bytes stay on the Photo object."""
     if dg2 is None or not dg2.faces:
@@ -236,5 +264,6 @@ def _photo(dg2) -> Photo | None:
         height=face.height,
         size=len(face.image),
         sha256=face.sha256,
+        standard=face.standard,
         _bytes=bytes(face.image),
     )

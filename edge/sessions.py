@@ -73,6 +73,7 @@ class VerificationSession:
     state: State = State.WAITING_FOR_CARD
     events: list[Event] = field(default_factory=list)
     result: dict | None = None
+    report: dict | None = None  # the report without personal data (edge.api.results.report_view)
     error: dict | None = None
     finished: float | None = None
     # Secrets and biometrics live here only while needed and are cleared as soon as used.
@@ -191,6 +192,8 @@ class VerificationSession:
             out["liveness"] = dict(self.liveness)
         if self.result is not None:
             out["result"] = self.result
+        if self.report is not None:
+            out["report"] = self.report
         return out
 
 

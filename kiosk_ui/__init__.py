@@ -1,7 +1,9 @@
 """The kiosk screen (``/`` and ``/kiosk``) and the operators' statistics page (``/stats``).
 
-``init_app(app, **options)`` registers both blueprints; the factory
-``edge.app.create_app`` calls it. Options (also read from
+``init_app(app, host, **options)`` registers both blueprints; the factory
+``edge.app.create_app`` calls it (it is the configured ``screen``) with a host
+object, the service's narrow interface (``edge.screen.ScreenHost``): this
+package imports nothing from ``edge``. Options (also read from
 ``app.config["KIOSK_UI"]`` at each request, so a test or operator can change
 them after start):
 
@@ -17,6 +19,8 @@ them after start):
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 
 DEFAULTS = {
@@ -29,9 +33,12 @@ DEFAULTS = {
 }
 
 
-def init_app(app: Flask, **options) -> None:
+def init_app(app: Flask, host: Any, **options: Any) -> None:
     from kiosk_ui import api, views
+    from kiosk_ui.host import HOST_KEY
 
+    app.extensions[HOST_KEY] = host
+    host.protect_operator_page("kiosk_ui.stats")  # the statistics page is the operators'
     app.config["KIOSK_UI"] = {**DEFAULTS, **app.config.get("KIOSK_UI", {}), **options}
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)

@@ -12,11 +12,10 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import BadRequest as InvalidRequest
+from werkzeug.exceptions import Conflict, NotFound, UnsupportedMediaType
 
-from edge.api.auth import require_kiosk
-from edge.api.errors import Conflict, InvalidRequest, NotFound, UnsupportedMediaType
-from edge.config import RelyingParty
-from edge.profiles import get_profile
+from kiosk_ui.host import host, require_kiosk
 from kiosk_ui.reasons import kiosk_view
 
 bp = Blueprint("kiosk_api", __name__, url_prefix="/kiosk/api")
@@ -25,20 +24,20 @@ WALK_UP_PARTY = "kiosk-screen"  # the kiosk's own relying party: no API key can 
 MAX_FRAME = 2 * 1024 * 1024
 
 
-def _service():
-    return current_app.extensions["cccd_edge"]
-
-
 def _options() -> dict:
     return current_app.config["KIOSK_UI"]
 
 
 def _session(session_id: str):
     require_kiosk()
-    session = _service().sessions.get(session_id)
+    session = host().session(session_id)
     if session is None:
         raise NotFound()
     return session
+
+
+def _view(session, now: float | None = None) -> dict:
+    return kiosk_view(session, now=now, attributes=host().profile_attributes(session.profile))
 
 
 @bp.post("/sessions")
@@ -48,24 +47,17 @@ def start_walk_up():
     profile_name = _options().get("walk_up_profile") or ""
     if not profile_name:
         raise Conflict("This kiosk only serves verifications started at a service desk.")
-    profile = get_profile(profile_name)
-    party = RelyingParty(WALK_UP_PARTY, profile.name, ())  # no key digests: accepts no API key
-    session = _service().start(
-        party,
-        access_key=None,
-        ask_on_kiosk=True,
-        face_required=bool(_options().get("walk_up_face", True)),
-        nonce=None,
-        record=None,
+    session = host().start_walk_up(
+        WALK_UP_PARTY, profile_name, face_required=bool(_options().get("walk_up_face", True))
     )
-    resp = jsonify(kiosk_view(session))
+    resp = jsonify(_view(session))
     resp.status_code = 202
     return resp
 
 
 @bp.get("/sessions/<session_id>")
 def get_session(session_id: str):
-    return jsonify(kiosk_view(_session(session_id), now=_service().clock()))
+    return jsonify(_view(_session(session_id), now=host().clock()))
 
 
 @bp.post("/sessions/<session_id>/cancel")
@@ -75,7 +67,7 @@ def cancel(session_id: str):
     session.fail(
         "cancelled", "The verification was cancelled at the kiosk."
     )  # also drops the chip photo
-    return jsonify(kiosk_view(session))
+    return jsonify(_view(session))
 
 
 @bp.get("/sessions/<session_id>/chip-photo")
@@ -113,15 +105,7 @@ def face_check(session_id: str):
     data = request.get_data(cache=False)
     if not data.startswith(b"\xff\xd8") or len(data) > MAX_FRAME:
         raise InvalidRequest("The frame must be one JPEG image of at most 2 MB.")
-    from edge.face.detect import analyse_frame
-    from edge.face.errors import FaceError
-    from edge.face.image import decode_image
-
     try:
-        analysis = analyse_frame(_service().face_models(), decode_image(data, 960).rgb)
-    except FaceError as exc:
-        return jsonify({"ok": False, "hint": exc.code})
+        return jsonify(host().frame_hint(data, 960))
     finally:
         del data
-    hint = analysis.reasons[0].code if analysis.reasons else None
-    return jsonify({"ok": analysis.passed, "hint": hint})

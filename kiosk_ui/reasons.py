@@ -10,9 +10,8 @@ then the face.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
-
-from edge.profiles import get_profile
 
 ERROR_REASONS = {
     "access_key_rejected": "wrong_can",
@@ -103,10 +102,11 @@ def reason_for_claims(
     return "unknown"
 
 
-def kiosk_view(session: Any, now: float | None = None) -> dict:
+def kiosk_view(session: Any, now: float | None = None, attributes: Sequence[str] = ()) -> dict:
     """The verification as the kiosk screen needs it: never an attribute value, never a key.
 
     ``now`` is the service clock: the screen counts down to the liveness deadline from it.
+    ``attributes``: the names (never the values) of what the session's profile reads.
     """
     state = session.state.value
     final = session.state.final
@@ -121,7 +121,7 @@ def kiosk_view(session: Any, now: float | None = None) -> dict:
         "verified": None,
         "reason": None,
         "chip_photo": getattr(session, "kiosk_photo", None) is not None,
-        "attributes_read": list(get_profile(session.profile).attributes),
+        "attributes_read": list(attributes),
     }
     # The named steps reached so far: the screen's progress list does not depend on having
     # caught every server-sent event.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
 
-from edge.api.auth import KIOSK_COOKIE, kiosk_token
+from kiosk_ui.host import host, kiosk_token
 from kiosk_ui.reasons import STATS_NOT_REASONS, STATS_PREFIX_KEYS, STATS_REASON_KEYS
 from kiosk_ui.strings import DEFAULT_LANGUAGE, LANGUAGES, STRINGS, text
 
@@ -52,14 +52,14 @@ def kiosk():
     if request.remote_addr not in options["allowed_addresses"]:
         # The page carries the kiosk token: only the kiosk's own browser may have it.
         abort(403)
-    config = current_app.extensions["cccd_edge"].config
+    live = host().liveness_settings()
     settings = {
         "reset_seconds": options["reset_seconds"],
         "idle_seconds": options["idle_seconds"],
         "walk_up": bool(options["walk_up_profile"]),
         "frames_per_batch": options["frames_per_batch"],
-        "liveness": bool(config.liveness),
-        "liveness_pictures": liveness_pictures(config.liveness_steps, config.liveness_window),
+        "liveness": live["liveness"],
+        "liveness_pictures": liveness_pictures(live["steps"], live["window"]),
         "steps": [{"name": name, "events": list(events)} for name, events in STEPS],
     }
     resp = current_app.make_response(
@@ -67,7 +67,7 @@ def kiosk():
             "kiosk_ui/kiosk.html", strings=STRINGS, settings=settings, steps=[s for s, _ in STEPS]
         )
     )
-    resp.set_cookie(KIOSK_COOKIE, kiosk_token(), httponly=True, samesite="Strict", path="/")
+    resp.set_cookie(host().kiosk_cookie, kiosk_token(), httponly=True, samesite="Strict", path="/")
     resp.headers["Content-Security-Policy"] = (
         "default-src 'self'; img-src 'self' blob:; media-src 'self' blob:; style-src 'self'; "
         "script-src 'self'; connect-src 'self'; frame-ancestors 'none'"

@@ -138,7 +138,10 @@ def register_error_handlers(app: Flask) -> None:
         headers = {}
         if exc.code == 405 and getattr(exc, "valid_methods", None):
             headers["Allow"] = ", ".join(exc.valid_methods)
-        return _response(cls(headers=headers))
+        # A sentence given when raised (the kiosk screen raises werkzeug's errors) is kept;
+        # werkzeug's stock description gives way to ours.
+        given = exc.description if exc.description != type(exc).description else None
+        return _response(cls(given, headers=headers))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

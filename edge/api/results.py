@@ -13,12 +13,21 @@ from typing import Any
 
 from crypto.report import Status, combine
 from edge.compare import compare_record
+from edge.face_report import LIVENESS_VERDICTS, FaceReport, LivenessReport
 from edge.fhir import patient_from_person
 from edge.profiles import Profile
 from edge.signing import KioskKey
 
+__all__ = [
+    "LIVENESS_VERDICTS",
+    "build_result",
+    "face_parts",
+    "face_status",
+    "report_view",
+    "verdicts",
+]
+
 FACE_STATUS = {"match": Status.VALID, "no_match": Status.INVALID, "undetermined": Status.UNKNOWN}
-LIVENESS_VERDICTS = ("passed", "failed", "not_performed")
 
 
 def as_dict(obj: Any) -> dict:
@@ -28,7 +37,7 @@ def as_dict(obj: Any) -> dict:
         return obj
     if callable(getattr(obj, "to_dict", None)):
         return obj.to_dict()
-    if dataclasses.is_dataclass(obj):
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return dataclasses.asdict(obj)
     return dict(vars(obj))
 
@@ -48,7 +57,19 @@ def status_of(value: Any) -> Status:
         return Status.UNKNOWN
 
 
-def face_status(face: dict | None) -> Status:
+def face_parts(report: Any, face: Any = None) -> tuple[FaceReport | None, LivenessReport | None]:
+    """The typed face and liveness parts: the report's own, or ``face`` converted at this boundary
+    (a ``FaceReport``, a matcher result, or a dict with its ``liveness`` inside)."""
+    if face is None:
+        return getattr(report, "face", None), getattr(report, "liveness", None)
+    live = face.get("liveness") if isinstance(face, dict) else getattr(report, "liveness", None)
+    return (
+        FaceReport.from_result(face),
+        None if live is None else LivenessReport.from_result(live),
+    )
+
+
+def face_status(face: FaceReport | None, liveness: LivenessReport | None = None) -> Status:
     """The face verdict. Verified face = identity match AND liveness passed.
 
     Without a liveness part (the site turned it off) the match decides alone, as before.
@@ -57,16 +78,30 @@ def face_status(face: dict | None) -> Status:
     """
     if face is None:
         return Status.NOT_PERFORMED
-    match = FACE_STATUS.get(face.get("decision"), Status.NOT_PERFORMED)
-    live = face.get("liveness")
-    if live is None:
+    match = FACE_STATUS.get(face.decision, Status.NOT_PERFORMED)
+    if liveness is None:
         return match
-    verdict = live.get("verdict")
-    if match is Status.VALID and verdict == "passed":
+    if match is Status.VALID and liveness.verdict == "passed":
         return Status.VALID
-    if match is Status.INVALID or verdict == "failed":
+    if match is Status.INVALID or liveness.verdict == "failed":
         return Status.INVALID
     return Status.UNKNOWN
+
+
+def verdicts(report: Any, *, kind: str, face_required: bool, face: Any = None) -> dict[str, str]:
+    """The verdicts a relying party receives and the audit keeps: one rule for both."""
+    verification = report.verification
+    pa = status_of(verification.passive_authentication)
+    chip = status_of(verification.chip_authenticity)
+    face_state = face_status(*face_parts(report, face))
+    # An upload cannot prove a live chip: its overall verdict rests on passive authentication.
+    required = [pa] + ([chip] if kind == "card" else []) + ([face_state] if face_required else [])
+    return {
+        "overall": combine(required).value,
+        "passive_authentication": pa.value,
+        "chip_authenticity": chip.value,
+        "face": face_state.value,
+    }
 
 
 def build_result(
@@ -79,19 +114,15 @@ def build_result(
     verification_id: str,
     nonce: str | None,
     kind: str,
-    face: dict | None,
+    face: Any = None,
     face_required: bool,
     record: dict | None,
     now: int,
 ) -> dict:
+    """``face``: None to use the report's own face and liveness parts (the service's way)."""
     person = as_dict(getattr(report, "person", None))
     verification = report.verification
-    pa = status_of(verification.passive_authentication)
-    chip = status_of(verification.chip_authenticity)
-    face_state = face_status(face)
-    # An upload cannot prove a live chip: its overall verdict rests on passive authentication.
-    required = [pa] + ([chip] if kind == "card" else []) + ([face_state] if face_required else [])
-    overall = combine(required)
+    face_report, live = face_parts(report, face)
     attributes = profile.minimise(person)
     claims: dict = {
         "iss": kiosk_id,
@@ -102,12 +133,7 @@ def build_result(
         "profile": profile.name,
         "kind": kind,
         "attributes": attributes,
-        "verdicts": {
-            "overall": overall.value,
-            "passive_authentication": pa.value,
-            "chip_authenticity": chip.value,
-            "face": face_state.value,
-        },
+        "verdicts": verdicts(report, kind=kind, face_required=face_required, face=face),
         # Several checks may give one code (two "offline_dump"s): each once, order kept.
         "reason_codes": list(dict.fromkeys(verification.reason_codes())),
         "checks": [
@@ -115,15 +141,16 @@ def build_result(
             for c in verification.checks
         ],
     }
-    if profile.face_verdict and face is not None:
+    if profile.face_verdict and face_report is not None:
         claims["face"] = {
-            k: face.get(k) for k in ("decision", "distance", "threshold") if k in face
+            "decision": face_report.decision,
+            "distance": face_report.distance,
+            "threshold": face_report.threshold,
         }
-        live = face.get("liveness")
         if live is not None:
             claims["face"]["liveness"] = {
-                "verdict": live.get("verdict"),
-                "reason_codes": list(live.get("reason_codes", [])),
+                "verdict": live.verdict,
+                "reason_codes": list(live.reason_codes),
             }
     if profile.fhir_patient:
         claims["fhir_patient"] = patient_from_person(
@@ -132,3 +159,15 @@ def build_result(
     if profile.record_comparison and record:
         claims["comparison"] = compare_record(person, record, profile.attributes)
     return {"jws": key.sign(claims), "claims": claims}
+
+
+def report_view(report: Any, profile: Profile) -> dict:
+    """The report a relying party may see beside its signed result (``DocumentReport`` schema):
+    no personal data, and the face evidence only for the profiles that receive the face verdict."""
+    view = report.to_dict(include_personal=False)
+    if not profile.face_verdict:
+        view["face"] = view["liveness"] = None
+    elif view["face"] is not None:
+        # The matcher's sentence speaks to the person at the kiosk; a program has the codes.
+        view["face"]["message"] = None
+    return view

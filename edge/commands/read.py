@@ -5,8 +5,11 @@
                     | --document-number N --birth-date YYMMDD --expiry-date YYMMDD)
                    [--json] [--out DIR] [--timeout S]
 
-Prints the MRZ and DG13 fields, the photo's format, size and SHA-256, the
-access protocol, the CA and AA outcomes and the counted exchanges per phase.
+Prints the report every other part uses (``edge/report.py`` ``DocumentReport``):
+the document and the person (DG13, else the MRZ), the photo's format, size and
+SHA-256, the access protocol, the CA and AA outcomes, the counted exchanges per
+phase and the verification. ``--json`` prints ``DocumentReport.to_dict()``,
+valid against the ``DocumentReport`` schema of the API's OpenAPI document.
 ``--out DIR`` writes each file's raw bytes (EF_COM.bin, EF_SOD.bin, DG1.bin,
 ...) and the photo, owner-only (files 0600; a folder the command creates 0700;
 an existing folder keeps its mode). DIR is checked before the card is touched.
@@ -98,18 +101,14 @@ def access_key(args) -> CanKey | MrzKey:
 
 
 def _simulator_transport(args):
-    # The CLI may import the card side; cardreader never does.
-    from cardreader.transport.inprocess import InProcessTransport
+    # Demo only: the card side is imported here, never by cardreader or a production read.
     from edge.commands.simulate import citizen_number
-    from simulators.card import VirtualCCCD
-    from simulators.dataset import DataSetError, build_dataset
-    from simulators.faults import FaultError
+    from edge.demo import demo_transport
 
     try:
-        card = VirtualCCCD(build_dataset(citizen_number(args.citizen)), faults=list(args.fault))
-    except (FaultError, DataSetError) as exc:
+        return demo_transport(citizen_number(args.citizen), faults=args.fault)
+    except ValueError as exc:  # the simulator's FaultError and DataSetError
         raise UsageError(str(exc)) from None
-    return InProcessTransport(card)
 
 
 def open_transport(args):
@@ -168,112 +167,18 @@ def _read_and_show(args, key, out_dir: Path | None) -> int:
         transport.close()
     if result.error is not None:
         raise result.error  # one plain sentence, exit 2 (edge.cli)
-    summary = summarize(
-        result, reader=getattr(transport, "reader", None), atr=getattr(transport, "atr", b"")
-    )
     # The same report the API, the kiosk screen and the audit log use.
-    summary["verification"] = report_from_read(result, store).verification.to_dict()
-    if out_dir is not None:
-        summary["written"] = write_files(result, out_dir)
+    report = report_from_read(
+        result, store, reader=getattr(transport, "reader", None), atr=getattr(transport, "atr", b"")
+    )
+    written = write_files(result, out_dir) if out_dir is not None else []
     if args.json:
-        print(json.dumps(summary, indent=2, ensure_ascii=False))
+        print(json.dumps(report.to_dict(include_personal=True), indent=2, ensure_ascii=False))
+        if written:
+            print(f"Written: {', '.join(written)}", file=sys.stderr)
     else:
-        print_summary(summary)
+        print_summary(report.to_dict(include_personal=True), written)
     return 0
-
-
-# -- summary -----------------------------------------------------------------------
-
-
-def summarize(result: ReadResult, *, reader: str | None = None, atr: bytes = b"") -> dict:
-    """Everything the read produced, as plain JSON-able data (the raw files excepted)."""
-    doc = parse_document(result.files)
-    out: dict = {
-        "reader": reader,
-        "atr": atr.hex().upper() if atr else None,
-        "complete": result.complete,
-        "access_protocol": result.access_protocol,
-        "pace_oid": result.pace_oid,
-        "pace_parameter_id": result.pace_parameter_id,
-        "extended_length": result.extended_length,
-        "files": {name: len(raw) for name, raw in result.files.items()},
-        "file_errors": {name: err.to_dict() for name, err in result.file_errors.items()},
-        "parse_errors": {name: err.to_dict() for name, err in doc.errors.items()},
-        # Failures the reader recovered from (a re-opened secure channel): step, file, code.
-        "incidents": [i.to_dict() for i in result.incidents],
-    }
-    if doc.dg1 is not None:
-        m = doc.dg1.mrz
-        out["mrz"] = {
-            "document_code": m.document_code,
-            "issuing_state": m.issuing_state,
-            "document_number": m.document_number,
-            "cccd_id": m.cccd_id,
-            "name": m.name,
-            "surname": m.surname,
-            "given_names": m.given_names,
-            "sex": m.sex,
-            "nationality": m.nationality,
-            "birth_date": m.birth_date,
-            "expiry_date": m.expiry_date,
-            "check_errors": list(m.check_errors),
-        }
-    if doc.dg13 is not None:
-        out["dg13"] = dg13_summary(doc.dg13)
-    if doc.dg2 is not None and doc.dg2.faces:
-        face = doc.dg2.face
-        out["photo"] = {
-            "format": face.image_format,
-            "width": face.width,
-            "height": face.height,
-            "bytes": len(face.image),
-            "sha256": face.sha256,
-            "standard": face.standard,
-        }
-    ca, aa = result.chip_auth, result.active_auth
-    out["chip_authentication"] = {
-        "performed": ca.performed,
-        "established": ca.established,
-        "protocol_oid": ca.protocol_oid,
-        "key_id": ca.key_id,
-        "error": ca.error.to_dict() if ca.error else None,
-    }
-    out["active_authentication"] = {
-        "performed": aa.performed,
-        "challenge": aa.challenge.hex().upper() if aa.challenge else None,
-        "signature_bytes": len(aa.signature) if aa.signature else 0,
-        "error": aa.error.to_dict() if aa.error else None,
-    }
-    out["stats"] = result.stats.to_dict()
-    return out
-
-
-def dg13_summary(d) -> dict:
-    """DG13's fields as shown: dates in ISO 8601 where they parsed (else as on the chip), the
-    expiry as text when it is a word ("Không thời hạn"), and fields we cannot name in hex."""
-    values = {
-        "id_number": d.id_number,
-        "full_name": d.full_name,
-        "birth_date": d.birth_date or d.birth_date_text,
-        "sex": d.sex,
-        "nationality": d.nationality,
-        "ethnicity": d.ethnicity,
-        "religion": d.religion,
-        "place_of_origin": d.place_of_origin,
-        "place_of_residence": d.place_of_residence,
-        "identifying_marks": d.identifying_marks,
-        "issue_date": d.issue_date or d.issue_date_text,
-        "expiry_date": d.expiry_date_iso or d.expiry_date,
-        "father_name": d.father_name,
-        "mother_name": d.mother_name,
-        "spouse_name": d.spouse_name,
-        "old_id_number": d.old_id_number,
-        "field16": d.field16,
-    }
-    out = {k: v for k, v in values.items() if v is not None}
-    if d.unknown:
-        out["unknown_fields"] = {str(n): raw.hex().upper() for n, raw in sorted(d.unknown.items())}
-    return out
 
 
 def prepare_out_dir(directory: Path) -> list[Path]:
@@ -323,7 +228,7 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 def write_files(result: ReadResult, directory: Path) -> list[str]:
-    """Each file's raw bytes as EF_COM.bin, EF_SOD.bin, EF_CardAccess.bin, DG<n>.bin, plus the photo."""
+    """Each file's raw bytes (EF_COM.bin, EF_SOD.bin, EF_CardAccess.bin, DG<n>.bin), the photo."""
     try:
         written = []
         for name, raw in result.files.items():
@@ -342,79 +247,76 @@ def write_files(result: ReadResult, directory: Path) -> list[str]:
     return written
 
 
-def print_summary(s: dict) -> None:
-    if s.get("reader"):
-        print(f"Reader:            {s['reader']}" + (f"  (ATR {s['atr']})" if s.get("atr") else ""))
-    proto = s["access_protocol"] or "-"
-    if s.get("pace_oid"):
-        proto += f"  ({s['pace_oid']}, parameter id {s['pace_parameter_id']})"
+def print_summary(r: dict, written: list[str] | None = None) -> None:
+    """The report (``DocumentReport.to_dict()``) as plain lines for the terminal."""
+    read = r["read"] or {}
+    if read.get("reader"):
+        atr = f"  (ATR {read['atr']})" if read.get("atr") else ""
+        print(f"Reader:            {read['reader']}{atr}")
+    proto = read.get("access_protocol") or "-"
+    if read.get("pace_oid"):
+        proto += f"  ({read['pace_oid']}, parameter id {read['pace_parameter_id']})"
     print(f"Access protocol:   {proto}")
-    print(f"Extended length:   {'yes' if s['extended_length'] else 'no'}")
-    if "mrz" in s:
-        m = s["mrz"]
-        print("MRZ (DG1):")
-        for label, k in (
-            ("document number", "document_number"),
-            ("ID number", "cccd_id"),
-            ("name", "name"),
-            ("sex", "sex"),
-            ("nationality", "nationality"),
-            ("birth date", "birth_date"),
-            ("expiry date", "expiry_date"),
-        ):
-            print(f"  {label + ':':18} {m.get(k) or '-'}")
-        if m["check_errors"]:
-            print(f"  check digits:      {'; '.join(m['check_errors'])}")
-    if "dg13" in s:
-        print("Personal data (DG13):")
-        for k, v in s["dg13"].items():
-            if k == "unknown_fields":
-                for number, hexed in v.items():
-                    print(f"  {'field ' + number + ':':18} {hexed} (unknown field, raw)")
-            else:
+    print(f"Extended length:   {'yes' if read.get('extended_length') else 'no'}")
+    d = r["document"]
+    print(f"Document:          {d['type'] or '-'} issued by {d['issuing_state'] or '-'}")
+    for label, k in (("document number", "document_number"), ("expiry", "expiry")):
+        print(f"  {label + ':':18} {d.get(k) or '-'}")
+    if d["mrz_check_errors"]:
+        print(f"  check digits:      {'; '.join(d['mrz_check_errors'])}")
+    person = r.get("person")
+    if person:
+        print(f"Person ({person['source']}):")
+        for k, v in person.items():
+            if k == "other_fields":
+                for number, value in v.items():
+                    print(f"  {'field ' + number + ':':18} {value} (field without a name here)")
+            elif k != "source" and v:
                 print(f"  {k.replace('_', ' ') + ':':18} {v}")
-    if "photo" in s:
-        p = s["photo"]
+    p = r.get("photo")
+    if p:
         print(
-            f"Photo (DG2):       {p['format']} {p['width']}x{p['height']}, {p['bytes']} bytes, "
+            f"Photo (DG2):       {p['format']} {p['width']}x{p['height']}, {p['size']} bytes, "
             f"sha256 {p['sha256']}"
         )
-    print("Files:             " + ", ".join(f"{n} ({b} B)" for n, b in s["files"].items()))
-    for name, err in {**s["file_errors"], **s["parse_errors"]}.items():
-        print(f"  {name}: {err['message']}" + (f" (SW {err['sw']})" if err.get("sw") else ""))
-    for i in s.get("incidents", []):
+    files = ", ".join(f"{n} ({b} B)" for n, b in read.get("files", {}).items())
+    print(f"Files:             {files}")
+    for err in r["errors"]:
+        sw = f" (SW {err['sw']})" if err.get("sw") else ""
+        print(f"  {err['file'] or err['step'] or '-'}: {err['message']}{sw}")
+    for i in read.get("incidents", []):
         where = f"{i['step']}" + (f" ({i['file']})" if i.get("file") else "")
         print(f"Recovered:         secure channel re-opened at {where}: {i['message']}")
-    ca = s["chip_authentication"]
+    ca = read.get("chip_authentication") or {}
     ca_text = (
         "not performed"
-        if not ca["performed"]
+        if not ca.get("performed")
         else "established"
-        if ca["established"]
-        else f"failed: {ca['error']['message'] if ca['error'] else 'unknown'}"
+        if ca.get("established")
+        else f"failed: {ca.get('error') or 'unknown'}"
     )
     print(f"Chip auth (CA):    {ca_text}")
-    aa = s["active_authentication"]
+    aa = read.get("active_authentication") or {}
     aa_text = (
         "not performed"
-        if not aa["performed"]
-        else f"failed: {aa['error']['message']}"
-        if aa["error"]
-        else f"signature of {aa['signature_bytes']} bytes received (verdict below)"
+        if not aa.get("performed")
+        else f"failed: {aa['error']}"
+        if aa.get("error")
+        else f"signature of {aa.get('signature_bytes', 0)} bytes received (verdict below)"
     )
     print(f"Active auth (AA):  {aa_text}")
-    st = s["stats"]
-    print(
-        f"Exchanges:         {st['apdus']} APDUs, {st['bytes_sent']} B sent, {st['bytes_received']} B "
-        f"received, {st['wall_ms']:.0f} ms"
-    )
-    for name, ph in st["phases"].items():
-        print(f"  {name + ':':22} {ph['apdus']:4d} APDUs {ph['wall_ms']:8.1f} ms")
-    if s.get("written"):
-        print(f"Written:           {', '.join(s['written'])}")
-    v = s.get("verification")
-    if v:
-        print(f"Passive authentication: {v['passive_authentication']}")
-        print(f"Chip authenticity:      {v['chip_authenticity']}")
-        for c in v["checks"]:
-            print(f"  {c['status']:<13} {c['name']:<28} {c['code']:<24} {c['message']}")
+    st = read.get("stats") or {}
+    if st:
+        print(
+            f"Exchanges:         {st['apdus']} APDUs, {st['bytes_sent']} B sent, "
+            f"{st['bytes_received']} B received, {st['wall_ms']:.0f} ms"
+        )
+        for name, ph in st["phases"].items():
+            print(f"  {name + ':':22} {ph['apdus']:4d} APDUs {ph['wall_ms']:8.1f} ms")
+    if written:
+        print(f"Written:           {', '.join(written)}")
+    v = r["verification"]
+    print(f"Passive authentication: {v['passive_authentication']}")
+    print(f"Chip authenticity:      {v['chip_authenticity']}")
+    for c in v["checks"]:
+        print(f"  {c['status']:<13} {c['name']:<28} {c['code']:<24} {c['message']}")

@@ -15,7 +15,11 @@ import sys
 from pathlib import Path
 
 from edge.cli import UsageError
-from simulators.vpcd import DEFAULT_HOST, DEFAULT_PORT
+
+# vsmartcard vpcd's own default endpoint (simulators.vpcd uses the same). Written here so that
+# loading the CLI's commands does not import the card side: only running this one does.
+DEFAULT_HOST = "localhost"
+DEFAULT_PORT = 35963
 
 
 def register(subparsers) -> None:
@@ -151,6 +155,7 @@ def run(args) -> int:
         logging.basicConfig(level=logging.INFO, format="simulate: %(message)s", stream=sys.stderr)
     stats = run_bridge(card, host, port)
     print(
-        f"Stopped: {stats.connections} connection(s), {stats.apdus} APDUs, {stats.removals} removal(s)."
+        f"Stopped: {stats.connections} connection(s), {stats.apdus} APDUs, "
+        f"{stats.removals} removal(s)."
     )
     return 0

@@ -82,7 +82,7 @@ def test_live_read_with_aa_and_ca(vn_store):
         Status.VALID,
     )
     assert v.chip_authenticity is Status.VALID
-    assert report.read["access_protocol"] == "PACE-CAN"
+    assert report.read.access_protocol == "PACE-CAN"
 
 
 def test_aa_signature_over_another_challenge(vn_store):

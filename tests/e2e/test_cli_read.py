@@ -61,14 +61,16 @@ def test_read_command_through_pcsc(pcscd, insert_card, citizen1, tmp_path):
         "5",
     )
     assert out.returncode == 0, out.stderr
-    s = json.loads(out.stdout)
-    assert s["access_protocol"] == "PACE-CAN" and s["complete"] and s["extended_length"]
-    assert s["mrz"]["cccd_id"] == citizen1.id_number
-    assert s["dg13"]["id_number"] == citizen1.id_number
-    assert s["chip_authentication"]["established"] is True
-    assert s["active_authentication"]["performed"] is True
-    assert s["file_errors"]["DG3"]["sw"] == "6982"
-    assert s["stats"]["apdus"] > 10 and "access_control" in s["stats"]["phases"]
+    s = json.loads(out.stdout)  # the report (edge/report.py), as the API's schema describes it
+    r = s["read"]
+    assert r["access_protocol"] == "PACE-CAN" and r["complete"] and r["extended_length"]
+    assert s["document"]["document_number"] == citizen1.document_number
+    assert s["person"]["source"] == "DG13" and s["person"]["id_number"] == citizen1.id_number
+    assert r["chip_authentication"]["established"] is True
+    assert r["active_authentication"]["performed"] is True
+    assert r["file_errors"]["DG3"]["sw"] == "6982"
+    assert r["stats"]["apdus"] > 10 and "access_control" in r["stats"]["phases"]
+    assert s["verification"]["passive_authentication"] in ("valid", "unknown")
     assert (tmp_path / "DG2.bin").read_bytes() == citizen1.files[0x0102]
     assert (tmp_path / "EF_SOD.bin").read_bytes() == citizen1.files[0x011D]
     assert (tmp_path / "EF_CardAccess.bin").exists() and (tmp_path / "DG13.bin").exists()
@@ -115,7 +117,8 @@ def test_read_command_in_process_simulator(citizen1):
     )
     assert out.returncode == 0, out.stderr
     s = json.loads(out.stdout)
-    assert s["reader"] == "in-process" and not s["extended_length"] and s["complete"]
+    r = s["read"]
+    assert r["reader"] == "in-process" and not r["extended_length"] and r["complete"]
     bad = cli("read", "--simulator", "--can", citizen1.can, "--fault", "no-such-fault")
     assert bad.returncode == 2 and "Unknown fault" in bad.stderr
     usage = cli("read", "--simulator", "--can", citizen1.can, "--document-number", "123")
@@ -123,7 +126,7 @@ def test_read_command_in_process_simulator(citizen1):
 
 
 def test_simulate_command_attaches_a_card_that_read_can_read(pcscd, insert_card):
-    """The whole stack as an operator runs it: ``cccd-edge simulate`` in one process, ``read`` in another."""
+    """The whole stack as an operator runs it: ``simulate`` in one process, ``read`` in another."""
     code = "import sys; from edge.cli import main; sys.exit(main(sys.argv[1:]))"
     insert_card(
         command=[
@@ -156,5 +159,5 @@ def test_simulate_command_attaches_a_card_that_read_can_read(pcscd, insert_card)
     )
     assert out.returncode == 0, out.stderr
     s = json.loads(out.stdout)
-    assert s["access_protocol"] == "PACE-MRZ" and not s["extended_length"]
-    assert s["dg13"]["id_number"] == ds.id_number
+    assert s["read"]["access_protocol"] == "PACE-MRZ" and not s["read"]["extended_length"]
+    assert s["person"]["id_number"] == ds.id_number

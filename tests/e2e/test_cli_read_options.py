@@ -19,6 +19,7 @@ from cardreader.transport.inprocess import InProcessTransport
 from edge.cli import main
 from edge.commands import read as read_cmd
 from edge.commands.simulate import build_card_and_printed, describe
+from edge.pipeline import _person
 from simulators.citizens import CITIZENS
 from simulators.dataset import build_dataset
 from simulators.faults import DATA_FAULTS
@@ -56,7 +57,7 @@ def mode(path) -> int:
 def test_out_existing_file_is_refused_before_the_card(capsys, tmp_path, citizen1, card_touches):
     target = tmp_path / "afile"
     target.write_bytes(b"x")
-    code, out, err = run(capsys, "--citizen", "1", "--can", citizen1.can, "--out", str(target))
+    code, _out, err = run(capsys, "--citizen", "1", "--can", citizen1.can, "--out", str(target))
     assert code == 2 and "is an existing file, not a folder" in err and "Traceback" not in err
     assert card_touches == [] and target.read_bytes() == b"x"
 
@@ -118,21 +119,23 @@ def test_incidents_and_dg13_fields_in_the_output(capsys, citizen1):
     )
     assert code == 0, err
     s = json.loads(out)
-    assert s["complete"] and len(s["incidents"]) == 1
-    assert s["incidents"][0]["code"] == "secure_messaging_error" and s["incidents"][0]["file"]
-    dg13 = s["dg13"]
-    assert dg13["expiry_date"] == "2031-01-01" and dg13["issue_date"] == "2021-06-30"
-    assert dg13["birth_date"] == "1991-01-01" and dg13["field16"]
+    assert s["read"]["complete"] and len(s["read"]["incidents"]) == 1
+    incident = s["read"]["incidents"][0]
+    assert incident["code"] == "secure_messaging_error" and incident["file"]
+    person = s["person"]
+    assert person["source"] == "DG13" and person["residence"]
+    assert person["expiry_date"] == "2031-01-01" and person["issue_date"] == "2021-06-30"
+    assert person["birth_date"] == "1991-01-01" and person["other_fields"]["16"]
     code, out, _ = run(
         capsys, "--citizen", "1", "--can", citizen1.can, "--fault", "bad-response-mac:4"
     )
     assert code == 0 and "Recovered:         secure channel re-opened at" in out
-    assert "field16:" in out
+    assert "field 16:" in out
     clean = json.loads(run(capsys, "--citizen", "1", "--can", citizen1.can, "--json")[1])
-    assert clean["incidents"] == []
+    assert clean["read"]["incidents"] == []
 
 
-def test_dg13_summary_shows_expiry_words_and_unknown_fields_raw(citizen1):
+def test_report_person_keeps_expiry_words_and_unknown_fields_raw(citizen1):
     dg = DG13.from_bytes(citizen1.files[0x010D])
     odd = replace(
         dg,
@@ -142,10 +145,10 @@ def test_dg13_summary_shows_expiry_words_and_unknown_fields_raw(citizen1):
         birth_date_text="31/02/1991",
         unknown={17: bytes.fromhex("3006020111 0C0141".replace(" ", ""))},
     )
-    out = read_cmd.dg13_summary(odd)
-    assert out["expiry_date"] == "Không thời hạn"
-    assert out["birth_date"] == "31/02/1991"  # not a date: shown as on the chip
-    assert out["unknown_fields"] == {"17": "30060201110C0141"}
+    person = _person(None, odd).to_dict()
+    assert person["expiry_date"] == "Không thời hạn"
+    assert person["birth_date"] is None  # not a date: never guessed
+    assert person["other_fields"]["17"] == "30060201110C0141"
 
 
 def test_simulate_wrong_key_prints_the_refused_printed_can():

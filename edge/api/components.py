@@ -1,0 +1,95 @@
+"""The service's real parts, loaded on first use: the trust store and the face models.
+
+The API starts and answers ``/v1/health`` even when one is missing, and says
+which in a 503 rather than pretending. In demo mode (the simulator reader and
+no trust store configured) the store trusts the simulator's test CSCA, from
+``edge.demo``, imported only then.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import threading
+from typing import Any
+
+from edge.api.errors import Unavailable
+from edge.config import Config
+
+
+def _available(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+class Components:
+    def __init__(self, config: Config, *, trust_store: Any = None, face_models: Any = None):
+        self.config = config
+        self._trust_store = trust_store
+        self._face_models = face_models
+        self._lock = threading.Lock()
+        self._installed: dict[str, bool] | None = None
+
+    def trust_store(self) -> Any:
+        with self._lock:
+            if self._trust_store is None:
+                self._trust_store = self._open_trust_store()
+            return self._trust_store
+
+    def _open_trust_store(self) -> Any:
+        try:
+            from crypto.truststore import TrustStore
+
+            if self.config.reader == "simulator" and not self.config.trust_store:
+                from edge.demo import demo_trust_store  # demo mode only
+
+                store = demo_trust_store(TrustStore)
+            else:
+                store = TrustStore.open(self.config.trust_store or None)
+            for path in self.config.trust_files:
+                store.import_path(path)
+        except ImportError:
+            raise Unavailable("The verifier (crypto.truststore) is not installed.") from None
+        except Exception as exc:
+            raise Unavailable(
+                getattr(exc, "message", None) or "The trust store could not be opened."
+            ) from None
+        return store
+
+    def face_models(self) -> Any:
+        with self._lock:
+            if self._face_models is None:
+                try:
+                    from edge.face import FaceModels
+
+                    self._face_models = FaceModels.load()
+                except ImportError:
+                    raise Unavailable("The face matcher (edge.face) is not installed.") from None
+                except Exception as exc:
+                    raise Unavailable(
+                        getattr(exc, "message", None) or "The face models could not be loaded."
+                    ) from None
+            return self._face_models
+
+    def installed(self) -> dict[str, bool]:
+        """Which real parts are installed; looked up once (find_spec imports parent packages)."""
+        if self._installed is None:
+            self._installed = {
+                "reader": _available("cardreader.reader"),
+                "verifier": _available("edge.pipeline"),
+                "face": _available("edge.face.matcher"),
+            }
+        return self._installed
+
+    @staticmethod
+    def require(*modules: str) -> None:
+        """503 now, rather than a session that fails later, when a real part is not installed."""
+        for module in modules:
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                raise Unavailable(
+                    f"A component of the service is not installed ({module})."
+                ) from None

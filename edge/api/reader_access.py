@@ -1,0 +1,21 @@
+"""The card reader's transport for one read: the PC/SC reader, or the demo card.
+
+Waits for a card up to ``card_timeout``. The virtual card (``reader =
+"simulator"``) comes from ``edge.demo``, imported only in demo mode.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from edge.config import Config
+
+
+def open_transport(config: Config) -> Any:
+    if config.reader == "simulator":
+        from edge.demo import demo_transport  # demo mode only: the card side
+
+        return demo_transport(config.simulator_citizen)
+    from cardreader.transport.pcsc import PcscTransport
+
+    return PcscTransport.connect(config.reader, wait_s=config.card_timeout)
