@@ -175,6 +175,7 @@ class DocumentReport:
                     "access_protocol",
                     "chip_authentication",
                     "active_authentication",
+                    "chip_authentication_mapping",
                     "stats",
                     "complete",
                     "incidents",

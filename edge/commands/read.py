@@ -244,6 +244,8 @@ def summarize(result: ReadResult, *, reader: str | None = None, atr: bytes = b""
         "signature_bytes": len(aa.signature) if aa.signature else 0,
         "error": aa.error.to_dict() if aa.error else None,
     }
+    cam = result.chip_auth_mapping
+    out["chip_authentication_mapping"] = {"performed": cam.performed, "error": cam.error}
     out["stats"] = result.stats.to_dict()
     return out
 
@@ -394,6 +396,10 @@ def print_summary(s: dict) -> None:
         else f"failed: {ca['error']['message'] if ca['error'] else 'unknown'}"
     )
     print(f"Chip auth (CA):    {ca_text}")
+    cam = s.get("chip_authentication_mapping") or {}
+    if cam.get("performed"):
+        cam_text = f"failed: {cam['error']}" if cam["error"] else "proof received (verdict below)"
+        print(f"PACE-CAM:          {cam_text}")
     aa = s["active_authentication"]
     aa_text = (
         "not performed"
