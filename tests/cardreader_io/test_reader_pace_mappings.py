@@ -3,6 +3,8 @@ report (EF.CardSecurity verified like the SOD, the CAM proof bound to it)."""
 
 from __future__ import annotations
 
+import argparse
+
 import pytest
 
 from cardreader.accesskey import CanKey
@@ -10,6 +12,8 @@ from cardreader.reader import Reader
 from cardreader.transport.inprocess import InProcessTransport
 from crypto.report import Status
 from crypto.truststore import TrustStore
+from edge.commands.read import print_summary, summarize
+from edge.commands.simulate import build_card_and_printed
 from edge.pipeline import report_from_read
 from simulators.card import VirtualCCCD
 from simulators.dataset import build_dataset
@@ -104,3 +108,15 @@ def test_wrong_can_with_cam_is_access_denied():
     reader = Reader(InProcessTransport(VirtualCCCD(ds)), CanKey("000000"))
     res = reader.read()
     assert not res.complete and res.error.code == "access_key_rejected"
+
+
+def test_simulate_switch_and_cli_summary_show_cam(capsys):
+    args = argparse.Namespace(citizen=1, photo=None, fault=[], pace_offer="CAM")
+    card, printed = build_card_and_printed(args)
+    assert card.dataset.card_security is not None
+    assert bytes.fromhex("04007F00070202040602") in card.dataset.files[0x011C]  # CAM PACEInfo
+    res = Reader(InProcessTransport(card), CanKey(printed.can)).read()
+    print_summary(summarize(res))
+    out = capsys.readouterr().out
+    assert "PACE-CAM:          proof received (verdict below)" in out
+    assert "0.4.0.127.0.7.2.2.4.6.2" in out

@@ -56,7 +56,7 @@ def mode(path) -> int:
 def test_out_existing_file_is_refused_before_the_card(capsys, tmp_path, citizen1, card_touches):
     target = tmp_path / "afile"
     target.write_bytes(b"x")
-    code, out, err = run(capsys, "--citizen", "1", "--can", citizen1.can, "--out", str(target))
+    code, _out, err = run(capsys, "--citizen", "1", "--can", citizen1.can, "--out", str(target))
     assert code == 2 and "is an existing file, not a folder" in err and "Traceback" not in err
     assert card_touches == [] and target.read_bytes() == b"x"
 
@@ -150,7 +150,7 @@ def test_dg13_summary_shows_expiry_words_and_unknown_fields_raw(citizen1):
 
 def test_simulate_wrong_key_prints_the_refused_printed_can():
     assert "CAN" in DATA_FAULTS["wrong-key"] and "refused" in DATA_FAULTS["wrong-key"]
-    args = argparse.Namespace(citizen=1, photo=None, fault=["wrong-key"])
+    args = argparse.Namespace(citizen=1, photo=None, fault=["wrong-key"], pace_offer=None)
     card, printed = build_card_and_printed(args)
     text = "\n".join(describe(card, printed))
     assert printed.can != card.dataset.can
@@ -160,7 +160,7 @@ def test_simulate_wrong_key_prints_the_refused_printed_can():
     res = read_document(InProcessTransport(card), CanKey(printed.can))
     assert isinstance(res.error, AccessDeniedError)  # what a tester sees
     card, printed = build_card_and_printed(
-        argparse.Namespace(citizen=1, photo=None, fault=["wrong-key"])
+        argparse.Namespace(citizen=1, photo=None, fault=["wrong-key"], pace_offer=None)
     )
     assert read_document(
         InProcessTransport(card), CanKey(card.dataset.can), want_active_auth=False
