@@ -190,6 +190,13 @@ def _ca_check(doc, pa: passive_auth.PassiveAuthResult, read_result: ReadResult |
             "offline_dump",
             "Chip Authentication needs the chip itself; a saved dump cannot show it.",
         )
+    if read_result.chip_auth_mapping.performed:
+        return Check(
+            "chip_authentication",
+            Status.NOT_PERFORMED,
+            "ca_replaced_by_cam",
+            "Chip Authentication was not needed: PACE-CAM checks the chip's key instead.",
+        )
     dg14 = doc.dg14
     return chip_auth.check(
         read_result.chip_auth,

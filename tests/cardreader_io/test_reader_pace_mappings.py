@@ -54,6 +54,7 @@ def test_card_offering_only_cam_is_read_with_the_can(store):
     assert order.index("SELECT EF.CardSecurity") < order.index("SELECT eMRTD application")
     v = report_from_read(res, store).verification
     assert v.get("chip_authentication_mapping").status is Status.VALID
+    assert v.get("chip_authentication").code == "ca_replaced_by_cam"
     assert (v.passive_authentication, v.chip_authenticity) == (Status.VALID, Status.VALID)
 
 
