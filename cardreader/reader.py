@@ -307,6 +307,11 @@ def _read_card_security(st: _State) -> None:
         st.result.files[name] = st.files.read_selected(name)
     except (StatusWordError, ParseError) as exc:
         st.result.file_errors[name] = _located(exc, "read_file", name)
+    except SecureMessagingError as exc:
+        # Re-open the channel and go on without the file: a re-opened channel has the
+        # application selected, where 011D is EF.SOD, so EF.CardSecurity is not retried.
+        st.result.file_errors[name] = _located(exc, "read_file", name)
+        reopen(st, exc, step=exc.step or "read_binary", file=name)
 
 
 def _run_bac(st: _State) -> None:

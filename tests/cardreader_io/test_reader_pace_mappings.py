@@ -121,3 +121,15 @@ def test_simulate_switch_and_cli_summary_show_cam(capsys):
     out = capsys.readouterr().out
     assert "PACE-CAM:          proof received (verdict below)" in out
     assert "0.4.0.127.0.7.2.2.4.6.2" in out
+
+
+def test_channel_lost_on_card_security_is_reopened_and_cam_stays_unchecked(store):
+    ds = build_dataset(1, pace_offer="CAM")
+    _, res = read(ds, ["bad-response-mac:1"])  # the answer to SELECT EF.CardSecurity
+    assert res.complete, res.error
+    assert "EF.CardSecurity" in res.file_errors and "EF.CardSecurity" not in res.files
+    assert [i.file for i in res.incidents] == ["EF.CardSecurity"]
+    assert res.files["EF.SOD"] == ds.files[0x011D]  # 011D after re-opening is the SOD again
+    v = report_from_read(res, store).verification
+    assert v.get("chip_authentication_mapping").code == "cam_key_missing"
+    assert v.chip_authenticity is Status.VALID  # AA still answers for the chip
