@@ -119,18 +119,20 @@ def verify(
         res.chip_public_keys = chip_public_keys(cms.econtent(sd))
         embedded = cms.embedded_certificates(sd)
         signer_info = sd["signer_infos"][0]
-    except CryptoError as exc:
+        signer = cms.find_signer(signer_info, embedded)
+    except (CryptoError, *_LOW_LEVEL) as exc:
+        # A hostile file must end as a verdict, never as an exception (issue 9).
+        message = exc.message if isinstance(exc, CryptoError) else type(exc).__name__
         res.add(
             "parse",
             Status.INVALID,
             "card_security_malformed",
             f"{FILE} is malformed.",
-            error=exc.message,
+            error=message,
         )
         res.status = Status.INVALID
         return res
     res.add("parse", Status.VALID, "ok", f"{FILE} is well-formed.", keys=len(res.chip_public_keys))
-    signer = cms.find_signer(signer_info, embedded)
     if signer is None:
         res.add(
             "signature",
@@ -141,23 +143,39 @@ def verify(
         res.status = Status.UNKNOWN
         return res
     signature = _signature(res, sd, signer_info, signer)
-    # The DSC -> CSCA step of passive authentication, recorded under this file's name.
-    chain = _pa.PassiveAuthResult()
-    _pa._chain(chain, signer, trust_store, at, embedded)
-    chain_check = chain.get("dsc.chain")
-    chain_status = chain_check.status if chain_check else Status.NOT_PERFORMED
-    if chain_check is not None:
-        res.checks.append(
-            Check(
-                f"card_security.{chain_check.name}",
-                chain_check.status,
-                chain_check.code,
-                chain_check.message,
-                dict(chain_check.details),
-            )
-        )
-    res.status = combine([signature, chain_status])
+    chain_check = _chain_check(signer, trust_store, at, embedded)
+    res.checks.append(chain_check)
+    res.status = combine([signature, chain_check.status])
     return res
+
+
+def _chain_check(
+    signer: Certificate, store: TrustStore | None, at: datetime, embedded: list[Certificate]
+) -> Check:
+    """The DSC -> CSCA step of passive authentication, recorded under this file's name."""
+    chain = _pa.PassiveAuthResult()
+    try:
+        _pa._chain(chain, signer, store, at, embedded)
+    except (CryptoError, *_LOW_LEVEL) as exc:
+        # A certificate the chain step cannot decode: a verdict, never an exception.
+        return Check(
+            "card_security.dsc.chain",
+            Status.INVALID,
+            "certificate_malformed",
+            f"The document signer certificate of {FILE} is malformed.",
+            {"error": type(exc).__name__},
+        )
+    found = chain.get("dsc.chain")
+    if found is None:
+        return Check(
+            "card_security.dsc.chain",
+            Status.NOT_PERFORMED,
+            "dsc_missing",
+            "The signer's chain could not be checked.",
+        )
+    return Check(
+        f"card_security.{found.name}", found.status, found.code, found.message, dict(found.details)
+    )
 
 
 def _signature(
@@ -165,6 +183,14 @@ def _signature(
 ) -> Status:
     try:
         check = cms.verify_signer_info(sd, signer_info, signer.public_key)
+    except _LOW_LEVEL as exc:  # e.g. a key the certificate cannot give: a verdict, not a crash
+        res.add(
+            "signature",
+            Status.INVALID,
+            "card_security_malformed",
+            f"The signature of {FILE} could not be checked ({type(exc).__name__}).",
+        )
+        return Status.INVALID
     except InvalidSignature as exc:
         res.add(
             "signature",

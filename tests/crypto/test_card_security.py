@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+from pathlib import Path
 
 import pytest
 from asn1crypto import cms as _cms
@@ -169,3 +171,35 @@ def test_verify_dump_verifies_a_saved_card_security(cam_dataset, tmp_path, capsy
     assert checks["card_security.signature"] == "valid"
     assert checks["card_security.dsc.chain"] == "valid"
     assert "chip_authentication_mapping" not in checks  # a dump cannot show the chip's proof
+
+
+CRASHES = Path(__file__).parent / "card_security_crashes"
+
+
+@pytest.mark.parametrize(
+    "name,check_name",
+    [
+        ("signer_issuer_name.bin", "card_security.parse"),
+        ("dsc_signature_algorithm.bin", "card_security.dsc.chain"),
+    ],
+)
+def test_inputs_that_once_crashed_end_as_invalid_verdicts(name, check_name, store):
+    res = card_security.verify((CRASHES / name).read_bytes(), store)
+    assert res.status is Status.INVALID and not res.authenticated
+    assert codes(res)[check_name][0] is Status.INVALID
+
+
+def test_random_edits_never_escape_as_exceptions(cam_dataset, store):
+    """A bounded fuzz run (the one that found the files above), kept as a regression test."""
+    rnd = random.Random(1)
+    raw = cam_dataset.card_security
+    for _ in range(300):
+        data = bytearray(raw)
+        for _ in range(rnd.randint(1, 4)):
+            pos = rnd.randrange(len(data))
+            if rnd.random() < 0.7:
+                data[pos] = rnd.randrange(256)
+            else:
+                del data[pos : pos + rnd.randint(1, 8)]
+        res = card_security.verify(bytes(data), store)
+        assert res.status in (Status.VALID, Status.INVALID, Status.UNKNOWN)
