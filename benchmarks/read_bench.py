@@ -15,7 +15,9 @@ times mixes in the card's crypto and scheduling noise and can come out negative.
 Host CPU is measured on the vpcd runs, where the card lives in another
 process; in-process runs would count the card's own crypto too. It starts
 its own private pcscd (tests/support/pcscd.py) and never touches a system one.
-Targets: APDUs <= minimum + 10; host CPU <= 60 ms per read; vpcd <= 1 ms per APDU.
+Targets: APDUs <= minimum + 10; host CPU < 20 ms per read with extended length (60 with
+short reads); vpcd <= 1 ms per APDU. The vpcd phase restarts the virtual card process right
+before connecting, so it also shows the transport reconnecting to a swapped card.
 """
 
 from __future__ import annotations
@@ -137,10 +139,12 @@ def vpcd_overhead(pcscd: PrivatePcscd, n: int) -> None:
         try:
             apdu_times(transport, 20)  # warm-up
             vpcd = apdu_times(transport, n)
+            reconnects = transport.reconnects
         finally:
             transport.close()
     mi, mv = statistics.median(inproc), statistics.median(vpcd)
     print(f"\n== vpcd overhead: {n} SELECT APDUs each way")
+    print(f"reconnects after the card process restart: {reconnects}")
     print(f"per APDU in process  median {mi:.3f} ms, mean {statistics.fmean(inproc):.3f} ms")
     print(
         f"per APDU via vpcd    median {mv:.3f} ms, mean {statistics.fmean(vpcd):.3f} ms, "
@@ -178,6 +182,7 @@ def run_mode(pcscd: PrivatePcscd, faults: list[str], reads: int, label: str) -> 
             if i:
                 vpcd.append(row)
     r = vpcd[0]
+    cpu_target = "< 20" if r["ext"] else "<= 60"
     print(f"\n== {label}: {reads} reads each (medians unless marked)")
     print(
         f"APDUs per read       {r['apdus']}  (minimum for the bytes read {r['min']}, "
@@ -185,11 +190,12 @@ def run_mode(pcscd: PrivatePcscd, faults: list[str], reads: int, label: str) -> 
     )
     print(f"bytes per read       sent {r['sent']}, received {r['received']}")
     print(
-        f"wall ms per read     in process {med(inproc, 'wall'):.1f} (min {low(inproc, 'wall'):.1f}), "
+        f"wall ms per read     in process {med(inproc, 'wall'):.1f} "
+        f"(min {low(inproc, 'wall'):.1f}), "
         f"through vpcd {med(vpcd, 'wall'):.1f} (min {low(vpcd, 'wall'):.1f})"
     )
     print(
-        f"host CPU ms per read {med(vpcd, 'cpu'):.1f} (target <= 60): access control "
+        f"host CPU ms per read {med(vpcd, 'cpu'):.1f} (target {cpu_target}): access control "
         f"{med(vpcd, 'ac_cpu'):.1f}, secure messaging {med(vpcd, 'sm_cpu'):.1f}, "
         f"parsing in the reader {med(vpcd, 'parse_cpu'):.1f}; full LDS parse afterwards "
         f"{med(vpcd, 'lds_cpu'):.1f}"

@@ -179,7 +179,8 @@ class AtrInfo:
 # -- the reader of files ---------------------------------------------------------
 
 
-class ExtendedLengthRejected(SecureMessagingError):
+# N818 ignored: a public name (reader, tests) that reads as the event it reports.
+class ExtendedLengthRejected(SecureMessagingError):  # noqa: N818
     """The card answered 6700 in plain to an extended READ BINARY: its secure channel is closed.
 
     Short reads are used from now on; the caller re-opens access control and goes on.
@@ -244,9 +245,11 @@ class FileReader:
             None,
         )
 
-    def select_file(self, fid: int) -> None:
-        """SELECT EF by file id, no FCI (P1 02, P2 0C): also works where SELECT MF is refused."""
-        name = file_name(fid)
+    def select_file(self, fid: int, name: str | None = None) -> None:
+        """SELECT EF by file id, no FCI (P1 02, P2 0C): also works where SELECT MF is refused.
+
+        ``name`` overrides the LDS name (the MF's 011D is EF.CardSecurity, not EF.SOD)."""
+        name = name or file_name(fid)
         cmd = CommandAPDU(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes(2, "big"))
         self._check(self._transmit(cmd, f"SELECT {name}", "select_file", name), "select_file", name)
 
@@ -318,7 +321,7 @@ class FileReader:
     def read_selected(self, file: str | None = None) -> bytes:
         """The whole selected file; its length comes from the first TLV header."""
         chunk = self.chunk_size()
-        data, sw = self.read_binary(0, chunk, file=file)
+        data, _sw = self.read_binary(0, chunk, file=file)
         if not data:
             raise ParseError("The file is empty.", step="read_binary", file=file)
         try:
@@ -327,7 +330,7 @@ class FileReader:
             if len(data) >= _HEADER_PROBE:
                 raise
             # Very short first answer: ask for the header alone.
-            data, sw = self.read_binary(0, _HEADER_PROBE, file=file)
+            data, _sw = self.read_binary(0, _HEADER_PROBE, file=file)
             _tag, _c, length, hlen = decode_header(data, 0, file=file)
         total = hlen + length
         if total > MAX_FILE:
@@ -338,7 +341,7 @@ class FileReader:
         while len(out) < total:
             want = min(self.chunk_size(), total - len(out))
             try:
-                part, sw = self.read_binary(len(out), want, file=file)
+                part, _sw = self.read_binary(len(out), want, file=file)
             except StatusWordError as exc:
                 if exc.sw != SW_WRONG_OFFSET:
                     raise
@@ -369,7 +372,8 @@ class FileReader:
         return bytes(out)
 
     def read_file(self, fid: int) -> bytes:
-        """SELECT the file, then read all of it (EF.ATR/INFO to its end, others by their TLV length)."""
+        """SELECT the file, then read all of it (EF.ATR/INFO to its end, others by their TLV
+        length)."""
         self.select_file(fid)
         if fid == FID_ATR_INFO:
             return self.read_to_end(file_name(fid))

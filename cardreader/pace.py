@@ -1,10 +1,14 @@
-"""PACE v2 with the generic mapping (ICAO Doc 9303-11 §4.4, worked example App. G.1).
+"""PACE v2 (ICAO Doc 9303-11 §4.4): generic mapping (App. G.1), and for ECDH the Integrated
+Mapping (``cardreader.pace_im``, App. H.1) and Chip Authentication Mapping
+(``cardreader.pace_cam``, App. I.1).
 
 Pure functions make every decision (K_pi, nonce, mapping, keys, tokens, the
 commands and the parsing of answers); ``run`` does the I/O through the session:
 
   MSE:Set AT  ->  GA (encrypted nonce)  ->  GA (map)  ->  GA (key agreement)  ->  GA (tokens)
 
+With IM the map step sends the terminal's nonce t in the clear instead of a key; with CAM the
+last answer also carries the chip's encrypted authentication data '8A'.
 All but the last GENERAL AUTHENTICATE are chained (CLA 10). Afterwards secure
 messaging starts with SSC = 0. A DH public key (128 or 256 bytes) makes a
 GENERAL AUTHENTICATE longer than 255 bytes: it goes in one extended APDU when
@@ -18,10 +22,10 @@ import hmac
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Union
 
 from ecdsa.ellipticcurve import INFINITY
 
+from cardreader import pace_cam, pace_im
 from cardreader import tlv as _tlv
 from cardreader.accesskey import CanKey, MrzKey
 from cardreader.apdu import (
@@ -53,7 +57,8 @@ _MAPPINGS = {
 }
 
 
-class PaceParameterRejected(AccessControlError):
+# N818 ignored: the name is public (reader, tests) and reads as the event it reports.
+class PaceParameterRejected(AccessControlError):  # noqa: N818
     """MSE:Set AT answered 6A80/6A87: the card wants the parameter id the other way."""
 
     code = "pace_parameters_rejected"
@@ -86,7 +91,7 @@ class PaceAlgorithm:
 
 
 def algorithm(oid: str) -> PaceAlgorithm:
-    """Decode an id-PACE-* OID; only the generic mapping is implemented."""
+    """Decode an id-PACE-* OID: GM (DH, ECDH), IM (ECDH with AES-128), CAM (ECDH with AES)."""
     prefix, _, rest = oid.rpartition(".")
     base, _, mapping = prefix.rpartition(".")
     try:
@@ -96,9 +101,14 @@ def algorithm(oid: str) -> PaceAlgorithm:
         base = ""
     if base != ID_PACE:
         raise AccessControlError(f"Unknown PACE protocol {oid}.", step="mse_set_at")
-    if kind != "GM":
+    supported = (
+        kind == "GM"
+        or (kind == "IM" and agreement == "ECDH" and cipher == "AES-128")
+        or (kind == "CAM" and cipher.startswith("AES"))
+    )
+    if not supported:
         raise AccessControlError(
-            f"PACE {agreement}-{kind} is not supported (generic mapping only).", step="mse_set_at"
+            f"PACE {agreement}-{kind} with {cipher} is not supported.", step="mse_set_at"
         )
     return PaceAlgorithm(oid, agreement, kind, cipher)
 
@@ -178,7 +188,7 @@ class DhDomain:
         return DhDomain(self.group, g)
 
 
-Domain = Union[EcDomain, DhDomain]
+Domain = EcDomain | DhDomain
 KeyGen = Callable[[Domain], int]
 
 
@@ -268,7 +278,7 @@ def chain_command(cmd: CommandAPDU, piece: int = MAX_SHORT_DATA) -> list[Command
     parts = [cmd.data[i : i + piece] for i in range(0, len(cmd.data), piece)]
     out = [CommandAPDU(cmd.cla | 0x10, cmd.ins, cmd.p1, cmd.p2, p) for p in parts[:-1]]
     ne = None if cmd.ne is None else min(cmd.ne, 256)
-    return out + [CommandAPDU(cmd.cla, cmd.ins, cmd.p1, cmd.p2, parts[-1], ne=ne)]
+    return [*out, CommandAPDU(cmd.cla, cmd.ins, cmd.p1, cmd.p2, parts[-1], ne=ne)]
 
 
 def send_general_authenticate(
@@ -286,6 +296,14 @@ def send_general_authenticate(
 
 def parse_general_authenticate(data: bytes, tag: int, step: str) -> bytes:
     """The value of ``tag`` inside the card's 7C answer."""
+    found = optional_general_authenticate(data, tag, step)
+    if found is None:
+        raise AccessControlError(f"The card's PACE answer lacks tag {tag:02X}.", step=step)
+    return found
+
+
+def optional_general_authenticate(data: bytes, tag: int, step: str) -> bytes | None:
+    """The value of ``tag`` inside the card's 7C answer, None when the answer has none."""
     try:
         node = _tlv.decode(data)
     except ParseError:
@@ -293,9 +311,7 @@ def parse_general_authenticate(data: bytes, tag: int, step: str) -> bytes:
     if node is None or node.tag != 0x7C:
         raise AccessControlError("The card's PACE answer is malformed.", step=step)
     found = node.find(tag)
-    if not found.present:
-        raise AccessControlError(f"The card's PACE answer lacks tag {tag:02X}.", step=step)
-    return found.value
+    return found.value if found.present else None
 
 
 def _check(resp: ResponseAPDU, step: str) -> None:
@@ -319,6 +335,12 @@ class PaceResult:
     sm: SecureMessaging
     chip_ephemeral_public_key: bytes
     terminal_ephemeral_public_key: bytes
+    mapping: str = "GM"
+    # CAM only: the chip's mapping key PK_Map,IC and the decrypted CA_IC, checked later against
+    # the static key in a verified EF.CardSecurity (crypto.chip_auth_mapping).
+    chip_mapping_public_key: bytes | None = None
+    chip_authentication_data: bytes | None = None
+    chip_authentication_data_error: str | None = None  # 'cam_data_missing' | 'cam_data_malformed'
 
     @property
     def access_protocol(self) -> str:
@@ -365,18 +387,28 @@ def run(
         _check(resp, step)
         z = parse_general_authenticate(resp.data, 0x80, step)
         k_pi = derive_k_pi(key.pace_password, alg.cipher)
-        s = int.from_bytes(decrypt_nonce(k_pi, z, alg.cipher), "big")
+        s = decrypt_nonce(k_pi, z, alg.cipher)
 
         step = "map_nonce"
-        sk_map = keygen(domain)
-        resp = send(
-            build_general_authenticate(0x81, domain.encode(domain.public(sk_map))),
-            "PACE GA map nonce",
-            step,
-        )
-        _check(resp, step)
-        pk_map_ic = domain.decode(parse_general_authenticate(resp.data, 0x82, step))
-        mapped = domain.map_generator(s, domain.agree(sk_map, pk_map_ic))
+        pk_map_ic_raw: bytes | None = None
+        if alg.mapping == "IM":
+            assert isinstance(domain, EcDomain)  # algorithm() allows IM with ECDH only
+            t = rng(pace_im.NONCE_LENGTH)
+            resp = send(build_general_authenticate(0x81, t), "PACE GA map nonce (IM)", step)
+            _check(resp, step)
+            optional_general_authenticate(resp.data, 0x82, step)  # '82' is empty, if present
+            mapped: Domain = domain.with_generator(pace_im.map_generator(domain.curve, s, t))
+        else:
+            sk_map = keygen(domain)
+            resp = send(
+                build_general_authenticate(0x81, domain.encode(domain.public(sk_map))),
+                "PACE GA map nonce",
+                step,
+            )
+            _check(resp, step)
+            pk_map_ic_raw = parse_general_authenticate(resp.data, 0x82, step)
+            pk_map_ic = domain.decode(pk_map_ic_raw)
+            mapped = domain.map_generator(int.from_bytes(s, "big"), domain.agree(sk_map, pk_map_ic))
 
         step = "key_agreement"
         sk_eph = keygen(mapped)
@@ -398,6 +430,18 @@ def run(
         t_ic = parse_general_authenticate(resp.data, 0x86, step)
         if not hmac.compare_digest(t_ic, auth_token(k_mac, alg.cipher, oid, mapped, pk_ifd)):
             raise AccessDeniedError(step=step)
+        ca_ic, cam_error = None, None
+        if alg.mapping == "CAM":
+            # The channel is open either way: a missing or broken A_IC is a verdict on the
+            # chip's authenticity (crypto.chip_auth_mapping), not a failed access.
+            a_ic = optional_general_authenticate(resp.data, pace_cam.TAG_ENCRYPTED_CA_DATA, step)
+            if a_ic is None:
+                cam_error = "cam_data_missing"
+            else:
+                try:
+                    ca_ic = pace_cam.decrypt_chip_authentication_data(k_enc, a_ic)
+                except pace_cam.ChipAuthenticationDataError:
+                    cam_error = "cam_data_malformed"
     except CardError:
         raise
     except (ValueError, ArithmeticError) as exc:
@@ -417,6 +461,10 @@ def run(
         sm,
         pk_ic,
         pk_ifd,
+        alg.mapping,
+        pk_map_ic_raw if alg.mapping == "CAM" else None,
+        ca_ic,
+        cam_error,
     )
 
 

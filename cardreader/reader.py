@@ -1,8 +1,9 @@
 """One read of a CCCD, as a list of small named steps reporting phases.
 
 connect (ATR, EF.ATR/INFO: extended length?) -> EF.CardAccess in plain -> PACE
-from its PACEInfo (tag 84 tried both ways), or BAC when the card has no
-EF.CardAccess or no usable PACE -> select the eMRTD application -> EF.COM,
+from its PACEInfo (tag 84 tried both ways; CAM preferred, then GM, then IM), or BAC
+when the card has no EF.CardAccess or no usable PACE -> after PACE-CAM, EF.CardSecurity
+(the chip's static key; it replaces Chip Authentication) -> select the eMRTD application -> EF.COM,
 EF.SOD -> the data groups the SOD lists -> Chip Authentication when DG14 has a
 key -> Active Authentication when DG15 is there -> ``ReadResult``.
 
@@ -48,7 +49,13 @@ from cardreader.lds.com import EFCOM
 from cardreader.lds.dg14 import DG14
 from cardreader.lds.security_infos import PACEInfo
 from cardreader.lds.sod import EFSOD
-from cardreader.result import ActiveAuthOutcome, Incident, Phase, ReadResult
+from cardreader.result import (
+    ActiveAuthOutcome,
+    ChipAuthMappingOutcome,
+    Incident,
+    Phase,
+    ReadResult,
+)
 from cardreader.session import Session
 from crypto import dh as _dh
 
@@ -225,8 +232,15 @@ def step_read_card_access(st: _State) -> None:
         except ParseError as exc:
             st.result.file_errors["EF.CardAccess"] = exc
             return
-    st.pace_info = next((i for i in infos.pace_infos if _pace_usable(i)), None)
+    usable = [i for i in infos.pace_infos if _pace_usable(i)]
+    # CAM proves the chip genuine in the same run; GM is the CCCD's; IM last.
+    usable.sort(key=lambda i: _MAPPING_PREFERENCE.get(i.mapping, len(_MAPPING_PREFERENCE)))
+    st.pace_info = usable[0] if usable else None
     st.pace_unsupported = bool(infos.pace_infos) and st.pace_info is None
+
+
+_MAPPING_PREFERENCE = {"CAM": 0, "GM": 1, "IM": 2}
+FID_CARD_SECURITY = 0x011D  # in the MF; the application's 011D is EF.SOD
 
 
 def _pace_usable(info: PACEInfo) -> bool:
@@ -250,6 +264,8 @@ def step_access_control(st: _State) -> None:
             log.info("PACE failed (%s); falling back to BAC", exc.code)
             st.session.end_secure_messaging()
         else:
+            if st.result.chip_auth_mapping.performed:
+                _read_card_security(st)
             try:
                 st.files.select_application()
             except SecureMessagingError as exc:
@@ -270,9 +286,32 @@ def _run_pace(st: _State, *, first_use_tag84: bool) -> None:
         extended_length=st.files.extended_length,
     )
     st.used_tag84 = res.used_tag84
+    if res.mapping == "CAM":
+        st.result.chip_auth_mapping = ChipAuthMappingOutcome(
+            performed=True,
+            parameter_id=info.parameter_id,
+            chip_mapping_public_key=res.chip_mapping_public_key,
+            chip_authentication_data=res.chip_authentication_data,
+            error=res.chip_authentication_data_error,
+        )
     st.result.access_protocol = res.access_protocol
     st.result.pace_oid = info.protocol
     st.result.pace_parameter_id = info.parameter_id
+
+
+def _read_card_security(st: _State) -> None:
+    """EF.CardSecurity, under the PACE channel and before the application is selected."""
+    name = "EF.CardSecurity"
+    try:
+        st.files.select_file(FID_CARD_SECURITY, name)
+        st.result.files[name] = st.files.read_selected(name)
+    except (StatusWordError, ParseError) as exc:
+        st.result.file_errors[name] = _located(exc, "read_file", name)
+    except SecureMessagingError as exc:
+        # Re-open the channel and go on without the file: a re-opened channel has the
+        # application selected, where 011D is EF.SOD, so EF.CardSecurity is not retried.
+        st.result.file_errors[name] = _located(exc, "read_file", name)
+        reopen(st, exc, step=exc.step or "read_binary", file=name)
 
 
 def _run_bac(st: _State) -> None:
@@ -359,7 +398,7 @@ def _read_with_reopen(st: _State, fid: int) -> bytes:
                 log.info("secure channel lost reading %s (%s); re-opening", name, exc.code)
                 reopen(st, exc, step=exc.step or "read_binary", file=name)
     except CardError as exc:
-        raise _located(exc, "read_file", name)
+        raise _located(exc, "read_file", name) from None
 
 
 def _read_noting_errors(st: _State, fid: int) -> bytes | None:
@@ -449,6 +488,8 @@ def _dg14_key(st: _State):
 
 
 def step_chip_authentication(st: _State) -> None:
+    if st.result.chip_auth_mapping.performed:
+        return  # PACE-CAM already made the chip prove its static key (9303-11 §4.4.3.5)
     oid = key_id = None
     try:
         found = _dg14_key(st)

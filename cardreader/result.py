@@ -12,7 +12,8 @@ from enum import Enum
 from cardreader.errors import CardError
 
 
-class Phase(str, Enum):
+# UP042 ignored: StrEnum would change str(Phase.X), which callers format today.
+class Phase(str, Enum):  # noqa: UP042
     """Stable, ordered phases of a read: they feed the kiosk's progress bar."""
 
     CONNECT = "connect"
@@ -65,6 +66,20 @@ class ChipAuthOutcome:
 
 
 @dataclass
+class ChipAuthMappingOutcome:
+    """PACE-CAM as run on the card: the chip's mapping key and its decrypted proof CA_IC.
+
+    Whether PK_Map,IC = CA_IC * PK_IC for the static key of a verified EF.CardSecurity is
+    crypto's decision (``crypto.chip_auth_mapping``)."""
+
+    performed: bool = False
+    parameter_id: int | None = None
+    chip_mapping_public_key: bytes | None = None
+    chip_authentication_data: bytes | None = None
+    error: str | None = None  # 'cam_data_missing' | 'cam_data_malformed'
+
+
+@dataclass
 class ActiveAuthOutcome:
     """Active Authentication's raw exchange: the challenge sent and the chip's signature."""
 
@@ -101,7 +116,8 @@ class Incident:
 
 @dataclass
 class ReadResult:
-    """Raw bytes of every file read, keyed by name ('EF.CardAccess', 'EF.COM', 'EF.SOD', 'DG1', ...)."""
+    """Raw bytes of every file read, keyed by name ('EF.CardAccess', 'EF.COM', 'EF.SOD',
+    'DG1', ...)."""
 
     files: dict[str, bytes] = field(default_factory=dict)
     file_errors: dict[str, CardError] = field(default_factory=dict)
@@ -111,6 +127,7 @@ class ReadResult:
     extended_length: bool = False
     chip_auth: ChipAuthOutcome = field(default_factory=ChipAuthOutcome)
     active_auth: ActiveAuthOutcome = field(default_factory=ActiveAuthOutcome)
+    chip_auth_mapping: ChipAuthMappingOutcome = field(default_factory=ChipAuthMappingOutcome)
     stats: ReadStats = field(default_factory=ReadStats)
     incidents: list[Incident] = field(default_factory=list)  # recovered failures, in order
     error: CardError | None = None  # set when the read stopped early

@@ -3,11 +3,13 @@
 One way through: parse the LDS, run passive authentication, judge Active and
 Chip Authentication, fill the report. Nothing here talks to the card.
 
-``chip_authenticity`` rule (explicit): of the ``active_authentication`` and
-``chip_authentication`` checks, those performed decide: any ``invalid`` ->
+``chip_authenticity`` rule (explicit): of the ``active_authentication``,
+``chip_authentication`` and ``chip_authentication_mapping`` (PACE-CAM) checks, those performed
+decide: any ``invalid`` ->
 invalid; else any ``valid`` -> valid; else any ``unknown`` -> unknown;
 none performed -> not_performed. Each check is already gated: it can be
-``valid`` only when its key's DG (15 or 14) matched a SOD whose signature verified.
+``valid`` only when its key's DG (15 or 14) matched a SOD whose signature verified, or (CAM)
+when EF.CardSecurity's signature verified and chains to a trusted CSCA.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from datetime import datetime
 from cardreader.errors import CardError
 from cardreader.lds.document import parse_document
 from cardreader.result import ReadResult
-from crypto import active_auth, chip_auth, passive_auth
+from crypto import active_auth, card_security, chip_auth, chip_auth_mapping, passive_auth
 from crypto.certs import Certificate
 from crypto.report import Check, Status, VerificationReport
 from crypto.truststore import TrustStore
@@ -81,6 +83,10 @@ def read_info(read_result: ReadResult, *, reader: str | None = None, atr: bytes 
             "signature_bytes": len(aa.signature) if aa.signature else 0,
             "error": aa.error.code if aa.error else None,
         },
+        chip_authentication_mapping={
+            "performed": read_result.chip_auth_mapping.performed,
+            "error": read_result.chip_auth_mapping.error,
+        },
         stats=read_result.stats.to_dict(),
         incidents=[i.to_dict() for i in read_result.incidents],
     )
@@ -122,8 +128,14 @@ def _build(
     v = VerificationReport(checks=list(pa.checks), passive_authentication=pa.status)
     v.add(_aa_check(doc, dgs, pa, read_result))
     v.add(_ca_check(doc, pa, read_result))
+    # -- PACE-CAM: EF.CardSecurity verified like the SOD, then the CAM proof --------------
+    for check in _cam_checks(files, store, at, read_result):
+        v.add(check)
+    # ---------------------------------------------------------------------------------------
     v.chip_authenticity = chip_authenticity(
-        v.get("active_authentication"), v.get("chip_authentication")
+        v.get("active_authentication"),
+        v.get("chip_authentication"),
+        v.get("chip_authentication_mapping"),
     )
     report.verification = v
     report.document = _document(dg1)
@@ -141,6 +153,23 @@ def chip_authenticity(*checks: Check | None) -> Status:
     if Status.VALID in statuses:
         return Status.VALID
     return Status.UNKNOWN
+
+
+def _cam_checks(
+    files: dict[str, bytes], store: TrustStore | None, at, read_result: ReadResult | None
+) -> list[Check]:
+    """EF.CardSecurity's checks (when read) and the PACE-CAM check (when CAM was run)."""
+    raw = files.get("EF.CardSecurity")
+    cam = read_result.chip_auth_mapping if read_result is not None else None
+    if raw is None and (cam is None or not cam.performed):
+        return []
+    security = card_security.verify(raw, store, at=at)
+    if cam is None or not cam.performed:
+        return security.checks
+    proof = chip_auth_mapping.CamProof(
+        cam.parameter_id, cam.chip_mapping_public_key, cam.chip_authentication_data, cam.error
+    )
+    return [*security.checks, chip_auth_mapping.check(proof, security)]
 
 
 def _aa_check(
@@ -177,6 +206,13 @@ def _ca_check(doc, pa: passive_auth.PassiveAuthResult, read_result: ReadResult |
             Status.NOT_PERFORMED,
             "offline_dump",
             "Chip Authentication needs the chip itself; a saved dump cannot show it.",
+        )
+    if read_result.chip_auth_mapping.performed:
+        return Check(
+            "chip_authentication",
+            Status.NOT_PERFORMED,
+            "ca_replaced_by_cam",
+            "Chip Authentication was not needed: PACE-CAM checks the chip's key instead.",
         )
     dg14 = doc.dg14
     return chip_auth.check(

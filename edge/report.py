@@ -164,6 +164,7 @@ class ReadInfo:
     file_errors: dict[str, ReportError] = field(default_factory=dict)
     chip_authentication: dict[str, Any] = field(default_factory=dict)
     active_authentication: dict[str, Any] = field(default_factory=dict)
+    chip_authentication_mapping: dict[str, Any] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
     incidents: list[dict[str, Any]] = field(default_factory=list)  # what the reader recovered from
 
@@ -180,6 +181,7 @@ class ReadInfo:
             "file_errors": {name: e.to_dict() for name, e in self.file_errors.items()},
             "chip_authentication": dict(self.chip_authentication),
             "active_authentication": dict(self.active_authentication),
+            "chip_authentication_mapping": dict(self.chip_authentication_mapping),
             "stats": dict(self.stats),
             "incidents": list(self.incidents),
         }
@@ -263,6 +265,7 @@ class DocumentReport:
                     "access_protocol",
                     "chip_authentication",
                     "active_authentication",
+                    "chip_authentication_mapping",
                     "stats",
                     "complete",
                     "incidents",

@@ -13,6 +13,7 @@ from typing import Any
 FID_CARD_ACCESS = 0x011C
 FID_COM = 0x011E
 FID_SOD = 0x011D
+FID_CARD_SECURITY = 0x011D  # same id as EF.SOD, but in the MF (outside the eMRTD application)
 FID_ATR_INFO = 0x2F01
 
 
@@ -37,5 +38,6 @@ class CardDataSet:
     aa_private_key: Any = None  # cryptography RSA or EC private key matching DG15
     aa_hash: str = "sha256"  # hash for ECDSA AA (DG14 ActiveAuthenticationInfo)
     unreadable_dgs: dict[int, int] = field(default_factory=lambda: {3: 0x6982, 4: 0x6982})
+    card_security: bytes | None = None  # EF.CardSecurity (MF, read after PACE), when offered
     citizen: Any = None  # the synthetic person the files describe (simulators.citizens.Citizen)
     label: str = ""  # what this data set is, for test output

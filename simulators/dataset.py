@@ -20,13 +20,34 @@ from .citizens import Citizen
 from .citizens import citizen as citizen_at
 from .lds.dg2 import encode_dg2
 from .lds.files import encode_com, encode_dg1, encode_dg13, encode_dg15
-from .lds.security_infos import ID_CA_ECDH_AES128, encode_card_access, encode_dg14
+from .lds.security_infos import (
+    ID_CA_ECDH_AES128,
+    encode_card_access,
+    encode_card_security_infos,
+    encode_dg14,
+    pace_oid,
+)
 from .lds.tlv import LDSEncodeError, tlv
-from .pki import SIGNING_TIME, Issued, PKIError, default_pki, ec_key, rsa_key, sign_sod
+from .pki import (
+    SIGNING_TIME,
+    Issued,
+    PKIError,
+    default_pki,
+    ec_key,
+    rsa_key,
+    sign_card_security,
+    sign_sod,
+)
 from .portrait import PortraitError, image_size, portrait_from_photo, synthetic_portrait
 
 COM_DGS = [1, 2, 3, 13, 14, 15]  # what a CCCD's EF.COM lists (DG3 needs TA: 6982)
 SOD_DGS = [1, 2, 13, 14, 15]  # what the virtual card serves and signs
+# ``pace_offer`` switches: a card that offers one PACE mapping only (brainpoolP256r1, AES-128).
+PACE_OFFERS = {
+    "GM": [(pace_oid("ECDH-GM"), 13)],
+    "IM": [(pace_oid("ECDH-IM"), 13)],
+    "CAM": [(pace_oid("ECDH-CAM"), 13)],
+}
 
 
 class DataSetError(ValueError):
@@ -84,6 +105,8 @@ def build_dataset(
     photo: bytes | None = None,
     photo_format: str = "jpeg",
     pace: list[tuple[str, int | None]] | None = None,
+    pace_offer: str | None = None,
+    card_security: bool | None = None,
     signer: str = "ecdsa",
     aa_key: str = "rsa",
     aa_bits: int = 1024,
@@ -107,6 +130,9 @@ def build_dataset(
     photo: image bytes to use as the portrait instead of the synthetic face (any format
     Pillow reads), re-encoded as ``photo_format`` ('jpeg' or 'jp2').
     pace: [(PACE protocol OID, parameter id)] for EF.CardAccess; None = the CCCD's bytes.
+    pace_offer: 'GM', 'IM' or 'CAM': the card offers only that ECDH mapping (instead of ``pace``).
+    card_security: serve a signed EF.CardSecurity (default: when PACE-CAM is offered, which
+    needs it for the chip's static key).
     signer: 'ecdsa' | 'rsa' | 'rsa-pss' test PKI (or ``dsc`` to sign with any DSC).
     lds_version_info: e.g. ('0108', '040000') for an LDSSecurityObject v1.
     sod_dgs: the data groups hashed in the SOD (default DG1, 2, 13, 14, 15); 3 adds the hash
@@ -117,6 +143,10 @@ def build_dataset(
     dg2_iso39794: DG2 in the ISO/IEC 39794-5 layout (7F2E) instead of ISO/IEC 19794-5 (5F2E).
     """
     person = person or citizen_at(index)
+    if pace_offer is not None:
+        if pace_offer not in PACE_OFFERS:
+            raise DataSetError(f"pace_offer {pace_offer!r}: use one of {', '.join(PACE_OFFERS)}")
+        pace = PACE_OFFERS[pace_offer]
     if mrz_expiry is not None:
         if len(mrz_expiry) != 6:
             raise DataSetError("the MRZ expiry is six characters (YYMMDD or '<<<<<<')")
@@ -159,6 +189,18 @@ def build_dataset(
     dsc = dsc or default_pki(signer)[1]
     sod = sign_sod(dsc, signed, sod_hash, lds_version=lds_version_info, signing_time=signing_time)
 
+    cam_prefix = pace_oid("ECDH-CAM").rpartition(".")[0] + "."
+    offers_cam = any(oid.startswith(cam_prefix) for oid, _ in pace or [])
+    security_file = None
+    if card_security if card_security is not None else offers_cam:
+        infos = encode_card_security_infos(
+            pace if pace is not None else [("0.4.0.127.0.7.2.2.4.2.2", 13)],
+            ca_priv.public_key(),
+            key_id=ca_key_id,
+            ca_oid=ca_oid,
+            explicit=explicit_params,
+        )
+        security_file = sign_card_security(dsc, infos, signing_time=signing_time)
     files = {
         FID_CARD_ACCESS: encode_card_access(pace, ca_oid=ca_oid),
         FID_COM: encode_com(COM_DGS),
@@ -175,6 +217,7 @@ def build_dataset(
         mrz_lines=mrz,
         ca_private_key=ca_priv,
         ca_key_id=ca_key_id,
+        card_security=security_file,
         aa_private_key=aa_priv,
         aa_hash=aa_hash,
         citizen=person,

@@ -27,6 +27,7 @@ PROTOCOL_FAULTS = {
     "bad-response-mac": "corrupt the MAC of the N-th protected response (default 1)",
     "ca-fail": "Chip Authentication answers 9000 but switches to wrong keys",
     "aa-wrong": "Active Authentication signs a different challenge",
+    "cam-wrong": "PACE-CAM sends chip authentication data that does not fit its static key",
 }
 DATA_FAULTS = {
     "tampered-dg": "a data group no longer matches its hash in the SOD",
@@ -77,6 +78,7 @@ class FaultConfig:
     bad_response_mac: int | None = None  # which protected response (1-based) gets a bad MAC
     ca_fail: bool = False
     aa_wrong: bool = False
+    cam_wrong: bool = False
     data_faults: list[str] = field(default_factory=list)
 
     @classmethod
@@ -100,6 +102,7 @@ class FaultConfig:
             "bad-response-mac": {"bad_response_mac": arg or 1},
             "ca-fail": {"ca_fail": True},
             "aa-wrong": {"aa_wrong": True},
+            "cam-wrong": {"cam_wrong": True},
         }[name]
         return replace(self, **changes)
 
@@ -118,6 +121,7 @@ class FaultConfig:
             ("tag84_rejected", "tag84-rejected"),
             ("ca_fail", "ca-fail"),
             ("aa_wrong", "aa-wrong"),
+            ("cam_wrong", "cam-wrong"),
         ):
             if getattr(self, flag):
                 out.append(name)

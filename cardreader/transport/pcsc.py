@@ -5,6 +5,11 @@ with a deadline; ``SCardTransmit`` itself has none in PC/SC, so it runs on one
 worker thread and the caller gives up after ``apdu_timeout_s``. A card taken
 away shows up as a status code (removed, reset, not transacted...); those
 become ``CardRemovedError`` once the reader confirms the slot is empty.
+
+A card swapped between connect and the first command (one person leaves, the next arrives)
+leaves the handle pointing at a card that is gone or was reset: the first exchange then fails
+with a removed/reset/unpowered code. Only then the transport reconnects, once, to whatever card
+is in the reader and sends the command again; later failures mean the card left mid-read.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ _AMBIGUOUS = {0x80100016, 0x80100013, 0x80100003, 0x8010000F}
 
 _POLL_S = 0.25  # slice of each SCardGetStatusChange wait, so deadlines are kept
 REMOVAL_SETTLE_S = 1.5
+# How long a reconnect before the first APDU waits for the next card to be reported present.
+RECONNECT_WAIT_S = 3.0
 # The clock deadlines are kept by; tests put a fake one here (its time moves with the waits).
 monotonic = time.monotonic
 
@@ -89,7 +96,10 @@ class _Context:
     def states(
         self, names: list[str], timeout_ms: int = 0, known: dict[str, int] | None = None
     ) -> dict[str, tuple[int, bytes]]:
-        """Reader name -> (event state, ATR). Waits up to ``timeout_ms`` for a change from ``known``."""
+        """Reader name -> (event state, ATR).
+
+        Waits up to ``timeout_ms`` for a change from ``known``.
+        """
         request = [(n, (known or {}).get(n, _scard.SCARD_STATE_UNAWARE)) for n in names]
         hresult, out = _call(_scard.SCardGetStatusChange, self.handle, timeout_ms, request)
         if hresult == _scard.SCARD_E_TIMEOUT:
@@ -162,6 +172,19 @@ class PcscTransport:
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="pcsc")
         self._stuck = False
         self._closed = False
+        self._exchanged = False  # a first exchange succeeded: no reconnect after that
+        self.reconnects = 0
+
+    @staticmethod
+    def _connect_handle(ctx: _Context, name: str) -> tuple[int, int, int]:
+        """SCardConnect shared, T=0 or T=1: (hresult, handle, protocol)."""
+        return _call(
+            _scard.SCardConnect,
+            ctx.handle,
+            name,
+            _scard.SCARD_SHARE_SHARED,
+            _scard.SCARD_PROTOCOL_T0 | _scard.SCARD_PROTOCOL_T1,
+        )
 
     @classmethod
     def connect(
@@ -172,13 +195,7 @@ class PcscTransport:
         ctx = _Context()
         try:
             name, atr = cls._wait_for_card(ctx, reader, wait_s)
-            hresult, handle, protocol = _call(
-                _scard.SCardConnect,
-                ctx.handle,
-                name,
-                _scard.SCARD_SHARE_SHARED,
-                _scard.SCARD_PROTOCOL_T0 | _scard.SCARD_PROTOCOL_T1,
-            )
+            hresult, handle, protocol = cls._connect_handle(ctx, name)
             if hresult in _REMOVED:
                 raise CardRemovedError(step="connect")
             if hresult in _NO_READER:
@@ -220,6 +237,16 @@ class PcscTransport:
             raise CardError("The card connection is closed.")
         if self._stuck:
             raise CardTimeoutError()
+        try:
+            response = self._exchange(apdu)
+        except CardRemovedError:
+            if self._exchanged or self.reconnects or not self._reconnect():
+                raise
+            response = self._exchange(apdu)
+        self._exchanged = True
+        return response
+
+    def _exchange(self, apdu: bytes) -> bytes:
         future = self._pool.submit(
             _call, _scard.SCardTransmit, self._card, self._protocol, list(apdu)
         )
@@ -235,6 +262,37 @@ class PcscTransport:
                 raise CardRemovedError()
             return bytes(response)
         raise self._error_for(hresult)
+
+    def _reconnect(self) -> bool:
+        """Drop the stale handle and connect to the card now in the reader (the next person's).
+
+        pcscd may still report the old card for a moment (vpcd is polled every 400 ms), so a
+        connect answered "no card"/"removed" is retried until ``RECONNECT_WAIT_S`` runs out.
+        """
+        self.reconnects += 1
+        try:
+            self._pool.submit(_scard.SCardDisconnect, self._card, _scard.SCARD_LEAVE_CARD).result(
+                timeout=self.apdu_timeout_s
+            )
+        except Exception:  # the old handle is stale by definition; dropping it must not raise
+            pass
+        deadline = monotonic() + RECONNECT_WAIT_S
+        known: dict[str, int] = {}
+        while monotonic() < deadline:
+            state, atr = self._ctx.states([self.reader], _wait_ms(deadline - monotonic()), known)[
+                self.reader
+            ]
+            known[self.reader] = state
+            if not _present(state):
+                continue
+            hresult, handle, protocol = self._connect_handle(self._ctx, self.reader)
+            if hresult == _scard.SCARD_S_SUCCESS:
+                self._card, self._protocol = handle, protocol
+                self.atr = atr or self._ctx.states([self.reader])[self.reader][1] or self.atr
+                return True
+            if hresult not in _REMOVED:
+                return False
+        return False
 
     def _error_for(self, hresult: int) -> CardError:
         if hresult in _REMOVED:

@@ -296,6 +296,10 @@ def print_summary(r: dict, written: list[str] | None = None) -> None:
         else f"failed: {ca.get('error') or 'unknown'}"
     )
     print(f"Chip auth (CA):    {ca_text}")
+    cam = read.get("chip_authentication_mapping") or {}
+    if cam.get("performed"):
+        cam_text = f"failed: {cam['error']}" if cam["error"] else "proof received (verdict below)"
+        print(f"PACE-CAM:          {cam_text}")
     aa = read.get("active_authentication") or {}
     aa_text = (
         "not performed"

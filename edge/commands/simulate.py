@@ -47,6 +47,11 @@ def register(subparsers) -> None:
         help="portrait image to put in DG2 instead of a synthetic face",
     )
     p.add_argument(
+        "--pace-offer",
+        choices=["GM", "IM", "CAM"],
+        help="offer only this PACE mapping (ECDH, brainpoolP256r1); CAM adds EF.CardSecurity",
+    )
+    p.add_argument(
         "--export-pki",
         type=Path,
         metavar="DIR",
@@ -96,7 +101,7 @@ def build_card_and_printed(args):
             ) from None
     try:
         faults = FaultConfig.from_specs(args.fault)
-        dataset = build_dataset(args.citizen, photo=photo)
+        dataset = build_dataset(args.citizen, photo=photo, pace_offer=args.pace_offer)
         return VirtualCCCD(dataset, faults=faults), dataset
     except FaultError as exc:
         raise UsageError(str(exc)) from None

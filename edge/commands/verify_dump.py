@@ -1,4 +1,5 @@
-"""``cccd-edge verify-dump DIR``: verify a saved read (EF_SOD.bin, DG<n>.bin, EF_COM.bin, DSC.cer) offline.
+"""``cccd-edge verify-dump DIR``: verify a saved read offline (EF_SOD.bin, DG<n>.bin, EF_COM.bin,
+EF_CardSecurity.bin, DSC.cer).
 
     cccd-edge verify-dump DIR [--trust STORE] [--trust-file CERT_OR_MASTERLIST ...]
                               [--root ROOT.cer] [--at YYYY-MM-DD] [--json]
@@ -20,7 +21,12 @@ from crypto.errors import MAX_FILE, CryptoError
 from edge.pipeline import report_from_files
 from edge.trustload import add_trust_arguments, load_trust_store
 
-_NAMES = {"EF_SOD.bin": "EF.SOD", "EF_COM.bin": "EF.COM", "EF_CardAccess.bin": "EF.CardAccess"}
+_NAMES = {
+    "EF_SOD.bin": "EF.SOD",
+    "EF_COM.bin": "EF.COM",
+    "EF_CardAccess.bin": "EF.CardAccess",
+    "EF_CardSecurity.bin": "EF.CardSecurity",  # PACE-CAM cards: verified like the SOD
+}
 _DG_FILE = re.compile(r"^(?:DG|Datagroup)(\d{1,2})\.bin$", re.IGNORECASE)
 
 

@@ -291,7 +291,12 @@ class VirtualCCCD:
                 raise SWError(SW_REF_DATA_NOT_FOUND, "no parameter id for this protocol")
             parameter_id = known[oid.raw]
         self._pace = PACEChip(
-            self.dataset, oid, int.from_bytes(objects[0x83], "big"), parameter_id, self.rng
+            self.dataset,
+            oid,
+            int.from_bytes(objects[0x83], "big"),
+            parameter_id,
+            self.rng,
+            cam_wrong=self.faults.cam_wrong,
         )
         self._ca.oid = None
         self._chain = b""

@@ -1,12 +1,16 @@
 """PACE, card side (ICAO Doc 9303-11 section 4.4, App. G; BSI TR-03110-2/3).
 
 Generic mapping with ECDH (standardized curves 8-18) and DH (RFC 5114 groups
-0-2); 3DES and AES-128/192/256. Steps of GENERAL AUTHENTICATE, each a
-dynamic authentication data object '7C':
+0-2); 3DES and AES-128/192/256. For ECDH also the Integrated Mapping (AES-128,
+``simulators.card.pace_im``) and the Chip Authentication Mapping (AES). Steps of
+GENERAL AUTHENTICATE, each a dynamic authentication data object '7C':
   1. '7C'{} -> '80' encrypted nonce z = E(K_pi, s)
-  2. '81' PK_map_IFD -> '82' PK_map_IC; generator G' = s*G + H
+  2. GM/CAM: '81' PK_map_IFD -> '82' PK_map_IC; generator G' = s*G + H
+     IM:     '81' nonce t -> '82' empty; generator G' = f_G(R_p(s, t))
   3. '83' PK_IFD -> '84' PK_IC; K = shared secret, K_enc/K_mac from the KDF
-  4. '85' T_IFD -> '86' T_IC, or 6300 when T_IFD does not verify (wrong password)
+  4. '85' T_IFD -> '86' T_IC, or 6300 when T_IFD does not verify (wrong password);
+     CAM adds '8A' A_IC = AES-CBC(K_enc, IV = E(K_enc, all ones), pad(CA_IC)) with
+     CA_IC = SK_IC^-1 * SK_map_IC mod n, SK_IC the chip's static key of EF.CardSecurity.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from simulators.card.errors import (
 )
 from simulators.card.groups import (
     DH_GROUPS,
+    EC_BY_NAME,
     EC_CURVES,
     DHGroup,
     decode_point,
@@ -33,7 +38,8 @@ from simulators.card.groups import (
 )
 from simulators.card.keys import pace_password
 from simulators.card.oids import FAMILY_PACE, ProtocolOID
-from simulators.card.primitives import KDF_ENC, KDF_MAC, KDF_PI
+from simulators.card.pace_im import mapped_generator
+from simulators.card.primitives import KDF_ENC, KDF_MAC, KDF_PI, pad
 from simulators.card.sm import SecureMessaging
 from simulators.card.tlv import tlv, tlv_dict
 
@@ -51,6 +57,9 @@ class _ECGroup:
 
     def decode(self, data: bytes):
         return decode_point(self.curve, data)
+
+    def point(self, g) -> PointJacobi:
+        return PointJacobi(self.curve.curve, g.x(), g.y(), 1, self.order)
 
     def map_generator(self, s: int, sk_map: int, pk_map_ifd: bytes):
         h = self.decode(pk_map_ifd) * sk_map
@@ -116,18 +125,48 @@ def _encodings(tag: int, public: bytes) -> list[bytes]:
     return [public] if minimal == public else [public, minimal]
 
 
+KIND_DH_GM, KIND_ECDH_GM, KIND_ECDH_IM, KIND_ECDH_CAM = 1, 2, 4, 6
+MAPPINGS_ECDH = (KIND_ECDH_IM, KIND_ECDH_CAM)  # only with an EC group
+
+
+def _static_key(dataset, curve) -> int:
+    """CAM's SK_IC: the chip's static key (EF.CardSecurity), on the PACE curve."""
+    key = getattr(dataset, "ca_private_key", None)
+    if key is None or not hasattr(key, "curve") or EC_BY_NAME.get(key.curve.name) is not curve:
+        raise SWError(SW_CONDITIONS_NOT_SATISFIED, "no static key on the PACE curve for CAM")
+    return int(key.private_numbers().private_value)
+
+
 class PACEChip:
     """One PACE run, created by MSE:Set AT and driven by GENERAL AUTHENTICATE."""
 
-    def __init__(self, dataset, oid: ProtocolOID, password_ref: int, parameter_id: int, rng):
-        if oid.family != FAMILY_PACE or oid.kind not in (1, 2):
-            raise SWError(SW_WRONG_DATA, "only PACE generic mapping is supported")
+    def __init__(
+        self,
+        dataset,
+        oid: ProtocolOID,
+        password_ref: int,
+        parameter_id: int,
+        rng,
+        *,
+        cam_wrong: bool = False,
+    ):
+        if oid.family != FAMILY_PACE or oid.kind not in (KIND_DH_GM, KIND_ECDH_GM, *MAPPINGS_ECDH):
+            raise SWError(SW_WRONG_DATA, "PACE mapping not supported")
+        if oid.kind == KIND_ECDH_IM and (oid.cipher, oid.key_bits) != ("AES", 128):
+            raise SWError(SW_WRONG_DATA, "Integrated Mapping is offered with AES-128 only")
+        if oid.kind == KIND_ECDH_CAM and oid.cipher != "AES":
+            raise SWError(SW_WRONG_DATA, "Chip Authentication Mapping needs AES")
         if oid.is_ecdh and parameter_id in EC_CURVES:
             self.ops = _ECGroup(EC_CURVES[parameter_id])
         elif not oid.is_ecdh and parameter_id in DH_GROUPS:
             self.ops = _DHGroupOps(DH_GROUPS[parameter_id])
         else:
             raise SWError(SW_WRONG_DATA, f"parameter id {parameter_id} does not fit the protocol")
+        if oid.kind in MAPPINGS_ECDH and not isinstance(self.ops, _ECGroup):
+            raise SWError(SW_WRONG_DATA, "this mapping is defined for ECDH only")
+        self._sk_static = _static_key(dataset, self.ops.curve) if oid.kind == KIND_ECDH_CAM else 0
+        self.cam_wrong = cam_wrong
+        self._sk_map = 0
         try:
             seed = pace_password(dataset, password_ref)
         except ValueError:
@@ -138,6 +177,7 @@ class PACEChip:
         self.rng = rng
         self.step = 1
         self._s = 0
+        self._s_bytes = b""
         self._generator = None
         self._pk_ic = b""
         self._pk_ifd = b""
@@ -155,10 +195,16 @@ class PACEChip:
         if step == 1:
             s = self.rng(self.suite.block)
             self._s = int.from_bytes(s, "big")
+            self._s_bytes = s
             return tlv(0x7C, tlv(0x80, self.suite.encrypt(self.k_pi, s))), None
+        if step == 2 and self.oid.kind == KIND_ECDH_IM:
+            t = self._need(inner, 0x81)
+            self._generator = self.ops.point(mapped_generator(self.ops.curve, self._s_bytes, t))
+            return tlv(0x7C, tlv(0x82, b"")), None
         if step == 2:
             pk_map_ifd = self._need(inner, 0x81)
             sk_map = scalar_from_rng(self.rng, self.ops.order)
+            self._sk_map = sk_map
             pk_map_ic = self.ops.public(sk_map, self.ops.generator)
             self._generator = self.ops.map_generator(self._s, sk_map, pk_map_ifd)
             self._pk_map_ifd = pk_map_ifd
@@ -177,7 +223,8 @@ class PACEChip:
         if step == 4:
             t_ifd = self._need(inner, 0x85)
             tag = self.ops.public_key_object_tag()
-            for form, pk_ic in enumerate(_encodings(tag, self._pk_ic)):
+            # B007 ignored: ``form`` is read after the loop (the encoding the terminal used).
+            for form, pk_ic in enumerate(_encodings(tag, self._pk_ic)):  # noqa: B007
                 expected = self.suite.token(
                     self._k_mac, public_key_object(self.oid.raw, tag, pk_ic)
                 )
@@ -190,8 +237,22 @@ class PACEChip:
             pk_ifd = forms[min(form, len(forms) - 1)]
             t_ic = self.suite.token(self._k_mac, public_key_object(self.oid.raw, tag, pk_ifd))
             self.sm = SecureMessaging(self.suite, self._k_enc, self._k_mac, 0)
-            return tlv(0x7C, tlv(0x86, t_ic)), self.sm
+            answer = tlv(0x86, t_ic)
+            if self.oid.kind == KIND_ECDH_CAM:
+                answer += tlv(0x8A, self._encrypted_ca_data())
+            return tlv(0x7C, answer), self.sm
         raise SWError(SW_CONDITIONS_NOT_SATISFIED, "PACE is already complete")
+
+    def _encrypted_ca_data(self) -> bytes:
+        """A_IC: CA_IC = SK_IC^-1 * SK_map mod n as an order-length octet string, padded,
+        AES-CBC under K_enc with IV = E(K_enc, all-ones block)."""
+        n = self.ops.order
+        ca_ic = pow(self._sk_static, -1, n) * self._sk_map % n
+        if self.cam_wrong:  # fault: a proof for some other key
+            ca_ic = ca_ic + 1 if ca_ic + 1 < n else 1
+        data = ca_ic.to_bytes((n.bit_length() + 7) // 8, "big")
+        iv = self.suite.encrypt(self._k_enc, b"\xff" * 16)
+        return self.suite.encrypt(self._k_enc, pad(data, 16), iv)
 
     @staticmethod
     def _need(inner: dict[int, bytes], tag: int) -> bytes:

@@ -86,6 +86,24 @@ def encode_card_access(
     return der_set(*infos)
 
 
+def encode_card_security_infos(
+    pace: list[tuple[str, int | None]],
+    ca_public_key,
+    *,
+    key_id: int | None = 1,
+    ca_oid: str = ID_CA_ECDH_AES128,
+    explicit: bool = True,
+) -> bytes:
+    """The SecurityInfos EF.CardSecurity signs (TR-03110-3 A.1.2.5): what
+    EF.CardAccess holds, plus the chip's static key for PACE-CAM and Chip Authentication."""
+    infos = [terminal_authentication_info(), chip_authentication_info(ca_oid, 1, key_id)]
+    infos += [pace_info(oid, pid) for oid, pid in pace]
+    infos.append(
+        chip_authentication_public_key_info(ca_public_key, key_id=key_id, explicit=explicit)
+    )
+    return der_set(*infos)
+
+
 def chip_authentication_public_key_info(
     public_key,
     *,

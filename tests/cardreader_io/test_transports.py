@@ -1,4 +1,5 @@
-"""Transports: the in-process one, and the PC/SC one's waits, timeouts and status mapping (fake pyscard)."""
+"""Transports: the in-process one, and the PC/SC one's waits, timeouts, status mapping and
+reconnect (fake pyscard)."""
 
 from __future__ import annotations
 
@@ -90,7 +91,9 @@ def test_no_atr_and_no_ef_atr_info_means_short_reads():
 
 
 class FakeScard(types.SimpleNamespace):
-    """Just enough of smartcard.scard: one reader, codes chosen by the test."""
+    """Just enough of smartcard.scard: one reader, codes chosen by the test.
+
+    N802 is ignored on its methods: they must carry pyscard's own names."""
 
     def __init__(self, *, clock, readers=("R1",), present=True, transmit=None):
         real = pcsc._scard
@@ -102,18 +105,18 @@ class FakeScard(types.SimpleNamespace):
         self._transmit = transmit or (lambda apdu: (0, [0x90, 0x00]))
         self.disconnects = []
 
-    def SCardEstablishContext(self, scope):
+    def SCardEstablishContext(self, scope):  # noqa: N802 - pyscard's own names
         return 0, 1
 
-    def SCardReleaseContext(self, ctx):
+    def SCardReleaseContext(self, ctx):  # noqa: N802 - pyscard's own names
         return 0
 
-    def SCardListReaders(self, ctx, groups):
+    def SCardListReaders(self, ctx, groups):  # noqa: N802 - pyscard's own names
         return (
             (0, self.reader_names) if self.reader_names else (self.SCARD_E_NO_READERS_AVAILABLE, [])
         )
 
-    def SCardGetStatusChange(self, ctx, timeout_ms, states):
+    def SCardGetStatusChange(self, ctx, timeout_ms, states):  # noqa: N802 - pyscard's own names
         out = []
         for name, known in states:
             state = self.SCARD_STATE_PRESENT if self.present else self.SCARD_STATE_EMPTY
@@ -127,17 +130,17 @@ class FakeScard(types.SimpleNamespace):
             )
         return 0, out
 
-    def SCardConnect(self, ctx, name, share, protocols):
+    def SCardConnect(self, ctx, name, share, protocols):  # noqa: N802 - pyscard's own names
         return 0, 7, self.SCARD_PROTOCOL_T1
 
-    def SCardTransmit(self, handle, protocol, apdu):
+    def SCardTransmit(self, handle, protocol, apdu):  # noqa: N802 - pyscard's own names
         return self._transmit(apdu)
 
-    def SCardDisconnect(self, handle, disposition):
+    def SCardDisconnect(self, handle, disposition):  # noqa: N802 - pyscard's own names
         self.disconnects.append(disposition)
         return 0
 
-    def SCardGetErrorMessage(self, code):
+    def SCardGetErrorMessage(self, code):  # noqa: N802 - pyscard's own names
         return f"code {code:08X}"
 
 
@@ -243,3 +246,46 @@ def test_pcsc_wrapper_exceptions_become_card_errors(fake):
     t = pcsc.PcscTransport.connect("R1", wait_s=1)
     with pytest.raises(CardError):
         t.transmit(b"\x00\xb0\x00\x00\x00")
+
+
+# -- a card swapped between connect and the first APDU ---------------------------------------
+W_RESET, W_REMOVED, W_UNPOWERED = 0x80100068, 0x80100069, 0x80100067
+
+
+@pytest.mark.parametrize("code", [W_RESET, W_REMOVED, W_UNPOWERED])
+def test_pcsc_reconnects_once_when_the_first_apdu_finds_the_card_swapped(fake, code):
+    answers = [(code, []), (0, [0x90, 0x00]), (0, [0x90, 0x00])]
+    f = fake(transmit=lambda apdu: answers.pop(0))
+    t = pcsc.PcscTransport.connect("R1", wait_s=1)
+    assert t.transmit(b"\x00\xa4\x04\x0c") == b"\x90\x00"
+    assert t.reconnects == 1 and f.disconnects == [f.SCARD_LEAVE_CARD]
+    assert t.transmit(b"\x00\xa4\x04\x0c") == b"\x90\x00" and not answers
+
+
+def test_pcsc_reconnects_at_most_once(fake):
+    f = fake(transmit=lambda apdu: (W_RESET, []))
+    t = pcsc.PcscTransport.connect("R1", wait_s=1)
+    with pytest.raises(CardRemovedError):
+        t.transmit(b"\x00\xa4\x04\x0c")
+    assert t.reconnects == 1 and f.disconnects == [f.SCARD_LEAVE_CARD]
+
+
+def test_pcsc_never_reconnects_after_a_successful_exchange(fake):
+    answers = [(0, [0x90, 0x00]), (W_REMOVED, [])]
+    f = fake(transmit=lambda apdu: answers.pop(0))
+    t = pcsc.PcscTransport.connect("R1", wait_s=1)
+    t.transmit(b"\x00\xa4\x04\x0c")
+    with pytest.raises(CardRemovedError):
+        t.transmit(b"\x00\xb0\x00\x00\x00")
+    assert t.reconnects == 0 and f.disconnects == []
+
+
+@pytest.mark.timeout(10)
+def test_pcsc_swapped_card_that_never_returns_is_removed(fake):
+    f = fake(transmit=lambda apdu: (W_REMOVED, []))
+    t = pcsc.PcscTransport.connect("R1", wait_s=1)
+    f.present = False  # the slot stays empty: waits run out on the fake clock
+    with pytest.raises(CardRemovedError):
+        t.transmit(b"\x00\xa4\x04\x0c")
+    assert t.reconnects == 1
+    assert sum(f.waits_ms) <= pcsc.RECONNECT_WAIT_S * 1000 + 1

@@ -153,7 +153,7 @@ def test_report_person_keeps_expiry_words_and_unknown_fields_raw(citizen1):
 
 def test_simulate_wrong_key_prints_the_refused_printed_can():
     assert "CAN" in DATA_FAULTS["wrong-key"] and "refused" in DATA_FAULTS["wrong-key"]
-    args = argparse.Namespace(citizen=1, photo=None, fault=["wrong-key"])
+    args = argparse.Namespace(citizen=1, photo=None, fault=["wrong-key"], pace_offer=None)
     card, printed = build_card_and_printed(args)
     text = "\n".join(describe(card, printed))
     assert printed.can != card.dataset.can
@@ -163,7 +163,7 @@ def test_simulate_wrong_key_prints_the_refused_printed_can():
     res = read_document(InProcessTransport(card), CanKey(printed.can))
     assert isinstance(res.error, AccessDeniedError)  # what a tester sees
     card, printed = build_card_and_printed(
-        argparse.Namespace(citizen=1, photo=None, fault=["wrong-key"])
+        argparse.Namespace(citizen=1, photo=None, fault=["wrong-key"], pace_offer=None)
     )
     assert read_document(
         InProcessTransport(card), CanKey(card.dataset.can), want_active_auth=False
