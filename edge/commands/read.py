@@ -97,24 +97,12 @@ def access_key(args) -> CanKey | MrzKey:
     return MrzKey(args.document_number, args.birth_date, args.expiry_date)
 
 
-def _simulator_transport(args):
-    # The CLI may import the card side; cardreader never does.
-    from cardreader.transport.inprocess import InProcessTransport
-    from edge.commands.simulate import citizen_number
-    from simulators.card import VirtualCCCD
-    from simulators.dataset import DataSetError, build_dataset
-    from simulators.faults import FaultError
-
-    try:
-        card = VirtualCCCD(build_dataset(citizen_number(args.citizen)), faults=list(args.fault))
-    except (FaultError, DataSetError) as exc:
-        raise UsageError(str(exc)) from None
-    return InProcessTransport(card)
-
-
 def open_transport(args):
     if args.simulator:
-        return _simulator_transport(args)
+        # The card side lives with `cccd-edge simulate`, the one command allowed to import it.
+        from edge.commands.simulate import simulator_transport
+
+        return simulator_transport(args)
     if args.fault or args.citizen:
         raise UsageError("--citizen and --fault need --simulator.")
     from cardreader.transport.pcsc import PcscTransport

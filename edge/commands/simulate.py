@@ -69,6 +69,20 @@ def citizen_number(n: int) -> int:
     return n
 
 
+def simulator_transport(args):
+    """`cccd-edge read --simulator`: the virtual card in this process, no PC/SC in between."""
+    from cardreader.transport.inprocess import InProcessTransport
+    from simulators.card import VirtualCCCD
+    from simulators.dataset import DataSetError, build_dataset
+    from simulators.faults import FaultError
+
+    try:
+        card = VirtualCCCD(build_dataset(citizen_number(args.citizen)), faults=list(args.fault))
+    except (FaultError, DataSetError) as exc:
+        raise UsageError(str(exc)) from None
+    return InProcessTransport(card)
+
+
 def build_card(args):
     """The virtual card the options describe (kept apart from the bridge for tests)."""
     return build_card_and_printed(args)[0]
