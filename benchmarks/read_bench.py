@@ -185,7 +185,8 @@ def run_mode(pcscd: PrivatePcscd, faults: list[str], reads: int, label: str) -> 
     )
     print(f"bytes per read       sent {r['sent']}, received {r['received']}")
     print(
-        f"wall ms per read     in process {med(inproc, 'wall'):.1f} (min {low(inproc, 'wall'):.1f}), "
+        f"wall ms per read     in process {med(inproc, 'wall'):.1f} (min "
+        f"{low(inproc, 'wall'):.1f}), "
         f"through vpcd {med(vpcd, 'wall'):.1f} (min {low(vpcd, 'wall'):.1f})"
     )
     print(

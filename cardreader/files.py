@@ -318,7 +318,7 @@ class FileReader:
     def read_selected(self, file: str | None = None) -> bytes:
         """The whole selected file; its length comes from the first TLV header."""
         chunk = self.chunk_size()
-        data, sw = self.read_binary(0, chunk, file=file)
+        data, _sw = self.read_binary(0, chunk, file=file)
         if not data:
             raise ParseError("The file is empty.", step="read_binary", file=file)
         try:
@@ -327,7 +327,7 @@ class FileReader:
             if len(data) >= _HEADER_PROBE:
                 raise
             # Very short first answer: ask for the header alone.
-            data, sw = self.read_binary(0, _HEADER_PROBE, file=file)
+            data, _sw = self.read_binary(0, _HEADER_PROBE, file=file)
             _tag, _c, length, hlen = decode_header(data, 0, file=file)
         total = hlen + length
         if total > MAX_FILE:
@@ -338,7 +338,7 @@ class FileReader:
         while len(out) < total:
             want = min(self.chunk_size(), total - len(out))
             try:
-                part, sw = self.read_binary(len(out), want, file=file)
+                part, _sw = self.read_binary(len(out), want, file=file)
             except StatusWordError as exc:
                 if exc.sw != SW_WRONG_OFFSET:
                     raise
@@ -369,7 +369,8 @@ class FileReader:
         return bytes(out)
 
     def read_file(self, fid: int) -> bytes:
-        """SELECT the file, then read all of it (EF.ATR/INFO to its end, others by their TLV length)."""
+        """SELECT the file, then read all of it (EF.ATR/INFO to its end, others by their TLV
+        length)."""
         self.select_file(fid)
         if fid == FID_ATR_INFO:
             return self.read_to_end(file_name(fid))

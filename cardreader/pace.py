@@ -18,7 +18,6 @@ import hmac
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Union
 
 from ecdsa.ellipticcurve import INFINITY
 
@@ -178,7 +177,7 @@ class DhDomain:
         return DhDomain(self.group, g)
 
 
-Domain = Union[EcDomain, DhDomain]
+Domain = EcDomain | DhDomain
 KeyGen = Callable[[Domain], int]
 
 
@@ -268,7 +267,7 @@ def chain_command(cmd: CommandAPDU, piece: int = MAX_SHORT_DATA) -> list[Command
     parts = [cmd.data[i : i + piece] for i in range(0, len(cmd.data), piece)]
     out = [CommandAPDU(cmd.cla | 0x10, cmd.ins, cmd.p1, cmd.p2, p) for p in parts[:-1]]
     ne = None if cmd.ne is None else min(cmd.ne, 256)
-    return out + [CommandAPDU(cmd.cla, cmd.ins, cmd.p1, cmd.p2, parts[-1], ne=ne)]
+    return [*out, CommandAPDU(cmd.cla, cmd.ins, cmd.p1, cmd.p2, parts[-1], ne=ne)]
 
 
 def send_general_authenticate(

@@ -359,7 +359,8 @@ def _read_with_reopen(st: _State, fid: int) -> bytes:
                 log.info("secure channel lost reading %s (%s); re-opening", name, exc.code)
                 reopen(st, exc, step=exc.step or "read_binary", file=name)
     except CardError as exc:
-        raise _located(exc, "read_file", name)
+        _located(exc, "read_file", name)
+        raise
 
 
 def _read_noting_errors(st: _State, fid: int) -> bytes | None:

@@ -7,12 +7,12 @@ consume it; nothing downstream talks to the card again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from cardreader.errors import CardError
 
 
-class Phase(str, Enum):
+class Phase(StrEnum):
     """Stable, ordered phases of a read: they feed the kiosk's progress bar."""
 
     CONNECT = "connect"
@@ -101,7 +101,8 @@ class Incident:
 
 @dataclass
 class ReadResult:
-    """Raw bytes of every file read, keyed by name ('EF.CardAccess', 'EF.COM', 'EF.SOD', 'DG1', ...)."""
+    """Raw bytes of every file read, keyed by name ('EF.CardAccess', 'EF.COM', 'EF.SOD', 'DG1',
+    ...)."""
 
     files: dict[str, bytes] = field(default_factory=dict)
     file_errors: dict[str, CardError] = field(default_factory=dict)

@@ -79,7 +79,8 @@ def recover_9796_2(key: PublicKey, signature: bytes) -> tuple[bytes, bytes, str,
 def verify(
     key: PublicKey, challenge: bytes, signature: bytes, *, hash_name: str | None = None
 ) -> None:
-    """Raise ``InvalidSignature`` (code ``aa_signature_invalid``) unless ``signature`` signs ``challenge``."""
+    """Raise ``InvalidSignature`` (code ``aa_signature_invalid``) unless ``signature`` signs
+    ``challenge``."""
     if key.algorithm == "rsa":
         m1, digest, name, _partial = recover_9796_2(key, signature)
         if not hmac.compare_digest(hashlib.new(name, m1 + challenge).digest(), digest):

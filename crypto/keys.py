@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import ecdsa
 import ecdsa.util
@@ -63,7 +64,8 @@ class SignatureScheme:
     def from_algorithm(
         cls, sig_alg: _algos.SignedDigestAlgorithm, digest_alg: str | None = None
     ) -> SignatureScheme:
-        """From an AlgorithmIdentifier; plain ``rsaEncryption``/``ecPublicKey`` take ``digest_alg``."""
+        """From an AlgorithmIdentifier; plain ``rsaEncryption``/``ecPublicKey`` take
+        ``digest_alg``."""
         try:
             kind = sig_alg.signature_algo
         except (ValueError, KeyError):
@@ -102,13 +104,19 @@ ID_PK_ECDH = "0.4.0.127.0.7.2.2.1.2"  # BSI TR-03110 id-PK-ECDH
 
 
 class _RawAlgorithm(_core.Sequence):
-    _fields = [("algorithm", _core.ObjectIdentifier), ("parameters", _core.Any, {"optional": True})]
+    _fields: ClassVar[list[tuple[Any, ...]]] = [
+        ("algorithm", _core.ObjectIdentifier),
+        ("parameters", _core.Any, {"optional": True}),
+    ]
 
 
 class _RawSPKI(_core.Sequence):
     """SubjectPublicKeyInfo with any algorithm (asn1crypto's own refuses OIDs it does not know)."""
 
-    _fields = [("algorithm", _RawAlgorithm), ("public_key", _core.OctetBitString)]
+    _fields: ClassVar[list[tuple[Any, ...]]] = [
+        ("algorithm", _RawAlgorithm),
+        ("public_key", _core.OctetBitString),
+    ]
 
 
 def _int(octets: bytes) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 from asn1crypto import core as _core
 from asn1crypto import x509 as _x509
@@ -28,7 +29,7 @@ class _CertSet(_core.SetOf):
 
 
 class _CscaMasterList(_core.Sequence):
-    _fields = [("version", _core.Integer), ("cert_list", _CertSet)]
+    _fields: ClassVar[list[tuple[Any, ...]]] = [("version", _core.Integer), ("cert_list", _CertSet)]
 
 
 @dataclass
@@ -69,7 +70,8 @@ class MasterList:
         return cls(sd, signers, cscas, skipped, version)
 
     def verify(self, roots: list[Certificate], at: datetime | None = None) -> Certificate:
-        """Check the list's signature and that its signer chains to one of ``roots``; return the signer.
+        """Check the list's signature and that its signer chains to one of ``roots``; return the
+        signer.
 
         Raises ``InvalidSignature`` with code ``masterlist_signature_invalid`` or
         ``masterlist_signer_untrusted``.

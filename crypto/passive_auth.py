@@ -45,7 +45,8 @@ from crypto.errors import (
 from crypto.report import Check, Status
 from crypto.truststore import TrustStore
 
-V, I, U, N = Status.VALID, Status.INVALID, Status.UNKNOWN, Status.NOT_PERFORMED
+# One letter per verdict (I for INVALID) keeps the verdict tables below readable.
+V, I, U, N = Status.VALID, Status.INVALID, Status.UNKNOWN, Status.NOT_PERFORMED  # noqa: E741
 
 
 @dataclass
@@ -152,7 +153,8 @@ def verify(
         try:
             dsc = Certificate.from_bytes(dsc)
         except CryptoError as exc:
-            # A damaged side file proves nothing about the document: the DSC inside EF.SOD may still serve.
+            # A damaged side file proves nothing about the document: the DSC inside EF.SOD may still
+            # serve.
             res.add(
                 "dsc.parse",
                 U,
@@ -337,7 +339,7 @@ def _find_path(
             if _verified(None, cert, link):
                 path, _ = _find_path(store, link, [e for e in extra if e is not link], depth + 1)
                 if path:
-                    return [link] + path, True
+                    return [link, *path], True
     return [], found
 
 
@@ -375,7 +377,8 @@ def _chain(
                 "dsc.chain",
                 I,
                 "dsc_signature_invalid",
-                "The document signer certificate's signature does not verify with the CSCA it names.",
+                "The document signer certificate's signature does not verify with the CSCA it "
+                "names.",
                 dsc_issuer=dsc.issuer_text,
             )
         else:
@@ -510,7 +513,8 @@ def _dg_hashes(
         if sod is None:
             res.add(name, N, "sod_unavailable", f"DG{n} cannot be checked without a valid EF.SOD.")
         elif n not in listed:
-            # Not tampering with signed data, but nothing vouches for this file: unknown, never valid.
+            # Not tampering with signed data, but nothing vouches for this file: unknown, never
+            # valid.
             res.add(
                 name,
                 U,

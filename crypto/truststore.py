@@ -78,7 +78,8 @@ class ImportResult:
 
 
 class TrustStore:
-    """CSCAs and CRLs; ``TrustStore()`` alone is an empty in-memory store (tests, one-off checks)."""
+    """CSCAs and CRLs; ``TrustStore()`` alone is an empty in-memory store (tests, one-off
+    checks)."""
 
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path is not None else None
@@ -397,7 +398,8 @@ class TrustStore:
 
 
 def _looks_like_cms(data: bytes) -> bool:
-    """ContentInfo starts SEQUENCE { OID ...}; a certificate or CRL starts SEQUENCE { SEQUENCE ...}."""
+    """ContentInfo starts SEQUENCE { OID ...}; a certificate or CRL starts SEQUENCE { SEQUENCE
+    ...}."""
     if len(data) < 4 or data[0] != 0x30:
         return False
     first = data[1]

@@ -18,7 +18,7 @@ def _escape(value: str) -> str:
 
 
 def _labels(names: tuple[str, ...], values: tuple[str, ...], extra: str = "") -> str:
-    parts = [f'{n}="{_escape(str(v))}"' for n, v in zip(names, values)]
+    parts = [f'{n}="{_escape(str(v))}"' for n, v in zip(names, values, strict=True)]
     if extra:
         parts.append(extra)
     return "{" + ",".join(parts) + "}" if parts else ""
@@ -97,7 +97,7 @@ class Histogram(_Metric):
         buckets: tuple[float, ...] = DEFAULT_BUCKETS,
     ):
         super().__init__(name, help_text, labels)
-        self.buckets = tuple(sorted(buckets)) + (math.inf,)
+        self.buckets = (*tuple(sorted(buckets)), math.inf)
         self._data: dict[tuple[str, ...], list] = {}
 
     def observe(self, value: float, **labels) -> None:
@@ -118,7 +118,7 @@ class Histogram(_Metric):
         with self._lock:
             items = sorted((k, (list(c), s)) for k, (c, s) in self._data.items())
         for key, (counts, total) in items:
-            for bound, count in zip(self.buckets, counts):
+            for bound, count in zip(self.buckets, counts, strict=True):
                 le = 'le="' + _num(bound) + '"'
                 lines.append(f"{self.name}_bucket{_labels(self.label_names, key, le)} {count}")
             lines.append(f"{self.name}_sum{_labels(self.label_names, key)} {_num(total)}")

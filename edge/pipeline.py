@@ -75,7 +75,8 @@ def report_from_files(
     at: datetime | None = None,
     dsc: Certificate | bytes | None = None,
 ) -> DocumentReport:
-    """The report of a saved dump (``EF.SOD``, ``DG1`` ... as keys); CA/AA cannot be judged offline."""
+    """The report of a saved dump (``EF.SOD``, ``DG1`` ... as keys); CA/AA cannot be judged
+    offline."""
     return _build(files, trust_store, at=at, dsc=dsc, read_result=None, not_read={})
 
 

@@ -157,7 +157,8 @@ class DocumentReport:
         return "\n".join(lines)
 
     def audit_dict(self) -> dict:
-        """What an audit log may keep: verdicts, reason codes, certificate facts, counts; no personal data."""
+        """What an audit log may keep: verdicts, reason codes, certificate facts, counts; no
+        personal data."""
         v = self.verification
         return {
             "document": {"type": self.document.type, "issuing_state": self.document.issuing_state},

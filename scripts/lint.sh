@@ -23,7 +23,7 @@ gate() {
 
 gate "ruff check" .venv/bin/ruff check --quiet .
 gate "ruff format" .venv/bin/ruff format --check --quiet .
-gate "mypy" .venv/bin/mypy
+gate "mypy" .venv/bin/mypy --config-file pyproject.toml
 gate "eslint" node_modules/.bin/eslint --max-warnings 0 kiosk_ui/static eslint.config.js
 gate "layers" .venv/bin/lint-imports --no-cache --no-logo
 

@@ -142,7 +142,9 @@ def _pss_sign(key: rsa.RSAPrivateKey, data: bytes, hash_alg: str) -> bytes:
     salt = hashlib.new(hash_alg, b"pss-salt|" + NAMESPACE.encode() + data).digest()[:h_len]
     h = hashlib.new(hash_alg, b"\x00" * 8 + m_hash + salt).digest()
     db = b"\x00" * (em_len - 2 * h_len - 2) + b"\x01" + salt
-    masked = bytearray(a ^ b for a, b in zip(db, _mgf1(h, em_len - h_len - 1, hash_alg)))
+    masked = bytearray(
+        a ^ b for a, b in zip(db, _mgf1(h, em_len - h_len - 1, hash_alg), strict=True)
+    )
     masked[0] &= 0xFF >> (8 * em_len - em_bits)
     em = bytes(masked) + h + b"\xbc"
     s = int(gmpy2.powmod(int.from_bytes(em, "big"), d, n))
@@ -313,7 +315,8 @@ def issue_csca(
     pss: bool = False,
     explicit: bool = True,
 ) -> Issued:
-    """A self-signed CSCA: basicConstraints CA (critical), keyUsage keyCertSign+cRLSign, SKI = AKI."""
+    """A self-signed CSCA: basicConstraints CA (critical), keyUsage keyCertSign+cRLSign, SKI =
+    AKI."""
     key = make_key(label, key_kind, curve=curve, bits=bits)
     hash_alg = hash_alg or _default_hash(key)
     spki_der = spki(key.public_key(), explicit=explicit)
@@ -470,7 +473,8 @@ def build_master_list(
     extra_certs=(),
 ) -> bytes:
     """CMS SignedData (DER ContentInfo), eContentType id-icao-cscaMasterList, content
-    CscaMasterList {version 0, SET OF Certificate}. Certificates may be Issued, DER or asn1crypto."""
+    CscaMasterList {version 0, SET OF Certificate}. Certificates may be Issued, DER or
+    asn1crypto."""
     signer_cert = _as_cert(signer_cert)
     content = lds_cms.CscaMasterList(
         {"version": 0, "cert_list": [_as_cert(c) for c in csca_certs]}

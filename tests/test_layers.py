@@ -57,7 +57,9 @@ def test_a_forbidden_import_breaks_the_contract(tmp_path: Path) -> None:
 def test_the_kiosk_screen_may_not_reach_into_edge(tmp_path: Path) -> None:
     tree = copy_of_tree(tmp_path)
     views = tree / "kiosk_ui" / "views.py"
-    views.write_text(views.read_text() + "\nfrom edge import sessions  # past the kiosk interface\n")
+    views.write_text(
+        views.read_text() + "\nfrom edge import sessions  # past the kiosk interface\n"
+    )
     run = lint_imports(tree)
     assert run.returncode != 0
     assert "kiosk_ui imports only edge.kiosk_interface BROKEN" in run.stdout

@@ -35,7 +35,8 @@ class DG1:
     def from_bytes(
         cls, raw: bytes, *, file: str = "DG1", strict: bool = False, today: _dt.date | None = None
     ) -> DG1:
-        """strict: raise ParseError on a wrong check digit instead of only listing it in ``check_errors``."""
+        """strict: raise ParseError on a wrong check digit instead of only listing it in
+        ``check_errors``."""
         raw = bytes(raw)
         root = tlv.decode_file(raw, TAG_DG1, file=file)
         node = root.find(TAG_MRZ)

@@ -89,7 +89,8 @@ class _Context:
     def states(
         self, names: list[str], timeout_ms: int = 0, known: dict[str, int] | None = None
     ) -> dict[str, tuple[int, bytes]]:
-        """Reader name -> (event state, ATR). Waits up to ``timeout_ms`` for a change from ``known``."""
+        """Reader name -> (event state, ATR). Waits up to ``timeout_ms`` for a change from
+        ``known``."""
         request = [(n, (known or {}).get(n, _scard.SCARD_STATE_UNAWARE)) for n in names]
         hresult, out = _call(_scard.SCardGetStatusChange, self.handle, timeout_ms, request)
         if hresult == _scard.SCARD_E_TIMEOUT:

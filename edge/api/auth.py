@@ -99,7 +99,8 @@ def require_operator() -> None:
 
 
 class AddressSet:
-    """Client addresses and CIDRs, tested with ``in`` (what kiosk_ui's ``allowed_addresses`` does)."""
+    """Client addresses and CIDRs, tested with ``in`` (what kiosk_ui's ``allowed_addresses``
+    does)."""
 
     def __init__(self, entries):
         self.entries = tuple(entries)

@@ -311,7 +311,8 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 def write_files(result: ReadResult, directory: Path) -> list[str]:
-    """Each file's raw bytes as EF_COM.bin, EF_SOD.bin, EF_CardAccess.bin, DG<n>.bin, plus the photo."""
+    """Each file's raw bytes as EF_COM.bin, EF_SOD.bin, EF_CardAccess.bin, DG<n>.bin, plus the
+    photo."""
     try:
         written = []
         for name, raw in result.files.items():
@@ -393,7 +394,8 @@ def print_summary(s: dict) -> None:
     print(f"Active auth (AA):  {aa_text}")
     st = s["stats"]
     print(
-        f"Exchanges:         {st['apdus']} APDUs, {st['bytes_sent']} B sent, {st['bytes_received']} B "
+        f"Exchanges:         {st['apdus']} APDUs, {st['bytes_sent']} B sent, "
+        f"{st['bytes_received']} B "
         f"received, {st['wall_ms']:.0f} ms"
     )
     for name, ph in st["phases"].items():

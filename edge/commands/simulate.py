@@ -165,6 +165,7 @@ def run(args) -> int:
         logging.basicConfig(level=logging.INFO, format="simulate: %(message)s", stream=sys.stderr)
     stats = run_bridge(card, host, port)
     print(
-        f"Stopped: {stats.connections} connection(s), {stats.apdus} APDUs, {stats.removals} removal(s)."
+        f"Stopped: {stats.connections} connection(s), {stats.apdus} APDUs, {stats.removals} "
+        "removal(s)."
     )
     return 0

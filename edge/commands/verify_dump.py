@@ -1,4 +1,5 @@
-"""``cccd-edge verify-dump DIR``: verify a saved read (EF_SOD.bin, DG<n>.bin, EF_COM.bin, DSC.cer) offline.
+"""``cccd-edge verify-dump DIR``: verify a saved read (EF_SOD.bin, DG<n>.bin, EF_COM.bin, DSC.cer)
+offline.
 
     cccd-edge verify-dump DIR [--trust STORE] [--trust-file CERT_OR_MASTERLIST ...]
                               [--root ROOT.cer] [--at YYYY-MM-DD] [--json]

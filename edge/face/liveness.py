@@ -263,11 +263,16 @@ def evaluate(
 
 
 def known_frames(frames: list, match: MatchResult) -> dict[bytes, FrameResult]:
-    """The matcher's per-frame work on ``frames`` (the list given to ``match_frames``), for ``known=``.
+    """The matcher's per-frame work on ``frames`` (the list given to ``match_frames``), for
+    ``known=``.
 
     Keyed by the encoded frame, so only byte frames are reused; arrays are analysed again.
     """
-    return {frame: fr for frame, fr in zip(frames, match.frames) if isinstance(frame, bytes)}
+    return {
+        frame: fr
+        for frame, fr in zip(frames, match.frames, strict=True)
+        if isinstance(frame, bytes)
+    }
 
 
 @dataclass

@@ -58,7 +58,7 @@ class BACChip:
         k_ic = self.rng(16)
         e_ic = tdes_cbc_encrypt(self.k_enc, rnd_ic + rnd_ifd + k_ic)
         m_ic = retail_mac(self.k_mac, pad(e_ic, 8))
-        seed = bytes(a ^ b for a, b in zip(k_ifd, k_ic))
+        seed = bytes(a ^ b for a, b in zip(k_ifd, k_ic, strict=True))
         suite = CipherSuite("3DES")
         ssc = int.from_bytes(rnd_ic[4:8] + rnd_ifd[4:8], "big")
         sm = SecureMessaging(suite, suite.derive(seed, KDF_ENC), suite.derive(seed, KDF_MAC), ssc)

@@ -177,7 +177,7 @@ class PACEChip:
         if step == 4:
             t_ifd = self._need(inner, 0x85)
             tag = self.ops.public_key_object_tag()
-            for form, pk_ic in enumerate(_encodings(tag, self._pk_ic)):
+            for form, pk_ic in enumerate(_encodings(tag, self._pk_ic)):  # noqa: B007 - used below
                 expected = self.suite.token(
                     self._k_mac, public_key_object(self.oid.raw, tag, pk_ic)
                 )

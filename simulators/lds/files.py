@@ -60,7 +60,8 @@ def _dg13_value(number: int, value: object) -> bytes:
 
 
 def encode_dg13(fields: dict[int, object], *, version: int = 1, oid: str = DG13_OID) -> bytes:
-    """DG13: 6D -> SEQUENCE{INTEGER 1, OID, SET OF SEQUENCE{INTEGER field, value}} in field order."""
+    """DG13: 6D -> SEQUENCE{INTEGER 1, OID, SET OF SEQUENCE{INTEGER field, value}} in field
+    order."""
     entries = [der_sequence(der_integer(n), _dg13_value(n, fields[n])) for n in sorted(fields)]
     return tlv(TAG_DG13, der_sequence(der_integer(version), der_oid(oid), der_set(*entries)))
 

@@ -148,7 +148,7 @@ def test_short_reads_without_extended_length(dataset):
 
 
 def test_extended_length_refused_falls_back(dataset):
-    reader, res = read(dataset, CanKey(dataset.can), faults=["extended-refused"])
+    _reader, res = read(dataset, CanKey(dataset.can), faults=["extended-refused"])
     assert res.complete and not res.extended_length
     assert_all_files(res, dataset)
 

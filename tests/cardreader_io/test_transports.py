@@ -1,4 +1,5 @@
-"""Transports: the in-process one, and the PC/SC one's waits, timeouts and status mapping (fake pyscard)."""
+"""Transports: the in-process one, and the PC/SC one's waits, timeouts and status mapping (fake
+pyscard)."""
 
 from __future__ import annotations
 

@@ -104,7 +104,7 @@ def test_tag84_accepted(g1):
     pairs = _pairs(g1)
     mse = h(pairs[0][0])
     mse84 = mse[:4] + bytes((mse[4] + 3,)) + mse[5:] + h("84010D")
-    t = replay([(mse84.hex(), "9000")] + pairs[1:])
+    t = replay([(mse84.hex(), "9000"), *pairs[1:]])
     result = pace.run(Session(t), _key(g1), OID_ECDH_AES128, 13, use_tag84=True, keygen=_keys(g1))
     assert result.used_tag84
     t.assert_done()
@@ -124,7 +124,7 @@ def test_6a87_without_tag84_retries_with_it(g1):
     pairs = _pairs(g1)
     mse = h(pairs[0][0])
     mse84 = mse[:4] + bytes((mse[4] + 3,)) + mse[5:] + h("84010D")
-    t = replay([(pairs[0][0], "6A87"), (mse84.hex(), "9000")] + pairs[1:])
+    t = replay([(pairs[0][0], "6A87"), (mse84.hex(), "9000"), *pairs[1:]])
     result = pace.run_with_fallback(
         Session(t), _key(g1), OID_ECDH_AES128, 13, first_use_tag84=False, keygen=_keys(g1)
     )
@@ -142,7 +142,7 @@ def test_6a80_without_fallback_is_parameter_rejected(g1):
 @pytest.mark.parametrize("sw", ["6300", "63C2", "6982"])
 def test_refused_mutual_authentication_is_access_denied(g1, sw):
     pairs = _pairs(g1)
-    t = replay(pairs[:4] + [(pairs[4][0], sw)])
+    t = replay([*pairs[:4], (pairs[4][0], sw)])
     s = Session(t)
     with pytest.raises(AccessDeniedError) as info:
         pace.run(s, _key(g1), OID_ECDH_AES128, 13, keygen=_keys(g1))
@@ -152,7 +152,7 @@ def test_refused_mutual_authentication_is_access_denied(g1, sw):
 
 def test_flipped_chip_token_is_access_denied(g1):
     pairs = _pairs(g1)
-    t = replay(pairs[:4] + [(pairs[4][0], flip(pairs[4][1], 3))])
+    t = replay([*pairs[:4], (pairs[4][0], flip(pairs[4][1], 3))])
     with pytest.raises(AccessDeniedError):
         pace.run(Session(t), _key(g1), OID_ECDH_AES128, 13, keygen=_keys(g1))
 
@@ -191,7 +191,7 @@ def test_wrong_password_with_an_accepting_card_fails_on_the_token(g1):
 
 def test_other_step_failures_name_the_step(g1):
     pairs = _pairs(g1)
-    t = replay(pairs[:2] + [(pairs[2][0], "6A88")])
+    t = replay([*pairs[:2], (pairs[2][0], "6A88")])
     with pytest.raises(AccessControlError) as info:
         pace.run(Session(t), _key(g1), OID_ECDH_AES128, 13, keygen=_keys(g1))
     assert not isinstance(info.value, AccessDeniedError) and info.value.step == "map_nonce"
@@ -201,7 +201,7 @@ def test_point_off_the_curve_is_refused(g1):
     pairs = _pairs(g1)
     bad = bytearray(h(pairs[2][1]))
     bad[-3] ^= 0x01  # last byte of the chip's y-coordinate
-    t = replay(pairs[:2] + [(pairs[2][0], bad.hex())])
+    t = replay([*pairs[:2], (pairs[2][0], bad.hex())])
     with pytest.raises(AccessControlError) as info:
         pace.run(Session(t), _key(g1), OID_ECDH_AES128, 13, keygen=_keys(g1))
     assert info.value.step == "map_nonce"
@@ -211,14 +211,14 @@ def test_chip_echoing_our_ephemeral_key_is_refused(g1):
     pairs = _pairs(g1)
     ours = pace.parse_general_authenticate(h(pairs[3][0])[5:-1], 0x83, "x")
     echo = (h("7C438441") + ours + h("9000")).hex()
-    t = replay(pairs[:3] + [(pairs[3][0], echo)])
+    t = replay([*pairs[:3], (pairs[3][0], echo)])
     with pytest.raises(AccessControlError, match="echoed"):
         pace.run(Session(t), _key(g1), OID_ECDH_AES128, 13, keygen=_keys(g1))
 
 
 def test_malformed_answer(g1):
     pairs = _pairs(g1)
-    t = replay(pairs[:1] + [(pairs[1][0], "7D0280019000")])
+    t = replay([*pairs[:1], (pairs[1][0], "7D0280019000")])
     with pytest.raises(AccessControlError, match="malformed") as info:
         pace.run(Session(t), _key(g1), OID_ECDH_AES128, 13, keygen=_keys(g1))
     assert info.value.step == "encrypted_nonce"

@@ -43,7 +43,7 @@ def test_log_holds_plain_exchange_with_wrapped_child(icao_vectors):
     s.transport.assert_done()
     plain_entries = s.log[2:]
     assert [e.wrapped is None for e in s.log[:2]] == [True, True]
-    for entry, ex in zip(plain_entries, d4["exchanges"]):
+    for entry, ex in zip(plain_entries, d4["exchanges"], strict=True):
         assert entry.command == h(ex["plain_command"]) and entry.response == h(ex["plain_response"])
         assert entry.wrapped.command == h(ex["protected_command"])
         assert entry.wrapped.response == h(ex["protected_response"])

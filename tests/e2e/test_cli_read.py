@@ -123,7 +123,8 @@ def test_read_command_in_process_simulator(citizen1):
 
 
 def test_simulate_command_attaches_a_card_that_read_can_read(pcscd, insert_card):
-    """The whole stack as an operator runs it: ``cccd-edge simulate`` in one process, ``read`` in another."""
+    """The whole stack as an operator runs it: ``cccd-edge simulate`` in one process, ``read`` in
+    another."""
     code = "import sys; from edge.cli import main; sys.exit(main(sys.argv[1:]))"
     insert_card(
         command=[

@@ -56,7 +56,7 @@ def mode(path) -> int:
 def test_out_existing_file_is_refused_before_the_card(capsys, tmp_path, citizen1, card_touches):
     target = tmp_path / "afile"
     target.write_bytes(b"x")
-    code, out, err = run(capsys, "--citizen", "1", "--can", citizen1.can, "--out", str(target))
+    code, _out, err = run(capsys, "--citizen", "1", "--can", citizen1.can, "--out", str(target))
     assert code == 2 and "is an existing file, not a folder" in err and "Traceback" not in err
     assert card_touches == [] and target.read_bytes() == b"x"
 

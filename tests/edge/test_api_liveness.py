@@ -1,4 +1,5 @@
-"""The head-turn challenge through the API: issued at face_capture, answered with timestamped frames.
+"""The head-turn challenge through the API: issued at face_capture, answered with timestamped
+frames.
 
 Turned heads are synthesised as in tests/face/synth.py (one side of the face squeezed, the other
 stretched about the nose); the service's clock is injected, so capture times are chosen exactly.
@@ -160,7 +161,8 @@ def test_the_asked_turns_in_order_pass(live_app, poses):
     assert claims["face"]["decision"] == "match"
     assert claims["face"]["liveness"] == {"verdict": "passed", "reason_codes": []}
     assert claims["verdicts"]["face"] == "valid" and claims["verdicts"]["overall"] == "valid"
-    # The verdicts have their own columns; a passed challenge is no reason code, nor a failure reason.
+    # The verdicts have their own columns; a passed challenge is no reason code, nor a failure
+    # reason.
     row = live_app.extensions["cccd_edge"].audit.row(created["id"])
     assert row["liveness"] == "passed" and row["face_decision"] == "match"
     assert not any(c.startswith("liveness") for c in audit_codes(live_app, created["id"]))
@@ -169,7 +171,7 @@ def test_the_asked_turns_in_order_pass(live_app, poses):
 
 def test_a_static_photo_fails_liveness_though_the_face_matches(live_app, poses):
     client = live_app.test_client()
-    created, body = start(client, live_app)
+    created, _body = start(client, live_app)
     send(client, created, [poses["F"]] * 6, [T0 + 1 + 0.5 * i for i in range(6)])
     claims = outcome(client, created)["result"]["claims"]
     assert claims["face"]["decision"] == "match"  # the right face, but not alive

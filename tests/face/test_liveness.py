@@ -184,7 +184,7 @@ def test_a_different_face_doing_the_turns_fails(models, frames, johns, person, r
 
 def test_turns_before_the_first_frontal_frame_do_not_count(models, frames, ref):
     steps = (LEFT, RIGHT)
-    keys = [LEFT, RIGHT] + performed(steps)
+    keys = [LEFT, RIGHT, *performed(steps)]
     assert evaluate(challenge(steps), sequence(frames, keys), ref, models=models).passed
     only_turns = evaluate(
         challenge(steps), sequence(frames, [LEFT, RIGHT, LEFT]), ref, models=models
@@ -250,5 +250,6 @@ def test_the_matchers_work_on_the_same_frames_is_reused(models, frames, ref):
         challenge(steps), shots, ref, models=counting, known=known_frames(encoded, match)
     )
     assert fresh.passed and reused.to_dict() == fresh.to_dict()
-    # The frontal frames were embedded by the matcher (they pass its frontal gate): only turns are left.
+    # The frontal frames were embedded by the matcher (they pass its frontal gate): only turns are
+    # left.
     assert counting.embeds - spent < spent

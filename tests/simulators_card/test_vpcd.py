@@ -96,7 +96,7 @@ def test_controls_apdus_and_removal(vpcd_server):
 def test_bridge_reconnects_when_vpcd_closes(vpcd_server):
     card = VirtualCCCD(make_dataset())
     stop, thread, result = start_bridge(card, vpcd_server)
-    conn, peer = vpcd_server.accept()
+    conn, _peer = vpcd_server.accept()
     conn.close()  # vpcd went away
     conn2, _ = vpcd_server.accept()
     with conn2:
