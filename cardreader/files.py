@@ -35,6 +35,7 @@ from cardreader.errors import (
     SecureMessagingError,
     StatusWordError,
 )
+from cardreader.session import Session
 from cardreader.tlv import decode_header
 
 AID_EMRTD = bytes.fromhex("A0000002471001")
@@ -201,7 +202,7 @@ class FileReader:
     """SELECT and READ BINARY over a ``Session`` (which wraps under secure messaging)."""
 
     def __init__(
-        self, session, *, extended_length: bool = False, max_response: int | None = None
+        self, session: Session, *, extended_length: bool = False, max_response: int | None = None
     ) -> None:
         self.session = session
         self.extended_length = extended_length

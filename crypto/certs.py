@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
+from typing import Any
 
 from asn1crypto import x509 as _x509
 
@@ -253,7 +254,7 @@ class Certificate:
     def valid_at(self, at: datetime) -> bool:
         return self.not_before <= at <= self.not_after
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """Non-personal facts for report details."""
         return {
             "subject": self.subject_text,

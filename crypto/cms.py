@@ -51,7 +51,7 @@ def econtent(sd: _cms.SignedData) -> bytes:
 
 
 def econtent_type(sd: _cms.SignedData) -> str:
-    return sd["encap_content_info"]["content_type"].dotted
+    return str(sd["encap_content_info"]["content_type"].dotted)
 
 
 def embedded_certificates(sd: _cms.SignedData) -> list[Certificate]:
@@ -87,9 +87,10 @@ def signing_time(si: _cms.SignerInfo) -> datetime | None:
     for attr in si["signed_attrs"] or []:
         if attr["type"].native == "signing_time":
             try:
-                return attr["values"][0].native
+                value = attr["values"][0].native
             except _LOW_LEVEL:
                 return None
+            return value if isinstance(value, datetime) else None
     return None
 
 
@@ -114,9 +115,9 @@ def _signed_attrs_der(si: _cms.SignerInfo) -> bytes:
             else bytes([0x80 | ((n.bit_length() + 7) // 8)])
             + n.to_bytes((n.bit_length() + 7) // 8, "big")
         )
-        return b"\x31" + length + contents
+        return b"\x31" + length + bytes(contents)
     # BER on the outside: re-encode as DER, sorted (what the signer must have signed)
-    return _cms.CMSAttributes.load(b"\x31\x80" + contents + b"\x00\x00").dump(force=True)
+    return bytes(_cms.CMSAttributes.load(b"\x31\x80" + contents + b"\x00\x00").dump(force=True))
 
 
 def verify_signer_info(sd: _cms.SignedData, si: _cms.SignerInfo, key: PublicKey) -> SignerCheck:

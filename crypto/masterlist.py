@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from asn1crypto import cms as _cms
 from asn1crypto import core as _core
 from asn1crypto import x509 as _x509
 
@@ -34,7 +35,7 @@ class _CscaMasterList(_core.Sequence):
 
 @dataclass
 class MasterList:
-    signed_data: object
+    signed_data: _cms.SignedData
     signer_candidates: list[Certificate]
     cscas: list[Certificate]
     skipped: int

@@ -29,12 +29,16 @@ import hashlib
 import hmac
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
+
+from asn1crypto import cms as _cms
 
 from cardreader.errors import CardError
 from cardreader.lds.sod import EFSOD
 from crypto import cms
 from crypto.certs import Certificate
 from crypto.countries import alpha2
+from crypto.crl import CRL
 from crypto.errors import (
     MAX_OBJECT,
     CryptoError,
@@ -58,7 +62,7 @@ class PassiveAuthResult:
     csca: Certificate | None = None
     signature_valid: bool = False  # the SOD's signature verified with the DSC
 
-    def add(self, name: str, status: Status, code: str, message: str, **details) -> Check:
+    def add(self, name: str, status: Status, code: str, message: str, **details: Any) -> Check:
         check = Check(name, status, code, message, details)
         self.checks.append(check)
         return check
@@ -195,7 +199,9 @@ def verify(
     return res
 
 
-def _signature(res: PassiveAuthResult, sod: EFSOD, signer_info, signer: Certificate) -> None:
+def _signature(
+    res: PassiveAuthResult, sod: EFSOD, signer_info: _cms.SignerInfo, signer: Certificate
+) -> None:
     try:
         check = cms.verify_signer_info(sod.signed_data, signer_info, signer.public_key)
     except InvalidSignature as exc:
@@ -468,7 +474,7 @@ def _crl(
     )
 
 
-def _crl_signed(crl, issuer: Certificate) -> bool:
+def _crl_signed(crl: CRL, issuer: Certificate) -> bool:
     try:
         crl.verify_signed_by(issuer)
         return True

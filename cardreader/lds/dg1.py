@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
+from typing import Any
 
 from cardreader import tlv
 from cardreader.errors import ParseError
@@ -25,7 +26,7 @@ class DG1:
     def __repr__(self) -> str:
         return f"DG1({self.mrz!r})"
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         # Fields of the MRZ read straight through: dg1.document_number, dg1.birth_date ...
         if name.startswith("_") or name in ("raw", "mrz"):
             raise AttributeError(name)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import concurrent.futures
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from cardreader.errors import (
     CardError,
@@ -46,7 +48,7 @@ class ReaderInfo:
     card_present: bool
     atr: bytes | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "card_present": self.card_present,
@@ -59,7 +61,7 @@ def _require_pyscard() -> None:
         raise NoReaderError("PC/SC support (pyscard) is not installed.")
 
 
-def _call(fn, *args):
+def _call(fn: Callable[..., Any], *args: Any) -> Any:
     """Call a pyscard function; its wrapper can raise instead of returning a code."""
     try:
         return fn(*args)
@@ -284,5 +286,5 @@ class PcscTransport:
     def __enter__(self) -> PcscTransport:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
