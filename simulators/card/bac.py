@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 
 from simulators.card.errors import (
     SW_CONDITIONS_NOT_SATISFIED,
@@ -22,12 +23,13 @@ from simulators.card.primitives import (
     tdes_cbc_encrypt,
 )
 from simulators.card.sm import SecureMessaging
+from simulators.carddata import CardDataSet
 
 
 class BACChip:
     """GET CHALLENGE then EXTERNAL AUTHENTICATE; yields a 3DES SM session."""
 
-    def __init__(self, dataset, rng):
+    def __init__(self, dataset: CardDataSet, rng: Callable[[int], bytes]) -> None:
         info = mrz_information(dataset.document_number, dataset.birth_date, dataset.expiry_date)
         seed = bac_key_seed(info)
         self.k_enc = kdf(seed, KDF_ENC, "3DES")

@@ -11,7 +11,14 @@ from simulators.card.errors import (
     SWError,
 )
 from simulators.card.tlv import tlv
-from simulators.carddata import FID_ATR_INFO, FID_CARD_ACCESS, FID_COM, FID_SOD, fid_of_dg
+from simulators.carddata import (
+    FID_ATR_INFO,
+    FID_CARD_ACCESS,
+    FID_COM,
+    FID_SOD,
+    CardDataSet,
+    fid_of_dg,
+)
 
 AID_EMRTD = bytes.fromhex("A0000002471001")
 MF_FILES = (FID_CARD_ACCESS, FID_ATR_INFO)  # readable in plain, without access control
@@ -26,7 +33,7 @@ def fid_of_sfi(sfi: int) -> int | None:
 
 
 class FileSystem:
-    def __init__(self, dataset):
+    def __init__(self, dataset: CardDataSet) -> None:
         self.files = dataset.files
         # File id -> status word for DGs that need more than BAC/PACE (DG3/DG4: 6982).
         self.unreadable = {fid_of_dg(dg): sw for dg, sw in dataset.unreadable_dgs.items()}
@@ -72,4 +79,4 @@ class FileSystem:
         content = self.files[self.current]
         if offset >= len(content):
             raise SWError(SW_WRONG_OFFSET, "offset beyond the end of the file")
-        return content[offset : offset + length]
+        return bytes(content[offset : offset + length])

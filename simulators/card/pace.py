@@ -12,6 +12,8 @@ dynamic authentication data object '7C':
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
+from typing import Any
 
 from ecdsa.ellipticcurve import INFINITY, PointJacobi
 
@@ -36,23 +38,24 @@ from simulators.card.oids import FAMILY_PACE, ProtocolOID
 from simulators.card.primitives import KDF_ENC, KDF_MAC, KDF_PI
 from simulators.card.sm import SecureMessaging
 from simulators.card.tlv import tlv, tlv_dict
+from simulators.carddata import CardDataSet
 
 
 class _ECGroup:
     """Generic-mapping arithmetic on a named curve (points as ecdsa PointJacobi)."""
 
-    def __init__(self, curve):
+    def __init__(self, curve: Any) -> None:  # an ecdsa library curve (untyped)
         self.curve = curve
         self.order = curve.order
         self.generator = curve.generator
 
-    def public(self, sk: int, base) -> bytes:
+    def public(self, sk: int, base: PointJacobi) -> bytes:
         return encode_point(self.curve, base * sk)
 
-    def decode(self, data: bytes):
+    def decode(self, data: bytes) -> PointJacobi:
         return decode_point(self.curve, data)
 
-    def map_generator(self, s: int, sk_map: int, pk_map_ifd: bytes):
+    def map_generator(self, s: int, sk_map: int, pk_map_ifd: bytes) -> PointJacobi:
         h = self.decode(pk_map_ifd) * sk_map
         if h == INFINITY:
             raise SWError(SW_WRONG_DATA, "mapping gave the point at infinity")
@@ -119,9 +122,17 @@ def _encodings(tag: int, public: bytes) -> list[bytes]:
 class PACEChip:
     """One PACE run, created by MSE:Set AT and driven by GENERAL AUTHENTICATE."""
 
-    def __init__(self, dataset, oid: ProtocolOID, password_ref: int, parameter_id: int, rng):
+    def __init__(
+        self,
+        dataset: CardDataSet,
+        oid: ProtocolOID,
+        password_ref: int,
+        parameter_id: int,
+        rng: Callable[[int], bytes],
+    ) -> None:
         if oid.family != FAMILY_PACE or oid.kind not in (1, 2):
             raise SWError(SW_WRONG_DATA, "only PACE generic mapping is supported")
+        self.ops: _ECGroup | _DHGroupOps
         if oid.is_ecdh and parameter_id in EC_CURVES:
             self.ops = _ECGroup(EC_CURVES[parameter_id])
         elif not oid.is_ecdh and parameter_id in DH_GROUPS:
@@ -138,7 +149,7 @@ class PACEChip:
         self.rng = rng
         self.step = 1
         self._s = 0
-        self._generator = None
+        self._generator: PointJacobi | int = self.ops.generator  # replaced by the mapped one
         self._pk_ic = b""
         self._pk_ifd = b""
         self._pk_map_ifd = b""

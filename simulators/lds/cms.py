@@ -98,7 +98,7 @@ def lds_security_object(
             "lds_version": lds_version[0],
             "unicode_version": lds_version[1],
         }
-    return LDSSecurityObject(value).dump()
+    return bytes(LDSSecurityObject(value).dump())
 
 
 def signed_data(
@@ -157,7 +157,7 @@ def signed_data(
             "signer_infos": [signer_info],
         }
     )
-    return cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump()
+    return bytes(cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump())
 
 
 def encode_sod(content_info: bytes) -> bytes:
