@@ -46,7 +46,11 @@ def bench_pace(v: dict, repeats: int) -> list[float]:
         ]
         s = Session(ReplayTransport(script))
         c0 = time.process_time()
-        pace.run(s, key, "0.4.0.127.0.7.2.2.4.2.2", 13, keygen=lambda d, keys=keys: keys.pop(0))
+
+        def keygen(_domain: object, keys: list[int] = keys) -> int:
+            return keys.pop(0)
+
+        pace.run(s, key, "0.4.0.127.0.7.2.2.4.2.2", 13, keygen=keygen)
         out.append((time.process_time() - c0) * 1000)
     return out
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 
 FIELDS = ("id_number", "full_name", "birth_date", "sex", "residence")
@@ -61,7 +62,7 @@ def _result(
     return out
 
 
-def _explain(a: str, b: str, steps: list[tuple[str, callable]]) -> list[str] | None:
+def _explain(a: str, b: str, steps: list[tuple[str, Callable[[str], str]]]) -> list[str] | None:
     """Which normalisation steps are needed to make ``a`` and ``b`` equal, or None when none
     suffice.
 

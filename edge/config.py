@@ -13,8 +13,10 @@ import ipaddress
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from edge.profiles import PROFILES
 
@@ -185,7 +187,7 @@ def _coerce(values: dict) -> dict:
     unknown = set(values) - known - {"relying_parties"}
     if unknown:
         raise ConfigError(f"Unknown configuration keys: {', '.join(sorted(unknown))}.")
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in values.items():
         if key == "relying_parties":
             continue
@@ -220,7 +222,10 @@ def _read_toml(path: Path) -> dict:
 
 
 def load_config(
-    path: str | os.PathLike | None = None, *, env: dict | None = None, overrides: dict | None = None
+    path: str | os.PathLike[str] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    overrides: dict[str, Any] | None = None,
 ) -> Config:
     """Defaults, then ``path`` (or ``$CCCD_EDGE_CONFIG``), then the environment, then
     ``overrides``."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import threading
+from typing import TypeVar
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -44,6 +45,12 @@ class _Metric:
 
     def header(self) -> list[str]:
         return [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} {self.kind}"]
+
+    def render(self) -> list[str]:
+        raise NotImplementedError  # each kind of metric renders its own lines
+
+
+_M = TypeVar("_M", bound=_Metric)
 
 
 class Counter(_Metric):
@@ -130,7 +137,7 @@ class Registry:
     def __init__(self):
         self._metrics: list[_Metric] = []
 
-    def add(self, metric: _Metric) -> _Metric:
+    def add(self, metric: _M) -> _M:
         self._metrics.append(metric)
         return metric
 

@@ -180,8 +180,8 @@ class VerificationSession:
             self._cond.wait_for(lambda: len(self.events) > seq or self.state.final, timeout)
             return self.events[seq:]
 
-    def summary(self) -> dict:
-        out = {
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
             "id": self.id,
             "state": self.state.value,
             "steps": [e.data.get("step", e.name) for e in self.events if e.name != "state"],

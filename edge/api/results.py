@@ -21,14 +21,14 @@ FACE_STATUS = {"match": Status.VALID, "no_match": Status.INVALID, "undetermined"
 LIVENESS_VERDICTS = ("passed", "failed", "not_performed")
 
 
-def as_dict(obj: Any) -> dict:
+def as_dict(obj: Any) -> dict[str, Any]:
     if obj is None:
         return {}
     if isinstance(obj, dict):
         return obj
     if callable(getattr(obj, "to_dict", None)):
         return obj.to_dict()
-    if dataclasses.is_dataclass(obj):
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return dataclasses.asdict(obj)
     return dict(vars(obj))
 
@@ -57,7 +57,7 @@ def face_status(face: dict | None) -> Status:
     """
     if face is None:
         return Status.NOT_PERFORMED
-    match = FACE_STATUS.get(face.get("decision"), Status.NOT_PERFORMED)
+    match = FACE_STATUS.get(str(face.get("decision")), Status.NOT_PERFORMED)
     live = face.get("liveness")
     if live is None:
         return match

@@ -18,7 +18,7 @@ from datetime import date as _date
 from functools import lru_cache
 from typing import Any
 
-from edge.api.errors import Busy, InvalidRequest, ReaderInUse, Unavailable
+from edge.api.errors import ApiError, Busy, InvalidRequest, ReaderInUse, Unavailable
 from edge.api.results import as_dict, build_result, photo_bytes, status_of
 from edge.audit import AuditLog, load_or_create_secret
 from edge.config import Config, RelyingParty
@@ -248,7 +248,7 @@ class EdgeService:
             self.sessions.discard(session.id)
             self.metrics.reader_busy.inc(reason=str(busy.status))
             cls = ReaderInUse if busy.status == 409 else Busy
-            err = cls(busy.message, headers={"Retry-After": str(busy.retry_after)})
+            err: ApiError = cls(busy.message, headers={"Retry-After": str(busy.retry_after)})
             if busy.status == 503:
                 err = Unavailable(busy.message, headers={"Retry-After": str(busy.retry_after)})
             raise err from None
@@ -269,7 +269,7 @@ class EdgeService:
         started = time.perf_counter()
         durations: dict[str, float] = {}
         self.current_session_id = session.id
-        outcome = {"code": None, "protocol": None, "report": None, "face": None}
+        outcome: dict[str, Any] = {"code": None, "protocol": None, "report": None, "face": None}
         try:
             self._run(session, profile, durations, outcome)
         except SessionEnded:
@@ -387,7 +387,7 @@ class EdgeService:
         photo = photo_bytes(report)
         if not photo:
             session.move(State.FACE_CAPTURE)
-            face = {"decision": "undetermined", "reasons": ["no_chip_photo"]}
+            face: dict[str, Any] = {"decision": "undetermined", "reasons": ["no_chip_photo"]}
             if self.config.liveness:
                 face["liveness"] = liveness_verdict(None, "no_chip_photo")
             return face
@@ -407,7 +407,7 @@ class EdgeService:
             frames = session.take_frames(remaining)
             if not frames:
                 break
-            kwargs = {"threshold": threshold} if threshold else {}
+            kwargs: dict[str, Any] = {"threshold": threshold} if threshold else {}
             match = match_frames(models, reference, frames, **kwargs)
             frames.clear()
             last = as_dict(match)
@@ -446,6 +446,7 @@ class EdgeService:
         timed = session.take_challenge_frames(wait)
         if session.state.final:
             raise SessionEnded(session.id)
+        face: dict[str, Any]
         if not timed:
             face = {
                 "decision": "undetermined",
@@ -458,7 +459,7 @@ class EdgeService:
             )
             return face
         threshold = self.config.face_threshold or None
-        kwargs = {"threshold": threshold} if threshold else {}
+        kwargs: dict[str, Any] = {"threshold": threshold} if threshold else {}
         # Identity on the frames of the challenge window only (at most MAX_BUFFERED_FRAMES, spread
         # over the window: each frame costs ~0.15 s, and evaluate analyses them all again).
         inside = _spread(
@@ -469,7 +470,7 @@ class EdgeService:
             ],
             MAX_BUFFERED_FRAMES,
         )
-        known = {}
+        known: dict[bytes, Any] = {}
         if inside:
             match = match_frames(models, reference, inside, **kwargs)
             known = known_frames(inside, match)  # liveness reuses the matcher's per-frame work

@@ -61,7 +61,8 @@ def embed_people(models: FaceModels, people: dict[str, list[Path]]) -> list[Embe
 
 def pair_distances(items: list[Embedded]) -> tuple[np.ndarray, np.ndarray]:
     """(genuine, impostor) distances over all unordered pairs."""
-    genuine, impostor = [], []
+    genuine: list[float] = []
+    impostor: list[float] = []
     for a, b in itertools.combinations(items, 2):
         d = float(np.linalg.norm(a.embedding - b.embedding))
         (genuine if a.person == b.person else impostor).append(d)
@@ -132,7 +133,10 @@ def chip_pairs(
     """Each (or the first ``per_person``) image as a chip photo against all other images."""
     from edge.face.errors import FaceError
 
-    genuine, impostor, sizes, failures = [], [], [], 0
+    genuine: list[float] = []
+    impostor: list[float] = []
+    sizes: list[int] = []
+    failures = 0
     for person, paths in people.items():
         for path in paths[:per_person]:
             chip = make_chip_photo(path.read_bytes(), fmt)

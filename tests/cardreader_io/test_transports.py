@@ -94,7 +94,7 @@ class FakeScard(types.SimpleNamespace):
     """Just enough of smartcard.scard: one reader, codes chosen by the test."""
 
     def __init__(self, *, clock, readers=("R1",), present=True, transmit=None):
-        real = pcsc._scard
+        real = pcsc._scard  # type: ignore[attr-defined]  # the pyscard module the fake stands in for
         self.clock = clock
         self.waits_ms = []  # every SCardGetStatusChange wait that ran out
         super().__init__(**{k: getattr(real, k) for k in dir(real) if k.startswith("SCARD_")})

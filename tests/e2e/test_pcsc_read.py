@@ -63,7 +63,7 @@ def test_waiting_for_a_card_times_out(pcscd):
 
 def test_pace_can_with_extended_length_ca_and_aa(pcscd, insert_card, citizen0):
     insert_card(citizen=0)
-    phases = []
+    phases: list[Phase] = []
     reader, res, _atr = read_through_pcsc(pcscd, CanKey(citizen0.can), progress=phases.append)
     assert res.error is None and res.complete, res.error
     assert res.access_protocol == "PACE-CAN" and res.extended_length

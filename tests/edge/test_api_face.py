@@ -49,8 +49,8 @@ def face_app(tmp_path, models, faces):
         face_models=models,
         open_transport=lambda: InProcessTransport(VirtualCCCD(dataset)),
     )
-    app.person = person
-    app.dataset = dataset
+    app.person = person  # type: ignore[attr-defined]  # for the tests
+    app.dataset = dataset  # type: ignore[attr-defined]
     yield app
     app.extensions["cccd_edge"].close()
 

@@ -11,6 +11,7 @@ import io
 import json
 import random
 import time
+from typing import Any
 
 import pytest
 
@@ -82,7 +83,7 @@ def live_app(tmp_path, models, person):
         rng=random.Random(7).randbytes,
         open_transport=lambda: InProcessTransport(VirtualCCCD(dataset)),
     )
-    app.clock, app.dataset = clock, dataset
+    app.clock, app.dataset = clock, dataset  # type: ignore[attr-defined]  # for the tests
     yield app
     app.extensions["cccd_edge"].close()
 
@@ -115,7 +116,7 @@ def performed(steps) -> list[str]:
 
 
 def send(client, created, frames, times=None, *, final=True):
-    data = {"frame": [(io.BytesIO(f), f"f{i}.jpg") for i, f in enumerate(frames)]}
+    data: dict[str, Any] = {"frame": [(io.BytesIO(f), f"f{i}.jpg") for i, f in enumerate(frames)]}
     if times is not None:
         data["captured_at"] = [repr(t) for t in times]
     r = client.post(

@@ -70,6 +70,8 @@ class LiveServer:
     def __init__(self, app):
         self.app = app
         self.service = app.extensions["cccd_edge"]
+        self.card_faults: list[str] = []  # set by the fixture that chose them
+        self.dataset_can = ""
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(

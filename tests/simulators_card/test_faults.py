@@ -72,7 +72,7 @@ def test_remove_after_n_apdus():
 
 
 def test_slow_sleeps_before_each_answer():
-    slept = []
+    slept: list[float] = []
     card = VirtualCCCD(make_dataset(), faults=["slow:120"], sleep=slept.append)
     card.process_apdu(h("00A4000C"))
     card.process_apdu(h("00A4000C"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from typing import Any
 
 import pytest
 
@@ -42,7 +43,7 @@ def vpcd_server():
 
 def start_bridge(card, server, **options):
     stop = threading.Event()
-    result = {}
+    result: dict[str, Any] = {}
     thread = threading.Thread(
         target=lambda: result.update(
             stats=run_bridge(card, "127.0.0.1", server.getsockname()[1], stop, **options)

@@ -12,6 +12,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from simulators import pki
+from simulators.lds import cms as lds_cms
 
 from .keyhelp import cert_public_key, verify_certificate, verify_signature
 
@@ -170,7 +171,7 @@ def test_master_list_is_signed_cms_holding_the_cscas():
     ci = cms.ContentInfo.load(der)
     sd = ci["content"]
     assert sd["encap_content_info"]["content_type"].dotted == "2.23.136.1.1.2"
-    ml = pki.lds_cms.CscaMasterList.load(sd["encap_content_info"]["content"].native)
+    ml = lds_cms.CscaMasterList.load(sd["encap_content_info"]["content"].native)
     assert ml["version"].native == 0
     assert {c.dump() for c in ml["cert_list"]} == {csca.der, rsa_csca.der}
     si = sd["signer_infos"][0]
