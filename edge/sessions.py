@@ -223,8 +223,8 @@ class SessionStore:
         )  # set whenever a purge dropped a session (for tests/metrics)
 
     def start_reaper(self, interval: float | None = None) -> None:
-        """Purge every ``interval`` seconds (default: a quarter of the TTL, between 0.05 and 1
-        s)."""
+        """Purge every ``interval`` seconds (default: a quarter of the TTL, between 0.05 s
+        and 1 s)."""
         if self._reaper is not None:
             return
         every = interval if interval is not None else min(max(self.ttl / 4, 0.05), 1.0)
