@@ -19,7 +19,8 @@ bind = [_config.listen]
 workers = _config.workers
 threads = _config.threads
 worker_class = "gthread"
-# Long polls (<= 30 s) and SSE streams (bounded by card + face timeouts) must outlive the worker timeout.
+# Long polls (<= 30 s) and SSE streams (bounded by card + face timeouts) must outlive the worker
+# timeout.
 timeout = int(_config.card_timeout + _config.face_timeout + 90)
 graceful_timeout = 10
 keepalive = 5

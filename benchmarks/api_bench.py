@@ -7,7 +7,8 @@
    from a second process (bounded: a fixed number of requests, each with a
    timeout). Target >= 300 documents/s on a 2-core machine.
 
-    .venv/bin/python benchmarks/api_bench.py [--runs 30] [--requests 2000] [--clients 8] [--workers 2]
+    .venv/bin/python benchmarks/api_bench.py [--runs 30] [--requests 2000] \\
+        [--clients 8] [--workers 2]
 """
 
 from __future__ import annotations
@@ -91,13 +92,20 @@ def overhead(runs: int) -> None:
             if audit:
                 break
             time.sleep(0.005)
+        if audit is None:
+            raise SystemExit("the audit row was not written")
         d = json.loads(audit["durations"])
         card = d.get("wait_for_card", 0) + d["read"] + d["verify"]
         if i >= 3:  # first runs warm caches (schemas, trust store, curves)
             rows.append((total, card, total - card, d.get("sign", 0)))
     svc.close()
-    med = lambda k: statistics.median(r[k] for r in rows)
-    p90 = lambda k: sorted(r[k] for r in rows)[int(0.9 * (len(rows) - 1))]
+
+    def med(k):
+        return statistics.median(r[k] for r in rows)
+
+    def p90(k):
+        return sorted(r[k] for r in rows)[int(0.9 * (len(rows) - 1))]
+
     print(f"card verification, virtual CCCD in process, {len(rows)} runs (median / p90):")
     print(f"  request -> signed result     {med(0):7.1f} / {p90(0):7.1f} ms")
     print(f"  reader + verifier            {med(1):7.1f} / {p90(1):7.1f} ms")
@@ -106,9 +114,11 @@ def overhead(runs: int) -> None:
 
 
 def _load(port: int, body: bytes, requests: int, clients: int, out: mp.Queue) -> None:
-    """Keep-alive clients on raw sockets (cheap on the CPU the server also needs); every wait bounded."""
+    """Keep-alive clients on raw sockets (cheap on the CPU the server also needs); every wait
+    bounded."""
     request = (
-        b"POST /v1/documents/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"POST /v1/documents/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+        b"application/json\r\n"
         b"X-API-Key: "
         + KEY.encode()
         + b"\r\nContent-Length: "
@@ -201,7 +211,7 @@ def throughput(requests: int, clients: int, workers: int, full: bool, threads: i
                     break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("gunicorn did not start")
+                    raise SystemExit("gunicorn did not start") from None
                 time.sleep(0.1)
         files = _files(full)
         body = json.dumps(
@@ -219,11 +229,13 @@ def throughput(requests: int, clients: int, workers: int, full: bool, threads: i
         proc.join(10)
         what = "SOD+COM+DG1,2,13,14,15" if full else "SOD+DG1+DG13"
         print(
-            f"POST /v1/documents/verify under gunicorn ({workers} worker(s) x {threads} threads, {clients} keep-alive "
+            f"POST /v1/documents/verify under gunicorn ({workers} worker(s) x {threads} threads, "
+            f"{clients} keep-alive "
             f"clients in another process), files {what} ({len(body)} B JSON):"
         )
         print(
-            f"  {ok} verified, {errors} errors in {elapsed:.2f} s -> {ok / elapsed:7.1f} documents/s "
+            f"  {ok} verified, {errors} errors in {elapsed:.2f} s -> {ok / elapsed:7.1f} "
+            "documents/s "
             f"(target >= 300)"
         )
     finally:

@@ -64,9 +64,10 @@ def main() -> int:
     for fmt in ("JPEG", "JPEG2000"):
         chip = make_chip_photo(paths[0].read_bytes(), fmt)
         reference_from_photo(models, chip)  # warm-up
-        med, worst = timed(lambda: reference_from_photo(models, chip), args.runs)
+        med, worst = timed(lambda chip=chip: reference_from_photo(models, chip), args.runs)
         print(
-            f"chip reference {fmt} ({len(chip)} bytes, 240x320): median {med:.0f} ms, min {worst:.0f} ms "
+            f"chip reference {fmt} ({len(chip)} bytes, 240x320): median {med:.0f} ms, min "
+            f"{worst:.0f} ms "
             f"over {args.runs} (target 400)"
         )
 
@@ -105,14 +106,18 @@ def main() -> int:
 
 
 def liveness_bench(models, ref, path: Path, runs: int) -> None:
-    """28 frames as the kiosk's timeline sends them (2 per second): 4 frontal, then per step 4 turned, 4 frontal."""
+    """28 frames as the kiosk's timeline sends them (2 per second): 4 frontal, then per step 4
+    turned, 4 frontal."""
     from edge.face.detect import analyse_frame
     from edge.face.liveness import LEFT, RIGHT, LivenessChallenge, evaluate, known_frames
     from edge.face.matcher import analyse_frames
     from tests.face.synth import hinge_turn, jpeg, kiosk_frame, load_rgb, padded
 
     face = padded(load_rgb(path))
-    nose_x = analyse_frame(models, face, need_frontal=False).face.landmarks.nose[0]
+    found = analyse_frame(models, face, need_frontal=False).face
+    if found is None:
+        raise SystemExit(f"no face found in {path}")
+    nose_x = found.landmarks.nose[0]
     # Milder than the tests' turns: HOG loses this face at 1.3/0.5 once it is pasted into a frame.
     pose = {
         "F": face,
@@ -131,7 +136,8 @@ def liveness_bench(models, ref, path: Path, runs: int) -> None:
     assert result.passed, result.to_dict()
     med, low = timed(lambda: evaluate(challenge, shots, ref, models=models), runs)
     print(
-        f"liveness, {len(shots)} 640x480 frames to a decision: median {med:.0f} ms, min {low:.0f} ms over {runs}"
+        f"liveness, {len(shots)} 640x480 frames to a decision: median {med:.0f} ms, min {low:.0f} "
+        f"ms over {runs}"
     )
     frames = [f for _, f in shots]
     med, _ = timed(

@@ -46,12 +46,14 @@ def main() -> int:
         {0.40, 0.45, 0.50, 0.55, 0.58, 0.60, 0.62, 0.65, 0.70, report.threshold, DEFAULT_THRESHOLD}
     )
     print(
-        "| threshold | FMR live (FM/pairs) | FNMR live (FNM/pairs) | FMR chip JPEG | FNMR chip JPEG | FMR chip JP2 | FNMR chip JP2 |"
+        "| threshold | FMR live (FM/pairs) | FNMR live (FNM/pairs) | FMR chip JPEG | FNMR chip "
+        "JPEG | FMR chip JP2 | FNMR chip JP2 |"
     )
     print("|---|---|---|---|---|---|---|")
     for row in report.rows(thresholds):
         print(
-            f"| {row['threshold']:.2f} | {pct(row['fmr'])} ({row['false_matches']}/{len(report.impostor)}) "
+            f"| {row['threshold']:.2f} | {pct(row['fmr'])} "
+            f"({row['false_matches']}/{len(report.impostor)}) "
             f"| {pct(row['fnmr'])} ({row['false_non_matches']}/{len(report.genuine)}) "
             f"| {pct(row['JPEG_fmr'])} | {pct(row['JPEG_fnmr'])} "
             f"| {pct(row['JPEG2000_fmr'])} | {pct(row['JPEG2000_fnmr'])} |"

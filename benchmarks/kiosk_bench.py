@@ -45,7 +45,8 @@ def timed(fn, n: int) -> list[float]:
 def report(name: str, times: list[float]) -> None:
     times = sorted(times)
     print(
-        f"{name:32s} median {statistics.median(times):7.2f} ms   p95 {times[int(len(times) * 0.95) - 1]:7.2f} ms"
+        f"{name:32s} median {statistics.median(times):7.2f} ms   p95 "
+        f"{times[int(len(times) * 0.95) - 1]:7.2f} ms"
         f"   (n={len(times)})"
     )
 

@@ -1,4 +1,5 @@
-"""Terminal-side protocol timings: PACE (brainpoolP256r1, App. G.1) CPU ms, SM wrap/unwrap µs per APDU.
+"""Terminal-side protocol timings: PACE (brainpoolP256r1, App. G.1) CPU ms, SM wrap/unwrap µs per
+APDU.
 
 Run: .venv/bin/python benchmarks/protocols_bench.py [repeats]
 The card side is a replay of the ICAO worked example, so the figures are the
@@ -45,7 +46,11 @@ def bench_pace(v: dict, repeats: int) -> list[float]:
         ]
         s = Session(ReplayTransport(script))
         c0 = time.process_time()
-        pace.run(s, key, "0.4.0.127.0.7.2.2.4.2.2", 13, keygen=lambda d: keys.pop(0))
+
+        def keygen(_domain: object, keys: list[int] = keys) -> int:
+            return keys.pop(0)
+
+        pace.run(s, key, "0.4.0.127.0.7.2.2.4.2.2", 13, keygen=keygen)
         out.append((time.process_time() - c0) * 1000)
     return out
 
@@ -104,7 +109,8 @@ def main() -> None:
     pace_ms = bench_pace(v, repeats)
     print(
         f"PACE ECDH-GM brainpoolP256r1 AES-128 (terminal CPU, {repeats} runs): "
-        f"median {statistics.median(pace_ms):.2f} ms, min {min(pace_ms):.2f} ms, max {max(pace_ms):.2f} ms"
+        f"median {statistics.median(pace_ms):.2f} ms, min {min(pace_ms):.2f} ms, max "
+        f"{max(pace_ms):.2f} ms"
     )
     for name, (w, u) in bench_sm(v, repeats * 20).items():
         print(f"SM {name}: wrap {w:.1f} µs, unwrap {u:.1f} µs per APDU (median)")

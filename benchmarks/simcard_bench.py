@@ -21,7 +21,7 @@ from simulators.card import VirtualCCCD
 from simulators.dataset import build_dataset
 from simulators.vpcd import run_bridge
 
-DOMAINS = [
+DOMAINS: list[tuple[str, list[tuple[str, int | None]] | None]] = [
     ("ECDH-GM AES-128 brainpoolP256r1 (CCCD)", None),
     ("ECDH-GM AES-256 brainpoolP512r1", [("0.4.0.127.0.7.2.2.4.2.4", 17)]),
     ("ECDH-GM AES-256 NIST P-521", [("0.4.0.127.0.7.2.2.4.2.4", 18)]),

@@ -50,8 +50,10 @@ def measure(pcscd: PrivatePcscd, quickack: bool, runs: int = 3) -> None:
     pcscd.wait_card(False, 20)
     best = min(times)
     print(
-        f"  quickack={'on ' if quickack else 'off'}  read median {statistics.median(times) * 1000:7.1f} ms, "
-        f"best {best * 1000:.1f} ms, {apdus} APDUs, {best / apdus * 1000:.2f} ms per APDU (best run)"
+        f"  quickack={'on ' if quickack else 'off'}  read median "
+        f"{statistics.median(times) * 1000:7.1f} ms, "
+        f"best {best * 1000:.1f} ms, {apdus} APDUs, {best / apdus * 1000:.2f} ms per APDU (best "
+        "run)"
     )
 
 

@@ -26,17 +26,21 @@ def main() -> None:
     print(f"default PKI ecdsa (first):    {timed(lambda: pki.default_pki('ecdsa'))[0]:8.1f} ms")
     print(f"default PKI rsa (first):      {timed(lambda: pki.default_pki('rsa'))[0]:8.1f} ms")
     print(
-        f"RSA-2048 key (uncached):      {statistics.median(timed(lambda: pki.rsa_key.__wrapped__('bench', 2048), 5)):8.1f} ms median"
+        "RSA-2048 key (uncached):      "
+        f"{statistics.median(timed(lambda: pki.rsa_key.__wrapped__('bench', 2048), 5)):8.1f} "
+        "ms median"
     )
     print(
-        f"synthetic portrait JPEG:      {statistics.median(timed(lambda: synthetic_portrait('bench'), 5)):8.1f} ms median"
+        "synthetic portrait JPEG:      "
+        f"{statistics.median(timed(lambda: synthetic_portrait('bench'), 5)):8.1f} ms median"
     )
     print(
-        f"synthetic portrait JP2:       {statistics.median(timed(lambda: synthetic_portrait('bench', 'jp2'), 5)):8.1f} ms median"
+        "synthetic portrait JP2:       "
+        f"{statistics.median(timed(lambda: synthetic_portrait('bench', 'jp2'), 5)):8.1f} ms median"
     )
     for signer in ("ecdsa", "rsa"):
-        first = timed(lambda: build_dataset(1, signer=signer))[0]
-        again = statistics.median(timed(lambda: build_dataset(1, signer=signer), 20))
+        first = timed(lambda signer=signer: build_dataset(1, signer=signer))[0]
+        again = statistics.median(timed(lambda signer=signer: build_dataset(1, signer=signer), 20))
         print(f"build_dataset({signer:5}) first: {first:8.1f} ms, then median {again:6.1f} ms")
 
 

@@ -1,1 +1,2 @@
-"""Terminal side: transports, APDUs, secure messaging, BAC, PACE, CA, AA, file reading, LDS parsing."""
+"""Terminal side: transports, APDUs, secure messaging, BAC, PACE, CA, AA, file reading, LDS
+parsing."""

@@ -101,7 +101,11 @@ class MrzKey:
         id12 = id12.strip()
         if not (id12.isascii() and id12.isdigit() and len(id12) == 12):
             raise AccessKeyError("The ID number must be twelve digits.")
-        return cls(id12[-9:], birth, expiry)
+        return cls(
+            id12[-9:],
+            _yymmdd(birth, "date of birth"),
+            _yymmdd(expiry, "date of expiry", allow_empty=True),
+        )
 
     @classmethod
     def from_mrz_lines(cls, lines: list[str] | tuple[str, ...] | str) -> MrzKey:

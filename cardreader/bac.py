@@ -73,7 +73,7 @@ def process_external_authenticate(
 
 
 def session_keys(k_ifd: bytes, k_ic: bytes, rnd_ic: bytes, rnd_ifd: bytes) -> BacKeys:
-    seed = bytes(a ^ b for a, b in zip(k_ifd, k_ic))
+    seed = bytes(a ^ b for a, b in zip(k_ifd, k_ic, strict=True))
     ks_enc, ks_mac = derive_keys(seed)
     return BacKeys(ks_enc, ks_mac, rnd_ic[4:8] + rnd_ifd[4:8])
 

@@ -7,6 +7,8 @@ sentence in ``message``; callers show ``message`` and never a traceback.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class CardError(Exception):
     """Base of every terminal-side error."""
@@ -38,7 +40,7 @@ class CardError(Exception):
             parts.append(f"sw={self.sw:04X}")
         return " ".join(parts) if len(parts) == 1 else f"{parts[0]} ({', '.join(parts[1:])})"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
             "message": self.message,

@@ -35,6 +35,7 @@ from cardreader.errors import (
     SecureMessagingError,
     StatusWordError,
 )
+from cardreader.session import Session
 from cardreader.tlv import decode_header
 
 AID_EMRTD = bytes.fromhex("A0000002471001")
@@ -180,7 +181,7 @@ class AtrInfo:
 
 
 # N818 ignored: a public name (reader, tests) that reads as the event it reports.
-class ExtendedLengthRejected(SecureMessagingError):  # noqa: N818
+class ExtendedLengthRejected(SecureMessagingError):
     """The card answered 6700 in plain to an extended READ BINARY: its secure channel is closed.
 
     Short reads are used from now on; the caller re-opens access control and goes on.
@@ -202,7 +203,7 @@ class FileReader:
     """SELECT and READ BINARY over a ``Session`` (which wraps under secure messaging)."""
 
     def __init__(
-        self, session, *, extended_length: bool = False, max_response: int | None = None
+        self, session: Session, *, extended_length: bool = False, max_response: int | None = None
     ) -> None:
         self.session = session
         self.extended_length = extended_length

@@ -1,4 +1,5 @@
-"""Machine-readable zone: check digits (ICAO Doc 9303-3 §4.9) and TD1/TD2/TD3 parsing (9303-5/-6/-4).
+"""Machine-readable zone: check digits (ICAO Doc 9303-3 §4.9) and TD1/TD2/TD3 parsing
+(9303-5/-6/-4).
 
 Every check digit is verified; a wrong one is recorded in ``check_errors``
 rather than raised, because the report decides what a mismatch means. A
@@ -148,7 +149,8 @@ class MRZ:
 
     @property
     def mrz_information(self) -> str:
-        """Document number, date of birth, date of expiry, each with its check digit: the BAC/PACE key seed input."""
+        """Document number, date of birth, date of expiry, each with its check digit: the BAC/PACE
+        key seed input."""
         number = self.document_number
         if len(number) < 9:
             number = number.ljust(9, "<")
@@ -169,7 +171,8 @@ class MRZ:
         today: _dt.date | None = None,
         file: str | None = None,
     ) -> MRZ:
-        """Parse an MRZ given as its lines (newline-separated or a list) or as one run of characters."""
+        """Parse an MRZ given as its lines (newline-separated or a list) or as one run of
+        characters."""
         if isinstance(text, (bytes, bytearray)):
             try:
                 text = bytes(text).decode("ascii")
@@ -178,7 +181,7 @@ class MRZ:
         if isinstance(text, (list, tuple)):
             text = "".join(text)
         flat = "".join(text.split())
-        for fmt, (count, width) in FORMATS.items():
+        for fmt, (count, width) in FORMATS.items():  # noqa: B007 - fmt is used after the loop
             if len(flat) == count * width:
                 break
         else:
@@ -205,7 +208,8 @@ def _sex(ch: str) -> str:
 
 
 def _long_number(principal: str, cd: str, optional: str) -> tuple[str, str, str]:
-    """TD1/TD2 rule (9303-5 §4.2.2 note): a '<' in the check digit position means the number continues
+    """TD1/TD2 rule (9303-5 §4.2.2 note): a '<' in the check digit position means the number
+    continues
     in the optional data, whose first run ends with the real check digit. Returns
     (number, check digit, optional data left)."""
     if cd != "<":

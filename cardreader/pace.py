@@ -23,7 +23,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ecdsa.ellipticcurve import INFINITY
+from ecdsa.ellipticcurve import INFINITY, PointJacobi
 
 from cardreader import pace_cam, pace_im
 from cardreader import tlv as _tlv
@@ -58,7 +58,7 @@ _MAPPINGS = {
 
 
 # N818 ignored: the name is public (reader, tests) and reads as the event it reports.
-class PaceParameterRejected(AccessControlError):  # noqa: N818
+class PaceParameterRejected(AccessControlError):
     """MSE:Set AT answered 6A80/6A87: the card wants the parameter id the other way."""
 
     code = "pace_parameters_rejected"
@@ -119,35 +119,35 @@ class EcDomain:
 
     public_key_tag = 0x86
 
-    def __init__(self, curve: _curves.NamedCurve, generator=None):
+    def __init__(self, curve: _curves.NamedCurve, generator: PointJacobi | None = None):
         self.curve = curve
         self.generator = generator if generator is not None else curve.generator
         self.order = curve.order
 
-    def with_generator(self, generator) -> EcDomain:
+    def with_generator(self, generator: PointJacobi) -> EcDomain:
         return EcDomain(self.curve, generator)
 
-    def public(self, sk: int):
+    def public(self, sk: int) -> PointJacobi:
         return self.generator * sk
 
-    def encode(self, pk) -> bytes:
+    def encode(self, pk: PointJacobi) -> bytes:
         return self.curve.encode_point(pk)
 
-    def decode(self, data: bytes):
+    def decode(self, data: bytes) -> PointJacobi:
         return self.curve.decode_point(data)  # checks the point is on the curve
 
-    def agree(self, sk: int, pk):
+    def agree(self, sk: int, pk: PointJacobi) -> PointJacobi:
         """The shared point sk * PK (never the point at infinity)."""
         point = pk * sk
         if point == INFINITY:
             raise ValueError("key agreement gave the point at infinity")
         return point
 
-    def shared_secret(self, sk: int, pk) -> bytes:
+    def shared_secret(self, sk: int, pk: PointJacobi) -> bytes:
         """The x-coordinate of sk * PK, field-size bytes."""
-        return self.agree(sk, pk).x().to_bytes(self.curve.field_size, "big")
+        return int(self.agree(sk, pk).x()).to_bytes(self.curve.field_size, "big")
 
-    def map_generator(self, s: int, h) -> EcDomain:
+    def map_generator(self, s: int, h: PointJacobi) -> EcDomain:
         """Generic mapping: G' = s * G + H."""
         g = self.curve.generator * s + h
         if g == INFINITY:

@@ -57,6 +57,8 @@ from cardreader.result import (
     ReadResult,
 )
 from cardreader.session import Session
+from cardreader.transport.base import Transport
+from crypto import curves as _curves
 from crypto import dh as _dh
 
 log = logging.getLogger(__name__)
@@ -90,7 +92,7 @@ class Reader:
 
     def __init__(
         self,
-        transport,
+        transport: Transport,
         key: CanKey | MrzKey,
         *,
         rng: Rng = os.urandom,
@@ -112,7 +114,7 @@ class Reader:
         return self.state.session
 
     def steps(self) -> list[tuple[Phase, Callable[[_State], None]]]:
-        out = [
+        out: list[tuple[Phase, Callable[[_State], None]]] = [
             (Phase.CONNECT, step_detect_extended_length),
             (Phase.ACCESS_CONTROL, step_read_card_access),
             (Phase.ACCESS_CONTROL, step_access_control),
@@ -163,7 +165,7 @@ class Reader:
 
 
 def read_document(
-    transport,
+    transport: Transport,
     key: CanKey | MrzKey,
     *,
     rng: Rng = os.urandom,
@@ -276,6 +278,8 @@ def step_access_control(st: _State) -> None:
 
 def _run_pace(st: _State, *, first_use_tag84: bool) -> None:
     info = st.pace_info
+    if info is None:  # callers run PACE only when EF.CardAccess offered it
+        raise AccessControlError("The card offers no PACE parameters.", step="pace")
     res = pace.run_with_fallback(
         st.session,
         st.key,
@@ -444,7 +448,9 @@ def step_read_data_groups(st: _State) -> None:
         _read_noting_errors(st, fid_of_dg(number))
 
 
-def _dg14_key(st: _State):
+def _dg14_key(
+    st: _State,
+) -> tuple[str, int | None, bytes, _curves.NamedCurve | _dh.DHGroup] | None:
     """(protocol OID, key id, public key bytes, domain) for CA, or None when DG14 has no key."""
     raw = st.result.files.get("DG14")
     if raw is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from cardreader.errors import CardError
 
@@ -41,7 +42,7 @@ class ReadStats:
     wall_ms: float = 0.0
     phases: dict[str, PhaseTiming] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "apdus": self.apdus,
             "bytes_sent": self.bytes_sent,
@@ -104,7 +105,7 @@ class Incident:
     def from_error(cls, exc: CardError, *, step: str, file: str | None) -> Incident:
         return cls(exc.step or step, exc.file or file, exc.code, exc.message, exc.sw)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "step": self.step,
             "file": self.file,

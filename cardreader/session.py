@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from cardreader.apdu import CommandAPDU, ResponseAPDU, is_more_data
 from cardreader.errors import CardError, CardRemovedError, CardTimeoutError, MalformedResponseError
@@ -37,7 +38,7 @@ class ApduLogEntry:
     ms: float = 0.0
     error: str | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "description": self.description,
             "command": self.command.hex().upper(),
@@ -159,12 +160,15 @@ class Session:
         if self.keep_log:
             self.log.append(entry)
 
-    def wire_trace(self) -> list[dict]:
+    def wire_trace(self) -> list[dict[str, Any]]:
         """The exchanges as sent on the wire, in the replay transport's JSON form."""
         out = []
         for e in self.log:
             w = e.wrapped or e
-            item = {"description": e.description, "command": w.command.hex().upper()}
+            item: dict[str, Any] = {
+                "description": e.description,
+                "command": w.command.hex().upper(),
+            }
             if w.response is not None:
                 item["response"] = w.response.hex().upper()
             else:

@@ -1,1 +1,2 @@
-"""Curves and keys, SOD/CMS, certificate paths, trust store, passive-authentication and AA/CA verdicts."""
+"""Curves and keys, SOD/CMS, certificate paths, trust store, passive-authentication and AA/CA
+verdicts."""

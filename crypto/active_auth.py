@@ -29,7 +29,7 @@ HASH_TRAILERS = {v: k for k, v in TRAILER_HASHES.items()}
 
 def recover_9796_2(key: PublicKey, signature: bytes) -> tuple[bytes, bytes, str, bool]:
     """(M1, digest, hash name, partial) from an ISO/IEC 9796-2 scheme 1 signature."""
-    numbers = key.rsa_key.public_numbers()
+    numbers = key.rsa_public_key.public_numbers()
     s = int.from_bytes(signature, "big")
     if not 0 < s < numbers.n:
         raise InvalidSignature(
@@ -79,7 +79,8 @@ def recover_9796_2(key: PublicKey, signature: bytes) -> tuple[bytes, bytes, str,
 def verify(
     key: PublicKey, challenge: bytes, signature: bytes, *, hash_name: str | None = None
 ) -> None:
-    """Raise ``InvalidSignature`` (code ``aa_signature_invalid``) unless ``signature`` signs ``challenge``."""
+    """Raise ``InvalidSignature`` (code ``aa_signature_invalid``) unless ``signature`` signs
+    ``challenge``."""
     if key.algorithm == "rsa":
         m1, digest, name, _partial = recover_9796_2(key, signature)
         if not hmac.compare_digest(hashlib.new(name, m1 + challenge).digest(), digest):

@@ -39,8 +39,7 @@ FILE = "EF.CardSecurity"
 _LOW_LEVEL = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
 
 
-# asn1crypto ships no type information: subclassing its spec classes is Any to mypy.
-class _SecurityInfo(core.Sequence):  # type: ignore[misc]
+class _SecurityInfo(core.Sequence):
     _fields = [  # noqa: RUF012 - asn1crypto reads the spec from this class attribute
         ("protocol", core.ObjectIdentifier),
         ("required_data", core.Any),
@@ -48,7 +47,7 @@ class _SecurityInfo(core.Sequence):  # type: ignore[misc]
     ]
 
 
-class _SecurityInfos(core.SetOf):  # type: ignore[misc]
+class _SecurityInfos(core.SetOf):
     _child_spec = _SecurityInfo
 
 

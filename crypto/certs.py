@@ -16,8 +16,9 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from functools import cached_property
+from typing import Any
 
 from asn1crypto import x509 as _x509
 
@@ -30,7 +31,7 @@ OID_DL_SIGNER = "2.23.136.1.1.8"  # id-icao-mrtd-security-deviationListSigningKe
 NameKey = tuple[tuple[str, str], ...]
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     CSCA = "csca"
     LINK = "link"
     DSC = "dsc"
@@ -88,7 +89,8 @@ def name_key(name: _x509.Name) -> NameKey:
 
 
 def name_text(name: _x509.Name) -> str:
-    """A short readable form, e.g. ``C=VN, O=..., CN=CSCA ePassport Vietnam`` (no personal data here)."""
+    """A short readable form, e.g. ``C=VN, O=..., CN=CSCA ePassport Vietnam`` (no personal data
+    here)."""
     short = {
         "country_name": "C",
         "organization_name": "O",
@@ -168,8 +170,9 @@ class Certificate:
             aki_ext = cert.authority_key_identifier_value
             ski = cert.key_identifier_value
             spki = tbs["subject_public_key_info"]
-            spki["algorithm"].native  # decoded now: a malformed key fails here, typed
-            spki["public_key"].contents
+            # Decoded now, for the side effect: a malformed key fails here, typed.
+            spki["algorithm"].native  # noqa: B018 - parse, not use
+            spki["public_key"].contents  # noqa: B018 - parse, not use
             return cls(
                 raw=raw if raw is not None else cert.dump(),
                 asn1=cert,
@@ -251,7 +254,7 @@ class Certificate:
     def valid_at(self, at: datetime) -> bool:
         return self.not_before <= at <= self.not_after
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """Non-personal facts for report details."""
         return {
             "subject": self.subject_text,

@@ -22,7 +22,7 @@ from crypto.report import Check, Status
 
 def agree(chip_key: PublicKey, private_value: int) -> bytes:
     """ECDH shared secret: the x-coordinate of ``private_value * chip_key`` (field-size bytes)."""
-    if chip_key.algorithm != "ec" or chip_key.point is None:
+    if chip_key.algorithm != "ec" or chip_key.point is None or chip_key.curve is None:
         raise InvalidKey("Key agreement needs an EC public key.")
     curve = chip_key.curve
     if not 0 < private_value < curve.order:
@@ -32,7 +32,7 @@ def agree(chip_key: PublicKey, private_value: int) -> bytes:
     except CurveError as exc:
         raise InvalidKey(str(exc)) from None
     shared = point * private_value
-    return shared.x().to_bytes(curve.field_size, "big")
+    return int(shared.x()).to_bytes(curve.field_size, "big")
 
 
 def check(
@@ -64,13 +64,13 @@ def check(
             name, Status.NOT_PERFORMED, "ca_not_run", "Chip Authentication was not run.", err
         )
     if not outcome.established:
-        err = outcome.error.code if outcome.error is not None else None
+        error_code = outcome.error.code if outcome.error is not None else None
         return Check(
             name,
             Status.INVALID,
             "ca_failed",
             "The chip failed Chip Authentication: it may be a copy.",
-            {**details, "error": err},
+            {**details, "error": error_code},
         )
     if dg14_hash_status is Status.INVALID:
         return Check(

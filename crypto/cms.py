@@ -31,7 +31,7 @@ def load_signed_data(der: bytes, what: str = "signed object") -> _cms.SignedData
         if info["content_type"].native != "signed_data":
             raise MalformedError(f"The {what} is not CMS SignedData.", code="cms_malformed")
         sd = info["content"]
-        sd["encap_content_info"]["content_type"].dotted  # touch: parse now, not later
+        sd["encap_content_info"]["content_type"].dotted  # noqa: B018 - touch: parse now, not later
         if len(sd["signer_infos"]) == 0:
             raise MalformedError(f"The {what} has no signer.", code="cms_malformed")
         return sd
@@ -51,7 +51,7 @@ def econtent(sd: _cms.SignedData) -> bytes:
 
 
 def econtent_type(sd: _cms.SignedData) -> str:
-    return sd["encap_content_info"]["content_type"].dotted
+    return str(sd["encap_content_info"]["content_type"].dotted)
 
 
 def embedded_certificates(sd: _cms.SignedData) -> list[Certificate]:
@@ -87,9 +87,10 @@ def signing_time(si: _cms.SignerInfo) -> datetime | None:
     for attr in si["signed_attrs"] or []:
         if attr["type"].native == "signing_time":
             try:
-                return attr["values"][0].native
+                value = attr["values"][0].native
             except _LOW_LEVEL:
                 return None
+            return value if isinstance(value, datetime) else None
     return None
 
 
@@ -114,13 +115,14 @@ def _signed_attrs_der(si: _cms.SignerInfo) -> bytes:
             else bytes([0x80 | ((n.bit_length() + 7) // 8)])
             + n.to_bytes((n.bit_length() + 7) // 8, "big")
         )
-        return b"\x31" + length + contents
+        return b"\x31" + length + bytes(contents)
     # BER on the outside: re-encode as DER, sorted (what the signer must have signed)
-    return _cms.CMSAttributes.load(b"\x31\x80" + contents + b"\x00\x00").dump(force=True)
+    return bytes(_cms.CMSAttributes.load(b"\x31\x80" + contents + b"\x00\x00").dump(force=True))
 
 
 def verify_signer_info(sd: _cms.SignedData, si: _cms.SignerInfo, key: PublicKey) -> SignerCheck:
-    """Raise ``InvalidSignature`` (code says which part failed) unless ``key`` signed ``sd``'s content.
+    """Raise ``InvalidSignature`` (code says which part failed) unless ``key`` signed ``sd``'s
+    content.
 
     Codes: ``message_digest_mismatch``, ``content_type_mismatch``,
     ``signed_attrs_missing_digest``, ``signature_invalid``.

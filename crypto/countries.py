@@ -29,7 +29,7 @@ D DE GBD GB GBN GB GBO GB GBP GB GBS GB RKS XK EUE EU
 """
 
 _tokens = _PAIRS.split()
-ALPHA3_TO_ALPHA2: dict[str, str] = dict(zip(_tokens[0::2], _tokens[1::2]))
+ALPHA3_TO_ALPHA2: dict[str, str] = dict(zip(_tokens[0::2], _tokens[1::2], strict=True))
 
 
 def alpha2(code: str | None) -> str | None:

@@ -30,19 +30,19 @@ class NamedCurve:
 
     @property
     def p(self) -> int:
-        return self.lib.curve.p()
+        return int(self.lib.curve.p())
 
     @property
     def a(self) -> int:
-        return self.lib.curve.a()
+        return int(self.lib.curve.a())
 
     @property
     def b(self) -> int:
-        return self.lib.curve.b()
+        return int(self.lib.curve.b())
 
     @property
     def order(self) -> int:
-        return self.lib.order
+        return int(self.lib.order)
 
     @property
     def cofactor(self) -> int:
@@ -72,11 +72,11 @@ class NamedCurve:
             int.from_bytes(data[1 : 1 + n], "big"), int.from_bytes(data[1 + n :], "big")
         )
 
-    def encode_point(self, point) -> bytes:
+    def encode_point(self, point: PointJacobi) -> bytes:
         if point == INFINITY:
             raise CurveError("the point at infinity has no encoding")
         n = self.field_size
-        return b"\x04" + point.x().to_bytes(n, "big") + point.y().to_bytes(n, "big")
+        return b"\x04" + int(point.x()).to_bytes(n, "big") + int(point.y()).to_bytes(n, "big")
 
 
 # (name, OID, PACE standardized domain parameter id, ecdsa curve, cryptography class)

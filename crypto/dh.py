@@ -34,7 +34,8 @@ class DHGroup:
         return y.to_bytes(self.size, "big")
 
     def decode(self, data: bytes) -> int:
-        """A public value, checked to lie in the order-q subgroup (so a small-subgroup value is refused)."""
+        """A public value, checked to lie in the order-q subgroup (so a small-subgroup value is
+        refused)."""
         y = int.from_bytes(data, "big")
         if not 1 < y < self.p - 1 or pow(y, self.q, self.p) != 1:
             raise DHError(f"public value is not in the {self.name} subgroup")
@@ -118,7 +119,8 @@ def by_pace_id(parameter_id: int) -> DHGroup:
 
 
 def from_explicit(p: int, g: int, q: int | None = None) -> DHGroup:
-    """A group given by explicit parameters (DG14 DH keys carry them); named when it is a known one."""
+    """A group given by explicit parameters (DG14 DH keys carry them); named when it is a known
+    one."""
     for grp in GROUPS:
         if grp.p == p and grp.g == g:
             return grp

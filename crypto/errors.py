@@ -8,6 +8,8 @@ meet a library exception.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class CryptoError(Exception):
     """Base of every verification-side error."""
@@ -21,7 +23,7 @@ class CryptoError(Exception):
             self.code = code
         super().__init__(self.message)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message}
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import ecdsa
 import ecdsa.util
@@ -63,7 +64,8 @@ class SignatureScheme:
     def from_algorithm(
         cls, sig_alg: _algos.SignedDigestAlgorithm, digest_alg: str | None = None
     ) -> SignatureScheme:
-        """From an AlgorithmIdentifier; plain ``rsaEncryption``/``ecPublicKey`` take ``digest_alg``."""
+        """From an AlgorithmIdentifier; plain ``rsaEncryption``/``ecPublicKey`` take
+        ``digest_alg``."""
         try:
             kind = sig_alg.signature_algo
         except (ValueError, KeyError):
@@ -102,13 +104,19 @@ ID_PK_ECDH = "0.4.0.127.0.7.2.2.1.2"  # BSI TR-03110 id-PK-ECDH
 
 
 class _RawAlgorithm(_core.Sequence):
-    _fields = [("algorithm", _core.ObjectIdentifier), ("parameters", _core.Any, {"optional": True})]
+    _fields: ClassVar[list[tuple[Any, ...]]] = [
+        ("algorithm", _core.ObjectIdentifier),
+        ("parameters", _core.Any, {"optional": True}),
+    ]
 
 
 class _RawSPKI(_core.Sequence):
     """SubjectPublicKeyInfo with any algorithm (asn1crypto's own refuses OIDs it does not know)."""
 
-    _fields = [("algorithm", _RawAlgorithm), ("public_key", _core.OctetBitString)]
+    _fields: ClassVar[list[tuple[Any, ...]]] = [
+        ("algorithm", _RawAlgorithm),
+        ("public_key", _core.OctetBitString),
+    ]
 
 
 def _int(octets: bytes) -> int:
@@ -217,14 +225,28 @@ class PublicKey:
             raise InvalidKey(f"The EC public key is not a point on {curve.name} ({exc}).") from None
 
     @property
+    def ec_curve(self) -> curves.NamedCurve:
+        """The curve of an EC key; an RSA key gets a typed error, not an AttributeError."""
+        if self.curve is None:
+            raise InvalidKey("An EC key is needed here, not an RSA key.", code="algorithm_mismatch")
+        return self.curve
+
+    @property
+    def rsa_public_key(self) -> rsa.RSAPublicKey:
+        """The RSA key; an EC key gets a typed error, not an AttributeError."""
+        if self.rsa_key is None:
+            raise InvalidKey("An RSA key is needed here, not an EC key.", code="algorithm_mismatch")
+        return self.rsa_key
+
+    @property
     def bits(self) -> int:
         if self.rsa_key is not None:
             return self.rsa_key.key_size
-        return self.curve.order.bit_length()
+        return self.ec_curve.order.bit_length()
 
     @property
     def description(self) -> str:
-        return f"RSA-{self.bits}" if self.algorithm == "rsa" else f"ECDSA {self.curve.name}"
+        return f"RSA-{self.bits}" if self.algorithm == "rsa" else f"ECDSA {self.ec_curve.name}"
 
     def verify(self, signature: bytes, data: bytes, scheme: SignatureScheme) -> None:
         """Raise ``InvalidSignature`` unless ``signature`` is a valid signature of ``data``."""
@@ -239,6 +261,7 @@ class PublicKey:
     ) -> None:
         h = hash_for(scheme.hash)
         algo = Prehashed(h) if prehashed else h
+        pad: padding.AsymmetricPadding
         try:
             if self.algorithm == "rsa":
                 if scheme.kind == "pkcs1v15":
@@ -254,7 +277,7 @@ class PublicKey:
                     raise InvalidSignature(
                         "An RSA key cannot check an ECDSA signature.", code="algorithm_mismatch"
                     )
-                self.rsa_key.verify(signature, data, pad, algo)
+                self.rsa_public_key.verify(signature, data, pad, algo)
                 return
             if scheme.kind != "ecdsa":
                 raise InvalidSignature(
@@ -264,8 +287,10 @@ class PublicKey:
             if self.ec_key is not None:
                 self.ec_key.verify(encode_dss_signature(r, s), data, ec.ECDSA(algo))
                 return
-            raw = ecdsa.util.sigencode_string(r, s, self.curve.order)
+            raw = ecdsa.util.sigencode_string(r, s, self.ec_curve.order)
             hashfunc = getattr(hashlib, scheme.hash)
+            if self.ecdsa_key is None:  # from_spki/_ec set one of ec_key and ecdsa_key
+                raise InvalidKey("The EC key carries no usable point.")
             if prehashed:
                 ok = self.ecdsa_key.verify_digest(
                     raw, data, sigdecode=ecdsa.util.sigdecode_string, allow_truncate=True
@@ -287,7 +312,7 @@ class PublicKey:
 
     def split_ecdsa(self, signature: bytes) -> tuple[int, int]:
         """(r, s) from a DER ECDSA-Sig-Value or a plain r||s of twice the order's length."""
-        n = (self.curve.order.bit_length() + 7) // 8
+        n = (self.ec_curve.order.bit_length() + 7) // 8
         if signature[:1] == b"\x30":
             try:
                 sig = _algos.DSASignature.load(signature, strict=True)

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, ClassVar
 
+from asn1crypto import cms as _cms
 from asn1crypto import core as _core
 from asn1crypto import x509 as _x509
 
@@ -28,12 +30,12 @@ class _CertSet(_core.SetOf):
 
 
 class _CscaMasterList(_core.Sequence):
-    _fields = [("version", _core.Integer), ("cert_list", _CertSet)]
+    _fields: ClassVar[list[tuple[Any, ...]]] = [("version", _core.Integer), ("cert_list", _CertSet)]
 
 
 @dataclass
 class MasterList:
-    signed_data: object
+    signed_data: _cms.SignedData
     signer_candidates: list[Certificate]
     cscas: list[Certificate]
     skipped: int
@@ -69,7 +71,8 @@ class MasterList:
         return cls(sd, signers, cscas, skipped, version)
 
     def verify(self, roots: list[Certificate], at: datetime | None = None) -> Certificate:
-        """Check the list's signature and that its signer chains to one of ``roots``; return the signer.
+        """Check the list's signature and that its signer chains to one of ``roots``; return the
+        signer.
 
         Raises ``InvalidSignature`` with code ``masterlist_signature_invalid`` or
         ``masterlist_signer_untrusted``.

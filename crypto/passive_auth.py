@@ -29,12 +29,16 @@ import hashlib
 import hmac
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
+
+from asn1crypto import cms as _cms
 
 from cardreader.errors import CardError
 from cardreader.lds.sod import EFSOD
 from crypto import cms
 from crypto.certs import Certificate
 from crypto.countries import alpha2
+from crypto.crl import CRL
 from crypto.errors import (
     MAX_OBJECT,
     CryptoError,
@@ -45,7 +49,8 @@ from crypto.errors import (
 from crypto.report import Check, Status
 from crypto.truststore import TrustStore
 
-V, I, U, N = Status.VALID, Status.INVALID, Status.UNKNOWN, Status.NOT_PERFORMED
+# One letter per verdict (I for INVALID) keeps the verdict tables below readable.
+V, I, U, N = Status.VALID, Status.INVALID, Status.UNKNOWN, Status.NOT_PERFORMED  # noqa: E741
 
 
 @dataclass
@@ -57,7 +62,7 @@ class PassiveAuthResult:
     csca: Certificate | None = None
     signature_valid: bool = False  # the SOD's signature verified with the DSC
 
-    def add(self, name: str, status: Status, code: str, message: str, **details) -> Check:
+    def add(self, name: str, status: Status, code: str, message: str, **details: Any) -> Check:
         check = Check(name, status, code, message, details)
         self.checks.append(check)
         return check
@@ -152,7 +157,8 @@ def verify(
         try:
             dsc = Certificate.from_bytes(dsc)
         except CryptoError as exc:
-            # A damaged side file proves nothing about the document: the DSC inside EF.SOD may still serve.
+            # A damaged side file proves nothing about the document: the DSC inside EF.SOD may still
+            # serve.
             res.add(
                 "dsc.parse",
                 U,
@@ -193,7 +199,9 @@ def verify(
     return res
 
 
-def _signature(res: PassiveAuthResult, sod: EFSOD, signer_info, signer: Certificate) -> None:
+def _signature(
+    res: PassiveAuthResult, sod: EFSOD, signer_info: _cms.SignerInfo, signer: Certificate
+) -> None:
     try:
         check = cms.verify_signer_info(sod.signed_data, signer_info, signer.public_key)
     except InvalidSignature as exc:
@@ -337,7 +345,7 @@ def _find_path(
             if _verified(None, cert, link):
                 path, _ = _find_path(store, link, [e for e in extra if e is not link], depth + 1)
                 if path:
-                    return [link] + path, True
+                    return [link, *path], True
     return [], found
 
 
@@ -375,7 +383,8 @@ def _chain(
                 "dsc.chain",
                 I,
                 "dsc_signature_invalid",
-                "The document signer certificate's signature does not verify with the CSCA it names.",
+                "The document signer certificate's signature does not verify with the CSCA it "
+                "names.",
                 dsc_issuer=dsc.issuer_text,
             )
         else:
@@ -465,7 +474,7 @@ def _crl(
     )
 
 
-def _crl_signed(crl, issuer: Certificate) -> bool:
+def _crl_signed(crl: CRL, issuer: Certificate) -> bool:
     try:
         crl.verify_signed_by(issuer)
         return True
@@ -510,7 +519,8 @@ def _dg_hashes(
         if sod is None:
             res.add(name, N, "sod_unavailable", f"DG{n} cannot be checked without a valid EF.SOD.")
         elif n not in listed:
-            # Not tampering with signed data, but nothing vouches for this file: unknown, never valid.
+            # Not tampering with signed data, but nothing vouches for this file: unknown, never
+            # valid.
             res.add(
                 name,
                 U,

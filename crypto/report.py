@@ -8,10 +8,11 @@ the trust store) is its own status and is never shown as valid or invalid.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
+from typing import Any
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     VALID = "valid"
     INVALID = "invalid"
     UNKNOWN = "unknown"
@@ -36,9 +37,9 @@ class Check:
     status: Status
     code: str
     message: str
-    details: dict = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "status": self.status.value,
@@ -84,7 +85,7 @@ class VerificationReport:
         """Codes of every check that is not valid: what the audit log keeps."""
         return [c.code for c in self.checks if c.status is not Status.VALID]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "passive_authentication": self.passive_authentication.value,
             "chip_authenticity": self.chip_authenticity.value,

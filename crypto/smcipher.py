@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from crypto.mac import aes_cmac, pad, retail_mac
 
 
-def _run(cipher: Cipher, data: bytes, encrypt: bool) -> bytes:
+def _run(cipher: Cipher[modes.CBC] | Cipher[modes.ECB], data: bytes, encrypt: bool) -> bytes:
     ctx = cipher.encryptor() if encrypt else cipher.decryptor()
     return ctx.update(data) + ctx.finalize()
 

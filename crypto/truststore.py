@@ -17,9 +17,11 @@ import json
 import os
 import sqlite3
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from crypto.certs import Certificate, NameKey, Role, certificates_from_file, is_pem
 from crypto.crl import CRL
@@ -73,12 +75,13 @@ class ImportResult:
     signer: str | None = None  # master lists: the verified signer's subject
     countries: dict[str, int] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
 class TrustStore:
-    """CSCAs and CRLs; ``TrustStore()`` alone is an empty in-memory store (tests, one-off checks)."""
+    """CSCAs and CRLs; ``TrustStore()`` alone is an empty in-memory store (tests, one-off
+    checks)."""
 
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path is not None else None
@@ -95,7 +98,7 @@ class TrustStore:
             ) from None
         self._lock = threading.Lock()
         self._entries: dict[str, _Entry] = {}
-        self._crls: dict[str, CRL | tuple] = {}
+        self._crls: dict[str, CRL | tuple[bytes]] = {}  # (der,) until first parsed
         self._verified: set[tuple[str, str]] = set()  # (child, issuer) signatures already checked
         self._load()
 
@@ -135,7 +138,7 @@ class TrustStore:
     def __enter__(self) -> TrustStore:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __len__(self) -> int:
@@ -334,7 +337,7 @@ class TrustStore:
             entry.cert = Certificate.from_bytes(der)
         return entry.cert
 
-    def _anchor_entries(self):
+    def _anchor_entries(self) -> Iterator[_Entry]:
         return (e for e in self._entries.values() if e.role in ANCHOR_ROLES)
 
     def by_ski(self, ski: bytes) -> list[Certificate]:
@@ -366,7 +369,7 @@ class TrustStore:
                 out.append(item)
         return out
 
-    def entries(self, country: str | None = None) -> list[dict]:
+    def entries(self, country: str | None = None) -> list[dict[str, Any]]:
         """Rows for listing (non-personal: certificate subjects and dates)."""
         cc = country.upper() if country else None
         rows = [
@@ -397,7 +400,8 @@ class TrustStore:
 
 
 def _looks_like_cms(data: bytes) -> bool:
-    """ContentInfo starts SEQUENCE { OID ...}; a certificate or CRL starts SEQUENCE { SEQUENCE ...}."""
+    """ContentInfo starts SEQUENCE { OID ...}; a certificate or CRL starts SEQUENCE { SEQUENCE
+    ...}."""
     if len(data) < 4 or data[0] != 0x30:
         return False
     first = data[1]

@@ -1,1 +1,2 @@
-"""The service: app factory, API, relying-party profiles, sessions, face matching, audit log, CLI."""
+"""The service: app factory, API, relying-party profiles, sessions, face matching, audit log,
+CLI."""

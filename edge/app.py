@@ -13,9 +13,10 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, g, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from edge.api import register_api
@@ -45,8 +46,9 @@ def create_app(
         instance_path=str(config.instance_path.resolve()),
     )
     app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD, JSON_SORT_KEYS=False, CCCD_EDGE=config)
-    app.json.ensure_ascii = False  # Vietnamese names stay readable in JSON
-    app.json.sort_keys = False
+    json_provider = cast(DefaultJSONProvider, app.json)  # Flask's default provider
+    json_provider.ensure_ascii = False  # Vietnamese names stay readable in JSON
+    json_provider.sort_keys = False
     logger = setup_json_logging(path=config.log_file or None)
     service = EdgeService(
         config,

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from edge.secretfile import create_once
 
@@ -236,7 +237,7 @@ class AuditLog:
                 "ORDER BY at DESC, rowid DESC LIMIT ?",
                 (limit,),
             )
-            return [dict(zip(AUDIT_COLUMNS, r)) for r in cur.fetchall()]
+            return [dict(zip(AUDIT_COLUMNS, r, strict=True)) for r in cur.fetchall()]
 
     def row(self, verification_id: str) -> dict | None:
         self.flush()
@@ -246,13 +247,11 @@ class AuditLog:
                 (verification_id,),
             )
             found = cur.fetchone()
-        return dict(zip(AUDIT_COLUMNS, found)) if found else None
+        return dict(zip(AUDIT_COLUMNS, found, strict=True)) if found else None
 
     def stats(self, days: int = 30) -> dict:
         """What the operators' page shows: per day, success rate, failure reasons, time per step."""
-        since = (
-            datetime.fromtimestamp(self._clock() - days * 86400, UTC).date().isoformat()
-        )
+        since = datetime.fromtimestamp(self._clock() - days * 86400, UTC).date().isoformat()
         self.flush()
         with self._lock:
             cur = self._db.execute(
@@ -336,10 +335,8 @@ _SAFE_EXTRAS = (
 
 class JsonLinesFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(
-                timespec="milliseconds"
-            ),
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": _NUMBER.sub("[redacted]", record.getMessage()),

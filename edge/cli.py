@@ -23,7 +23,8 @@ class UsageError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cccd-edge",
-        description="Read and verify Vietnamese chip ID cards (CCCD) and serve the results to local systems.",
+        description="Read and verify Vietnamese chip ID cards (CCCD) and serve the results to "
+        "local systems.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True

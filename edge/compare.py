@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 
 FIELDS = ("id_number", "full_name", "birth_date", "sex", "residence")
@@ -61,8 +62,9 @@ def _result(
     return out
 
 
-def _explain(a: str, b: str, steps: list[tuple[str, callable]]) -> list[str] | None:
-    """Which normalisation steps are needed to make ``a`` and ``b`` equal, or None when none suffice.
+def _explain(a: str, b: str, steps: list[tuple[str, Callable[[str], str]]]) -> list[str] | None:
+    """Which normalisation steps are needed to make ``a`` and ``b`` equal, or None when none
+    suffice.
 
     Steps are applied in order; a step is named only when leaving it out (keeping
     the others) breaks the equality, so the answer lists what really differs.
@@ -116,7 +118,7 @@ def _parse_date(text: str) -> tuple[int, int, int] | None:
     for pattern, order in _DATE_FORMATS:
         m = pattern.match(text.strip())
         if m:
-            parts = dict(zip(order, (int(g) for g in m.groups())))
+            parts = dict(zip(order, (int(g) for g in m.groups()), strict=True))
             return parts["y"], parts["m"], parts["d"]
     return None
 
@@ -158,7 +160,7 @@ def compare_birth_date(chip: str, record: str) -> dict:
     how = [name for name, i in (("year", 0), ("month", 1), ("day", 2)) if r[i] != c[i]]
     if not _valid(*r):
         how.append("invalid_date")
-    return _result("differs", chip, record, how + ["other"], False)
+    return _result("differs", chip, record, [*how, "other"], False)
 
 
 def _expand_abbreviations(text: str) -> str:
@@ -237,7 +239,8 @@ _COMPARERS = {
 
 
 def compare_record(verified: dict, record: dict, fields: tuple[str, ...] | None = None) -> dict:
-    """Compare ``record`` with ``verified`` for each field (only ``fields``: the profile's attributes)."""
+    """Compare ``record`` with ``verified`` for each field (only ``fields``: the profile's
+    attributes)."""
     out: dict[str, dict] = {}
     for name in fields or FIELDS:
         if name not in _COMPARERS:

@@ -1,4 +1,5 @@
-"""Service configuration: the packaged ``default.toml``, then a TOML file, then environment variables.
+"""Service configuration: the packaged ``default.toml``, then a TOML file, then environment
+variables.
 
 API keys are best given in the environment (``CCCD_EDGE_API_KEYS``) or as
 SHA-256 digests in the file; the service only ever keeps their digests.
@@ -12,8 +13,10 @@ import ipaddress
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from edge.profiles import PROFILES
 
@@ -63,7 +66,8 @@ class Config:
     reader_queue: int = 4
     workers: int = 1
     threads: int = 8
-    # Operators' views (/v1/stats, /stats, /metrics): SHA-256 hex of the operator key; "" = loopback only.
+    # Operators' views (/v1/stats, /stats, /metrics): SHA-256 hex of the operator key; "" = loopback
+    # only.
     operator_key_sha256: str = ""
     # Clients (addresses or CIDRs) that may receive the kiosk token; () = loopback only.
     kiosk_addresses: tuple[str, ...] = ()
@@ -186,7 +190,7 @@ def _coerce(values: dict) -> dict:
     unknown = set(values) - known - {"relying_parties"}
     if unknown:
         raise ConfigError(f"Unknown configuration keys: {', '.join(sorted(unknown))}.")
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in values.items():
         if key == "relying_parties":
             continue
@@ -221,9 +225,13 @@ def _read_toml(path: Path) -> dict:
 
 
 def load_config(
-    path: str | os.PathLike | None = None, *, env: dict | None = None, overrides: dict | None = None
+    path: str | os.PathLike[str] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    overrides: dict[str, Any] | None = None,
 ) -> Config:
-    """Defaults, then ``path`` (or ``$CCCD_EDGE_CONFIG``), then the environment, then ``overrides``."""
+    """Defaults, then ``path`` (or ``$CCCD_EDGE_CONFIG``), then the environment, then
+    ``overrides``."""
     env = os.environ if env is None else env
     values = _read_toml(DEFAULT_FILE)
     path = path or env.get("CCCD_EDGE_CONFIG")
@@ -258,7 +266,7 @@ def load_config(
 
 def validate(config: Config) -> None:
     try:
-        host, port = config.host_port
+        _host, port = config.host_port
     except ValueError:
         raise ConfigError(f"listen must be HOST:PORT, not {config.listen!r}.") from None
     if not 0 <= port < 65536:

@@ -30,7 +30,8 @@ def fhir_gender(sex: str | None) -> str:
 
 
 def patient_from_person(person: dict, *, verified_at: str | None = None) -> dict:
-    """A FHIR R4 Patient resource (a JSON-ready dict) built only from ``person``'s verified values."""
+    """A FHIR R4 Patient resource (a JSON-ready dict) built only from ``person``'s verified
+    values."""
     patient: dict = {"resourceType": "Patient"}
     if verified_at:
         patient["meta"] = {

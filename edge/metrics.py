@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import threading
+from typing import TypeVar
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -18,7 +19,7 @@ def _escape(value: str) -> str:
 
 
 def _labels(names: tuple[str, ...], values: tuple[str, ...], extra: str = "") -> str:
-    parts = [f'{n}="{_escape(str(v))}"' for n, v in zip(names, values)]
+    parts = [f'{n}="{_escape(str(v))}"' for n, v in zip(names, values, strict=True)]
     if extra:
         parts.append(extra)
     return "{" + ",".join(parts) + "}" if parts else ""
@@ -44,6 +45,12 @@ class _Metric:
 
     def header(self) -> list[str]:
         return [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} {self.kind}"]
+
+    def render(self) -> list[str]:
+        raise NotImplementedError  # each kind of metric renders its own lines
+
+
+_M = TypeVar("_M", bound=_Metric)
 
 
 class Counter(_Metric):
@@ -97,7 +104,7 @@ class Histogram(_Metric):
         buckets: tuple[float, ...] = DEFAULT_BUCKETS,
     ):
         super().__init__(name, help_text, labels)
-        self.buckets = tuple(sorted(buckets)) + (math.inf,)
+        self.buckets = (*tuple(sorted(buckets)), math.inf)
         self._data: dict[tuple[str, ...], list] = {}
 
     def observe(self, value: float, **labels) -> None:
@@ -118,7 +125,7 @@ class Histogram(_Metric):
         with self._lock:
             items = sorted((k, (list(c), s)) for k, (c, s) in self._data.items())
         for key, (counts, total) in items:
-            for bound, count in zip(self.buckets, counts):
+            for bound, count in zip(self.buckets, counts, strict=True):
                 le = 'le="' + _num(bound) + '"'
                 lines.append(f"{self.name}_bucket{_labels(self.label_names, key, le)} {count}")
             lines.append(f"{self.name}_sum{_labels(self.label_names, key)} {_num(total)}")
@@ -130,7 +137,7 @@ class Registry:
     def __init__(self):
         self._metrics: list[_Metric] = []
 
-    def add(self, metric: _Metric) -> _Metric:
+    def add(self, metric: _M) -> _M:
         self._metrics.append(metric)
         return metric
 

@@ -83,7 +83,8 @@ class ReaderOwner:
                 self._exclusive_budget = budget if budget is not None else self._avg
 
     def _running_left(self) -> float:
-        """Seconds the running job may still hold the reader (its deadline, or the mean job time)."""
+        """Seconds the running job may still hold the reader (its deadline, or the mean job
+        time)."""
         if self._busy_since is None:
             return 0.0
         deadline = self._running_deadline
@@ -94,8 +95,9 @@ class ReaderOwner:
         return left if self._running_exclusive else min(left, self._avg)
 
     def retry_after(self) -> int:
-        """When the queue will have room again: the running job's deadline, then the mean per job."""
-        return max(1, int(round(self._running_left() + self._queue.qsize() * self._avg + 0.5)))
+        """When the queue will have room again: the running job's deadline, then the mean per
+        job."""
+        return max(1, round(self._running_left() + self._queue.qsize() * self._avg + 0.5))
 
     def exclusive_retry_after(self) -> int:
         """When the pending exclusive job (a person at the kiosk) will have let go of the reader:

@@ -14,11 +14,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class State(str, Enum):
+class State(StrEnum):
     WAITING_FOR_CARD = "waiting_for_card"
     READING = "reading"
     VERIFYING = "verifying"
@@ -150,7 +150,8 @@ class VerificationSession:
             room = max(limit - len(self.frames), 0)
             times = list(timestamps or [])
             times += [self._clock()] * (len(frames) - len(times))
-            self.frames.extend(zip(times[:room], frames[:room]))
+            # Timestamps beyond the frames sent are ignored (times was padded to cover every frame).
+            self.frames.extend(zip(times[:room], frames[:room], strict=False))
             self.frames_final = self.frames_final or final
             self._cond.notify_all()
             return min(len(frames), room)
@@ -180,8 +181,8 @@ class VerificationSession:
             self._cond.wait_for(lambda: len(self.events) > seq or self.state.final, timeout)
             return self.events[seq:]
 
-    def summary(self) -> dict:
-        out = {
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
             "id": self.id,
             "state": self.state.value,
             "steps": [e.data.get("step", e.name) for e in self.events if e.name != "state"],
@@ -225,7 +226,8 @@ class SessionStore:
         )  # set whenever a purge dropped a session (for tests/metrics)
 
     def start_reaper(self, interval: float | None = None) -> None:
-        """Purge every ``interval`` seconds (default: a quarter of the TTL, between 0.05 and 1 s)."""
+        """Purge every ``interval`` seconds (default: a quarter of the TTL, between 0.05 s
+        and 1 s)."""
         if self._reaper is not None:
             return
         every = interval if interval is not None else min(max(self.ttl / 4, 0.05), 1.0)

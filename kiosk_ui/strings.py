@@ -39,14 +39,17 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "privacy_idle": {
         "vi": "Máy đọc chip trên thẻ để kiểm tra thẻ là thật. Trước khi đọc, màn hình cho bạn biết "
-        "những thông tin nào được đọc và gửi cho ai. Ảnh và số trên thẻ không được lưu lại trên máy.",
-        "en": "The kiosk reads the chip of the card to check that it is genuine. Before reading, the screen "
-        "tells you which details are read and who receives them. Photos and card numbers are not "
-        "kept on this kiosk.",
+        "những thông tin nào được đọc và gửi cho ai. Ảnh và số trên thẻ không được lưu lại trên "
+        "máy.",
+        "en": "The kiosk reads the chip of the card to check that it is genuine. Before reading, "
+        "the screen tells you which details are read and who receives them. Photos and card "
+        "numbers are not kept on this kiosk.",
     },
     "privacy_walk_up": {
-        "vi": "Kết quả chỉ hiện trên màn hình này và không gửi cho đơn vị nào. Thông tin được kiểm tra:",
-        "en": "The result is shown only on this screen and sent to no organisation. Details checked:",
+        "vi": "Kết quả chỉ hiện trên màn hình này và không gửi cho đơn vị nào. Thông tin được kiểm "
+        "tra:",
+        "en": "The result is shown only on this screen and sent to no organisation. Details "
+        "checked:",
     },
     "privacy_requester": {"vi": "Đơn vị yêu cầu", "en": "Requested by"},
     "privacy_face": {
@@ -56,8 +59,8 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     # With the head-turn check: two pictures a second for as long as the prompts run ({n} in all).
     "privacy_face_liveness": {
-        "vi": "Trong lúc bạn quay đầu theo hướng dẫn, camera chụp khoảng {n} ảnh khuôn mặt (2 ảnh mỗi giây) "
-        "để kiểm tra và so với ảnh trong chip; ảnh bị xóa ngay sau đó.",
+        "vi": "Trong lúc bạn quay đầu theo hướng dẫn, camera chụp khoảng {n} ảnh khuôn mặt (2 ảnh "
+        "mỗi giây) để kiểm tra và so với ảnh trong chip; ảnh bị xóa ngay sau đó.",
         "en": "While you turn your head as shown, the camera takes about {n} pictures of your face "
         "(2 a second) to check them against the chip photo; they are deleted straight after.",
     },
@@ -203,10 +206,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The data on the chip could not be read completely.",
     },
     "reason_document_invalid": {
-        "vi": "Thẻ này không phải thẻ thật, hoặc đã bị sửa: dữ liệu trong chip không khớp với chữ ký "
-        "của cơ quan cấp thẻ. Vui lòng đưa thẻ cho nhân viên.",
-        "en": "This card is not genuine, or it was altered: the data in its chip does not match the "
-        "issuing authority's signature. Please show the card to a member of staff.",
+        "vi": "Thẻ này không phải thẻ thật, hoặc đã bị sửa: dữ liệu trong chip không khớp với chữ "
+        "ký của cơ quan cấp thẻ. Vui lòng đưa thẻ cho nhân viên.",
+        "en": "This card is not genuine, or it was altered: the data in its chip does not match "
+        "the issuing authority's signature. Please show the card to a member of staff.",
     },
     "reason_issuer_unknown": {
         "vi": "Không xác nhận được cơ quan cấp thẻ (thiếu chứng thư tin cậy).",
@@ -225,9 +228,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The face does not match the chip photo.",
     },
     "reason_liveness_failed": {
-        "vi": "Không thấy bạn quay đầu theo hướng dẫn, nên không xác nhận được người thật đứng trước camera.",
-        "en": "Your head was not seen turning as asked, so it could not be confirmed that a real person "
-        "was in front of the camera.",
+        "vi": "Không thấy bạn quay đầu theo hướng dẫn, nên không xác nhận được người thật đứng "
+        "trước camera.",
+        "en": "Your head was not seen turning as asked, so it could not be confirmed that a real "
+        "person was in front of the camera.",
     },
     "reason_face_undetermined": {
         "vi": "Không chụp được ảnh khuôn mặt đủ rõ để so sánh.",

@@ -11,6 +11,8 @@ want_test=0
 
 pkgs=(python3 python3-venv python3-dev gcc pcscd libpcsclite-dev swig vsmartcard-vpcd)
 [ "$want_test" = 1 ] && pkgs+=(chromium)
+# eslint (the kiosk scripts' gate) runs on Node; Debian's packages unless a Node is already there.
+[ "$want_test" = 1 ] && ! command -v node >/dev/null && pkgs+=(nodejs npm)
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -42,4 +44,13 @@ if [ ! -f ".venv/.installed-$hash-$extras" ] && [ ! -f ".venv/.installed-$hash-f
     .venv/bin/pip install -q -e ".[$extras]"
     rm -f .venv/.installed-*
     touch ".venv/.installed-$hash-$extras"
+fi
+
+# The JavaScript lint tools, exactly as package-lock.json pins them.
+if [ "$want_test" = 1 ]; then
+    lock=$(sha256sum package-lock.json | cut -c1-16)
+    if [ ! -f "node_modules/.installed-$lock" ]; then
+        npm ci --no-audit --no-fund --loglevel=error
+        touch "node_modules/.installed-$lock"
+    fi
 fi

@@ -20,7 +20,7 @@ from .dataset import DataSetError, strip_sod_tag
 from .lds.files import encode_dg15
 from .lds.keyinfo import curve_of_key
 from .lds.mrz import td1_lines
-from .pki import ec_key, rsa_key
+from .pki import PrivateKey, ec_key, rsa_key
 
 DATA_FAULTS = ("tampered-dg", "bad-sod-signature", "tampered-dg15", "wrong-key")
 _JPEG_SOI = b"\xff\xd8\xff"
@@ -69,6 +69,7 @@ def _bad_sod_signature(ds: CardDataSet) -> CardDataSet:
 def _tampered_dg15(ds: CardDataSet) -> CardDataSet:
     label = f"attacker-aa|{ds.id_number}"
     old = ds.aa_private_key
+    new: PrivateKey
     if hasattr(old, "curve"):
         new = ec_key(label, curve_of_key(old).name)
     else:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
+from typing import ParamSpec, TypeVar
 
 from asn1crypto import cms
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from .carddata import FID_CARD_ACCESS, FID_COM, FID_SOD, CardDataSet, fid_of_dg
 from .citizens import Citizen
@@ -32,6 +35,7 @@ from .pki import (
     SIGNING_TIME,
     Issued,
     PKIError,
+    PrivateKey,
     default_pki,
     ec_key,
     rsa_key,
@@ -43,11 +47,15 @@ from .portrait import PortraitError, image_size, portrait_from_photo, synthetic_
 COM_DGS = [1, 2, 3, 13, 14, 15]  # what a CCCD's EF.COM lists (DG3 needs TA: 6982)
 SOD_DGS = [1, 2, 13, 14, 15]  # what the virtual card serves and signs
 # ``pace_offer`` switches: a card that offers one PACE mapping only (brainpoolP256r1, AES-128).
-PACE_OFFERS = {
+PACE_OFFERS: dict[str, list[tuple[str, int | None]]] = {
     "GM": [(pace_oid("ECDH-GM"), 13)],
     "IM": [(pace_oid("ECDH-IM"), 13)],
     "CAM": [(pace_oid("ECDH-CAM"), 13)],
 }
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 class DataSetError(ValueError):
@@ -69,14 +77,14 @@ def _stand_in_dg3(id_number: str) -> bytes:
     return tlv(0x63, hashlib.shake_256(f"dg3|{id_number}".encode()).digest(512))
 
 
-def chip_ca_key(person: Citizen, curve: str = "brainpoolP256r1"):
+def chip_ca_key(person: Citizen, curve: str = "brainpoolP256r1") -> ec.EllipticCurvePrivateKey:
     """The chip's static Chip Authentication key (DG14)."""
     return ec_key(f"chip-ca|{person.id_number}", curve)
 
 
 def chip_aa_key(
     person: Citizen, kind: str = "rsa", *, bits: int = 1024, curve: str = "brainpoolP256r1"
-):
+) -> PrivateKey:
     """The chip's Active Authentication key (DG15): RSA (ISO/IEC 9796-2) or ECDSA."""
     if kind == "rsa":
         return rsa_key(f"chip-aa|{person.id_number}", bits)
@@ -85,11 +93,11 @@ def chip_aa_key(
     raise DataSetError(f"unknown AA key kind {kind!r}; use 'rsa' or 'ecdsa'")
 
 
-def _one_error_type(fn):
+def _one_error_type(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     """Errors from the PKI, the encoders and the portrait reach callers as DataSetError."""
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             return fn(*args, **kwargs)
         except (PKIError, LDSEncodeError, PortraitError) as exc:
@@ -229,7 +237,7 @@ def sod_content(dataset: CardDataSet) -> bytes:
     """The LDSSecurityObject inside a data set's EF.SOD (for tests and tools)."""
     raw = dataset.files[FID_SOD]
     ci = cms.ContentInfo.load(strip_sod_tag(raw))
-    return ci["content"]["encap_content_info"]["content"].native
+    return bytes(ci["content"]["encap_content_info"]["content"].native)
 
 
 def strip_sod_tag(raw: bytes) -> bytes:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from simulators.carddata import CardDataSet
 
 
 class FaultError(ValueError):
@@ -92,7 +95,7 @@ class FaultConfig:
         name, arg = fault
         if name in DATA_FAULTS:
             return replace(self, data_faults=[*self.data_faults, name])
-        changes = {
+        table: dict[str, dict[str, Any]] = {
             "remove-after": {"remove_after": arg},
             "slow": {"slow_ms": arg},
             "no-extended-length": {"no_extended_length": True},
@@ -103,8 +106,8 @@ class FaultConfig:
             "ca-fail": {"ca_fail": True},
             "aa-wrong": {"aa_wrong": True},
             "cam-wrong": {"cam_wrong": True},
-        }[name]
-        return replace(self, **changes)
+        }
+        return replace(self, **table[name])
 
     @property
     def names(self) -> list[str]:
@@ -129,7 +132,7 @@ class FaultConfig:
             out.append(f"bad-response-mac:{self.bad_response_mac}")
         return out + list(self.data_faults)
 
-    def apply_data_faults(self, dataset):
+    def apply_data_faults(self, dataset: CardDataSet) -> CardDataSet:
         """Route data faults to ``simulators.datafaults``; returns the data set to serve."""
         if not self.data_faults:
             return dataset

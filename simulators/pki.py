@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import gmpy2
 from asn1crypto import algos, cms, crl, keys, pem, x509
@@ -35,6 +35,8 @@ UTC = UTC
 CSCA_VALIDITY = (datetime(2024, 1, 1, tzinfo=UTC), datetime(2039, 12, 31, 23, 59, 59, tzinfo=UTC))
 DSC_VALIDITY = (datetime(2024, 1, 1, tzinfo=UTC), datetime(2034, 12, 31, 23, 59, 59, tzinfo=UTC))
 SIGNING_TIME = datetime(2024, 6, 1, 8, 0, 0, tzinfo=UTC)
+PrivateKey: TypeAlias = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+
 _HASHES = {
     "sha1": hashes.SHA1,
     "sha224": hashes.SHA224,
@@ -102,7 +104,7 @@ def rsa_key(label: str, bits: int = 2048, e: int = 65537) -> rsa.RSAPrivateKey:
 
 def make_key(
     label: str, key_kind: str = "ecdsa", *, curve: str = "brainpoolP256r1", bits: int = 2048
-):
+) -> PrivateKey:
     if key_kind == "ecdsa":
         return ec_key(label, curve)
     if key_kind == "rsa":
@@ -113,7 +115,7 @@ def make_key(
 # --- signatures ----------------------------------------------------------------------
 
 
-def _hash_cls(hash_alg: str):
+def _hash_cls(hash_alg: str) -> type[hashes.HashAlgorithm]:
     try:
         return _HASHES[hash_alg]
     except KeyError:
@@ -151,7 +153,7 @@ def _pss_sign(key: rsa.RSAPrivateKey, data: bytes, hash_alg: str) -> bytes:
     return s.to_bytes((n.bit_length() + 7) // 8, "big")
 
 
-def sign(key, data: bytes, hash_alg: str = "sha256", *, pss: bool = False) -> bytes:
+def sign(key: PrivateKey, data: bytes, hash_alg: str = "sha256", *, pss: bool = False) -> bytes:
     """ECDSA (DER, deterministic), RSA PKCS#1 v1.5 or RSA-PSS over ``data``."""
     h = _hash_cls(hash_alg)
     if isinstance(key, ec.EllipticCurvePrivateKey):
@@ -162,7 +164,7 @@ def sign(key, data: bytes, hash_alg: str = "sha256", *, pss: bool = False) -> by
 
 
 def signature_algorithm(
-    key, hash_alg: str = "sha256", *, pss: bool = False
+    key: PrivateKey, hash_alg: str = "sha256", *, pss: bool = False
 ) -> algos.SignedDigestAlgorithm:
     _hash_cls(hash_alg)
     if isinstance(key, ec.EllipticCurvePrivateKey):
@@ -200,15 +202,15 @@ class Issued:
 
     @property
     def der(self) -> bytes:
-        return self.cert.dump()
+        return bytes(self.cert.dump())
 
     @property
     def pem(self) -> bytes:
-        return pem.armor("CERTIFICATE", self.der)
+        return bytes(pem.armor("CERTIFICATE", self.der))
 
     @property
     def ski(self) -> bytes:
-        return self.cert.key_identifier
+        return bytes(self.cert.key_identifier)
 
     @property
     def subject(self) -> x509.Name:
@@ -216,7 +218,7 @@ class Issued:
 
     @property
     def serial(self) -> int:
-        return self.cert.serial_number
+        return int(self.cert.serial_number)
 
 
 def _name(country: str, organization: str, common_name: str) -> x509.Name:
@@ -238,7 +240,7 @@ def _time(dt: datetime) -> x509.Time:
     return x509.Time({"utc_time": dt} if dt.year < 2050 else {"general_time": dt})
 
 
-def _default_hash(key) -> str:
+def _default_hash(key: PrivateKey) -> str:
     if isinstance(key, ec.EllipticCurvePrivateKey):
         return {256: "sha256", 384: "sha384", 512: "sha512", 521: "sha512"}.get(
             key.curve.key_size, "sha256"
@@ -248,13 +250,13 @@ def _default_hash(key) -> str:
 
 def _certificate(
     *,
-    issuer_key,
+    issuer_key: PrivateKey,
     issuer_name: x509.Name,
     subject_name: x509.Name,
     subject_spki: bytes,
     serial: int,
     validity: tuple[datetime, datetime],
-    extensions: list[dict],
+    extensions: list[dict[str, Any]],
     hash_alg: str,
     pss: bool,
 ) -> x509.Certificate:
@@ -277,7 +279,7 @@ def _certificate(
     )
 
 
-def _ca_extensions(ski: bytes, aki: bytes | None) -> list[dict]:
+def _ca_extensions(ski: bytes, aki: bytes | None) -> list[dict[str, Any]]:
     ext = [
         {
             "extn_id": "basic_constraints",
@@ -449,12 +451,17 @@ def issue_crl(
         }
     )
     signature = sign(csca.key, tbs.dump(), csca.hash_alg, pss=csca.pss)
-    return crl.CertificateList(
-        {"tbs_cert_list": tbs, "signature_algorithm": sig_alg, "signature": signature}
-    ).dump()
+    return bytes(
+        crl.CertificateList(
+            {"tbs_cert_list": tbs, "signature_algorithm": sig_alg, "signature": signature}
+        ).dump()
+    )
 
 
-def _as_cert(c) -> x509.Certificate:
+CertLike: TypeAlias = "Issued | bytes | bytearray | x509.Certificate"
+
+
+def _as_cert(c: CertLike) -> x509.Certificate:
     if isinstance(c, Issued):
         return c.cert
     if isinstance(c, (bytes, bytearray)):
@@ -463,14 +470,14 @@ def _as_cert(c) -> x509.Certificate:
 
 
 def build_master_list(
-    signer_key,
-    signer_cert,
-    csca_certs,
+    signer_key: PrivateKey,
+    signer_cert: CertLike,
+    csca_certs: Iterable[CertLike],
     *,
     hash_alg: str = "sha256",
     pss: bool = False,
     signing_time: datetime | None = SIGNING_TIME,
-    extra_certs=(),
+    extra_certs: Iterable[CertLike] = (),
 ) -> bytes:
     """CMS SignedData (DER ContentInfo), eContentType id-icao-cscaMasterList, content
     CscaMasterList {version 0, SET OF Certificate}. Certificates may be Issued, DER or
@@ -551,7 +558,7 @@ def _strip_certificates(content_info: bytes) -> bytes:
     ci = cms.ContentInfo.load(content_info)
     sd = ci["content"]
     sd["certificates"] = None
-    return cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump(force=True)
+    return bytes(cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump(force=True))
 
 
 # --- the default test PKI ------------------------------------------------------------

@@ -123,7 +123,7 @@ def to_icao_frame(img: Image.Image, size: tuple[int, int] = (WIDTH, HEIGHT)) -> 
     else:  # too tall: trim top and bottom evenly
         ch = round(w / target)
         box = (0, (h - ch) // 2, w, (h - ch) // 2 + ch)
-    return img.crop(box).resize(size, Image.LANCZOS)
+    return img.crop(box).resize(size, Image.Resampling.LANCZOS)
 
 
 def portrait_from_photo(

@@ -17,6 +17,10 @@ import signal
 import socket
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from simulators.card import VirtualCCCD
 
 log = logging.getLogger("simulators.vpcd")
 
@@ -70,7 +74,12 @@ def _send(sock: socket.socket, payload: bytes) -> None:
 
 
 def serve_connection(
-    card, sock: socket.socket, stop: threading.Event, stats: BridgeStats, *, quickack: bool = True
+    card: VirtualCCCD,
+    sock: socket.socket,
+    stop: threading.Event,
+    stats: BridgeStats,
+    *,
+    quickack: bool = True,
 ) -> bool:
     """Serve one vpcd connection; returns True when the card was removed."""
     while True:
@@ -101,7 +110,7 @@ def serve_connection(
 
 
 def run_bridge(
-    card,
+    card: VirtualCCCD,
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     stop_event: threading.Event | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
+from typing import Any
 
 from cardreader import tlv
 from cardreader.errors import ParseError
@@ -25,7 +26,7 @@ class DG1:
     def __repr__(self) -> str:
         return f"DG1({self.mrz!r})"
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         # Fields of the MRZ read straight through: dg1.document_number, dg1.birth_date ...
         if name.startswith("_") or name in ("raw", "mrz"):
             raise AttributeError(name)
@@ -35,7 +36,8 @@ class DG1:
     def from_bytes(
         cls, raw: bytes, *, file: str = "DG1", strict: bool = False, today: _dt.date | None = None
     ) -> DG1:
-        """strict: raise ParseError on a wrong check digit instead of only listing it in ``check_errors``."""
+        """strict: raise ParseError on a wrong check digit instead of only listing it in
+        ``check_errors``."""
         raw = bytes(raw)
         root = tlv.decode_file(raw, TAG_DG1, file=file)
         node = root.find(TAG_MRZ)

@@ -17,6 +17,7 @@ import datetime as _dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 from cardreader import tlv
 from cardreader.errors import ParseError
@@ -218,7 +219,7 @@ class DG13:
         if self.spouse_name == "":
             self.spouse_name = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         names = [n for n in FIELD_NAMES.values() if n not in ("parents",)]
         out = {n: getattr(self, n) for n in names}
         out.update(

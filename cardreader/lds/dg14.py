@@ -1,4 +1,5 @@
-"""DG14 (ICAO Doc 9303-10 §4.7.14): tag 6E -> SecurityInfos for Chip Authentication (and PACE, AA)."""
+"""DG14 (ICAO Doc 9303-10 §4.7.14): tag 6E -> SecurityInfos for Chip Authentication (and PACE,
+AA)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ class DG14:
     def chip_authentication_pair(
         self, key_id: int | None = None
     ) -> tuple[ChipAuthenticationInfo | None, ChipAuthenticationPublicKeyInfo | None]:
-        """The ChipAuthenticationInfo and public key to use: matched by keyId when keys carry one."""
+        """The ChipAuthenticationInfo and public key to use: matched by keyId when keys carry
+        one."""
         infos = self.chip_authentication_infos
         keys = self.chip_authentication_public_keys
         if key_id is not None:
@@ -44,7 +46,8 @@ class DG14:
         key = keys[0] if keys else None
         info = None
         if key is not None:
-            # The CA protocol must use the same key agreement as the key (DH with DH, ECDH with ECDH).
+            # The CA protocol must use the same key agreement as the key (DH with DH, ECDH with
+            # ECDH).
             info = next(
                 (
                     i

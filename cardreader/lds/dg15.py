@@ -1,4 +1,5 @@
-"""DG15 (ICAO Doc 9303-10 §4.7.15): tag 6F -> SubjectPublicKeyInfo of the Active Authentication key."""
+"""DG15 (ICAO Doc 9303-10 §4.7.15): tag 6F -> SubjectPublicKeyInfo of the Active Authentication
+key."""
 
 from __future__ import annotations
 

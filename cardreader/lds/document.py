@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from cardreader.errors import ParseError
 from cardreader.lds.com import EFCOM
@@ -40,7 +41,7 @@ class Document:
     dg15: DG15 | None = None
     errors: dict[str, ParseError] = field(default_factory=dict)
 
-    _ATTRS = {
+    _ATTRS: ClassVar[dict[str, str]] = {
         "EF.CardAccess": "card_access",
         "EF.COM": "com",
         "EF.SOD": "sod",

@@ -9,6 +9,7 @@ cards add new ones (CardInfoLocator, PrivilegedTerminalInfo, ...).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from asn1crypto import core
 
@@ -79,6 +80,8 @@ PACE_DH_GROUPS = {
     1: "2048-bit MODP Group with 224-bit Prime Order Subgroup",
     2: "2048-bit MODP Group with 256-bit Prime Order Subgroup",
 }
+
+_T = TypeVar("_T")
 
 
 def oid_name(oid: str) -> str:
@@ -246,7 +249,7 @@ class SecurityInfos:
     raw: bytes
     infos: list[SecurityInfo] = field(default_factory=list)
 
-    def of_type(self, cls: type) -> list:
+    def of_type(self, cls: type[_T]) -> list[_T]:
         return [i for i in self.infos if isinstance(i, cls)]
 
     @property
@@ -307,7 +310,7 @@ def _oid(node: tlv.TLV, file: str | None) -> str:
             f"expected an OBJECT IDENTIFIER, found tag {node.tag:X}", step="parse", file=file
         )
     try:
-        return core.ObjectIdentifier.load(node.raw).dotted
+        return str(core.ObjectIdentifier.load(node.raw).dotted)
     except (ValueError, TypeError) as exc:
         raise ParseError(f"malformed OBJECT IDENTIFIER: {exc}", step="parse", file=file) from None
 

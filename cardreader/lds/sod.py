@@ -11,6 +11,7 @@ crypto package's job, on the objects kept here (``signed_data``,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from asn1crypto import algos, cms, core, x509
 
@@ -24,7 +25,10 @@ TAG_SOD = 0x77
 
 
 class DataGroupHash(core.Sequence):
-    _fields = [("data_group_number", core.Integer), ("data_group_hash_value", core.OctetString)]
+    _fields: ClassVar[list[tuple[Any, ...]]] = [
+        ("data_group_number", core.Integer),
+        ("data_group_hash_value", core.OctetString),
+    ]
 
 
 class DataGroupHashValues(core.SequenceOf):
@@ -32,11 +36,14 @@ class DataGroupHashValues(core.SequenceOf):
 
 
 class LDSVersionInfo(core.Sequence):
-    _fields = [("lds_version", core.PrintableString), ("unicode_version", core.PrintableString)]
+    _fields: ClassVar[list[tuple[Any, ...]]] = [
+        ("lds_version", core.PrintableString),
+        ("unicode_version", core.PrintableString),
+    ]
 
 
 class LDSSecurityObject(core.Sequence):
-    _fields = [
+    _fields: ClassVar[list[tuple[Any, ...]]] = [
         ("version", core.Integer),
         ("hash_algorithm", algos.DigestAlgorithm),
         ("data_group_hash_values", DataGroupHashValues),
@@ -157,7 +164,7 @@ class EFSOD:
             if choice.name == "certificate":
                 cert = choice.chosen
                 for part in ("tbs_certificate", "signature_algorithm", "signature_value"):
-                    cert[part].contents  # noqa: B018 - forces the DER structure to be parsed
+                    cert[part].contents  # forces the DER structure to be parsed
         return cls(
             raw=raw,
             content_info=ci,

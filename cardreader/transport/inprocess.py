@@ -55,5 +55,5 @@ class InProcessTransport:
     def __enter__(self) -> InProcessTransport:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

@@ -17,7 +17,9 @@ from __future__ import annotations
 import concurrent.futures
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from cardreader.errors import (
     CardError,
@@ -53,7 +55,7 @@ class ReaderInfo:
     card_present: bool
     atr: bytes | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "card_present": self.card_present,
@@ -66,7 +68,7 @@ def _require_pyscard() -> None:
         raise NoReaderError("PC/SC support (pyscard) is not installed.")
 
 
-def _call(fn, *args):
+def _call(fn: Callable[..., Any], *args: Any) -> Any:
     """Call a pyscard function; its wrapper can raise instead of returning a code."""
     try:
         return fn(*args)
@@ -178,13 +180,14 @@ class PcscTransport:
     @staticmethod
     def _connect_handle(ctx: _Context, name: str) -> tuple[int, int, int]:
         """SCardConnect shared, T=0 or T=1: (hresult, handle, protocol)."""
-        return _call(
+        answer: tuple[int, int, int] = _call(
             _scard.SCardConnect,
             ctx.handle,
             name,
             _scard.SCARD_SHARE_SHARED,
             _scard.SCARD_PROTOCOL_T0 | _scard.SCARD_PROTOCOL_T1,
         )
+        return answer
 
     @classmethod
     def connect(
@@ -341,5 +344,5 @@ class PcscTransport:
     def __enter__(self) -> PcscTransport:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

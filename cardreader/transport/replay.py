@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cardreader.errors import CardRemovedError, CardTimeoutError
 
@@ -41,7 +42,7 @@ class Exchange:
     description: str = ""
 
     @classmethod
-    def from_dict(cls, d: dict) -> Exchange:
+    def from_dict(cls, d: dict[str, Any]) -> Exchange:
         if d.get("error") is not None and d["error"] not in _FAULTS:
             raise ValueError(f"unknown replay fault {d['error']!r}")
         if d.get("response") is None and d.get("error") is None:
@@ -57,10 +58,10 @@ class Exchange:
 class ReplayTransport:
     def __init__(
         self,
-        exchanges: Iterable[Exchange | tuple],
+        exchanges: Iterable[Exchange | tuple[str | bytes, ...]],
         *,
         name: str = "trace",
-        meta: dict | None = None,
+        meta: dict[str, Any] | None = None,
     ):
         self.script: list[Exchange] = [
             e if isinstance(e, Exchange) else Exchange(_hex(e[0]), _hex(e[1])) for e in exchanges
@@ -71,7 +72,7 @@ class ReplayTransport:
         self.closed = False
 
     @classmethod
-    def from_dict(cls, trace: dict, name: str = "trace") -> ReplayTransport:
+    def from_dict(cls, trace: dict[str, Any], name: str = "trace") -> ReplayTransport:
         meta = {k: v for k, v in trace.items() if k != "exchanges"}
         return cls([Exchange.from_dict(e) for e in trace["exchanges"]], name=name, meta=meta)
 
@@ -107,6 +108,7 @@ class ReplayTransport:
         self.sent.append(bytes(apdu))
         if want.error is not None:
             raise _FAULTS[want.error]()
+        assert want.response is not None  # an exchange has a response or an error
         return want.response
 
     def assert_done(self) -> None:
@@ -121,7 +123,7 @@ class ReplayTransport:
         self.closed = True
 
 
-def save_trace(path: str | Path, exchanges: list[dict], **meta) -> None:
+def save_trace(path: str | Path, exchanges: list[dict[str, Any]], **meta: Any) -> None:
     """Write a trace (e.g. ``Session.wire_trace()``) with its source and injected randoms.
 
     Only for synthetic cards: traces must never hold personal data.

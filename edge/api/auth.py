@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+from typing import Literal, overload
 
 from flask import current_app, request
 
@@ -31,6 +32,10 @@ def api_key_from_request() -> str | None:
     return key or None
 
 
+@overload
+def relying_party(optional: Literal[False] = False) -> RelyingParty: ...
+@overload
+def relying_party(optional: bool) -> RelyingParty | None: ...
 def relying_party(optional: bool = False) -> RelyingParty | None:
     key = api_key_from_request()
     rp = _service().config.relying_party_for_key(key) if key else None
@@ -99,7 +104,8 @@ def require_operator() -> None:
 
 
 class AddressSet:
-    """Client addresses and CIDRs, tested with ``in`` (what kiosk_ui's ``allowed_addresses`` does)."""
+    """Client addresses and CIDRs, tested with ``in`` (what kiosk_ui's ``allowed_addresses``
+    does)."""
 
     def __init__(self, entries):
         self.entries = tuple(entries)

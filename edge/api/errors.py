@@ -8,6 +8,7 @@ response whose verdicts fail. Bad input is never a 500.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
@@ -24,8 +25,8 @@ class ApiError(Exception):
         self,
         message: str | None = None,
         *,
-        details: list | dict | None = None,
-        headers: dict | None = None,
+        details: list[Any] | dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ):
         self.message = message or type(self).message
         self.details = details
@@ -33,7 +34,7 @@ class ApiError(Exception):
         super().__init__(self.message)
 
     def body(self) -> dict:
-        err = {"code": self.code, "message": self.message}
+        err: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.details:
             err["details"] = self.details
         return {"error": err}
@@ -136,8 +137,9 @@ def register_error_handlers(app: Flask) -> None:
             err.status, err.code = exc.code or 500, "http_error"
             return _response(err)
         headers = {}
-        if exc.code == 405 and getattr(exc, "valid_methods", None):
-            headers["Allow"] = ", ".join(exc.valid_methods)
+        valid_methods = getattr(exc, "valid_methods", None)  # MethodNotAllowed only
+        if exc.code == 405 and valid_methods:
+            headers["Allow"] = ", ".join(valid_methods)
         # A sentence given when raised (the kiosk screen raises werkzeug's errors) is kept;
         # werkzeug's stock description gives way to ours.
         given = exc.description if exc.description != type(exc).description else None

@@ -30,7 +30,7 @@ __all__ = [
 FACE_STATUS = {"match": Status.VALID, "no_match": Status.INVALID, "undetermined": Status.UNKNOWN}
 
 
-def as_dict(obj: Any) -> dict:
+def as_dict(obj: Any) -> dict[str, Any]:
     if obj is None:
         return {}
     if isinstance(obj, dict):

@@ -242,7 +242,8 @@ def post_face(session_id: str):
 
 @bp.get("/kiosk/current")
 def kiosk_current():
-    """What the kiosk screen shows: the session at the reader, which attributes it reads, what it needs."""
+    """What the kiosk screen shows: the session at the reader, which attributes it reads, what it
+    needs."""
     require_kiosk()
     svc = _service()
     session = svc.sessions.get(svc.current_session_id) if svc.current_session_id else None

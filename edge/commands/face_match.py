@@ -92,7 +92,7 @@ def run_face_match(args: argparse.Namespace) -> int:
     if args.json:
         out = result.to_dict()
         out["reference"] = reference.to_dict()
-        for frame, path in zip(out["frames"], args.probes):
+        for frame, path in zip(out["frames"], args.probes, strict=True):
             frame["file"] = path.name
         print(json.dumps(out, indent=2))
     else:
@@ -102,7 +102,7 @@ def run_face_match(args: argparse.Namespace) -> int:
         print(f"threshold: {result.threshold:.4f}")
         print(f"frames:    {result.frames_used} of {len(result.frames)} used")
         print(result.message)
-        for frame, path in zip(result.frames, args.probes):
+        for frame, path in zip(result.frames, args.probes, strict=True):
             if frame.passed:
                 print(f"  {path.name}: distance {frame.distance:.4f}")
             else:
@@ -128,7 +128,8 @@ def run_face_calibrate(args: argparse.Namespace) -> int:
     else:
         at = summary["at_threshold"]
         print(
-            f"images: {report.images} of {report.people} people ({report.passed_gates} pass the gates)"
+            f"images: {report.images} of {report.people} people ({report.passed_gates} pass the "
+            "gates)"
         )
         print(f"pairs: {len(report.genuine)} genuine, {len(report.impostor)} impostor")
         print(f"recommended threshold: {report.threshold:.2f} (in code: {DEFAULT_THRESHOLD:.2f})")

@@ -60,7 +60,8 @@ def run_import(args) -> int:
                     extra = f", signed by {res.signer}" if res.signer else ""
                     skipped = f", {res.skipped} unreadable skipped" if res.skipped else ""
                     print(
-                        f"{res.source}: {res.kind}, {res.added} added, {res.already_present} already "
+                        f"{res.source}: {res.kind}, {res.added} added, {res.already_present} "
+                        "already "
                         f"present{skipped}{extra}"
                     )
             print(f"{len(store)} certificates, {store.crl_count()} CRLs in {store.path}")

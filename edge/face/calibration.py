@@ -53,7 +53,7 @@ def embed_people(models: FaceModels, people: dict[str, list[Path]]) -> list[Embe
     out = []
     for person, paths in people.items():
         results = analyse_frames(models, None, [p.read_bytes() for p in paths], embed_all=True)
-        for path, r in zip(paths, results):
+        for path, r in zip(paths, results, strict=True):
             if r.embedding is not None:
                 out.append(Embedded(person, path.name, r.embedding, r.passed))
     return out
@@ -61,7 +61,8 @@ def embed_people(models: FaceModels, people: dict[str, list[Path]]) -> list[Embe
 
 def pair_distances(items: list[Embedded]) -> tuple[np.ndarray, np.ndarray]:
     """(genuine, impostor) distances over all unordered pairs."""
-    genuine, impostor = [], []
+    genuine: list[float] = []
+    impostor: list[float] = []
     for a, b in itertools.combinations(items, 2):
         d = float(np.linalg.norm(a.embedding - b.embedding))
         (genuine if a.person == b.person else impostor).append(d)
@@ -132,7 +133,10 @@ def chip_pairs(
     """Each (or the first ``per_person``) image as a chip photo against all other images."""
     from edge.face.errors import FaceError
 
-    genuine, impostor, sizes, failures = [], [], [], 0
+    genuine: list[float] = []
+    impostor: list[float] = []
+    sizes: list[int] = []
+    failures = 0
     for person, paths in people.items():
         for path in paths[:per_person]:
             chip = make_chip_photo(path.read_bytes(), fmt)
@@ -270,7 +274,8 @@ def det_plot(report: CalibrationReport, path: Path | str) -> None:
     # Error rates against the threshold: where genuine and impostor distances
     # do not overlap, the classic DET curve (FNMR against FMR) collapses onto
     # the axes, so the two rates are drawn against the threshold instead.
-    for (label, gen, imp), colour in zip(sets, ("C0", "C1", "C2")):
+    # Up to three sets (live, chip JPEG, chip JP2): a missing chip format leaves a colour over.
+    for (label, gen, imp), colour in zip(sets, ("C0", "C1", "C2"), strict=False):
         ax_det.plot(
             grid, [max(fmr(imp, t), floor) for t in grid], color=colour, label=f"FMR {label}"
         )

@@ -7,6 +7,8 @@ at the kiosk. They never carry image data or embeddings.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class FaceError(Exception):
     """Base of every face-matching error."""
@@ -14,7 +16,7 @@ class FaceError(Exception):
     code = "face_error"
     default_message = "The face could not be checked."
 
-    def __init__(self, message: str | None = None, **details: object):
+    def __init__(self, message: str | None = None, **details: Any):
         self.message = message or self.default_message
         # Non-personal facts only (sizes, measured values, thresholds).
         self.details = details

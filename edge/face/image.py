@@ -70,7 +70,7 @@ def decode_image(data: bytes, max_side: int) -> DecodedImage:
         with warnings.catch_warnings():
             # Our own limit below is stricter than Pillow's bomb warning.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            im = Image.open(io.BytesIO(data), formats=[fmt])
+            im: Image.Image = Image.open(io.BytesIO(data), formats=[fmt])
     except Image.DecompressionBombError as exc:
         raise ImageTooLargeError("The image has too many pixels to process.") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -94,7 +94,9 @@ def decode_image(data: bytes, max_side: int) -> DecodedImage:
             # draft keeps at least the requested size, so ask for max_side.
             im.draft("RGB", (max(1, width // reduce_by), max(1, height // reduce_by)))
         elif fmt == "JPEG2000" and reduce_by > 1:
-            im.reduce = min(MAX_J2K_REDUCE, reduce_by.bit_length() - 1)
+            # Pillow's JPEG 2000 reader takes .reduce (resolution levels to skip) as a setting
+            # before load(), shadowing the Image.reduce method: its documented way to decode small.
+            im.reduce = min(MAX_J2K_REDUCE, reduce_by.bit_length() - 1)  # type: ignore[method-assign, assignment]
         im = _load(im, data, fmt, width * height)
         if fmt == "JPEG":
             im = ImageOps.exif_transpose(im)
@@ -118,7 +120,7 @@ def _load(im: Image.Image, data: bytes, fmt: str, pixels: int) -> Image.Image:
         if fmt != "JPEG2000" or not getattr(im, "_reduce", 0):
             raise
         if pixels > MAX_PIXELS_FULL:
-            raise ImageTooLargeError("The image has too many pixels to process.")
+            raise ImageTooLargeError("The image has too many pixels to process.") from None
         again = Image.open(io.BytesIO(data), formats=[fmt])
         again.load()
         return again

@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -132,7 +132,7 @@ class LivenessResult:
 
 def evaluate(
     challenge: LivenessChallenge,
-    frames_with_timestamps: list[tuple[float, object]],
+    frames_with_timestamps: Sequence[tuple[float, object]],
     reference: Reference | np.ndarray,
     *,
     models: FaceModels | None = None,
@@ -263,11 +263,16 @@ def evaluate(
 
 
 def known_frames(frames: list, match: MatchResult) -> dict[bytes, FrameResult]:
-    """The matcher's per-frame work on ``frames`` (the list given to ``match_frames``), for ``known=``.
+    """The matcher's per-frame work on ``frames`` (the list given to ``match_frames``), for
+    ``known=``.
 
     Keyed by the encoded frame, so only byte frames are reused; arrays are analysed again.
     """
-    return {frame: fr for frame, fr in zip(frames, match.frames) if isinstance(frame, bytes)}
+    return {
+        frame: fr
+        for frame, fr in zip(frames, match.frames, strict=True)
+        if isinstance(frame, bytes)
+    }
 
 
 @dataclass
@@ -283,6 +288,7 @@ class _Observed:
 
     @property
     def pose(self):
+        assert self.face is not None  # only observations with a face are asked for a pose
         return self.face.pose
 
 
@@ -311,6 +317,7 @@ def _observe(
 def _embed(models: FaceModels, o: _Observed, reference: Reference) -> None:
     if o.embedding is None:
         # Decoded again rather than kept: 28 frames of 640x480 RGB would hold ~26 MB per session.
+        assert o.face is not None  # only frames with a face are embedded
         o.embedding = models.embed(as_rgb(o.frame, FRAME_MAX_SIDE), o.face.shape)
     o.distance = distance(reference, o.embedding)
 

@@ -18,6 +18,7 @@ import importlib.util
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,17 +38,17 @@ def models_dir() -> Path:
     spec = importlib.util.find_spec("face_recognition_models")
     if spec is None or not spec.submodule_search_locations:
         raise ModelsUnavailableError()
-    return Path(list(spec.submodule_search_locations)[0]) / "models"
+    return Path(next(iter(spec.submodule_search_locations))) / "models"
 
 
 @dataclass
 class FaceModels:
     """The four dlib models plus one lock each. Create with ``load()``/``shared()``."""
 
-    cnn_detector: object
-    hog_detector: object
-    shape_predictor: object
-    encoder: object
+    cnn_detector: Any  # a dlib object (dlib ships no types)
+    hog_detector: Any  # a dlib object (dlib ships no types)
+    shape_predictor: Any  # a dlib object (dlib ships no types)
+    encoder: Any  # a dlib object (dlib ships no types)
     source: str
     _cnn_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _hog_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -90,24 +91,24 @@ class FaceModels:
 
     # -- thread-safe calls ---------------------------------------------------
 
-    def detect_cnn(self, rgb: np.ndarray, upsample: int = 0) -> list[tuple[object, float]]:
+    def detect_cnn(self, rgb: np.ndarray, upsample: int = 0) -> list[tuple[Any, float]]:
         """MMOD CNN detections as (dlib.rectangle, confidence)."""
         rgb = _c_uint8(rgb)
         with self._cnn_lock:
             found = self.cnn_detector(rgb, upsample)
         return [(d.rect, float(d.confidence)) for d in found]
 
-    def detect_hog(self, gray: np.ndarray, upsample: int = 0) -> list[object]:
+    def detect_hog(self, gray: np.ndarray, upsample: int = 0) -> list[Any]:
         gray = _c_uint8(gray)
         with self._hog_lock:
             return list(self.hog_detector(gray, upsample))
 
-    def landmarks(self, image: np.ndarray, rect: object) -> object:
+    def landmarks(self, image: np.ndarray, rect: Any) -> Any:
         image = _c_uint8(image)
         with self._shape_lock:
             return self.shape_predictor(image, rect)
 
-    def embed(self, rgb: np.ndarray, shape: object) -> np.ndarray:
+    def embed(self, rgb: np.ndarray, shape: Any) -> np.ndarray:
         """Align on the 5 landmarks and return the 128-d descriptor."""
         import dlib
 

@@ -58,7 +58,7 @@
       last = await resp.json();
       $("stats-error").hidden = true;
       document.body.dataset.loaded = "true";
-    } catch (e) {
+    } catch {
       $("stats-error").hidden = false;
       document.body.dataset.loaded = "error";
     } finally {

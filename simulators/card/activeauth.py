@@ -9,12 +9,14 @@ ECDSA: plain r || s over the hash of the challenge (hash from DG14).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from simulators.card.errors import SW_INS_NOT_SUPPORTED, SW_WRONG_LENGTH, SWError
+from simulators.carddata import CardDataSet
 
 RSA_TRAILERS = {
     "sha1": b"\xbc",
@@ -23,7 +25,7 @@ RSA_TRAILERS = {
     "sha384": b"\x36\xcc",
     "sha512": b"\x35\xcc",
 }
-_EC_HASHES = {
+_EC_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1,
     "sha224": hashes.SHA224,
     "sha256": hashes.SHA256,
@@ -32,7 +34,9 @@ _EC_HASHES = {
 }
 
 
-def sign_rsa_9796_2(key: rsa.RSAPrivateKey, challenge: bytes, hash_name: str, rng) -> bytes:
+def sign_rsa_9796_2(
+    key: rsa.RSAPrivateKey, challenge: bytes, hash_name: str, rng: Callable[[int], bytes]
+) -> bytes:
     numbers = key.private_numbers()
     n, d = numbers.public_numbers.n, numbers.d
     k = (n.bit_length() + 7) // 8
@@ -55,7 +59,14 @@ def sign_ecdsa_plain(key: ec.EllipticCurvePrivateKey, challenge: bytes, hash_nam
 
 
 class ActiveAuthChip:
-    def __init__(self, dataset, rng, *, rsa_hash: str = "sha1", wrong: bool = False):
+    def __init__(
+        self,
+        dataset: CardDataSet,
+        rng: Callable[[int], bytes],
+        *,
+        rsa_hash: str = "sha1",
+        wrong: bool = False,
+    ) -> None:
         if rsa_hash not in RSA_TRAILERS:
             raise ValueError(f"unknown AA hash {rsa_hash}")
         self.key = dataset.aa_private_key

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 
 from simulators.card.errors import (
     SW_CONDITIONS_NOT_SATISFIED,
@@ -22,12 +23,13 @@ from simulators.card.primitives import (
     tdes_cbc_encrypt,
 )
 from simulators.card.sm import SecureMessaging
+from simulators.carddata import CardDataSet
 
 
 class BACChip:
     """GET CHALLENGE then EXTERNAL AUTHENTICATE; yields a 3DES SM session."""
 
-    def __init__(self, dataset, rng):
+    def __init__(self, dataset: CardDataSet, rng: Callable[[int], bytes]) -> None:
         info = mrz_information(dataset.document_number, dataset.birth_date, dataset.expiry_date)
         seed = bac_key_seed(info)
         self.k_enc = kdf(seed, KDF_ENC, "3DES")
@@ -58,7 +60,7 @@ class BACChip:
         k_ic = self.rng(16)
         e_ic = tdes_cbc_encrypt(self.k_enc, rnd_ic + rnd_ifd + k_ic)
         m_ic = retail_mac(self.k_mac, pad(e_ic, 8))
-        seed = bytes(a ^ b for a, b in zip(k_ifd, k_ic))
+        seed = bytes(a ^ b for a, b in zip(k_ifd, k_ic, strict=True))
         suite = CipherSuite("3DES")
         ssc = int.from_bytes(rnd_ic[4:8] + rnd_ifd[4:8], "big")
         sm = SecureMessaging(suite, suite.derive(seed, KDF_ENC), suite.derive(seed, KDF_MAC), ssc)

@@ -39,7 +39,7 @@ from simulators.card.oids import ProtocolOID, pace_parameter_ids
 from simulators.card.pace import PACEChip
 from simulators.card.sm import SecureMessaging
 from simulators.card.tlv import is_complete_tlv, tlv, tlv_dict
-from simulators.carddata import FID_CARD_ACCESS
+from simulators.carddata import FID_CARD_ACCESS, CardDataSet
 from simulators.faults import FaultConfig
 
 Response = tuple[bytes, int]
@@ -56,7 +56,7 @@ class VirtualCCCD:
 
     def __init__(
         self,
-        dataset,
+        dataset: CardDataSet,
         *,
         faults: FaultConfig | list[str] | None = None,
         rng: Callable[[int], bytes] = os.urandom,

@@ -8,6 +8,8 @@ out under the old keys; the new session (SSC 0) starts with the next command.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cryptography.hazmat.primitives.asymmetric import dh, ec
 
 from simulators.card.errors import (
@@ -21,9 +23,10 @@ from simulators.card.oids import FAMILY_CA, ProtocolOID
 from simulators.card.primitives import KDF_ENC, KDF_MAC, CipherSuite
 from simulators.card.sm import SecureMessaging
 from simulators.card.tlv import tlv, tlv_dict
+from simulators.carddata import CardDataSet
 
 
-def shared_secret(private_key, pk_ifd: bytes) -> bytes:
+def shared_secret(private_key: object, pk_ifd: bytes) -> bytes:
     """ECDH: x-coordinate of d * PK_IFD; DH: PK_IFD ^ x mod p, both at full field length."""
     if isinstance(private_key, ec.EllipticCurvePrivateKey):
         curve = EC_BY_NAME.get(private_key.curve.name)
@@ -44,7 +47,9 @@ def shared_secret(private_key, pk_ifd: bytes) -> bytes:
 class ChipAuthChip:
     """Holds the CA key of the chip and the OID chosen by MSE:Set AT."""
 
-    def __init__(self, dataset, rng, *, fail: bool = False):
+    def __init__(
+        self, dataset: CardDataSet, rng: Callable[[int], bytes], *, fail: bool = False
+    ) -> None:
         self.private_key = dataset.ca_private_key
         self.key_id = dataset.ca_key_id
         self.rng = rng

@@ -18,6 +18,7 @@ from simulators.carddata import (
     FID_CARD_SECURITY,
     FID_COM,
     FID_SOD,
+    CardDataSet,
     fid_of_dg,
 )
 
@@ -34,7 +35,7 @@ def fid_of_sfi(sfi: int) -> int | None:
 
 
 class FileSystem:
-    def __init__(self, dataset):
+    def __init__(self, dataset: CardDataSet) -> None:
         self.files = dataset.files
         self.card_security = getattr(dataset, "card_security", None)
         # File id -> status word for DGs that need more than BAC/PACE (DG3/DG4: 6982).
@@ -90,4 +91,4 @@ class FileSystem:
         content = self.current_content
         if offset >= len(content):
             raise SWError(SW_WRONG_OFFSET, "offset beyond the end of the file")
-        return content[offset : offset + length]
+        return bytes(content[offset : offset + length])

@@ -7,7 +7,9 @@ the point addition the generic mapping needs).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ecdsa import curves
 from ecdsa.ellipticcurve import PointJacobi
@@ -124,18 +126,18 @@ EC_BY_NAME = {
 }
 
 
-def field_size(curve) -> int:
+def field_size(curve: Any) -> int:  # ecdsa library curves are untyped
     """Octet length of the curve's field elements."""
-    return (curve.curve.p().bit_length() + 7) // 8
+    return (int(curve.curve.p()).bit_length() + 7) // 8
 
 
-def encode_point(curve, point) -> bytes:
+def encode_point(curve: Any, point: PointJacobi) -> bytes:
     """Uncompressed point 04 || x || y, each coordinate padded to the field size."""
     n = field_size(curve)
     return b"\x04" + int(point.x()).to_bytes(n, "big") + int(point.y()).to_bytes(n, "big")
 
 
-def decode_point(curve, data: bytes) -> PointJacobi:
+def decode_point(curve: Any, data: bytes) -> PointJacobi:
     """Uncompressed point on ``curve``; anything else (or not on the curve) -> 6A80."""
     n = field_size(curve)
     if len(data) != 1 + 2 * n or data[0] != 0x04:
@@ -148,7 +150,7 @@ def decode_point(curve, data: bytes) -> PointJacobi:
     return PointJacobi(c, x, y, 1, curve.order)
 
 
-def scalar_from_rng(rng, order: int) -> int:
+def scalar_from_rng(rng: Callable[[int], bytes], order: int) -> int:
     """A private scalar in [1, order-1] drawn from ``rng``.
 
     Bytes are taken as a big-endian number, masked to the order's bit length and

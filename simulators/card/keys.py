@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+from simulators.carddata import CardDataSet
+
 _VALUES = {
     **{str(d): d for d in range(10)},
     "<": 0,
@@ -35,7 +37,7 @@ def bac_key_seed(mrz_info: str) -> bytes:
     return hashlib.sha1(mrz_info.encode("ascii")).digest()[:16]
 
 
-def pace_password(dataset, reference: int) -> bytes:
+def pace_password(dataset: CardDataSet, reference: int) -> bytes:
     """The PACE password as key seed: 01 MRZ -> SHA-1(MRZ information), 02 CAN -> ASCII."""
     if reference == 0x01:
         info = mrz_information(dataset.document_number, dataset.birth_date, dataset.expiry_date)

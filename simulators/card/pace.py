@@ -16,6 +16,8 @@ GENERAL AUTHENTICATE, each a dynamic authentication data object '7C':
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
+from typing import Any
 
 from ecdsa.ellipticcurve import INFINITY, PointJacobi
 
@@ -47,21 +49,21 @@ from simulators.card.tlv import tlv, tlv_dict
 class _ECGroup:
     """Generic-mapping arithmetic on a named curve (points as ecdsa PointJacobi)."""
 
-    def __init__(self, curve):
+    def __init__(self, curve: Any) -> None:  # an ecdsa library curve (untyped)
         self.curve = curve
         self.order = curve.order
         self.generator = curve.generator
 
-    def public(self, sk: int, base) -> bytes:
+    def public(self, sk: int, base: PointJacobi) -> bytes:
         return encode_point(self.curve, base * sk)
 
-    def decode(self, data: bytes):
+    def decode(self, data: bytes) -> PointJacobi:
         return decode_point(self.curve, data)
 
-    def point(self, g) -> PointJacobi:
+    def point(self, g: Any) -> PointJacobi:  # an ecdsa library point (untyped)
         return PointJacobi(self.curve.curve, g.x(), g.y(), 1, self.order)
 
-    def map_generator(self, s: int, sk_map: int, pk_map_ifd: bytes):
+    def map_generator(self, s: int, sk_map: int, pk_map_ifd: bytes) -> PointJacobi:
         h = self.decode(pk_map_ifd) * sk_map
         if h == INFINITY:
             raise SWError(SW_WRONG_DATA, "mapping gave the point at infinity")
@@ -129,7 +131,7 @@ KIND_DH_GM, KIND_ECDH_GM, KIND_ECDH_IM, KIND_ECDH_CAM = 1, 2, 4, 6
 MAPPINGS_ECDH = (KIND_ECDH_IM, KIND_ECDH_CAM)  # only with an EC group
 
 
-def _static_key(dataset, curve) -> int:
+def _static_key(dataset: Any, curve: Any) -> int:
     """CAM's SK_IC: the chip's static key (EF.CardSecurity), on the PACE curve."""
     key = getattr(dataset, "ca_private_key", None)
     if key is None or not hasattr(key, "curve") or EC_BY_NAME.get(key.curve.name) is not curve:
@@ -142,20 +144,21 @@ class PACEChip:
 
     def __init__(
         self,
-        dataset,
+        dataset: Any,  # a CardDataSet (or a test double with the same attributes)
         oid: ProtocolOID,
         password_ref: int,
         parameter_id: int,
-        rng,
+        rng: Callable[[int], bytes],
         *,
         cam_wrong: bool = False,
-    ):
+    ) -> None:
         if oid.family != FAMILY_PACE or oid.kind not in (KIND_DH_GM, KIND_ECDH_GM, *MAPPINGS_ECDH):
             raise SWError(SW_WRONG_DATA, "PACE mapping not supported")
         if oid.kind == KIND_ECDH_IM and (oid.cipher, oid.key_bits) != ("AES", 128):
             raise SWError(SW_WRONG_DATA, "Integrated Mapping is offered with AES-128 only")
         if oid.kind == KIND_ECDH_CAM and oid.cipher != "AES":
             raise SWError(SW_WRONG_DATA, "Chip Authentication Mapping needs AES")
+        self.ops: _ECGroup | _DHGroupOps
         if oid.is_ecdh and parameter_id in EC_CURVES:
             self.ops = _ECGroup(EC_CURVES[parameter_id])
         elif not oid.is_ecdh and parameter_id in DH_GROUPS:
@@ -164,7 +167,10 @@ class PACEChip:
             raise SWError(SW_WRONG_DATA, f"parameter id {parameter_id} does not fit the protocol")
         if oid.kind in MAPPINGS_ECDH and not isinstance(self.ops, _ECGroup):
             raise SWError(SW_WRONG_DATA, "this mapping is defined for ECDH only")
-        self._sk_static = _static_key(dataset, self.ops.curve) if oid.kind == KIND_ECDH_CAM else 0
+        self._sk_static = 0
+        if oid.kind == KIND_ECDH_CAM:
+            assert isinstance(self.ops, _ECGroup)  # checked above: CAM is ECDH only
+            self._sk_static = _static_key(dataset, self.ops.curve)
         self.cam_wrong = cam_wrong
         self._sk_map = 0
         try:
@@ -178,7 +184,7 @@ class PACEChip:
         self.step = 1
         self._s = 0
         self._s_bytes = b""
-        self._generator = None
+        self._generator: Any = None  # a PointJacobi (ECDH) or an int (DH) once mapped
         self._pk_ic = b""
         self._pk_ifd = b""
         self._pk_map_ifd = b""
@@ -199,6 +205,7 @@ class PACEChip:
             return tlv(0x7C, tlv(0x80, self.suite.encrypt(self.k_pi, s))), None
         if step == 2 and self.oid.kind == KIND_ECDH_IM:
             t = self._need(inner, 0x81)
+            assert isinstance(self.ops, _ECGroup)  # checked in __init__: IM is ECDH only
             self._generator = self.ops.point(mapped_generator(self.ops.curve, self._s_bytes, t))
             return tlv(0x7C, tlv(0x82, b"")), None
         if step == 2:

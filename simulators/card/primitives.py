@@ -75,7 +75,7 @@ def retail_mac(key: bytes, data: bytes) -> bytes:
     h = bytes(8)
     if len(data) > 8:
         h = tdes_cbc_encrypt(ka * 3, data[:-8])[-8:]
-    last = bytes(a ^ b for a, b in zip(data[-8:], h))
+    last = bytes(a ^ b for a, b in zip(data[-8:], h, strict=True))
     # Final block: E_Ka(D_Kb(E_Ka(x))) is exactly 3DES-EDE with (Ka, Kb, Ka).
     return tdes_cbc_encrypt(ka + kb + ka, last)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any, ClassVar
 
 from asn1crypto import algos, cms, core, x509
 
@@ -26,7 +27,10 @@ HASH_OIDS = {
 
 
 class DataGroupHash(core.Sequence):
-    _fields = [("data_group_number", core.Integer), ("data_group_hash_value", core.OctetString)]
+    _fields: ClassVar[list[tuple[Any, ...]]] = [
+        ("data_group_number", core.Integer),
+        ("data_group_hash_value", core.OctetString),
+    ]
 
 
 class DataGroupHashes(core.SequenceOf):
@@ -34,11 +38,14 @@ class DataGroupHashes(core.SequenceOf):
 
 
 class LDSVersionInfo(core.Sequence):
-    _fields = [("lds_version", core.PrintableString), ("unicode_version", core.PrintableString)]
+    _fields: ClassVar[list[tuple[Any, ...]]] = [
+        ("lds_version", core.PrintableString),
+        ("unicode_version", core.PrintableString),
+    ]
 
 
 class LDSSecurityObject(core.Sequence):
-    _fields = [
+    _fields: ClassVar[list[tuple[Any, ...]]] = [
         ("version", core.Integer),
         ("hash_algorithm", algos.DigestAlgorithm),
         ("data_group_hash_values", DataGroupHashes),
@@ -53,7 +60,10 @@ class SetOfCertificates(core.SetOf):
 class CscaMasterList(core.Sequence):
     """ICAO Doc 9303-12 §9: CscaMasterList { version v0, certList SET OF Certificate }."""
 
-    _fields = [("version", core.Integer), ("cert_list", SetOfCertificates)]
+    _fields: ClassVar[list[tuple[Any, ...]]] = [
+        ("version", core.Integer),
+        ("cert_list", SetOfCertificates),
+    ]
 
 
 def digest(hash_alg: str, data: bytes) -> bytes:
@@ -88,7 +98,7 @@ def lds_security_object(
             "lds_version": lds_version[0],
             "unicode_version": lds_version[1],
         }
-    return LDSSecurityObject(value).dump()
+    return bytes(LDSSecurityObject(value).dump())
 
 
 def signed_data(
@@ -143,11 +153,11 @@ def signed_data(
             "version": "v3",
             "digest_algorithms": [digest_algorithm(hash_alg)],
             "encap_content_info": {"content_type": econtent_type, "content": econtent},
-            "certificates": [signer_cert] + certificates,
+            "certificates": [signer_cert, *certificates],
             "signer_infos": [signer_info],
         }
     )
-    return cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump()
+    return bytes(cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump())
 
 
 def encode_sod(content_info: bytes) -> bytes:

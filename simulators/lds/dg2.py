@@ -65,10 +65,11 @@ def facial_record_19794_5(
 def face_image_data_block_39794_5(
     image: bytes, fmt: str, width: int, height: int, *, generation: int = 3, year: int = 2019
 ) -> bytes:
-    """FaceImageDataBlock ::= [APPLICATION 5] SEQUENCE { versionBlock [0], representationBlocks [1] }
-    with one RepresentationBlock { representationId [0], imageRepresentation [1] CHOICE
-    { base [0] CHOICE { imageRepresentation2DBlock [0] { representationData2D [0],
-    imageInformation2DBlock [1] { imageDataFormat [0] CHOICE { code [0] }, imageSizeBlock [7] } } } } }."""
+    """FaceImageDataBlock ::= [APPLICATION 5] SEQUENCE { versionBlock [0],
+    representationBlocks [1] } with one RepresentationBlock { representationId [0],
+    imageRepresentation [1] CHOICE { base [0] CHOICE { imageRepresentation2DBlock [0] {
+    representationData2D [0], imageInformation2DBlock [1] { imageDataFormat [0] CHOICE {
+    code [0] }, imageSizeBlock [7] } } } } }."""
     if fmt not in IMAGE_DATA_FORMAT_39794:
         raise LDSEncodeError(f"unknown image format {fmt!r}")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from .keyinfo import spki
 from .tlv import der_integer, der_oid, der_printable, der_sequence, der_set, der_utf8, tlv
 
@@ -50,7 +52,7 @@ def encode_dg1(mrz_lines: tuple[str, ...]) -> bytes:
 
 def _dg13_value(number: int, value: object) -> bytes:
     if number == 13:  # father, mother
-        father, mother = value  # type: ignore[misc]
+        father, mother = cast(tuple[str, str], value)
         return der_sequence(der_utf8(father), der_utf8(mother))
     if number == 14:  # spouse; empty SEQUENCE when none
         return der_sequence() if not value else der_utf8(str(value))
@@ -60,11 +62,12 @@ def _dg13_value(number: int, value: object) -> bytes:
 
 
 def encode_dg13(fields: dict[int, object], *, version: int = 1, oid: str = DG13_OID) -> bytes:
-    """DG13: 6D -> SEQUENCE{INTEGER 1, OID, SET OF SEQUENCE{INTEGER field, value}} in field order."""
+    """DG13: 6D -> SEQUENCE{INTEGER 1, OID, SET OF SEQUENCE{INTEGER field, value}} in field
+    order."""
     entries = [der_sequence(der_integer(n), _dg13_value(n, fields[n])) for n in sorted(fields)]
     return tlv(TAG_DG13, der_sequence(der_integer(version), der_oid(oid), der_set(*entries)))
 
 
-def encode_dg15(public_key, *, explicit: bool = True) -> bytes:
+def encode_dg15(public_key: Any, *, explicit: bool = True) -> bytes:
     """DG15: 6F -> SubjectPublicKeyInfo of the Active Authentication key (RSA or EC)."""
     return tlv(TAG_DG15, spki(public_key, explicit=explicit))

@@ -8,6 +8,7 @@ built here with asn1crypto from the curve's numbers in the ``ecdsa`` library.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import ecdsa.curves as _ec
 from asn1crypto import keys
@@ -55,7 +56,7 @@ CURVES = {
         Curve("secp521r1", "1.3.132.0.35", 18, _ec.NIST521p, ec.SECP521R1),
     )
 }
-_BY_CRYPTO_NAME = {c.crypto.name.lower(): c for c in CURVES.values() if c.crypto is not None}
+_BY_CRYPTO_NAME = {c.crypto().name.lower(): c for c in CURVES.values() if c.crypto is not None}
 
 
 def curve(name: str) -> Curve:
@@ -110,15 +111,17 @@ def ec_spki(
 
 def rsa_spki(key: rsa.RSAPublicKey) -> bytes:
     nums = key.public_numbers()
-    return keys.PublicKeyInfo(
-        {
-            "algorithm": {"algorithm": "rsa", "parameters": None},
-            "public_key": keys.RSAPublicKey({"modulus": nums.n, "public_exponent": nums.e}),
-        }
-    ).dump()
+    return bytes(
+        keys.PublicKeyInfo(
+            {
+                "algorithm": {"algorithm": "rsa", "parameters": None},
+                "public_key": keys.RSAPublicKey({"modulus": nums.n, "public_exponent": nums.e}),
+            }
+        ).dump()
+    )
 
 
-def spki(key, *, explicit: bool = True) -> bytes:
+def spki(key: Any, *, explicit: bool = True) -> bytes:
     """SPKI of any public (or private) key this package makes."""
     if hasattr(key, "public_key"):
         key = key.public_key()

@@ -6,6 +6,8 @@ requiredData ANY, optionalData ANY OPTIONAL }.
 
 from __future__ import annotations
 
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from .keyinfo import OID_EC_PUBLIC_KEY, OID_PK_ECDH, ec_spki
 from .tlv import LDSEncodeError, der_integer, der_oid, der_sequence, der_set, tlv
 
@@ -88,7 +90,7 @@ def encode_card_access(
 
 def encode_card_security_infos(
     pace: list[tuple[str, int | None]],
-    ca_public_key,
+    ca_public_key: ec.EllipticCurvePublicKey,
     *,
     key_id: int | None = 1,
     ca_oid: str = ID_CA_ECDH_AES128,
@@ -105,7 +107,7 @@ def encode_card_security_infos(
 
 
 def chip_authentication_public_key_info(
-    public_key,
+    public_key: ec.EllipticCurvePublicKey,
     *,
     key_id: int | None = None,
     explicit: bool = True,
@@ -128,7 +130,7 @@ def active_authentication_info(hash_alg: str = "sha256") -> bytes:
 
 
 def encode_dg14(
-    ca_public_key,
+    ca_public_key: ec.EllipticCurvePublicKey,
     *,
     key_id: int | None = 1,
     ca_oid: str = ID_CA_ECDH_AES128,

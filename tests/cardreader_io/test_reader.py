@@ -62,7 +62,7 @@ def assert_all_files(res, ds):
 
 
 def test_pace_can_reads_every_file_with_ca_and_aa(dataset):
-    phases = []
+    phases: list[Phase] = []
     reader, res = read(dataset, CanKey(dataset.can), progress=phases.append)
     assert res.error is None and res.complete
     assert res.access_protocol == "PACE-CAN" and res.pace_parameter_id == 13
@@ -126,7 +126,7 @@ def test_wrong_key_is_rejected_once(dataset, make_key):
 
 
 def test_removed_card_ends_incomplete(dataset):
-    phases = []
+    phases: list[Phase] = []
     _, res = read(dataset, CanKey(dataset.can), faults=["remove-after:14"], progress=phases.append)
     assert isinstance(res.error, CardRemovedError) and res.complete is False
     assert Phase.DONE not in phases

@@ -12,7 +12,7 @@ from cardreader.reader import Reader
 from cardreader.transport.inprocess import InProcessTransport
 from crypto.report import Status
 from crypto.truststore import TrustStore
-from edge.commands.read import print_summary, summarize
+from edge.commands.read import print_summary
 from edge.commands.simulate import build_card_and_printed
 from edge.pipeline import report_from_read
 from simulators.card import VirtualCCCD
@@ -117,7 +117,7 @@ def test_simulate_switch_and_cli_summary_show_cam(capsys):
     assert card.dataset.card_security is not None
     assert bytes.fromhex("04007F00070202040602") in card.dataset.files[0x011C]  # CAM PACEInfo
     res = Reader(InProcessTransport(card), CanKey(printed.can)).read()
-    print_summary(summarize(res))
+    print_summary(report_from_read(res, TrustStore()).to_dict())
     out = capsys.readouterr().out
     assert "PACE-CAM:          proof received (verdict below)" in out
     assert "0.4.0.127.0.7.2.2.4.6.2" in out

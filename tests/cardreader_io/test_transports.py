@@ -96,7 +96,7 @@ class FakeScard(types.SimpleNamespace):
     N802 is ignored on its methods: they must carry pyscard's own names."""
 
     def __init__(self, *, clock, readers=("R1",), present=True, transmit=None):
-        real = pcsc._scard
+        real = pcsc._scard  # type: ignore[attr-defined]  # the pyscard module the fake stands in for
         self.clock = clock
         self.waits_ms = []  # every SCardGetStatusChange wait that ran out
         super().__init__(**{k: getattr(real, k) for k in dir(real) if k.startswith("SCARD_")})
@@ -105,18 +105,18 @@ class FakeScard(types.SimpleNamespace):
         self._transmit = transmit or (lambda apdu: (0, [0x90, 0x00]))
         self.disconnects = []
 
-    def SCardEstablishContext(self, scope):  # noqa: N802 - pyscard's own names
+    def SCardEstablishContext(self, scope):
         return 0, 1
 
-    def SCardReleaseContext(self, ctx):  # noqa: N802 - pyscard's own names
+    def SCardReleaseContext(self, ctx):
         return 0
 
-    def SCardListReaders(self, ctx, groups):  # noqa: N802 - pyscard's own names
+    def SCardListReaders(self, ctx, groups):
         return (
             (0, self.reader_names) if self.reader_names else (self.SCARD_E_NO_READERS_AVAILABLE, [])
         )
 
-    def SCardGetStatusChange(self, ctx, timeout_ms, states):  # noqa: N802 - pyscard's own names
+    def SCardGetStatusChange(self, ctx, timeout_ms, states):
         out = []
         for name, known in states:
             state = self.SCARD_STATE_PRESENT if self.present else self.SCARD_STATE_EMPTY
@@ -130,17 +130,17 @@ class FakeScard(types.SimpleNamespace):
             )
         return 0, out
 
-    def SCardConnect(self, ctx, name, share, protocols):  # noqa: N802 - pyscard's own names
+    def SCardConnect(self, ctx, name, share, protocols):
         return 0, 7, self.SCARD_PROTOCOL_T1
 
-    def SCardTransmit(self, handle, protocol, apdu):  # noqa: N802 - pyscard's own names
+    def SCardTransmit(self, handle, protocol, apdu):
         return self._transmit(apdu)
 
-    def SCardDisconnect(self, handle, disposition):  # noqa: N802 - pyscard's own names
+    def SCardDisconnect(self, handle, disposition):
         self.disconnects.append(disposition)
         return 0
 
-    def SCardGetErrorMessage(self, code):  # noqa: N802 - pyscard's own names
+    def SCardGetErrorMessage(self, code):
         return f"code {code:08X}"
 
 

@@ -19,7 +19,7 @@ def scripted_rng(*chunks: str | bytes):
         assert len(value) == n, f"asked for {n} random bytes, script holds {len(value)}"
         return value
 
-    rng.remaining = queue
+    rng.remaining = queue  # type: ignore[attr-defined]  # tests check nothing is left over
     return rng
 
 
@@ -30,7 +30,7 @@ def scripted_keys(*hex_keys: str):
         assert keys, "protocol asked for more ephemeral keys than scripted"
         return keys.pop(0)
 
-    keygen.remaining = keys
+    keygen.remaining = keys  # type: ignore[attr-defined]  # tests check nothing is left over
     return keygen
 
 

@@ -97,7 +97,7 @@ class ProtectedCard:
         return resp
 
     def _terminal_key(self):
-        for ins, plain in self.commands:
+        for _ins, plain in self.commands:
             if not plain:
                 continue
             outer = {t: v for t, v, _ in parse_do_list(plain)}

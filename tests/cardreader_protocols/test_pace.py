@@ -47,6 +47,7 @@ def test_g1_intermediate_values(g1):
     assert nonce == h(g1["nonce"])
 
     domain = pace.domain_for(alg, 13)
+    assert isinstance(domain, pace.EcDomain)
     sk_map = int(g1["terminal_mapping_private_key"], 16)
     pk_map_chip = curve.generator * int(g1["chip_mapping_private_key"], 16)
     # The chip's mapping key in the G.1 answer is the one its private key gives.

@@ -33,7 +33,7 @@ class DhPaceCard:
         self.nonce = bytes(range(1, 17))
         self.x, self.y = 0x1234567 * 7919, 0x7654321 * 104729
         self.step = 0
-        self.k_mac = None
+        self.k_mac: bytes | None = None
         self.extended_seen = False
 
     def _mac(self, data: bytes) -> bytes:

@@ -37,19 +37,21 @@ def _bac_session(icao_vectors, transport=None) -> Session:
 def test_log_holds_plain_exchange_with_wrapped_child(icao_vectors):
     d4 = icao_vectors["sm_3des_D4"]
     s = _bac_session(icao_vectors)
+    trace = s.transport
+    assert isinstance(trace, ReplayTransport)
     for ex in d4["exchanges"]:
         resp = s.transmit(CommandAPDU.from_bytes(h(ex["plain_command"])), "D.4")
         assert resp.to_bytes() == h(ex["plain_response"])
-    s.transport.assert_done()
+    trace.assert_done()
     plain_entries = s.log[2:]
     assert [e.wrapped is None for e in s.log[:2]] == [True, True]
-    for entry, ex in zip(plain_entries, d4["exchanges"]):
+    for entry, ex in zip(plain_entries, d4["exchanges"], strict=True):
         assert entry.command == h(ex["plain_command"]) and entry.response == h(ex["plain_response"])
         assert entry.wrapped.command == h(ex["protected_command"])
         assert entry.wrapped.response == h(ex["protected_response"])
     assert s.stats.apdus == 5
-    assert s.stats.bytes_sent == sum(len(x) for x in s.transport.sent)
-    assert s.stats.bytes_received == sum(len(e.response) for e in s.transport.script)
+    assert s.stats.bytes_sent == sum(len(x) for x in trace.sent)
+    assert s.stats.bytes_received == sum(len(e.response) for e in trace.script)
     assert s.wire_trace()[3]["command"] == d4["exchanges"][1]["protected_command"].upper()
     assert (
         s.log[-1].to_dict()["wrapped"]["response"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from asn1crypto import keys as asn1_keys
 
@@ -45,7 +47,7 @@ def test_ecdh_agreement_both_ways(bsi_ca):
 
 
 def _ca(outcome, **kw):
-    args = dict(
+    args: dict[str, Any] = dict(
         dg14_present=True,
         dg14_has_ca_key=True,
         dg14_authenticated=True,

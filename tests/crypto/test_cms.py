@@ -61,7 +61,7 @@ def _test_sod(**kw):
 
 @pytest.mark.parametrize("hash_alg", ["sha1", "sha224", "sha256", "sha384", "sha512"])
 def test_every_hash(hash_alg):
-    dsc, raw = _test_sod(hash_alg=hash_alg)
+    _dsc, raw = _test_sod(hash_alg=hash_alg)
     sd = _sd(raw)
     key = cms.embedded_certificates(sd)[0].public_key
     assert cms.verify_signer_info(sd, sd["signer_infos"][0], key).digest_algorithm == hash_alg

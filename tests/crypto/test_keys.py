@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import ecdsa
 import ecdsa.util
@@ -25,7 +26,7 @@ def _spki(curve: curves.NamedCurve, point: bytes, explicit: bool) -> bytes:
         n = curve.field_size
         g = curve.generator
         p, a, b = int(curve.p), int(curve.a), int(curve.b)
-        params = (
+        params: tuple[str, Any] = (
             "specified",
             {
                 "version": "ecdpVer1",

@@ -1,4 +1,5 @@
-"""CSCA master lists: contents trusted only after the list's signature chains to the configured root."""
+"""CSCA master lists: contents trusted only after the list's signature chains to the configured
+root."""
 
 from __future__ import annotations
 

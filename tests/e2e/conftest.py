@@ -19,7 +19,8 @@ def pcscd():
 
 @pytest.fixture
 def insert_card(pcscd):
-    """``insert_card(citizen=0, faults=[...], dataset={...})`` -> a card in ``pcscd.reader_name``."""
+    """``insert_card(citizen=0, faults=[...], dataset={...})`` -> a card in
+    ``pcscd.reader_name``."""
     started: list[VirtualCardProcess] = []
 
     def insert(**kw) -> VirtualCardProcess:

@@ -1,4 +1,5 @@
-"""End to end through the real PC/SC stack: pyscard -> private pcscd -> vpcd -> virtual CCCD process."""
+"""End to end through the real PC/SC stack: pyscard -> private pcscd -> vpcd -> virtual CCCD
+process."""
 
 from __future__ import annotations
 
@@ -62,8 +63,8 @@ def test_waiting_for_a_card_times_out(pcscd):
 
 def test_pace_can_with_extended_length_ca_and_aa(pcscd, insert_card, citizen0):
     insert_card(citizen=0)
-    phases = []
-    reader, res, atr = read_through_pcsc(pcscd, CanKey(citizen0.can), progress=phases.append)
+    phases: list[Phase] = []
+    reader, res, _atr = read_through_pcsc(pcscd, CanKey(citizen0.can), progress=phases.append)
     assert res.error is None and res.complete, res.error
     assert res.access_protocol == "PACE-CAN" and res.extended_length
     assert_every_file(res, citizen0)
@@ -77,7 +78,7 @@ def test_pace_can_with_extended_length_ca_and_aa(pcscd, insert_card, citizen0):
 
 def test_pace_mrz_without_extended_length(pcscd, insert_card, citizen0):
     insert_card(citizen=0, faults=["no-extended-length"])
-    reader, res, atr = read_through_pcsc(pcscd, MrzKey.from_mrz_lines(citizen0.mrz_lines))
+    reader, res, _atr = read_through_pcsc(pcscd, MrzKey.from_mrz_lines(citizen0.mrz_lines))
     assert res.complete and res.access_protocol == "PACE-MRZ" and not res.extended_length
     assert_every_file(res, citizen0)
     reads = [e for e in reader.session.log if e.command[1] == 0xB0 and e.wrapped is not None]
@@ -95,7 +96,7 @@ def test_bac_on_a_card_without_pace(pcscd, insert_card):
     ds = build_dataset(3, pace=[])
     insert_card(citizen=3, dataset={"pace": []})
     key = MrzKey(ds.document_number, ds.birth_date, ds.expiry_date)
-    reader, res, _ = read_through_pcsc(pcscd, key)
+    _reader, res, _ = read_through_pcsc(pcscd, key)
     assert res.complete and res.access_protocol == "BAC"
     assert_every_file(res, ds)
     assert res.chip_auth.established and res.active_auth.performed

@@ -1,4 +1,5 @@
-"""API behaviour that needs no card: auth, validation, errors, keys, health, stats, metrics, OpenAPI."""
+"""API behaviour that needs no card: auth, validation, errors, keys, health, stats, metrics,
+OpenAPI."""
 
 import json
 
@@ -31,7 +32,7 @@ def test_openapi_document_served_and_refs_resolve(client):
         node = doc
         for part in ref.lstrip("#/").split("/"):
             node = node[part]
-    for name, schema in doc["components"]["schemas"].items():
+    for _name, schema in doc["components"]["schemas"].items():
         Draft202012Validator.check_schema(schema)
 
 

@@ -22,7 +22,8 @@ PERSON = DS.citizen
 
 
 def _trust(tmp_path):
-    """The operator's trust store holding the test PKI's CSCA (what `cccd-edge trust import` does)."""
+    """The operator's trust store holding the test PKI's CSCA (what `cccd-edge trust import`
+    does)."""
     from crypto.truststore import TrustStore
     from simulators.pki import default_pki
 

@@ -42,14 +42,15 @@ def face_app(tmp_path, models, faces):
     store.close()
     person = next(iter(faces))
     dataset = build_dataset(0, photo=faces[person][0].read_bytes())  # the chip photo: a real face
-    # The match alone (liveness off): tests/edge/test_api_liveness.py drives the head-turn challenge.
+    # The match alone (liveness off): tests/edge/test_api_liveness.py drives the head-turn
+    # challenge.
     app = create_app(
         rp_config(tmp_path, face_timeout=5, liveness=False, log_file=str(tmp_path / "app.log")),
         face_models=models,
         open_transport=lambda: InProcessTransport(VirtualCCCD(dataset)),
     )
-    app.person = person
-    app.dataset = dataset
+    app.person = person  # type: ignore[attr-defined]  # for the tests
+    app.dataset = dataset  # type: ignore[attr-defined]
     yield app
     app.extensions["cccd_edge"].close()
 
@@ -112,7 +113,7 @@ def test_genuine_frames_match(face_app, faces):
 
 def test_impostor_frame_does_not_match(face_app, faces):
     client = face_app.test_client()
-    other = [name for name in faces if name != face_app.person][0]
+    other = next(name for name in faces if name != face_app.person)
     body = _run(client, face_app, [faces[other][1].read_bytes()])
     claims = body["result"]["claims"]
     assert claims["face"]["decision"] == "no_match"

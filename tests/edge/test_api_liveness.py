@@ -1,4 +1,5 @@
-"""The head-turn challenge through the API: issued at face_capture, answered with timestamped frames.
+"""The head-turn challenge through the API: issued at face_capture, answered with timestamped
+frames.
 
 Turned heads are synthesised as in tests/face/synth.py (one side of the face squeezed, the other
 stretched about the nose); the service's clock is injected, so capture times are chosen exactly.
@@ -10,6 +11,7 @@ import io
 import json
 import random
 import time
+from typing import Any
 
 import pytest
 
@@ -81,7 +83,7 @@ def live_app(tmp_path, models, person):
         rng=random.Random(7).randbytes,
         open_transport=lambda: InProcessTransport(VirtualCCCD(dataset)),
     )
-    app.clock, app.dataset = clock, dataset
+    app.clock, app.dataset = clock, dataset  # type: ignore[attr-defined]  # for the tests
     yield app
     app.extensions["cccd_edge"].close()
 
@@ -114,7 +116,7 @@ def performed(steps) -> list[str]:
 
 
 def send(client, created, frames, times=None, *, final=True):
-    data = {"frame": [(io.BytesIO(f), f"f{i}.jpg") for i, f in enumerate(frames)]}
+    data: dict[str, Any] = {"frame": [(io.BytesIO(f), f"f{i}.jpg") for i, f in enumerate(frames)]}
     if times is not None:
         data["captured_at"] = [repr(t) for t in times]
     r = client.post(
@@ -160,7 +162,8 @@ def test_the_asked_turns_in_order_pass(live_app, poses):
     assert claims["face"]["decision"] == "match"
     assert claims["face"]["liveness"] == {"verdict": "passed", "reason_codes": []}
     assert claims["verdicts"]["face"] == "valid" and claims["verdicts"]["overall"] == "valid"
-    # The verdicts have their own columns; a passed challenge is no reason code, nor a failure reason.
+    # The verdicts have their own columns; a passed challenge is no reason code, nor a failure
+    # reason.
     row = live_app.extensions["cccd_edge"].audit.row(created["id"])
     assert row["liveness"] == "passed" and row["face_decision"] == "match"
     assert not any(c.startswith("liveness") for c in audit_codes(live_app, created["id"]))
@@ -169,7 +172,7 @@ def test_the_asked_turns_in_order_pass(live_app, poses):
 
 def test_a_static_photo_fails_liveness_though_the_face_matches(live_app, poses):
     client = live_app.test_client()
-    created, body = start(client, live_app)
+    created, _body = start(client, live_app)
     send(client, created, [poses["F"]] * 6, [T0 + 1 + 0.5 * i for i in range(6)])
     claims = outcome(client, created)["result"]["claims"]
     assert claims["face"]["decision"] == "match"  # the right face, but not alive

@@ -1,4 +1,5 @@
-"""The real stack: gunicorn on a free port, reading the virtual CCCD through a private pcscd + vpcd."""
+"""The real stack: gunicorn on a free port, reading the virtual CCCD through a private pcscd +
+vpcd."""
 
 from __future__ import annotations
 
@@ -61,7 +62,8 @@ def stack(tmp_path_factory):
         [
             sys.executable,
             "-c",
-            "import sys; from simulators.vpcd import run_bridge; from simulators.card import VirtualCCCD; "
+            "import sys; from simulators.vpcd import run_bridge; from simulators.card import "
+            "VirtualCCCD; "
             "from simulators.dataset import build_dataset; "
             "run_bridge(VirtualCCCD(build_dataset(0)), '127.0.0.1', int(sys.argv[1]))",
             str(pcscd.port),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC
+from typing import ClassVar
 
 import pytest
 
@@ -105,13 +106,15 @@ def test_audit_schema_migrates_in_place_and_stats_skip_old_verdict_codes(tmp_pat
     # The first release's table: no liveness / face_decision columns, the verdict in the codes.
     db.execute(
         "CREATE TABLE verifications (id TEXT PRIMARY KEY, at TEXT NOT NULL, day TEXT NOT NULL, "
-        "kiosk_id TEXT NOT NULL, relying_party TEXT NOT NULL, kind TEXT NOT NULL, outcome TEXT NOT NULL, "
+        "kiosk_id TEXT NOT NULL, relying_party TEXT NOT NULL, kind TEXT NOT NULL, outcome TEXT NOT "
+        "NULL, "
         "overall TEXT, passive_authentication TEXT, chip_authenticity TEXT, face TEXT, "
         "access_protocol TEXT, reason_codes TEXT NOT NULL, durations TEXT NOT NULL, total_ms REAL, "
         "id_hmac TEXT)"
     )
     db.execute(
-        "INSERT INTO verifications VALUES ('old', '2026-11-22T10:00:00+00:00', '2026-11-22', 'k', 'rp', "
+        "INSERT INTO verifications VALUES ('old', '2026-11-22T10:00:00+00:00', '2026-11-22', 'k', "
+        "'rp', "
         "'card', 'done', 'unknown', 'unknown', 'valid', 'valid', 'PACE', ?, '{}', 1.0, NULL)",
         (json.dumps(["crl_absent", "liveness_passed"]),),
     )
@@ -175,7 +178,10 @@ def test_duplicate_reason_codes_leave_signed_claims_once_each_in_order():
     from edge.signing import KioskKey
 
     class Report:
-        person = {"full_name": "NGUYEN VAN AN", "id_number": "001093000001"}
+        person: ClassVar[dict[str, str]] = {
+            "full_name": "NGUYEN VAN AN",
+            "id_number": "001093000001",
+        }
         verification = VerificationReport(
             checks=[
                 Check("sod_signature", Status.UNKNOWN, "sod_malformed", "x"),

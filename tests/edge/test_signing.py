@@ -39,7 +39,7 @@ def test_jws_is_es256_with_raw_r_s_checked_by_cryptography_directly():
 def test_kid_is_rfc7638_thumbprint():
     key = KioskKey.generate()
     jwk = key.jwk
-    canonical = '{"crv":"P-256","kty":"EC","x":"%s","y":"%s"}' % (jwk["x"], jwk["y"])
+    canonical = '{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}'.format(jwk["x"], jwk["y"])
     assert key.kid == b64url(hashlib.sha256(canonical.encode()).digest())
 
 

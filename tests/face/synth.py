@@ -46,7 +46,7 @@ def hinge_turn(rgb: np.ndarray, hinge_x: float, s_left: float, s_right: float) -
     stays: the 2-D signature of a head turn (the nose sticks out of the face).
     s_left < 1 < s_right looks like a turn towards the image's left.
     """
-    h, w = rgb.shape[:2]
+    _h, w = rgb.shape[:2]
     xo = np.arange(w, dtype=np.float64)
     xs = np.where(
         xo < hinge_x, hinge_x + (xo - hinge_x) / s_left, hinge_x + (xo - hinge_x) / s_right

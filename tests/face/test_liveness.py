@@ -8,10 +8,13 @@ squeeze, which leaves the nose offset where it was.
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 
 from edge.face.detect import analyse_frame
 from edge.face.liveness import LEFT, RIGHT, LivenessChallenge, evaluate
+from edge.face.models import FaceModels
 from tests.face.synth import hinge_turn, load_rgb, padded, squeeze
 
 pytestmark = pytest.mark.face
@@ -184,7 +187,7 @@ def test_a_different_face_doing_the_turns_fails(models, frames, johns, person, r
 
 def test_turns_before_the_first_frontal_frame_do_not_count(models, frames, ref):
     steps = (LEFT, RIGHT)
-    keys = [LEFT, RIGHT] + performed(steps)
+    keys = [LEFT, RIGHT, *performed(steps)]
     assert evaluate(challenge(steps), sequence(frames, keys), ref, models=models).passed
     only_turns = evaluate(
         challenge(steps), sequence(frames, [LEFT, RIGHT, LEFT]), ref, models=models
@@ -219,7 +222,9 @@ def test_only_the_frames_the_checks_read_are_embedded(models, frames, ref):
     # A kiosk-like take: each pose held for several frames, 25 frames in all.
     keys = ["F"] * 4 + [k for s in steps for k in [s] * 4 + ["F"] * 3]
     counting = CountingModels(models)
-    result = evaluate(challenge(steps), sequence(frames, keys, step=0.3), ref, models=counting)
+    result = evaluate(
+        challenge(steps), sequence(frames, keys, step=0.3), ref, models=cast(FaceModels, counting)
+    )
     assert result.passed and result.steps_seen == list(steps), result.to_dict()
     assert counting.embeds == FRONTAL_SAMPLE + len(steps)
 
@@ -244,11 +249,16 @@ def test_the_matchers_work_on_the_same_frames_is_reused(models, frames, ref):
     encoded = [f for _, f in shots]
     match = match_frames(models, ref, encoded)
     counting = CountingModels(models)
-    fresh = evaluate(challenge(steps), shots, ref, models=counting)
+    fresh = evaluate(challenge(steps), shots, ref, models=cast(FaceModels, counting))
     spent = counting.embeds
     reused = evaluate(
-        challenge(steps), shots, ref, models=counting, known=known_frames(encoded, match)
+        challenge(steps),
+        shots,
+        ref,
+        models=cast(FaceModels, counting),
+        known=known_frames(encoded, match),
     )
     assert fresh.passed and reused.to_dict() == fresh.to_dict()
-    # The frontal frames were embedded by the matcher (they pass its frontal gate): only turns are left.
+    # The frontal frames were embedded by the matcher (they pass its frontal gate): only turns are
+    # left.
     assert counting.embeds - spent < spent

@@ -8,7 +8,10 @@ MEASURE = """
 () => {
   const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
   const lum = ([r, g, b]) => {
-    const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+    const f = c => {
+      c /= 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    };
     return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
   };
   const background = el => {
@@ -30,7 +33,10 @@ MEASURE = """
               contrast: (l1 + 0.05) / (l2 + 0.05)});
   }
   const buttons = Array.from(document.querySelectorAll("button")).filter(b => b.offsetParent)
-    .map(b => { const r = b.getBoundingClientRect(); return {text: b.textContent.trim(), w: r.width, h: r.height}; });
+    .map(b => {
+      const r = b.getBoundingClientRect();
+      return {text: b.textContent.trim(), w: r.width, h: r.height};
+    });
   return {texts: out, buttons: buttons};
 }
 """

@@ -31,7 +31,8 @@ VIEWPORT = {"width": 1280, "height": 1000}
 def face_files(shared_dir: Path, person: str = PERSON) -> list[Path]:
     files = sorted((shared_dir / "faces" / "johns" / person).glob("*.jpg"))
     if len(files) < 2:
-        # ../shared itself is there (shared_dir skips only when it is absent): missing pictures are a failure.
+        # ../shared itself is there (shared_dir skips only when it is absent): missing pictures are
+        # a failure.
         pytest.fail(f"../shared/faces has no pictures of {person}")
     return files
 
@@ -69,6 +70,8 @@ class LiveServer:
     def __init__(self, app):
         self.app = app
         self.service = app.extensions["cccd_edge"]
+        self.card_faults: list[str] = []  # set by the fixture that chose them
+        self.dataset_can = ""
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(
@@ -164,7 +167,8 @@ def launch(playwright, video: Path):
 def playwright_instance():
     if not Path(CHROMIUM).exists():
         pytest.fail(
-            "Debian's chromium is not installed: scripts/test.sh installs it (apt-get install chromium)"
+            "Debian's chromium is not installed: scripts/test.sh installs it (apt-get install "
+            "chromium)"
         )
     from playwright.sync_api import sync_playwright
 

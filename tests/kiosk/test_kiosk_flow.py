@@ -284,7 +284,8 @@ def test_mrz_entry_without_face_match(page, server, dataset, artifacts):
     ]
     assert page.locator("#screen-key .privacy-face").is_hidden()
     page.click("#toggle-mrz")
-    # A birth date in a 13th month is caught on the screen, before any card read; the person fixes it.
+    # A birth date in a 13th month is caught on the screen, before any card read; the person fixes
+    # it.
     type_on_keypad(page, dataset.document_number + "931305" + dataset.expiry_date)
     page.click("#key-ok")
     assert (
@@ -313,7 +314,8 @@ def test_mrz_entry_without_face_match(page, server, dataset, artifacts):
 def test_camera_guidance_asks_to_come_closer(
     playwright_instance, server, faces, tmp_path, artifacts
 ):
-    """A face too small in the picture gets the plain prompt, from the service's own quality gates."""
+    """A face too small in the picture gets the plain prompt, from the service's own quality
+    gates."""
     video = write_y4m(tmp_path / "far.y4m", [camera_frame(faces[3], face_side=80)] * 10)
     browser = launch(playwright_instance, video)
     try:
@@ -345,7 +347,8 @@ def test_camera_guidance_asks_to_come_closer(
 
 
 def test_stats_page_draws_charts_from_audit_rows(page, server, dataset, artifacts):
-    # Two more audit rows of our own: one verified, one rejected (wrong CAN), straight through the API.
+    # Two more audit rows of our own: one verified, one rejected (wrong CAN), straight through the
+    # API.
     wrong = "".join(str((int(c) + 1) % 10) for c in dataset.can)
     for can in (dataset.can, wrong):
         _, created = api(server, "POST", "/v1/verifications", {"can": can}, profile="school")

@@ -84,7 +84,8 @@ def test_turn_prompts_then_a_still_picture_fails_liveness(page, live_server, dat
     # With both photos shown, the countdown and the Finish button still need no scrolling.
     for sel in ("#reset-countdown", '[data-action="finish"]', "#photo-live"):
         assert_on_screen(page, sel, "result with photos")
-    # The relying party: the face matched, the liveness check did not pass, so the face is not verified.
+    # The relying party: the face matched, the liveness check did not pass, so the face is not
+    # verified.
     _, body = api(live_server, "GET", f"/v1/verifications/{created['id']}?wait=5")
     claims = body["result"]["claims"]
     assert claims["face"]["decision"] == "match"

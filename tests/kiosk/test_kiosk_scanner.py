@@ -1,4 +1,5 @@
-"""A document scanner at the kiosk: it types the MRZ lines (letters, digits, "<", Enter after each)."""
+"""A document scanner at the kiosk: it types the MRZ lines (letters, digits, "<", Enter after
+each)."""
 
 from __future__ import annotations
 
@@ -31,14 +32,16 @@ def test_scanned_mrz_lines_fill_the_fields_and_send_the_key(page, server, datase
     scan(page, garbled(line2))
     assert page.locator("#key-error").inner_text() == UNREADABLE_VI
     assert page.locator(".can-box.filled").count() == 0 and snapshot(page)["keyLength"] == 0
-    # Line 1 scanned on the CAN screen: the screen switches to the MRZ and fills the document number.
+    # Line 1 scanned on the CAN screen: the screen switches to the MRZ and fills the document
+    # number.
     scan(page, line1)
     assert page.locator("#mrz-entry").is_visible() and page.locator("#key-error").is_hidden()
     assert page.locator("#mrz-document_number").inner_text() == dataset.document_number
     assert page.locator(".mrz-field.active").get_attribute("data-field") == "birth_date"
     assert page.locator("#mrz-birth_date").inner_text() == ""
     page.screenshot(path=str(artifacts / "17-mrz-scanned-line-1.png"))
-    # Line 2 completes the key with right check digits: it is sent at once; the name line is ignored.
+    # Line 2 completes the key with right check digits: it is sent at once; the name line is
+    # ignored.
     scan(page, line2)
     scan(page, line3)
     wait_screen(page, "result")

@@ -1,4 +1,5 @@
-"""The kiosk blueprints through the Flask test client: access, headers, strings and plain reasons."""
+"""The kiosk blueprints through the Flask test client: access, headers, strings and plain
+reasons."""
 
 from __future__ import annotations
 
@@ -308,7 +309,8 @@ def test_every_failure_code_reads_as_plain_words_in_both_languages():
 def test_privacy_sentence_gives_the_number_of_pictures_of_the_challenge(tmp_path):
     from kiosk_ui.views import liveness_pictures
 
-    # camera.js: look straight 2 s, then 4 s per turn, one picture every 0.5 s, inside the window less 1 s.
+    # camera.js: look straight 2 s, then 4 s per turn, one picture every 0.5 s, inside the window
+    # less 1 s.
     assert liveness_pictures(3, 15.0) == 28 and liveness_pictures(2, 12.0) == 20
     assert liveness_pictures(8, 15.0) == 28  # more steps are squeezed into the same window
 

@@ -1,4 +1,5 @@
-"""Vietnamese DG13: parsed by field number, built here with asn1crypto (an encoder independent of ours)."""
+"""Vietnamese DG13: parsed by field number, built here with asn1crypto (an encoder independent of
+ours)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""DG2: the BSI reference (19794-5, JPEG 2000), synthetic 19794-5 JPEG, 39794-5, and malformed records."""
+"""DG2: the BSI reference (19794-5, JPEG 2000), synthetic 19794-5 JPEG, 39794-5, and malformed
+records."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""parse_document: every file parsed on its own; the simulator's data set as an independent encoder."""
+"""parse_document: every file parsed on its own; the simulator's data set as an independent
+encoder."""
 
 from __future__ import annotations
 

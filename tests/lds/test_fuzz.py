@@ -1,4 +1,5 @@
-"""Mutated real files: every parser either succeeds or raises ParseError, never anything else, never hangs."""
+"""Mutated real files: every parser either succeeds or raises ParseError, never anything else, never
+hangs."""
 
 from __future__ import annotations
 

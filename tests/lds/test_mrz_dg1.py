@@ -82,7 +82,8 @@ def test_td2():
 
 
 def test_td1_long_document_number():
-    # 12-character number: 9 in the field, '<' as its check digit, the rest + check digit in optional data.
+    # 12-character number: 9 in the field, '<' as its check digit, the rest + check digit in
+    # optional data.
     number = "D23145890123"
     cd = check_digit(number)
     l1 = "I<UTO" + number[:9] + "<" + number[9:] + cd + "<" * (15 - 4)

@@ -1,4 +1,5 @@
-"""SecurityInfos of EF.CardAccess and DG14: the CCCD's EF.CardAccess, the 9303-11 G.1 example, real DG14s."""
+"""SecurityInfos of EF.CardAccess and DG14: the CCCD's EF.CardAccess, the 9303-11 G.1 example, real
+DG14s."""
 
 from __future__ import annotations
 

@@ -119,7 +119,7 @@ def test_sod_random_ten_megabytes():
 def test_sod_flipped_inner_bytes(shared_dir):
     raw = bytearray((shared_dir / "pki/documents/AT/EF_SOD.bin").read_bytes())
     raw[4] = 0x31  # ContentInfo SEQUENCE -> SET
-    with pytest.raises(ParseError, match="EF.SOD"):
+    with pytest.raises(ParseError, match=r"EF\.SOD"):
         EFSOD.from_bytes(bytes(raw))
 
 
@@ -151,7 +151,8 @@ def test_ef_com_errors():
 
 
 def _resigned_content(shared_dir, content_type: str, content: bytes | None = None) -> bytes:
-    """The AT SOD with its encapsulated content re-labelled (the signature no longer matters here)."""
+    """The AT SOD with its encapsulated content re-labelled (the signature no longer matters
+    here)."""
     raw = (shared_dir / "pki/documents/AT/EF_SOD.bin").read_bytes()
     ci = cms.ContentInfo.load(tlv.decode(raw).value)
     sd = ci["content"]
@@ -176,7 +177,9 @@ def test_sod_with_id_data_is_accepted_with_warning(shared_dir):
 
 
 def test_sod_with_other_content_type(shared_dir):
-    with pytest.raises(ParseError, match="eContentType is 2.23.136.1.1.2, not ldsSecurityObject"):
+    with pytest.raises(
+        ParseError, match=r"eContentType is 2\.23\.136\.1\.1\.2, not ldsSecurityObject"
+    ):
         EFSOD.from_bytes(tlv.encode(0x77, _resigned_content(shared_dir, "2.23.136.1.1.2")))
 
 
@@ -200,5 +203,5 @@ def test_card_security(shared_dir, icao_vectors):
     assert infos.describe() == icao_vectors["cccd"]["ef_card_access_decoded"]
     with pytest.raises(ParseError, match="not id-SecurityObject"):
         parse_card_security(_resigned_content(shared_dir, "data", infos_der))
-    with pytest.raises(ParseError, match="EF.CardSecurity is not a valid CMS"):
+    with pytest.raises(ParseError, match=r"EF\.CardSecurity is not a valid CMS"):
         parse_card_security(b"\x30\x03\x02\x01\x01")

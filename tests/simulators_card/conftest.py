@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from simulators.card import VirtualCCCD
@@ -13,7 +15,7 @@ from .helpers import ScriptedRng, Terminal, make_dataset
 def pace_card(vectors, *, faults=None, extra_rng=(), **dataset_options):
     """A card that ran the 9303-11 G.1 PACE example; returns (card, terminal)."""
     g1 = vectors["pace_ecdh_gm_G1"]
-    options = dict(card_access=bytes.fromhex(g1["ef_card_access"]))
+    options: dict[str, Any] = dict(card_access=bytes.fromhex(g1["ef_card_access"]))
     options.update(dataset_options)
     card = VirtualCCCD(
         make_dataset(**options),

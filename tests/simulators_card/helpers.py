@@ -175,10 +175,18 @@ def _pace_steps(card, oid, suite, k_pi, parameter_id, ga, rng):
     if oid.is_ecdh:
         curve = EC_CURVES[parameter_id if parameter_id is not None else 13]
         n = (curve.curve.p().bit_length() + 7) // 8
-        enc = lambda pt: b"\x04" + int(pt.x()).to_bytes(n, "big") + int(pt.y()).to_bytes(n, "big")
-        dec = lambda b: PointJacobi(
-            curve.curve, int.from_bytes(b[1 : 1 + n], "big"), int.from_bytes(b[1 + n :], "big"), 1
-        )
+
+        def enc(pt):
+            return b"\x04" + int(pt.x()).to_bytes(n, "big") + int(pt.y()).to_bytes(n, "big")
+
+        def dec(b):
+            return PointJacobi(
+                curve.curve,
+                int.from_bytes(b[1 : 1 + n], "big"),
+                int.from_bytes(b[1 + n :], "big"),
+                1,
+            )
+
         sk = int.from_bytes(rng(n), "big") % (curve.order - 1) + 1
         objs, sw = ga(tlv(0x81, enc(curve.generator * sk)))
         g2 = curve.generator * s + dec(objs[0x82]) * sk

@@ -172,7 +172,7 @@ def test_aa_ecdsa_plain_signature(icao_vectors, fault):
 
 
 def test_aa_needs_an_8_byte_challenge_and_a_key(icao_vectors):
-    card, terminal = pace_card(icao_vectors)
+    _card, terminal = pace_card(icao_vectors)
     assert terminal.send(0x00, 0x88, 0x00, 0x00, bytes(8), ne=256)[1] == 0x6D00  # no AA key
-    card2, terminal2 = pace_card(icao_vectors, aa_private_key=_EC_KEY)
+    _card2, terminal2 = pace_card(icao_vectors, aa_private_key=_EC_KEY)
     assert terminal2.send(0x00, 0x88, 0x00, 0x00, bytes(7), ne=256)[1] == 0x6700

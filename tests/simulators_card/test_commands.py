@@ -135,7 +135,7 @@ def test_b1_reads_beyond_0x7fff_on_a_large_file(icao_vectors):
     from .conftest import pace_card
 
     big = bytes((i * 7 + (i >> 8)) & 0xFF for i in range(0x8000 + 600))
-    card, terminal = pace_card(icao_vectors, extra={fid_of_dg(2): big})
+    _card, terminal = pace_card(icao_vectors, extra={fid_of_dg(2): big})
     terminal.send(*SELECT_APP)
     assert terminal.send(0x00, 0xA4, 0x02, 0x0C, h("0102")) == (b"", 0x9000)
     # B0 cannot say an offset above 0x7FFF: bit 8 of P1 means SFI.

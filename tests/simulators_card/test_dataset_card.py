@@ -19,7 +19,7 @@ ECDH_GM_AES128 = "04007F00070202040202"
 
 
 def read_file(terminal, fid: int, chunk: int = 0xDF) -> tuple[bytes, int]:
-    data, sw = terminal.send(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes(2, "big"))
+    _data, sw = terminal.send(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes(2, "big"))
     if sw != 0x9000:
         return b"", sw
     content = b""
@@ -57,7 +57,8 @@ def test_whole_read_of_a_synthetic_cccd():
         assert (content, sw) == (dataset.files[fid], 0x9000), hex(fid)
     assert read_file(terminal, fid_of_dg(3))[1] == 0x6982
     assert read_file(terminal, fid_of_dg(11))[1] == 0x6A82
-    # Chip Authentication with the DG14 key (key id 1), then AA (RSA, ISO 9796-2) in the new session.
+    # Chip Authentication with the DG14 key (key id 1), then AA (RSA, ISO 9796-2) in the new
+    # session.
     eph = ec.generate_private_key(ec.BrainpoolP256R1())
     point = eph.public_key().public_bytes(
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint

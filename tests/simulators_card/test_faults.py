@@ -72,7 +72,7 @@ def test_remove_after_n_apdus():
 
 
 def test_slow_sleeps_before_each_answer():
-    slept = []
+    slept: list[float] = []
     card = VirtualCCCD(make_dataset(), faults=["slow:120"], sleep=slept.append)
     card.process_apdu(h("00A4000C"))
     card.process_apdu(h("00A4000C"))
@@ -123,7 +123,7 @@ def test_tag84_faults(icao_vectors, fault, refused, accepted):
 
 
 def test_bad_response_mac_corrupts_exactly_the_nth_response(icao_vectors):
-    card, terminal = pace_card(icao_vectors, faults=["bad-response-mac:2"])
+    _card, terminal = pace_card(icao_vectors, faults=["bad-response-mac:2"])
     assert terminal.send(*SELECT_APP) == (b"", 0x9000)
     with pytest.raises(AssertionError, match="MAC"):
         terminal.send(*SELECT_APP)

@@ -20,7 +20,7 @@ SELECT_APP = (0x00, 0xA4, 0x04, 0x0C, bytes.fromhex("A0000002471001"))
 def read_com(terminal) -> bytes:
     assert terminal.send(*SELECT_APP) == (b"", 0x9000)
     assert terminal.send(0x00, 0xA4, 0x02, 0x0C, b"\x01\x1e") == (b"", 0x9000)
-    data, sw = terminal.send(0x00, 0xB0, 0x00, 0x00, ne=0x20)
+    data, _sw = terminal.send(0x00, 0xB0, 0x00, 0x00, ne=0x20)
     return data
 
 

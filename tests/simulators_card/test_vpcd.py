@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from typing import Any
 
 import pytest
 
@@ -42,7 +43,7 @@ def vpcd_server():
 
 def start_bridge(card, server, **options):
     stop = threading.Event()
-    result = {}
+    result: dict[str, Any] = {}
     thread = threading.Thread(
         target=lambda: result.update(
             stats=run_bridge(card, "127.0.0.1", server.getsockname()[1], stop, **options)
@@ -96,7 +97,7 @@ def test_controls_apdus_and_removal(vpcd_server):
 def test_bridge_reconnects_when_vpcd_closes(vpcd_server):
     card = VirtualCCCD(make_dataset())
     stop, thread, result = start_bridge(card, vpcd_server)
-    conn, peer = vpcd_server.accept()
+    conn, _peer = vpcd_server.accept()
     conn.close()  # vpcd went away
     conn2, _ = vpcd_server.accept()
     with conn2:

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
-_CRYPTO_CURVES = {
+_CRYPTO_CURVES: dict[str, type[ec.EllipticCurve]] = {
     "BRAINPOOLP256r1": ec.BrainpoolP256R1,
     "BRAINPOOLP384r1": ec.BrainpoolP384R1,
     "BRAINPOOLP512r1": ec.BrainpoolP512R1,
@@ -20,7 +20,7 @@ _CRYPTO_CURVES = {
     "NIST384p": ec.SECP384R1,
     "NIST521p": ec.SECP521R1,
 }
-HASHES = {
+HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1,
     "sha224": hashes.SHA224,
     "sha256": hashes.SHA256,

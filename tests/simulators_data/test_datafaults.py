@@ -55,7 +55,11 @@ def _changed(a, b) -> set[int]:
 def test_tampered_dg_changes_one_image_byte(good):
     bad = apply_data_fault(good, "tampered-dg")
     assert _changed(good, bad) == {fid_of_dg(2)}
-    diff = [i for i, (x, y) in enumerate(zip(good.files[0x0102], bad.files[0x0102])) if x != y]
+    diff = [
+        i
+        for i, (x, y) in enumerate(zip(good.files[0x0102], bad.files[0x0102], strict=True))
+        if x != y
+    ]
     assert len(diff) == 1 and len(good.files[0x0102]) == len(bad.files[0x0102])
     assert diff[0] > good.files[0x0102].find(b"\xff\xd8\xff")  # inside the image
     assert not _hash_ok(bad, 2) and _hash_ok(bad, 1) and _signature_ok(bad)

@@ -1,6 +1,7 @@
 import hashlib
 import io
 import struct
+from typing import Any, ClassVar
 
 import pytest
 from asn1crypto import core, keys
@@ -89,7 +90,7 @@ def test_dg1_holds_the_mrz():
 
 
 class _Entry(core.Sequence):
-    _fields = [("number", core.Integer), ("value", core.Any)]
+    _fields: ClassVar[list[tuple[Any, ...]]] = [("number", core.Integer), ("value", core.Any)]
 
 
 class _Entries(core.SetOf):
@@ -97,7 +98,11 @@ class _Entries(core.SetOf):
 
 
 class _DG13(core.Sequence):
-    _fields = [("version", core.Integer), ("oid", core.ObjectIdentifier), ("fields", _Entries)]
+    _fields: ClassVar[list[tuple[Any, ...]]] = [
+        ("version", core.Integer),
+        ("oid", core.ObjectIdentifier),
+        ("fields", _Entries),
+    ]
 
 
 def _decode_dg13(raw: bytes) -> tuple[_DG13, dict[int, core.Asn1Value]]:
@@ -175,7 +180,7 @@ def test_dg2_is_an_iso19794_5_record(fmt, data_type, magic):
     assert record_len == len(rec) and faces == 1
     block_len, points, gender = struct.unpack(">IHB", rec[14:21])
     assert block_len == len(rec) - 14 and points == 0 and gender == 1
-    img_type, img_data_type, width, height = struct.unpack(">BBHH", rec[34:40])
+    _img_type, img_data_type, width, height = struct.unpack(">BBHH", rec[34:40])
     assert img_data_type == data_type and (width, height) == (240, 320)
     image = rec[46:]
     assert image.startswith(magic)

@@ -8,10 +8,11 @@ from asn1crypto import cms
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from simulators import pki
+from simulators.lds import cms as lds_cms
 
 from .keyhelp import cert_public_key, verify_certificate, verify_signature
 
@@ -45,7 +46,8 @@ def test_ecdsa_csca_and_dsc_carry_explicit_parameters():
         key = cert_public_key(issued.cert)
         assert isinstance(key.curve, curve)
         assert key.public_numbers() == issued.key.public_key().public_numbers()
-    with pytest.raises(Exception):  # cryptography refuses explicit parameters, as with real CSCAs
+    # cryptography refuses explicit parameters, as with real CSCAs
+    with pytest.raises(UnsupportedAlgorithm, match="explicit parameters"):
         x509.load_der_x509_certificate(csca.der).public_key()
 
 
@@ -104,9 +106,11 @@ def test_keys_and_certificates_are_deterministic():
 
 def test_another_process_builds_the_same_certificates_and_files(tmp_path):
     code = (
-        "import hashlib, sys; from simulators import pki; from simulators.dataset import build_dataset;"
+        "import hashlib, sys; from simulators import pki; from simulators.dataset import "
+        "build_dataset;"
         "c, d = pki.default_pki('ecdsa'); ds = build_dataset(2);"
-        "print(hashlib.sha256(c.der + d.der + b''.join(ds.files[k] for k in sorted(ds.files))).hexdigest())"
+        "print(hashlib.sha256(c.der + d.der + b''.join(ds.files[k] for k in "
+        "sorted(ds.files))).hexdigest())"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
@@ -167,7 +171,7 @@ def test_master_list_is_signed_cms_holding_the_cscas():
     ci = cms.ContentInfo.load(der)
     sd = ci["content"]
     assert sd["encap_content_info"]["content_type"].dotted == "2.23.136.1.1.2"
-    ml = pki.lds_cms.CscaMasterList.load(sd["encap_content_info"]["content"].native)
+    ml = lds_cms.CscaMasterList.load(sd["encap_content_info"]["content"].native)
     assert ml["version"].native == 0
     assert {c.dump() for c in ml["cert_list"]} == {csca.der, rsa_csca.der}
     si = sd["signer_infos"][0]

@@ -73,10 +73,8 @@ def test_lds_security_object_v1_carries_version_info():
 
 
 def test_signing_time_is_fixed_and_injectable():
-    csca, dsc = pki.default_pki("ecdsa")
-    raw = pki.sign_sod(
-        dsc, {1: b"\x61\x00"}, signing_time=datetime(2025, 5, 6, tzinfo=UTC)
-    )
+    _csca, dsc = pki.default_pki("ecdsa")
+    raw = pki.sign_sod(dsc, {1: b"\x61\x00"}, signing_time=datetime(2025, 5, 6, tzinfo=UTC))
     sd, _, _ = _open_sod(raw)
     attrs = {a["type"].native: a["values"][0].native for a in sd["signer_infos"][0]["signed_attrs"]}
     assert attrs["signing_time"] == datetime(2025, 5, 6, tzinfo=UTC)
@@ -86,7 +84,7 @@ def test_signing_time_is_fixed_and_injectable():
 
 
 def test_sign_sod_options_for_negative_tests():
-    csca, dsc = pki.default_pki("ecdsa")
+    _csca, dsc = pki.default_pki("ecdsa")
     dgs = {1: b"\x61\x03\x5f\x1f\x00", 15: b"\x6f\x00"}
     sd, _, lso = _open_sod(pki.sign_sod(dsc, dgs, include_certificate=False, sid_by_ski=True))
     assert not sd["certificates"].native

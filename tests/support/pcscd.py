@@ -169,7 +169,7 @@ class PrivatePcscd:
         with open(self.log_path, "wb") as log:
             # unshare and sh exec in place: proc.pid is pcscd's own pid.
             self.proc = subprocess.Popen(
-                ns + ["sh", "-c", inner],
+                [*ns, "sh", "-c", inner],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

@@ -75,7 +75,7 @@ class VirtualCardProcess:
             self.stop()
             raise HarnessError(
                 f"the virtual card did not appear in the reader: {err.decode(errors='replace')}"
-            )
+            ) from None
         return self
 
     def remove(self) -> None:
