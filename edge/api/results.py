@@ -83,6 +83,7 @@ def build_result(
     face_required: bool,
     record: dict | None,
     now: int,
+    extra_claims: dict | None = None,
 ) -> dict:
     person = as_dict(getattr(report, "person", None))
     verification = report.verification
@@ -131,4 +132,5 @@ def build_result(
         )
     if profile.record_comparison and record:
         claims["comparison"] = compare_record(person, record, profile.attributes)
+    claims.update(extra_claims or {})  # e.g. insurance + fhir_coverage (edge/insurance)
     return {"jws": key.sign(claims), "claims": claims}

@@ -22,6 +22,7 @@ from edge.api.errors import Busy, InvalidRequest, ReaderInUse, Unavailable
 from edge.api.results import as_dict, build_result, photo_bytes, status_of
 from edge.audit import AuditLog, load_or_create_secret
 from edge.config import Config, RelyingParty
+from edge.insurance import InsuranceCheck, audit_fields
 from edge.metrics import ServiceMetrics
 from edge.profiles import Profile, get_profile
 from edge.reader_owner import ReaderBusy, ReaderOwner
@@ -88,6 +89,7 @@ class EdgeService:
             queue_length=lambda: self.reader.queue_length,
             sessions_active=lambda: len(self.sessions),
         )
+        self.insurance = InsuranceCheck(config.insurance)  # off without a gateway URL
         self._trust_store = trust_store
         self._face_models = face_models
         self._open_transport = open_transport
@@ -514,7 +516,7 @@ class EdgeService:
             record=record,
         )
         total = (time.perf_counter() - started) * 1000
-        self._account_upload(rp.id, verification_id, report, durations, total)
+        self._account_upload(rp.id, verification_id, report, durations, total, body["claims"])
         return {"id": verification_id, "result": body}
 
     # --- the result a relying party receives -------------------------------------------------
@@ -544,6 +546,7 @@ class EdgeService:
             face_required=face_required,
             record=record,
             now=int(self.clock()),
+            extra_claims=self.insurance.claims(report, profile.name, now=self.clock()),
         )
 
     # --- audit and metrics -------------------------------------------------------------------
@@ -584,6 +587,7 @@ class EdgeService:
             id_number=person.get("id_number"),
             liveness=live.get("verdict") if live else None,
             face_decision=face.get("decision") if face else None,
+            **audit_fields(claims),
         )
         self._count(
             session.relying_party,
@@ -595,7 +599,13 @@ class EdgeService:
         )
 
     def _account_upload(
-        self, rp_id: str, verification_id: str, report: Any, durations: dict, total: float
+        self,
+        rp_id: str,
+        verification_id: str,
+        report: Any,
+        durations: dict,
+        total: float,
+        claims: dict | None = None,
     ) -> None:
         v = report.verification
         pa = status_of(v.passive_authentication).value
@@ -613,6 +623,7 @@ class EdgeService:
             durations=durations,
             total_ms=total,
             id_number=person.get("id_number"),
+            **audit_fields(claims or {}),
         )
         self._count(rp_id, "upload", "done", pa, codes, durations)
 
@@ -638,6 +649,7 @@ class EdgeService:
     def close(self) -> None:
         self.sessions.stop_reaper()
         self.reader.stop()
+        self.insurance.close()
         self.audit.close()
 
 
