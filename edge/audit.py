@@ -263,7 +263,9 @@ class AuditLog:
 
     def stats(self, days: int = 30) -> dict:
         """What the operators' page shows: per day, success rate, failure reasons, time per step."""
-        since = datetime.fromtimestamp(self._clock() - days * 86400, UTC).date().isoformat()
+        since = (
+            datetime.fromtimestamp(self._clock() - days * 86400, UTC).date().isoformat()
+        )
         self.flush()
         with self._lock:
             cur = self._db.execute(

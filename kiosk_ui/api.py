@@ -17,6 +17,7 @@ from edge.api.auth import require_kiosk
 from edge.api.errors import Conflict, InvalidRequest, NotFound, UnsupportedMediaType
 from edge.config import RelyingParty
 from edge.profiles import get_profile
+from kiosk_ui.insurance_view import insurance_for_screen
 from kiosk_ui.reasons import kiosk_view
 
 bp = Blueprint("kiosk_api", __name__, url_prefix="/kiosk/api")
@@ -65,7 +66,10 @@ def start_walk_up():
 
 @bp.get("/sessions/<session_id>")
 def get_session(session_id: str):
-    return jsonify(kiosk_view(_session(session_id), now=_service().clock()))
+    session = _session(session_id)
+    view = kiosk_view(session, now=_service().clock())
+    view["insurance"] = insurance_for_screen(session)  # the BHYT panel (insurance_panel.js)
+    return jsonify(view)
 
 
 @bp.post("/sessions/<session_id>/cancel")

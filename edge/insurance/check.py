@@ -72,7 +72,7 @@ def from_answer(answer: dict[str, Any], person: dict[str, Any], today: date) -> 
         return out
     try:
         card = _card(answer, code)
-    except _BadAnswer as bad:
+    except _BadAnswerError as bad:
         return _result(own(bad.reason), code)
     if outcome.status == "eligible":
         # Never a wrong "eligible": the answer must say which card and for when, and mean it.
@@ -102,7 +102,7 @@ def _result(outcome: Outcome, code: str | None = None) -> dict[str, Any]:
     }
 
 
-class _BadAnswer(Exception):
+class _BadAnswerError(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
@@ -131,7 +131,7 @@ def _card(answer: dict[str, Any], code: str) -> dict[str, Any]:
     }
     if code == "003":
         if new_card is None or not new_card["valid_from"] or not new_card["valid_to"]:
-            raise _BadAnswer("answer_incomplete")
+            raise _BadAnswerError("answer_incomplete")
         card.update(
             card_number=new_number,
             valid_from=new_card["valid_from"],
@@ -160,11 +160,11 @@ def _date(value: Any) -> str | None:
         return None
     m = re.fullmatch(r"(\d{2})/(\d{2})/(\d{4})", value.strip()) if isinstance(value, str) else None
     if m is None:
-        raise _BadAnswer("answer_bad_date")
+        raise _BadAnswerError("answer_bad_date")
     try:
         return date(int(m[3]), int(m[2]), int(m[1])).isoformat()
     except ValueError:
-        raise _BadAnswer("answer_bad_date") from None
+        raise _BadAnswerError("answer_bad_date") from None
 
 
 def _ddmmyyyy(iso: str) -> str | None:

@@ -92,7 +92,8 @@ GATEWAY_CODES: dict[str, Outcome] = {
     "054": _o(
         "staff_not_registered",
         "unavailable",
-        "Chưa kiểm tra được BHYT: tài khoản cán bộ của ki-ốt chưa đăng ký. Nhân viên sẽ kiểm tra giúp.",
+        "Chưa kiểm tra được BHYT: tài khoản cán bộ của ki-ốt chưa đăng ký. "
+        "Nhân viên sẽ kiểm tra giúp.",
         "The kiosk's staff ID number is not registered for this facility: fix its configuration.",
     ),
     "055": _o(
@@ -105,13 +106,15 @@ GATEWAY_CODES: dict[str, Outcome] = {
         "name_wrong_on_record",
         "record_mismatch",
         "Thông tin BHYT của bạn ghi sai họ tên; hãy mang phiếu này đến cơ quan BHXH.",
-        "Your insurance record has a wrong full name; take this form to the social-insurance office.",
+        "Your insurance record has a wrong full name; take this form to the social-insurance "
+        "office.",
     ),
     "061": _o(
         "name_wrong_on_record_first_letter",
         "record_mismatch",
         "Thông tin BHYT của bạn ghi sai họ tên; hãy mang phiếu này đến cơ quan BHXH.",
-        "Your insurance record has a wrong full name; take this form to the social-insurance office.",
+        "Your insurance record has a wrong full name; take this form to the social-insurance "
+        "office.",
     ),
     "070": _o(
         "birth_date_wrong_on_record",

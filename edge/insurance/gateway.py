@@ -47,7 +47,7 @@ class GatewayReply:
     retry_in: float | None = None  # with ``gateway_skipped``: seconds until the gateway is tried
 
 
-class _Failure(Exception):
+class _GatewayFailureError(Exception):
     def __init__(self, reason: str, *, opens_breaker: bool = False):
         super().__init__(reason)
         self.reason = reason
@@ -113,13 +113,13 @@ class GatewayClient:
                 token = self._current_token(deadline)
                 status, answer = self._check_once(token, body, deadline)
                 if status == 401 or _code(answer) == "401":
-                    raise _Failure("gateway_auth_failed")
+                    raise _GatewayFailureError("gateway_auth_failed")
             if status != 200:
-                raise _Failure("gateway_http_error")
+                raise _GatewayFailureError("gateway_http_error")
             if answer is None:
-                raise _Failure("answer_not_json")
+                raise _GatewayFailureError("answer_not_json")
             return GatewayReply(answer=answer)
-        except _Failure as failure:
+        except _GatewayFailureError as failure:
             if failure.opens_breaker:
                 self._open_breaker(failure.reason)
             else:
@@ -144,7 +144,7 @@ class GatewayClient:
     def _current_token(self, deadline: float) -> _Token:
         # One thread takes the token while the others wait for it: one token call per lifetime.
         if not self._token_lock.acquire(timeout=max(deadline - self._clock(), 0.001)):
-            raise _Failure("gateway_timeout")
+            raise _GatewayFailureError("gateway_timeout")
         try:
             token = self._token
             if token is not None and self._clock() < token.renew_at:
@@ -164,7 +164,7 @@ class GatewayClient:
                 or not isinstance(key.get("id_token"), str)
             ):
                 # A refused account is not retried at every visit: skipped like an outage.
-                raise _Failure("gateway_auth_failed", opens_breaker=True)
+                raise _GatewayFailureError("gateway_auth_failed", opens_breaker=True)
             lifetime = _lifetime(key.get("expires_in"))
             token = _Token(
                 key["access_token"],
@@ -193,7 +193,7 @@ class GatewayClient:
         for attempt in (1, 2):
             remaining = deadline - self._clock()
             if remaining <= 0:
-                raise _Failure("gateway_timeout", opens_breaker=True)
+                raise _GatewayFailureError("gateway_timeout", opens_breaker=True)
             conn = self._connection()
             try:
                 conn.timeout = remaining  # connect (a new connection) ...
@@ -204,18 +204,18 @@ class GatewayClient:
                 raw = self._read(conn, resp, deadline)
             except TimeoutError:
                 conn.close()
-                raise _Failure("gateway_timeout", opens_breaker=True) from None
+                raise _GatewayFailureError("gateway_timeout", opens_breaker=True) from None
             except (OSError, http.client.HTTPException):
                 conn.close()
                 if attempt == 1:
                     continue  # once, on a fresh connection (a kept-alive one may have been closed)
-                raise _Failure("gateway_unreachable", opens_breaker=True) from None
+                raise _GatewayFailureError("gateway_unreachable", opens_breaker=True) from None
             if resp.will_close:
                 conn.close()
             else:
                 self._give_back(conn)
             return resp.status, _json_object(raw)
-        raise _Failure("gateway_unreachable", opens_breaker=True)  # not reached
+        raise _GatewayFailureError("gateway_unreachable", opens_breaker=True)  # not reached
 
     def _read(
         self, conn: http.client.HTTPConnection, resp: http.client.HTTPResponse, deadline: float
@@ -224,7 +224,7 @@ class GatewayClient:
         length = resp.getheader("Content-Length")
         if length is not None and length.isdigit() and int(length) > cap:
             conn.close()
-            raise _Failure("answer_too_large")
+            raise _GatewayFailureError("answer_too_large")
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -240,7 +240,7 @@ class GatewayClient:
             size += len(chunk)
             if size > cap:
                 conn.close()
-                raise _Failure("answer_too_large")
+                raise _GatewayFailureError("answer_too_large")
 
     def _connection(self) -> http.client.HTTPConnection:
         with self._pool_lock:
