@@ -93,6 +93,7 @@ class SimulatorState:
     token_calls: int = 0
     check_calls: int = 0
     last_request: dict[str, Any] | None = None
+    last_token_request: Any = None
     tokens: dict[str, tuple[str, float]] = field(default_factory=dict)  # access -> (id, expiry)
 
 
@@ -159,6 +160,7 @@ class GatewaySimulator:
     def take_token(self, body: Any) -> dict[str, Any]:
         with self.lock:
             self.state.token_calls += 1
+            self.state.last_token_request = body
             mode = self.state.mode
         if (
             mode == "bad_credentials"
@@ -318,6 +320,7 @@ class _Handler(BaseHTTPRequestHandler):
                     "token_calls": sim.state.token_calls,
                     "check_calls": sim.state.check_calls,
                     "last_request": sim.state.last_request,
+                    "last_token_request": sim.state.last_token_request,
                 }
             self._json(200, state)
             return
