@@ -1,4 +1,4 @@
-"""Odd gateway answers -> ``unavailable`` with a reason, never a wrong ``eligible``; and the code table."""
+"""Odd gateway answers: `unavailable` with a reason, never a wrong `eligible`; the code table."""
 
 from __future__ import annotations
 
