@@ -16,12 +16,10 @@ from simulators.bhyt_gateway.server import (
     GatewaySimulator,
 )
 
+DESCRIPTION = "A stand-in for the BHYT gateway with synthetic records (tests and demo)."
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python -m simulators.bhyt_gateway",
-        description="A stand-in for the BHYT gateway with synthetic records (tests and demo).",
-    )
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0, help="0 = a free port (printed)")
     p.add_argument("--mode", default="correct", choices=MODES)
@@ -36,7 +34,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--staff-id", default=DEFAULT_STAFF_ID)
     p.add_argument("--staff-name", default=DEFAULT_STAFF_NAME)
     p.add_argument("--token-lifetime", type=int, default=3600, help="seconds")
-    args = p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m simulators.bhyt_gateway", description=DESCRIPTION)
+    add_arguments(p)
+    return run(p.parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
     sim = GatewaySimulator(
         args.host,
         args.port,
