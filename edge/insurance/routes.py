@@ -16,8 +16,8 @@ from edge.insurance.correction import correction_html, signed_correction
 bp = Blueprint("insurance", __name__, url_prefix="/v1")
 
 
-def _signed() -> dict:
-    session = _session(request.view_args["session_id"], kiosk_ok=True)
+def _signed(session_id: str) -> dict:
+    session = _session(session_id, kiosk_ok=True)
     claims = (session.result or {}).get("claims") or {}
     insurance = claims.get("insurance") or {}
     if insurance.get("status") != "record_mismatch":
@@ -31,8 +31,8 @@ def _html(signed: dict) -> Response:
 
 
 @bp.get("/verifications/<session_id>/insurance-correction")
-def insurance_correction(session_id: str):
-    signed = _signed()
+def insurance_correction(session_id: str) -> Response:
+    signed = _signed(session_id)
     # A browser (Accept: text/html first) gets the page; an API client, the signed JSON.
     if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
         return _html(signed)
@@ -40,5 +40,5 @@ def insurance_correction(session_id: str):
 
 
 @bp.get("/verifications/<session_id>/insurance-correction.html")
-def insurance_correction_html(session_id: str):
-    return _html(_signed())
+def insurance_correction_html(session_id: str) -> Response:
+    return _html(_signed(session_id))
