@@ -21,9 +21,6 @@ def insurance_for_screen(session: Any) -> dict | None:
     view["wrong_fields"] = [
         {"field": m.get("field"), "how": m.get("how")} for m in insurance.get("mismatches") or []
     ]
-    view["correction"] = (
-        f"/v1/verifications/{session.id}/insurance-correction.html"
-        if insurance.get("status") == "record_mismatch"
-        else None
-    )
+    link = insurance.get("correction")
+    view["correction"] = f"{link}.html" if link else None  # the printable page
     return view

@@ -546,7 +546,12 @@ class EdgeService:
             face_required=face_required,
             record=record,
             now=int(self.clock()),
-            extra_claims=self.insurance.claims(report, profile.name, now=self.clock()),
+            extra_claims=self.insurance.claims(
+                report,
+                profile.name,
+                now=self.clock(),
+                verification_id=verification_id if kind == "card" else None,
+            ),
         )
 
     # --- audit and metrics -------------------------------------------------------------------

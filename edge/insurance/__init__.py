@@ -25,7 +25,16 @@ class InsuranceCheck:
     def applies_to(self, profile_name: str) -> bool:
         return self.client is not None and self.settings.applies_to(profile_name)
 
-    def claims(self, report: Any, profile_name: str, *, now: float | None = None) -> dict:
+    def claims(
+        self,
+        report: Any,
+        profile_name: str,
+        *,
+        now: float | None = None,
+        verification_id: str | None = None,
+    ) -> dict:
+        """``verification_id``: the held result's id (card verifications), for the correction link;
+        None for an upload, whose result is not held."""
         if self.client is None or not self.applies_to(profile_name):
             return {}
         person = _person(report)
@@ -33,6 +42,11 @@ class InsuranceCheck:
         pa_text = str(getattr(pa, "value", pa) or "")
         today = date.fromtimestamp(time.time() if now is None else now)
         insurance = insurance_result(self.client, person, pa_text, today)
+        insurance["correction"] = (
+            f"/v1/verifications/{verification_id}/insurance-correction"
+            if verification_id and insurance["status"] == "record_mismatch"
+            else None
+        )
         out: dict[str, Any] = {"insurance": insurance}
         coverage = coverage_from_insurance(insurance, person.get("id_number"))
         if coverage is not None:

@@ -64,6 +64,7 @@ def test_eligible_in_signed_claims_with_fhir_coverage(app, sim):
         "card_valid",
     )
     assert insurance["card_number"].startswith("GD4") and insurance["mismatches"] == []
+    assert insurance["correction"] is None
     coverage = claims["fhir_coverage"]
     assert coverage["status"] == "active"
     assert coverage["identifier"][0]["value"] == insurance["card_number"]
@@ -131,6 +132,7 @@ def test_record_mismatch_and_the_correction_request(app, sim):
     ]
     assert "fhir_coverage" not in body["result"]["claims"]
     path = f"/v1/verifications/{body['id']}/insurance-correction"
+    assert insurance["correction"] == path  # reachable from the result itself
     r = client.get(path, headers=auth("hospital"))
     doc = check(r, "/v1/verifications/{session_id}/insurance-correction")
     assert verify_jws(doc["jws"], client.get("/v1/keys").get_json()) == doc["document"]
@@ -199,6 +201,9 @@ def test_upload_path_gets_the_check_and_a_forged_chip_is_not_checked(app, sim):
         return check(r, "/v1/documents/verify", "post")["result"]["claims"]
 
     assert upload(files)["insurance"]["status"] == "eligible"
+    sim.set_mode("wrong_name")
+    held_nowhere = upload(files)["insurance"]
+    assert held_nowhere["status"] == "record_mismatch" and held_nowhere["correction"] is None
     forged = bytearray(files["DG13"])
     forged[-1] ^= 0x01
     before = sim.state()["check_calls"]
