@@ -31,7 +31,7 @@ def server(tmp_path_factory, dataset, gateway):
         "kiosk-bhyt-test",
         dataset,
         relying_parties={"hospital-desk": {"profile": "hospital", "api_keys": [HOSPITAL_KEY]}},
-        insurance=gateway.settings(timeout=1.0, breaker_seconds=30),
+        insurance=gateway.settings(timeout=3.0, breaker_seconds=30),
     )
     yield live
     live.close()
@@ -48,15 +48,16 @@ def api(server, method, path, body=None):
         return resp.status, json.loads(resp.read())
 
 
-def verify_at_the_kiosk(page, server, dataset):
+def verify_at_the_kiosk(page, server, dataset, face=False):
     page.goto(server.url + "/")
     page.wait_for_selector("#screen-idle", state="visible")
-    _, created = api(server, "POST", "/v1/verifications", {"ask_on_kiosk": True})
+    body = {"ask_on_kiosk": True, **({"face_match_required": True} if face else {})}
+    _, created = api(server, "POST", "/v1/verifications", body)
     page.wait_for_function("document.body.dataset.screen === 'key'")
     for d in dataset.can:
         page.click(f'#keypad .key[data-digit="{d}"]')
     page.click("#key-ok")
-    page.wait_for_function("document.body.dataset.screen === 'result'", timeout=30000)
+    page.wait_for_function("document.body.dataset.screen === 'result'", timeout=60000)
     page.wait_for_selector("#insurance-panel", state="visible")
     return created
 
@@ -119,6 +120,21 @@ def test_expired_card_says_what_to_do(page, server, dataset, gateway):
     verify_at_the_kiosk(page, server, dataset)
     status, primary, _ = panel_text(page)
     assert status == "not_eligible" and primary.startswith("Thẻ BHYT đã hết hạn.")
+
+
+def test_with_the_face_match_the_gateway_is_asked_while_the_face_is_captured(
+    page, server, dataset, gateway
+):
+    gateway.set_mode("slow", delay=0.3)
+    before = gateway.state()["check_calls"]
+    created = verify_at_the_kiosk(page, server, dataset, face=True)
+    status, primary, _ = panel_text(page)
+    assert status == "eligible" and primary.startswith("Thẻ BHYT còn hạn đến 31/12/")
+    assert page.locator("#verdict").get_attribute("data-verdict") == "verified"
+    assert gateway.state()["check_calls"] - before == 1  # asked once, ahead of the result
+    _, body = api(server, "GET", f"/v1/verifications/{created['id']}")
+    assert body["result"]["claims"]["verdicts"]["face"] == "valid"
+    assert body["result"]["claims"]["insurance"]["status"] == "eligible"
 
 
 def test_gateway_down_panel(page, server, dataset, gateway, artifacts):
