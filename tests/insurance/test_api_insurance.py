@@ -267,3 +267,24 @@ def test_old_audit_file_gets_the_new_columns(tmp_path):
     row = log.row("v1")
     log.close()
     assert (row["insurance_status"], row["insurance_code"]) == ("unavailable", "gateway_timeout")
+
+
+@pytest.mark.parametrize(
+    "mode, reason",
+    [
+        ("non_json", "answer_not_json"),
+        ("huge", "answer_too_large"),
+        ("unknown_code", "unknown_result_code"),
+        ("odd_dates", "answer_bad_date"),
+        ("missing_fields", "answer_incomplete"),
+        ("http_error", "gateway_http_error"),
+        ("bad_credentials", "gateway_auth_failed"),
+    ],
+)
+def test_bad_gateway_answers_are_unavailable_never_500(app, sim, mode, reason):
+    sim.set_mode(mode)
+    body = verify(app.test_client())  # 200, done, and valid against the OpenAPI document
+    claims = body["result"]["claims"]
+    assert claims["verdicts"]["overall"] == "valid"
+    assert (claims["insurance"]["status"], claims["insurance"]["reason"]) == ("unavailable", reason)
+    assert "fhir_coverage" not in claims
