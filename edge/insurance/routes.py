@@ -27,7 +27,12 @@ def _signed(session_id: str) -> dict:
 
 
 def _html(signed: dict) -> Response:
-    return Response(correction_html(signed), mimetype="text/html")
+    resp = Response(correction_html(signed), mimetype="text/html")
+    # Its own inline styles and nothing else; framed only by this service (the kiosk prints it).
+    resp.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+    )
+    return resp
 
 
 @bp.get("/verifications/<session_id>/insurance-correction")

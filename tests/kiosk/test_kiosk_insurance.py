@@ -115,6 +115,37 @@ def test_record_mismatch_panel_prints_the_correction(page, server, dataset, gate
     assert created["id"] in page.locator(".insurance-print-frame").get_attribute("src")
 
 
+def test_correction_prints_under_the_kiosk_pages_own_csp(browser, server, dataset, gateway):
+    """Without Playwright's CSP bypass: the panel's stylesheet and the print frame are allowed by
+    the kiosk page's policy, and the page in the frame by its own."""
+    gateway.set_mode("wrong_name")
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="vi-VN")
+    try:
+        page = context.new_page()
+        violations: list[str] = []
+        page.on(
+            "console", lambda m: violations.append(m.text) if "Content Security" in m.text else 0
+        )
+        page.goto(server.url + "/")
+        page.wait_for_selector("#screen-idle", state="visible")
+        api(server, "POST", "/v1/verifications", {"ask_on_kiosk": True})
+        page.wait_for_selector("#screen-key", state="visible")
+        for d in dataset.can:
+            page.click(f'#keypad .key[data-digit="{d}"]')
+        page.click("#key-ok")
+        page.wait_for_selector("#insurance-panel .insurance-print", state="visible", timeout=30000)
+        border = page.eval_on_selector(
+            "#insurance-panel", "e => getComputedStyle(e).borderTopWidth"
+        )
+        assert border == "2px"  # insurance_panel.css was loaded
+        page.click(".insurance-print")
+        heading = page.frame_locator(".insurance-print-frame").locator("h1")
+        assert heading.inner_text().startswith("PHIẾU ĐỀ NGHỊ ĐIỀU CHỈNH")
+        assert not violations, violations
+    finally:
+        context.close()
+
+
 def test_expired_card_says_what_to_do(page, server, dataset, gateway):
     gateway.set_mode("expired")
     verify_at_the_kiosk(page, server, dataset)
