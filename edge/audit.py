@@ -47,7 +47,9 @@ CREATE TABLE IF NOT EXISTS verifications (
     total_ms REAL,
     id_hmac TEXT,                  -- HMAC-SHA256(kiosk secret, ID number), hex
     liveness TEXT,                 -- 'passed' | 'failed' | 'not_performed' | NULL (no face step)
-    face_decision TEXT             -- 'match' | 'no_match' | 'undetermined' | NULL
+    face_decision TEXT,            -- 'match' | 'no_match' | 'undetermined' | NULL
+    insurance_status TEXT,         -- BHYT: eligible | not_eligible | record_mismatch | ... | NULL
+    insurance_code TEXT            -- the gateway's maKetQua, or our reason when it gave none
 );
 CREATE INDEX IF NOT EXISTS verifications_day ON verifications(day);
 """
@@ -70,9 +72,16 @@ AUDIT_COLUMNS = (
     "id_hmac",
     "liveness",
     "face_decision",
+    "insurance_status",
+    "insurance_code",
 )
 # Columns added after the first release: added in place to an older file when it is opened.
-_ADDED_COLUMNS = {"liveness": "TEXT", "face_decision": "TEXT"}
+_ADDED_COLUMNS = {
+    "liveness": "TEXT",
+    "face_decision": "TEXT",
+    "insurance_status": "TEXT",
+    "insurance_code": "TEXT",
+}
 # Verdict codes older rows carried in reason_codes before the liveness column existed.
 _VERDICT_CODES = {"liveness_passed"}
 QUEUE_SIZE = 1024  # rows waiting for the writer; past this, record() waits (bounded) instead
@@ -158,6 +167,8 @@ class AuditLog:
         id_number: str | None = None,
         liveness: str | None = None,
         face_decision: str | None = None,
+        insurance_status: str | None = None,
+        insurance_code: str | None = None,
     ) -> None:
         now = datetime.fromtimestamp(self._clock(), UTC)
         row = (
@@ -179,6 +190,8 @@ class AuditLog:
             self.id_hmac(id_number),
             liveness,
             face_decision,
+            insurance_status,
+            insurance_code,
         )
         if not self._closed:
             try:

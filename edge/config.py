@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from edge.insurance.settings import InsuranceConfigError, InsuranceSettings, insurance_settings
 from edge.profiles import PROFILES
 
 DEFAULT_FILE = Path(__file__).with_name("default.toml")
@@ -76,6 +77,8 @@ class Config:
     # Reverse proxies whose X-Forwarded-For / -Proto / -Host are believed (werkzeug ProxyFix hops).
     trusted_proxies: int = 0
     relying_parties: tuple[RelyingParty, ...] = field(default_factory=tuple)
+    # The BHYT gateway check ([insurance], CCCD_EDGE_BHYT_*; edge/insurance/settings.py).
+    insurance: InsuranceSettings = field(default_factory=InsuranceSettings)
 
     @property
     def instance_path(self) -> Path:
@@ -186,13 +189,14 @@ def _relying_parties(table: dict, env_keys: str) -> tuple[RelyingParty, ...]:
 
 
 def _coerce(values: dict) -> dict:
-    known = {f for f in Config.__dataclass_fields__ if f != "relying_parties"}
-    unknown = set(values) - known - {"relying_parties"}
+    tables = {"relying_parties", "insurance"}  # parsed on their own
+    known = {f for f in Config.__dataclass_fields__ if f not in tables}
+    unknown = set(values) - known - tables
     if unknown:
         raise ConfigError(f"Unknown configuration keys: {', '.join(sorted(unknown))}.")
     out: dict[str, Any] = {}
     for key, value in values.items():
-        if key == "relying_parties":
+        if key in tables:
             continue
         try:
             if key in _BOOLS:
@@ -238,6 +242,10 @@ def load_config(
     if path:
         file_values = _read_toml(Path(path))
         rps = {**values.get("relying_parties", {}), **file_values.pop("relying_parties", {})}
+        file_values["insurance"] = {
+            **values.get("insurance", {}),
+            **file_values.get("insurance", {}),
+        }
         values.update(file_values)
         values["relying_parties"] = rps
     for var, key in _ENV.items():
@@ -254,11 +262,16 @@ def load_config(
     if operator_key:
         # Like API keys: only the digest is kept.
         values["operator_key_sha256"] = hashlib.sha256(operator_key.encode("utf-8")).hexdigest()
+    try:
+        insurance = insurance_settings(values.get("insurance"), env, PROFILES)
+    except InsuranceConfigError as exc:
+        raise ConfigError(str(exc)) from None
     config = Config(
         **_coerce(values),
         relying_parties=_relying_parties(
             values.get("relying_parties", {}), env.get("CCCD_EDGE_API_KEYS", "")
         ),
+        insurance=insurance,
     )
     validate(config)
     return config

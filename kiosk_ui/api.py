@@ -16,6 +16,7 @@ from werkzeug.exceptions import BadRequest as InvalidRequest
 from werkzeug.exceptions import Conflict, NotFound, UnsupportedMediaType
 
 from kiosk_ui.host import host, require_kiosk
+from kiosk_ui.insurance_view import insurance_for_screen
 from kiosk_ui.reasons import kiosk_view
 
 bp = Blueprint("kiosk_api", __name__, url_prefix="/kiosk/api")
@@ -57,7 +58,10 @@ def start_walk_up():
 
 @bp.get("/sessions/<session_id>")
 def get_session(session_id: str):
-    return jsonify(_view(_session(session_id), now=host().clock()))
+    session = _session(session_id)
+    view = _view(session, now=host().clock())
+    view["insurance"] = insurance_for_screen(session)  # the BHYT panel (insurance_panel.js)
+    return jsonify(view)
 
 
 @bp.post("/sessions/<session_id>/cancel")

@@ -10,4 +10,21 @@ if [ -z "${CCCD_EDGE_API_KEYS:-}" ]; then
     export CCCD_EDGE_API_KEYS="demo-hospital:hospital:$key"
     echo "Demo relying party 'demo-hospital' (hospital profile), API key: $key"
 fi
-exec .venv/bin/cccd-edge serve "$@"
+# --- demo BHYT gateway (docs/insurance.md): the simulator, unless a real gateway is configured --
+if [ -z "${CCCD_EDGE_BHYT_URL:-}" ]; then
+    BHYT_SIM_PASSWORD=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(18))')
+    export BHYT_SIM_PASSWORD
+    sim_out=$(mktemp)
+    .venv/bin/python -m simulators.bhyt_gateway --port 0 >"$sim_out" 2>&1 &
+    sim_pid=$!
+    trap 'kill "$sim_pid" 2>/dev/null || true; rm -f "$sim_out"' EXIT
+    for _ in $(seq 50); do grep -q "listening on" "$sim_out" && break; sleep 0.1; done
+    export CCCD_EDGE_BHYT_URL=$(sed -n 's/.*listening on //p' "$sim_out" | head -1)
+    export CCCD_EDGE_BHYT_USERNAME=01013_BV CCCD_EDGE_BHYT_PASSWORD="$BHYT_SIM_PASSWORD"
+    export CCCD_EDGE_BHYT_STAFF_NAME="Nguyễn Thị Nhân Viên" CCCD_EDGE_BHYT_STAFF_ID=001190000001
+    echo "Demo BHYT gateway simulator at $CCCD_EDGE_BHYT_URL (switch cases: POST /_sim/mode)."
+    echo "See the insurance panel: start a hospital verification shown on the kiosk, e.g."
+    echo "  curl -H 'X-API-Key: <key>' -H 'Content-Type: application/json' -d '{\"ask_on_kiosk\": true}' http://localhost:8080/v1/verifications"
+fi
+# Not exec: the shell stays to stop the simulator when the service ends.
+.venv/bin/cccd-edge serve "$@"

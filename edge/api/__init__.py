@@ -13,3 +13,6 @@ def register_api(app: Flask) -> None:
     app.register_blueprint(meta.bp)
     app.register_blueprint(verifications.bp)
     app.register_blueprint(documents.bp)
+    from edge.insurance import routes as insurance_routes  # the BHYT correction request
+
+    app.register_blueprint(insurance_routes.bp)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from edge.api.results import verdicts
+from edge.insurance import audit_fields
 from edge.report import DocumentReport
 
 
@@ -81,6 +82,7 @@ def account_card(
         id_number=person.id_number if person is not None else None,
         liveness=live.verdict if live is not None else None,
         face_decision=face.decision if face is not None else None,
+        **audit_fields((session.result or {}).get("claims") or {}),
     )
     count(
         service,
@@ -100,6 +102,7 @@ def account_upload(
     report: DocumentReport,
     durations: dict[str, float],
     total_ms: float,
+    claims: dict[str, Any] | None = None,
 ) -> None:
     verdict = verdicts(report, kind="upload", face_required=False)
     codes = reason_codes(report, verdict, None)
@@ -115,6 +118,7 @@ def account_upload(
         durations=durations,
         total_ms=total_ms,
         id_number=report.person.id_number if report.person is not None else None,
+        **audit_fields(claims or {}),
     )
     count(service, rp_id, "upload", "done", verdict["overall"], codes, durations)
 

@@ -117,6 +117,8 @@ def _run(service: Any, session: VerificationSession, profile: Profile, outcome: 
         status=status_of(report.verification.passive_authentication).value,
     )
     outcome.report = report
+    if session.options.get("face_match_required"):
+        service.insurance.start(report, profile.name)  # the gateway's wait overlaps the face's
     if session.options.get("ask_on_kiosk"):
         # For the kiosk screen only (kiosk_ui hands it over once, then drops it): the chip photo
         # beside the live picture. Never part of a relying party's result, never written.

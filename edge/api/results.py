@@ -118,6 +118,7 @@ def build_result(
     face_required: bool,
     record: dict | None,
     now: int,
+    extra_claims: dict | None = None,
 ) -> dict:
     """``face``: None to use the report's own face and liveness parts (the service's way)."""
     person = as_dict(getattr(report, "person", None))
@@ -158,6 +159,7 @@ def build_result(
         )
     if profile.record_comparison and record:
         claims["comparison"] = compare_record(person, record, profile.attributes)
+    claims.update(extra_claims or {})  # e.g. insurance + fhir_coverage (edge/insurance)
     return {"jws": key.sign(claims), "claims": claims}
 
 

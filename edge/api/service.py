@@ -33,6 +33,7 @@ from edge.api.reader_access import open_transport
 from edge.api.results import build_result, report_view
 from edge.audit import AuditLog, load_or_create_secret
 from edge.config import Config, RelyingParty
+from edge.insurance import InsuranceCheck
 from edge.metrics import ServiceMetrics
 from edge.profiles import Profile, get_profile
 from edge.reader_owner import ReaderBusy, ReaderOwner
@@ -94,6 +95,7 @@ class EdgeService:
             sessions_active=lambda: len(self.sessions),
         )
         self.components = Components(config, trust_store=trust_store, face_models=face_models)
+        self.insurance = InsuranceCheck(config.insurance)  # off without a gateway URL
         self._open_transport = open_transport
         self.current_session_id: str | None = None
         # Steps that add a part to a verified report before it is signed (the insurance check):
@@ -225,7 +227,7 @@ class EdgeService:
             record=record,
         )
         total = (time.perf_counter() - started) * 1000
-        account_upload(self, rp.id, verification_id, report, durations, total)
+        account_upload(self, rp.id, verification_id, report, durations, total, body["claims"])
         return {"id": verification_id, "result": body, "report": report_view(report, profile)}
 
     # --- the result a relying party receives -------------------------------------------------
@@ -255,9 +257,16 @@ class EdgeService:
             face_required=face_required,
             record=record,
             now=int(self.clock()),
+            extra_claims=self.insurance.claims(
+                report,
+                profile.name,
+                now=self.clock(),
+                verification_id=verification_id if kind == "card" else None,
+            ),
         )
 
     def close(self) -> None:
         self.sessions.stop_reaper()
         self.reader.stop()
+        self.insurance.close()
         self.audit.close()

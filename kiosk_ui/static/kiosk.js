@@ -503,6 +503,7 @@
     $("reason-primary").textContent = t(key);
     $("reason-secondary").textContent = window.I18n.tIn(other, key);
     $("reason-secondary").lang = other;
+    if (window.InsurancePanel) window.InsurancePanel.render(view.insurance);  // BHYT panel
     renderCountdown();
   }
 
@@ -566,6 +567,7 @@
     old.objectUrls.forEach(function (url) { URL.revokeObjectURL(url); });
     ["photo-chip", "photo-live"].forEach(function (id) { $(id).removeAttribute("src"); $(id).closest("figure").hidden = false; });
     $("photos").hidden = true;
+    if (window.InsurancePanel) window.InsurancePanel.clear();  // nothing of the last person stays
     $("try-again").hidden = true;
     ["verdict-title", "reason-primary", "reason-secondary", "reset-countdown"].forEach(function (id) { $(id).textContent = ""; });
     $("verdict").dataset.verdict = "";
