@@ -82,7 +82,7 @@
     frame.className = "insurance-print-frame";
     frame.title = TEXT.print[lang()];
     frame.addEventListener("load", function () {
-      try { frame.contentWindow.print(); } catch (e) { /* no printer: the page stays available */ }
+      try { frame.contentWindow.print(); } catch { /* no printer: the page stays available */ }
     });
     frame.src = url;
     document.body.appendChild(frame);
