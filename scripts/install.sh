@@ -11,6 +11,7 @@ want_test=0
 
 pkgs=(python3 python3-venv python3-dev gcc pcscd libpcsclite-dev swig vsmartcard-vpcd)
 [ "$want_test" = 1 ] && pkgs+=(chromium)
+[ "$want_test" = 1 ] && pkgs+=(postgresql)  # the fleet tests start their own (initdb/pg_ctl)
 
 missing=()
 for p in "${pkgs[@]}"; do

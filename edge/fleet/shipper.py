@@ -121,7 +121,7 @@ class FleetShipper:
         self._on_bundle = on_bundle
         self._clock = clock
         self.state = self._load_state()
-        self.last_error: str | None = None
+        self._errors: dict[str, str] = {}
         self.batch = settings.batch
         self.delivered = 0
         self._backoff = 0.0
@@ -188,12 +188,29 @@ class FleetShipper:
         self._wake.set()
         self._thread.join(timeout)
 
-    def _fail(self, exc: FleetError) -> None:
-        self.last_error = f"{exc.code}: {exc.message}"[:300]
-        self._backoff = min(
-            self.settings.max_backoff_s, max(self.settings.min_backoff_s, self._backoff * 2)
-        )
-        log.warning("fleet request failed", extra={"code": exc.code, "status": exc.status})
+    @property
+    def last_error(self) -> str | None:
+        """The most recent error of an activity that has not succeeded since."""
+        return list(self._errors.values())[-1] if self._errors else None
+
+    def _note(self, activity: str, exc: FleetError | None) -> None:
+        self._errors.pop(activity, None)
+        if exc is not None:
+            self._errors[activity] = f"{exc.code}: {exc.message}"[:300]
+            log.warning("fleet request failed", extra={"code": exc.code, "status": exc.status})
+
+    def _attempt(self, activity: str, work: Callable[[], Any]) -> Any:
+        """Run one activity; its failure is noted, never stops the others."""
+        try:
+            result = work()
+        except FleetError as exc:
+            self._note(activity, exc)
+            return None
+        except Exception as exc:  # the thread must survive anything and say so
+            self._note(activity, FleetError(0, type(exc).__name__, "Unexpected shipper error."))
+            return None
+        self._note(activity, None)
+        return result
 
     def _sleep(self, seconds: float) -> None:
         self._wake.wait(seconds)
@@ -207,28 +224,31 @@ class FleetShipper:
                 self._stop.wait(self._backoff * random.uniform(0.8, 1.2))
                 if self._stop.is_set():
                     return
-            try:
-                if not self.enrolled:
-                    self.enrol()
-                now = time.monotonic()
-                if now >= next_trust:
-                    self.pull_bundle()
-                    next_trust = now + self.settings.trust_s
-                if now >= next_heartbeat:
-                    self.send_heartbeat()
-                    next_heartbeat = now + self.settings.heartbeat_s
-                more = self.ship_once()
-                self._backoff = 0.0
-                if not more:
-                    wait = min(next_heartbeat, next_trust) - time.monotonic()
-                    self._sleep(max(0.05, wait))
-            except FleetError as exc:
-                self._fail(exc)
-            except Exception as exc:  # the thread must survive anything and say so
-                self._fail(FleetError(0, type(exc).__name__, "Unexpected error in the shipper."))
+            if not self.enrolled and self._attempt("enrolment", self.enrol) is None:
+                self._grow_backoff()
+                continue
+            now = time.monotonic()
+            if now >= next_trust:
+                next_trust = now + self.settings.trust_s
+                self._attempt("trust_bundle", self.pull_bundle)
+            if now >= next_heartbeat:
+                next_heartbeat = now + self.settings.heartbeat_s
+                self._attempt("heartbeat", self.send_heartbeat)
+            more = self._attempt("delivery", self.ship_once)
+            if more is None:
+                self._grow_backoff()  # unreachable or refused: the outbox keeps the events
+                continue
+            self._backoff = 0.0
+            if not more:
+                self._sleep(max(0.05, min(next_heartbeat, next_trust) - time.monotonic()))
+
+    def _grow_backoff(self) -> None:
+        self._backoff = min(
+            self.settings.max_backoff_s, max(self.settings.min_backoff_s, self._backoff * 2)
+        )
 
     # --- the work --------------------------------------------------------------------------
-    def enrol(self) -> None:
+    def enrol(self) -> bool:
         if not self.settings.token:
             raise FleetError(0, "not_enrolled", "Set CCCD_EDGE_FLEET_TOKEN to enrol this kiosk.")
         body = json.dumps(
@@ -249,7 +269,7 @@ class FleetShipper:
             "bundle_version": 0,
         }
         self._save_state()
-        self.last_error = None
+        return True
 
     def ship_once(self) -> bool:
         """Send one batch; True when more rows are waiting."""
@@ -273,7 +293,6 @@ class FleetShipper:
         self.outbox.ack([seq for seq, _ in rows])
         self.delivered += int(answer.get("accepted", 0))
         self.batch = self.settings.batch
-        self.last_error = None
         return len(self.outbox) > 0
 
     def heartbeat_body(self) -> dict[str, Any]:
@@ -291,15 +310,16 @@ class FleetShipper:
             "sent_at": datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds"),
         }
 
-    def send_heartbeat(self) -> None:
+    def send_heartbeat(self) -> bool:
         self._request("POST", "/v1/fleet/heartbeat", json.dumps(self.heartbeat_body()).encode())
+        return True
 
     def pull_bundle(self) -> bool:
         """Fetch the latest trust bundle; install it when newer. True when one was installed."""
         answer = self._request("GET", "/v1/fleet/trust/bundle")
         version, jws = answer.get("version"), answer.get("jws")
         if not isinstance(version, int) or version <= self.bundle_version or not jws:
-            return False
+            return False  # nothing newer (False, not None: the pull itself worked)
         try:
             installed = install_bundle(
                 jws, self.state["fleet_key"], self.trust_target, self.bundle_version

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OPERATOR_KEY = "fleet-operator-key-0123456789"
 TOKENS = [f"enrol-token-{i:02d}-abcdef" for i in range(20)]
 _db_names = itertools.count()
+BASE_TIME = time.time() - 3600  # events of the tests happened within the last hour
 
 
 def http(
@@ -150,9 +152,8 @@ class TestKiosk:
 
 def audit_event(n: int, kiosk_id: str, *, ok: bool = True, at: str = "") -> dict:
     """An audit row as the kiosk ships it (columns of edge.audit, id_hmac dropped)."""
-    from datetime import UTC, datetime
-
-    at = at or datetime.now(UTC).isoformat(timespec="seconds")
+    # A given event always has the same time, as a kiosk's audit row does when it is re-sent.
+    at = at or datetime.fromtimestamp(BASE_TIME + n, UTC).isoformat(timespec="seconds")
     return {
         "id": f"{kiosk_id}-ev-{n}",
         "at": at,
