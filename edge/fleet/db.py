@@ -42,6 +42,7 @@ class Tx:
         if self.dialect == "sqlite":
             sql = sql.replace("%s", "?")
             params = [p.isoformat() if isinstance(p, date | datetime) else p for p in params]
+            return self.conn.execute(sql, params)
         # No parameters: None, so a '%' in the text (a comment) is not taken for a placeholder.
         return self.conn.execute(sql, params or None)
 
