@@ -95,6 +95,92 @@ def bench_ingest(url: str, total: int, writers: int = 2, batch: int = 500) -> fl
     return stored / elapsed
 
 
+def bench_http_ingest(url: str, total: int, clients: int = 4, batch: int = 500) -> float:
+    """The same through the real service: gunicorn, signed requests, JSON, 503 never expected."""
+    import subprocess
+    import urllib.request
+
+    from edge.fleet.protocol import sign_request
+    from edge.signing import KioskKey
+    from tests.support.postgres import free_port
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    tokens = [f"bench-token-{i}" for i in range(clients)]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "CCCD_EDGE_FLEET_DATABASE_URL": url,
+        "CCCD_EDGE_FLEET_ENROLL_TOKEN": ",".join(tokens),
+        "CCCD_EDGE_FLEET_DIR": tempfile.mkdtemp(),
+        "CCCD_EDGE_FLEET_WORKERS": "2",
+        "CCCD_EDGE_FLEET_THREADS": "4",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "edge.cli", "fleet", "serve", "--listen", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def post(key: KioskKey, kiosk: str, path: str, body: bytes) -> dict:
+        headers = {
+            **sign_request(key, kiosk, "POST", path, body),
+            "Content-Type": "application/json",
+        }
+        req = urllib.request.Request(base + path, data=body, headers=headers, method="POST")
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return json.loads(resp.read())
+
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(base + "/v1/fleet/key", timeout=2).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        kiosks = []
+        for i, token in enumerate(tokens):
+            key, kiosk = KioskKey.generate(), f"http-{i}"
+            enrol = {"kiosk_id": kiosk, "token": token, "jwk": key.jwk}
+            post(key, kiosk, "/v1/fleet/enroll", json.dumps(enrol).encode())
+            kiosks.append((key, kiosk))
+        per_client = total // clients
+        base_time = time.time() - 1800
+        bodies = [
+            [
+                json.dumps(
+                    {"events": [row(s + i, kiosk, base_time + i) for i in range(batch)]}
+                ).encode()
+                for s in range(0, per_client, batch)
+            ]
+            for _key, kiosk in kiosks
+        ]
+        accepted = [0] * clients
+
+        def work(c: int) -> None:
+            key, kiosk = kiosks[c]
+            for body in bodies[c]:
+                accepted[c] += post(key, kiosk, "/v1/fleet/events", body)["accepted"]
+
+        threads = [threading.Thread(target=work, args=(c,)) for c in range(clients)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - t0
+        assert sum(accepted) == per_client * clients, accepted
+        return sum(accepted) / elapsed
+    finally:
+        server.terminate()
+        server.wait(20)
+
+
 LOAD_SQL = """
 INSERT INTO events (kiosk_id, event_id, at, received_at, outcome_key, succeeded, first_cause,
                     total_ms, data)

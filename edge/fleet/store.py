@@ -22,6 +22,11 @@ from edge.fleet.protocol import MAX_SKEW_S, NONCE_WINDOW_S, PRIVATE_FIELDS
 
 MAX_TEXT = 200  # characters in one shipped text value
 MAX_EVENT_FIELDS = 64
+MAX_HEARTBEAT = 8000
+# Accepted event times: a kiosk may ship what it kept through a long outage, not the far future
+# (each month of events is a partition: a wrong clock must not create partitions for year 9999).
+MAX_EVENT_AGE = timedelta(days=400)
+MAX_EVENT_AHEAD = timedelta(days=1)
 SUCCESS = "valid"
 BUCKET_BASE = 1.1
 
@@ -73,7 +78,7 @@ def _json_field(value: Any) -> Any:
     return value
 
 
-def normalise_event(raw: Any, kiosk_id: str) -> Event:
+def normalise_event(raw: Any, kiosk_id: str, now: datetime | None = None) -> Event:
     """Check one shipped audit row; raise ``FleetInputError`` naming what is wrong."""
     if not isinstance(raw, dict) or len(raw) > MAX_EVENT_FIELDS:
         raise FleetInputError("bad_event", "Each event is an object of audit columns.")
@@ -88,6 +93,8 @@ def normalise_event(raw: Any, kiosk_id: str) -> Event:
     except ValueError:
         raise FleetInputError("bad_event", f"Event {event_id} has no ISO 8601 time.") from None
     at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    if now is not None and not now - MAX_EVENT_AGE <= at <= now + MAX_EVENT_AHEAD:
+        raise FleetInputError("bad_event", f"Event {event_id} has a time out of range ({at_text}).")
     for key, value in data.items():
         if isinstance(value, str) and len(value) > MAX_TEXT:
             raise FleetInputError("bad_event", f"Event field {key} is too long.")
@@ -307,11 +314,16 @@ class FleetStore:
 
     # --- heartbeat -------------------------------------------------------------------------
     def heartbeat(self, kiosk_id: str, health: dict, *, nonce: str, now: datetime) -> None:
+        text = json.dumps(health, ensure_ascii=False)
+        if len(text) > MAX_HEARTBEAT:
+            raise FleetInputError(
+                "too_large", f"A heartbeat is at most {MAX_HEARTBEAT} characters of JSON.", 413
+            )
         with self.db.transaction() as tx:
             self.use_nonce(tx, kiosk_id, nonce, now)
             tx.execute(
                 "UPDATE kiosks SET last_heartbeat_at = %s, health = %s WHERE kiosk_id = %s",
-                (now, json.dumps(health, ensure_ascii=False)[:8000], kiosk_id),
+                (now, text, kiosk_id),
             )
 
     # --- reads -----------------------------------------------------------------------------
@@ -506,7 +518,14 @@ class FleetStore:
 
     def save_bundle(self, version: int, jws: str, now: datetime) -> None:
         with self.db.transaction() as tx:
-            tx.execute("INSERT INTO trust_bundles VALUES (%s,%s,%s)", (version, now, jws))
+            inserted = tx.execute(
+                "INSERT INTO trust_bundles VALUES (%s,%s,%s) ON CONFLICT DO NOTHING",
+                (version, now, jws),
+            ).rowcount
+        if inserted != 1:  # another worker published the same version a moment ago
+            raise FleetInputError(
+                "conflict", "Another import was published at the same moment; send it again.", 409
+            )
 
 
 def partition_ddl(month: date) -> str:

@@ -38,7 +38,8 @@ def test_dashboard_in_chromium(fleet, browser, tmp_path):
     health = {"software_version": "0.1.0", "queue_length": 0, "last_error": "reader: no card"}
     assert a.signed("POST", "/v1/fleet/heartbeat", json.dumps(health).encode())[0] == 200
 
-    context = browser.new_context(locale="vi-VN", accept_downloads=True)
+    # bypass_csp: Playwright evaluates its wait conditions as strings, which the page's CSP forbids.
+    context = browser.new_context(locale="vi-VN", accept_downloads=True, bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(15000)
     errors: list[str] = []

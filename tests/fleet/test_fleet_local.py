@@ -128,3 +128,18 @@ def test_histogram_buckets_and_percentiles():
     assert percentile(hist, 0.5) == round(1.1 ** ms_bucket(10), 1)
     assert percentile(hist, 0.9) == round(1.1 ** ms_bucket(100), 1)
     assert percentile([], 0.5) is None
+
+
+def test_fleet_command_checks_its_settings(capsys, monkeypatch):
+    from edge.cli import main
+
+    monkeypatch.setenv("CCCD_EDGE_FLEET_DATABASE_URL", "mysql://nope")
+    assert main(["fleet", "serve", "--listen", "127.0.0.1:8090", "--dry-run"]) == 2
+    assert "postgresql://" in capsys.readouterr().err
+    monkeypatch.setenv("CCCD_EDGE_FLEET_DATABASE_URL", "postgresql://u@127.0.0.1:1/fleet")
+    assert main(["fleet", "serve", "--listen", "nowhere", "--dry-run"]) == 2
+    assert "HOST:PORT" in capsys.readouterr().err
+    assert main(["fleet", "serve", "--listen", "127.0.0.1:8090", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "(PostgreSQL)" in out and "edge.fleet.app:create_app()" in out
+    assert "-b 127.0.0.1:8090" in out

@@ -102,6 +102,12 @@ def test_signed_batches_counted_once_and_forgeries_refused(fleet, fleet_db):
     # A malformed event: a clear 400, the batch not half-stored.
     status, body = kiosk.send([audit_event(30, "kiosk-a"), {"id": "no-time"}])
     assert (status, body["error"]) == (400, "bad_event")
+    status, body = kiosk.send([audit_event(32, "kiosk-a", at="9999-01-01T00:00:00+00:00")])
+    assert (status, body["error"]) == (400, "bad_event") and "out of range" in body["message"]
+    status, body = kiosk.signed(
+        "POST", "/v1/fleet/heartbeat", json.dumps({"last_error": "x" * 9000}).encode()
+    )
+    assert (status, body["error"]) == (413, "too_large")
     # Personal fields are never stored even if a kiosk sent them.
     leaky = {**audit_event(31, "kiosk-a"), "id_hmac": "ab" * 32, "full_name": "Nguyễn Văn A"}
     assert kiosk.send([leaky])[1]["accepted"] == 1
