@@ -342,6 +342,8 @@ def main() -> int:
         print(
             f"ingest {args.ingest} events, {args.writers} writers, 500/batch: {rate:,.0f} events/s"
         )
+        if not args.events:
+            return 0  # ingest figures only
         loaded, rolled = load_events(url, args.events, args.days)
         print(
             f"loaded {args.events:,} events over {args.days} days in {loaded:.0f} s "
