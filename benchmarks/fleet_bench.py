@@ -342,6 +342,11 @@ def main() -> int:
         print(
             f"ingest {args.ingest} events, {args.writers} writers, 500/batch: {rate:,.0f} events/s"
         )
+        rate = bench_http_ingest(url, args.ingest // 2)
+        print(
+            f"ingest over HTTP (gunicorn 2 workers, 4 signed clients, 500/batch), "
+            f"{args.ingest // 2} events: {rate:,.0f} events/s"
+        )
         if not args.events:
             return 0  # ingest figures only
         loaded, rolled = load_events(url, args.events, args.days)

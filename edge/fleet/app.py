@@ -76,8 +76,8 @@ def create_app(
         static_url_path="/fleet/static",
     )
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # DefaultJSONProvider
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     setup_json_logging()
     service = FleetService(settings, clock)
     app.extensions["cccd_fleet"] = service
