@@ -187,3 +187,26 @@ def test_trust_bundle_pulled_verified_and_tampered_one_refused(kiosk_factory, fl
     assert kiosk["health"]["bundle_version"] == 1 and kiosk["unhealthy"] is True
     assert kiosk["health"]["trust_store"]["certificates"] == 1
     assert json.dumps(kiosk["health"]).count("trust_bundle_refused") == 1
+
+
+def test_database_down_kiosk_keeps_its_outbox_then_delivers_once(
+    kiosk_factory, fleet, fleet_db, postgres
+):
+    app = kiosk_factory("kiosk-hn-03", TOKENS[2])
+    service = app.extensions["cccd_edge"]
+    shipper = service.fleet
+    client = app.test_client()
+    wait_until(lambda: shipper.enrolled, what="enrolment")
+    postgres.stop()
+    try:
+        first = verify(client)["id"]  # verification does not depend on the fleet or its database
+        service.audit.flush()
+        wait_until(
+            lambda: (shipper._errors.get("delivery") or "").startswith("database_unavailable"),
+            what="the 503 to be noted",
+        )
+        assert len(shipper.outbox) == 1
+    finally:
+        postgres.start()
+    wait_until(lambda: len(shipper.outbox) == 0, timeout=40, what="the outbox to drain")
+    assert [e for e, _ in _events(fleet_db, "kiosk-hn-03")] == [first]
