@@ -6,6 +6,8 @@ import hashlib
 import io
 import json
 
+import pytest
+
 from edge.audit import AuditLog
 from edge.fleet.app import create_app
 from edge.fleet.db import Database
@@ -143,3 +145,45 @@ def test_fleet_command_checks_its_settings(capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "(PostgreSQL)" in out and "edge.fleet.app:create_app()" in out
     assert "-b 127.0.0.1:8090" in out
+
+
+def test_master_lists_root_checked_crls_and_the_bundle_installed(tmp_path):
+    from crypto.truststore import TrustStore
+    from edge.fleet.trustbundle import BundleError, install_bundle
+    from simulators import pki
+
+    app = create_app(_settings(tmp_path))
+    client = app.test_client()
+    auth = {"Authorization": f"Bearer {OPERATOR_KEY}"}
+    root = pki.issue_csca("fleet-ml-root", "VN")
+    signer = pki.issue_dsc(root, "fleet-ml-signer")
+    member = pki.issue_csca("fleet-ml-member", "LA", common_name="Test CSCA LA")
+    ml = pki.build_master_list(signer.key, signer.cert, [root, member])
+
+    def upload(files: dict) -> tuple[int, dict]:
+        data = {k: [(io.BytesIO(v), f"{k}.bin") for v in vs] for k, vs in files.items()}
+        r = client.post("/v1/fleet/trust", headers=auth, data=data)
+        return r.status_code, r.get_json()
+
+    status, body = upload({"file": [ml]})  # no root given, none held: refused, nothing published
+    assert (status, body["error"]) == (422, "masterlist_signer_untrusted")
+    status, body = upload({"file": [ml], "root": [root.der]})
+    assert (status, body["version"], body["added"]) == (200, 1, 2), body
+    status, body = upload({"file": [pki.issue_crl(root)]})
+    assert (status, body["version"], body["added"]) == (200, 2, 1), body
+    assert body["imports"][0]["kind"] == "crl"
+
+    key = KioskKey.generate()
+    enrol = {"kiosk_id": "k", "token": "tok-1", "jwk": key.jwk}
+    assert _post(client, key, "k", "/v1/fleet/enroll", enrol).status_code == 200
+    path = "/v1/fleet/trust/bundle"
+    jws = client.get(path, headers=sign_request(key, "k", "GET", path, b"")).get_json()["jws"]
+    fleet_key = client.get("/v1/fleet/key").get_json()["keys"][0]
+    target = tmp_path / "kiosk" / "trust.sqlite"
+    installed = install_bundle(jws, fleet_key, target, have=0)
+    assert (installed.version, installed.certificates, installed.crls) == (2, 2, 1)
+    with TrustStore.open(target) as store:
+        assert len(store) == 2 and store.crl_count() == 1
+        assert {e["country"] for e in store.entries()} == {"VN", "LA"}
+    with pytest.raises(BundleError, match="not newer"):
+        install_bundle(jws, fleet_key, target, have=2)
