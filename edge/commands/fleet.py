@@ -25,6 +25,13 @@ def register(subparsers) -> None:
     serve.set_defaults(func=run_serve)
     migrate = sub.add_parser("migrate", help="apply the database migrations and exit")
     migrate.set_defaults(func=run_migrate)
+    prune = sub.add_parser(
+        "prune", help="drop whole months of raw events (the dashboard's rollups stay)"
+    )
+    prune.add_argument(
+        "--keep-months", type=int, required=True, metavar="N", help="months of raw events to keep"
+    )
+    prune.set_defaults(func=run_prune)
 
 
 def _settings(env: dict[str, str]):
@@ -100,4 +107,31 @@ def run_migrate(args: argparse.Namespace) -> int:
     finally:
         db.close()
     print(f"cccd-edge fleet: migrations applied: {applied or 'none (up to date)'}")
+    return 0
+
+
+def run_prune(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from edge.fleet.db import Database, DatabaseDown
+    from edge.fleet.store import FleetInputError, drop_months_before
+
+    if args.keep_months < 1:
+        print("cccd-edge: --keep-months must be at least 1.", file=sys.stderr)
+        return 2
+    settings = _settings(dict(os.environ))
+    db = Database(
+        settings.database_url or None, sqlite_path=settings.instance_path / "fleet.sqlite"
+    )
+    today = datetime.now(UTC).date()
+    months = today.year * 12 + today.month - 1 - (args.keep_months - 1)
+    cutoff = today.replace(year=months // 12, month=months % 12 + 1, day=1)
+    try:
+        dropped = drop_months_before(db, cutoff)
+    except (DatabaseDown, FleetInputError) as exc:
+        print(f"cccd-edge: {exc.message}", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+    print(f"cccd-edge fleet: raw events before {cutoff} dropped: {', '.join(dropped) or 'none'}")
     return 0

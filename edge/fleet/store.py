@@ -528,6 +528,39 @@ class FleetStore:
             )
 
 
+def event_partitions(tx: Tx) -> list[tuple[str, date]]:
+    """The monthly partitions of ``events`` (PostgreSQL), oldest first."""
+    rows = tx.all(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'events'"
+    )
+    out = []
+    for (name,) in rows:
+        digits = name.removeprefix("events_")
+        if len(digits) == 6 and digits.isdigit():
+            out.append((name, date(int(digits[:4]), int(digits[4:]), 1)))
+    return sorted(out, key=lambda p: p[1])
+
+
+def drop_months_before(db: Database, cutoff: date) -> list[str]:
+    """Retention: detach and drop whole months of raw events older than ``cutoff``'s month.
+
+    The rollups stay, so the dashboard keeps its history; only the raw rows go.
+    """
+    if db.dialect != "postgresql":
+        raise FleetInputError("postgresql_only", "Monthly partitions exist on PostgreSQL only.")
+    first_kept = date(cutoff.year, cutoff.month, 1)
+    dropped = []
+    with db.transaction() as tx:
+        tx.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
+        for name, month in event_partitions(tx):
+            if month < first_kept:
+                tx.execute(f"ALTER TABLE events DETACH PARTITION {name}")
+                tx.execute(f"DROP TABLE {name}")
+                dropped.append(name)
+    return dropped
+
+
 def partition_ddl(month: date) -> str:
     """The monthly partition of ``events`` holding ``month`` (made once, on demand)."""
     nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
