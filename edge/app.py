@@ -59,6 +59,9 @@ def create_app(
         open_transport=open_transport,
     )
     app.extensions["cccd_edge"] = service
+    from edge.fleet.kiosk import attach_fleet
+
+    attach_fleet(service)  # ships audit events to a fleet service when CCCD_EDGE_FLEET_URL is set
     register_api(app)
     _instrument(app, service, logger)
     # The kiosk screen, through its narrow interface (edge/screen.py): named by configuration.

@@ -13,6 +13,7 @@ pkgs=(python3 python3-venv python3-dev gcc pcscd libpcsclite-dev swig vsmartcard
 [ "$want_test" = 1 ] && pkgs+=(chromium)
 # eslint (the kiosk scripts' gate) runs on Node; Debian's packages unless a Node is already there.
 [ "$want_test" = 1 ] && ! command -v node >/dev/null && pkgs+=(nodejs npm)
+[ "$want_test" = 1 ] && pkgs+=(postgresql)  # the fleet tests start their own (initdb/pg_ctl)
 
 missing=()
 for p in "${pkgs[@]}"; do
