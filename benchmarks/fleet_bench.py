@@ -89,7 +89,9 @@ def bench_ingest(url: str, total: int, writers: int = 2, batch: int = 500) -> fl
         t.join()
     elapsed = time.perf_counter() - t0
     with db.transaction() as tx:
-        stored = tx.one("SELECT count(*) FROM events WHERE kiosk_id LIKE 'ingest-%%'")[0]
+        row = tx.one("SELECT count(*) FROM events WHERE kiosk_id LIKE 'ingest-%%'")
+        assert row is not None  # count(*) always gives a row
+        stored = row[0]
     db.close()
     assert stored == per_writer * writers, stored
     return stored / elapsed

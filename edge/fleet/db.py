@@ -23,7 +23,7 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _LOCK_ID = 7270012  # pg_advisory_xact_lock key for migrations and partition creation
 
 
-class DatabaseDown(Exception):  # noqa: N818 - a state, not a bug: "the database is down"
+class DatabaseDown(Exception):
     """The database cannot be reached or refused the work; the service answers 503."""
 
     def __init__(self, message: str = "The fleet database is unavailable; try again later."):

@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,13 +28,14 @@ _db_names = itertools.count()
 BASE_TIME = time.time() - 3600  # events of the tests happened within the last hour
 
 
+# Answers are (status, the JSON body or the text).
 def http(
     method: str,
     url: str,
     body: bytes | None = None,
     headers: dict | None = None,
     timeout: float = 20.0,
-) -> tuple[int, dict | str]:
+) -> tuple[int, Any]:
     req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
@@ -108,7 +110,7 @@ class FleetServer:
         stop_process(self.proc, timeout=15)
         self.proc = None
 
-    def operator(self, path: str) -> tuple[int, dict | str]:
+    def operator(self, path: str) -> tuple[int, Any]:
         return http("GET", self.base + path, headers={"Authorization": f"Bearer {OPERATOR_KEY}"})
 
 
@@ -133,18 +135,18 @@ class TestKiosk:
         self.base, self.kiosk_id = base, kiosk_id
         self.key = key or KioskKey.generate()
 
-    def signed(self, method: str, path: str, body: bytes = b"", **kw) -> tuple[int, dict | str]:
+    def signed(self, method: str, path: str, body: bytes = b"", **kw) -> tuple[int, Any]:
         headers = sign_request(self.key, self.kiosk_id, method, path, body, **kw)
         headers["Content-Type"] = "application/json"
         return http(method, self.base + path, body if method == "POST" else None, headers)
 
-    def enrol(self, token: str, facility: str = "") -> tuple[int, dict | str]:
+    def enrol(self, token: str, facility: str = "") -> tuple[int, Any]:
         body = json.dumps(
             {"kiosk_id": self.kiosk_id, "token": token, "jwk": self.key.jwk, "facility": facility}
         ).encode()
         return self.signed("POST", "/v1/fleet/enroll", body)
 
-    def send(self, events: list[dict], **kw) -> tuple[int, dict | str]:
+    def send(self, events: list[dict], **kw) -> tuple[int, Any]:
         return self.signed(
             "POST", "/v1/fleet/events", json.dumps({"events": events}).encode(), **kw
         )

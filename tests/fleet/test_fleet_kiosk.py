@@ -7,6 +7,7 @@ import json
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -125,7 +126,7 @@ def _multipart(fields: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), boundary
 
 
-def _import(fleet, fields) -> tuple[int, dict]:
+def _import(fleet, fields) -> tuple[int, Any]:
     body, boundary = _multipart(fields)
     return http(
         "POST",
