@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_cli_starts_it_on_a_free_port_and_sigterm_stops_it():
     env = {**os.environ, "PYTHONPATH": str(ROOT), "BHYT_SIM_PASSWORD": "pw-1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "edge.cli", "simulate-bhyt", "--port", "0", "--mode", "expired"],
+        [sys.executable, "-m", "simulators.bhyt_gateway", "--port", "0", "--mode", "expired"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
