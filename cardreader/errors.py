@@ -7,6 +7,8 @@ sentence in ``message``; callers show ``message`` and never a traceback.
 
 from __future__ import annotations
 
+from crypto.errors import DecodeError
+
 
 class CardError(Exception):
     """Base of every terminal-side error."""
@@ -106,8 +108,12 @@ class FileAccessDenied(StatusWordError):
     default_message = "The card does not allow reading this file."
 
 
-class ParseError(CardError):
-    """A file's bytes are not well-formed (TLV, ASN.1 or field content)."""
+class ParseError(CardError, DecodeError):
+    """A file's bytes are not well-formed (TLV, ASN.1 or field content).
+
+    Also a ``crypto.errors.DecodeError`` (the lower layer's decoding error): the verification
+    side catches both with one clause, and ``crypto.der`` raises the plain ``DecodeError``.
+    """
 
     code = "parse_error"
     default_message = "A file on the card is malformed."

@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from cardreader.errors import CardError
+from crypto.outcomes import ActiveAuthOutcome, ChipAuthOutcome
+
+# Chip/Active Authentication outcomes live in crypto (both layers need them); re-exported here.
+__all__ = ["ActiveAuthOutcome", "ChipAuthOutcome", "Incident", "Phase", "ReadResult", "ReadStats"]
 
 
 class Phase(str, Enum):
@@ -51,27 +55,6 @@ class ReadStats:
                 for k, v in self.phases.items()
             },
         }
-
-
-@dataclass
-class ChipAuthOutcome:
-    """Chip Authentication as run on the card (verification against DG14/SOD is crypto's job)."""
-
-    performed: bool = False
-    established: bool = False  # new secure messaging works with the CA session keys
-    protocol_oid: str | None = None
-    key_id: int | None = None
-    error: CardError | None = None
-
-
-@dataclass
-class ActiveAuthOutcome:
-    """Active Authentication's raw exchange: the challenge sent and the chip's signature."""
-
-    performed: bool = False
-    challenge: bytes | None = None
-    signature: bytes | None = None
-    error: CardError | None = None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from functools import cached_property
 
 from asn1crypto import x509 as _x509
 
+from crypto import der
 from crypto.errors import MAX_OBJECT, CryptoError, MalformedError, check_size
 from crypto.keys import PublicKey, SignatureScheme
 
@@ -151,7 +152,7 @@ class Certificate:
             return cls.from_asn1(cert, data)
         except CryptoError:
             raise
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+        except der.LOW_LEVEL as exc:
             raise MalformedError(
                 f"The certificate is malformed ({type(exc).__name__}).",
                 code="certificate_malformed",
@@ -168,8 +169,11 @@ class Certificate:
             aki_ext = cert.authority_key_identifier_value
             ski = cert.key_identifier_value
             spki = tbs["subject_public_key_info"]
-            spki["algorithm"].native  # decoded now: a malformed key fails here, typed
-            spki["public_key"].contents
+            # Bare reads force asn1crypto's lazy decoding now: a malformed key or algorithm
+            # identifier fails here, typed, not at the verifier's first access.
+            spki["algorithm"].native  # noqa: B018 - see above
+            cert["signature_algorithm"].native  # noqa: B018 - see above
+            spki["public_key"].contents  # noqa: B018 - see above
             return cls(
                 raw=raw if raw is not None else cert.dump(),
                 asn1=cert,
@@ -189,7 +193,7 @@ class Certificate:
                 if eku is not None
                 else frozenset(),
             )
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+        except der.LOW_LEVEL as exc:
             raise MalformedError(
                 f"The certificate is malformed ({type(exc).__name__}).",
                 code="certificate_malformed",
@@ -230,7 +234,8 @@ class Certificate:
 
     @property
     def signature_scheme(self) -> SignatureScheme:
-        return SignatureScheme.from_algorithm(self.asn1["signature_algorithm"])
+        with der.decoding("certificate", "signature_algorithm", "The certificate"):
+            return SignatureScheme.from_algorithm(self.asn1["signature_algorithm"])
 
     def verify_signed_by(self, issuer: Certificate | PublicKey) -> None:
         """Raise ``InvalidSignature`` unless ``issuer``'s key signed this certificate."""
@@ -238,8 +243,10 @@ class Certificate:
         try:
             signature = self.asn1["signature_value"].native
             tbs = self.asn1["tbs_certificate"].dump()
-        except (ValueError, TypeError) as exc:
-            raise MalformedError(f"The certificate's signature is malformed ({exc}).") from None
+        except der.LOW_LEVEL as exc:
+            raise MalformedError(
+                f"The certificate's signature is malformed ({type(exc).__name__})."
+            ) from None
         key.verify(signature, tbs, self.signature_scheme)
 
     def may_be_issued_by(self, issuer: Certificate) -> bool:

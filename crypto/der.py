@@ -1,0 +1,132 @@
+"""The one place where DER/BER from a card or an upload is decoded (asn1crypto).
+
+asn1crypto parses lazily: ``load`` reads only the outer header, and a malformed
+inner value explodes much later, at the first ``.native``/``.dotted``/item
+access, as whatever the library raises (``UnicodeDecodeError`` from a bad
+UTF8String, ``ValueError`` from a bad OID or time, ``KeyError`` from an unknown
+choice, ``IndexError``, ``OverflowError`` ...). So untrusted structures are
+loaded here and parsed through at once (``load``), and every later read of a
+value goes through ``native``/``dotted``/``decoding``: any library failure
+becomes a ``DecodeError`` naming the file and the step, never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from asn1crypto import core
+
+from crypto.errors import CryptoError, DecodeError
+
+# Everything asn1crypto (and int/bytes/str conversions of its values) is known to raise on bad
+# input. UnicodeDecodeError is a ValueError; RecursionError guards deeply nested BER.
+LOW_LEVEL: tuple[type[BaseException], ...] = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    OverflowError,
+    RecursionError,
+)
+
+T = TypeVar("T", bound=core.Asn1Value)
+
+
+@contextmanager
+def decoding(file: str, step: str, what: str | None = None) -> Iterator[None]:
+    """Run a block of asn1crypto reads; any low-level failure leaves as a ``DecodeError``.
+
+    Typed errors raised inside (``CryptoError`` and subclasses, ``ParseError``) pass through.
+    """
+    try:
+        yield
+    except CryptoError:
+        raise
+    except LOW_LEVEL as exc:
+        thing = what or file
+        raise DecodeError(
+            f"{thing} is malformed ({type(exc).__name__} while decoding {step}).",
+            file=file,
+            step=step,
+        ) from None
+
+
+def load(spec: type[T], data: bytes, *, file: str, step: str, strict: bool = True) -> T:
+    """Load ``data`` as ``spec`` and parse every nested structure now (not values: see module)."""
+    with decoding(file, step):
+        value = spec.load(bytes(data), strict=strict)
+        parse_through(value)
+        return value
+
+
+def parse_through(value: core.Asn1Value) -> None:
+    """Force asn1crypto to split every constructed value into its children, recursively.
+
+    Cheap compared with ``.native`` (no strings, times or integers are built), and it makes
+    the structure itself fail here instead of at a later, unguarded access.
+    """
+    if isinstance(value, (core.Sequence, core.SequenceOf)):
+        for child in value:
+            if child is not None:
+                parse_through(child)
+    elif isinstance(value, core.Choice):
+        parse_through(value.chosen)
+    elif isinstance(value, core.Any) and value._parsed is not None:
+        parse_through(value._parsed[0])
+
+
+def native(value: core.Asn1Value | None, *, file: str, step: str) -> Any:
+    """``value.native`` with library failures typed (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    with decoding(file, step):
+        return value.native
+
+
+def dotted(oid: core.ObjectIdentifier, *, file: str, step: str) -> str:
+    """An OID's dotted form with library failures typed."""
+    with decoding(file, step):
+        return str(oid.dotted)
+
+
+def outer_value(raw: bytes, tag: int, *, file: str) -> bytes:
+    """The value of a one-byte-tag TLV at the start of ``raw`` (definite or indefinite length).
+
+    Bytes after the object are tolerated: a file read to its allocated size may carry padding.
+    """
+    if not raw:
+        raise DecodeError(f"{file} is empty.", file=file, step="parse")
+    if raw[0] != tag:
+        raise DecodeError(
+            f"{file} must start with tag {tag:02X}, found {raw[0]:02X}", file=file, step="parse"
+        )
+    if len(raw) < 2:
+        raise DecodeError(f"{file} ends inside its length.", file=file, step="parse")
+    first = raw[1]
+    if first == 0x80:
+        # BER indefinite outer length: content runs to the end-of-contents octets.
+        if not raw.endswith(b"\x00\x00"):
+            raise DecodeError(
+                f"{file} has an indefinite length without end-of-contents.",
+                file=file,
+                step="parse",
+            )
+        return raw[2:-2]
+    if first < 0x80:
+        start, length = 2, first
+    else:
+        count = first & 0x7F
+        if count > 4 or len(raw) < 2 + count:
+            raise DecodeError(f"{file} has a malformed length.", file=file, step="parse")
+        start, length = 2 + count, int.from_bytes(raw[2 : 2 + count], "big")
+    if start + length > len(raw):
+        raise DecodeError(
+            f"{file} length ({length}) runs past the end of the data "
+            f"({len(raw) - start} bytes left)",
+            file=file,
+            step="parse",
+        )
+    return raw[start : start + length]
