@@ -92,6 +92,12 @@ def build_result(
     # An upload cannot prove a live chip: its overall verdict rests on passive authentication.
     required = [pa] + ([chip] if kind == "card" else []) + ([face_state] if face_required else [])
     overall = combine(required)
+    # Currency apart from authenticity: the profile decides whether an expired document is
+    # acceptable (refused: overall invalid with ``document_expired``; accepted: a notice).
+    currency = str(getattr(verification, "document_currency", "unknown"))
+    currency_ok, notice = profile.currency_decision(currency)
+    if not currency_ok:
+        overall = combine([overall, Status.INVALID])
     attributes = profile.minimise(person)
     claims: dict = {
         "iss": kiosk_id,
@@ -107,14 +113,21 @@ def build_result(
             "passive_authentication": pa.value,
             "chip_authenticity": chip.value,
             "face": face_state.value,
+            "document_currency": currency,
         },
         # Several checks may give one code (two "offline_dump"s): each once, order kept.
-        "reason_codes": list(dict.fromkeys(verification.reason_codes())),
+        "reason_codes": list(
+            dict.fromkeys(
+                (["document_expired"] if not currency_ok else []) + verification.reason_codes()
+            )
+        ),
         "checks": [
             {"name": c.name, "status": status_of(c.status).value, "code": c.code}
             for c in verification.checks
         ],
     }
+    if notice is not None:
+        claims["notices"] = [notice]
     if profile.face_verdict and face is not None:
         claims["face"] = {
             k: face.get(k) for k in ("decision", "distance", "threshold") if k in face
