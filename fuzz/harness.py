@@ -1,8 +1,8 @@
 """Run one target under atheris (libFuzzer): ``python -m fuzz.harness TARGET [libFuzzer args]``.
 
-With no corpus folder among the arguments, a temporary working corpus is made
-from the target's synthetic seeds plus ``fuzz/corpus/<target>/`` (inputs that
-once crashed), and libFuzzer is pointed at it. Crashing inputs are written to
+A temporary folder with the target's synthetic seeds plus ``fuzz/corpus/<target>/``
+(inputs that once crashed) is always added after the corpus folders given (libFuzzer
+writes new inputs to the first folder: give one to keep them). Crashing inputs are written to
 ``-artifact_prefix`` (default: the current folder).
 """
 
@@ -38,8 +38,8 @@ def main() -> None:
     if name not in targets.TARGETS:
         sys.exit(f"unknown target {name!r}; known: {', '.join(sorted(targets.TARGETS))}")
     args = [sys.argv[0], *sys.argv[2:]]
-    if not any(not a.startswith("-") for a in args[1:]):
-        args.append(_working_corpus(name, targets.TARGETS[name].seeds()))
+    # The seeds always join, after any folders given (libFuzzer adds new inputs to the first).
+    args.append(_working_corpus(name, targets.TARGETS[name].seeds()))
 
     def one_input(data: bytes) -> None:
         targets.run_one(name, data)

@@ -100,7 +100,9 @@ def _pipeline(data: bytes) -> None:
     files = {k: v for k, v in synthetic_files().items() if k in PIPELINE_FILES}
     name = PIPELINE_FILES[data[0] % len(PIPELINE_FILES)]
     files[name] = data[1:]
-    dsc = files.pop("DSC")
+    # The DSC side file only when it is what is fuzzed: otherwise the embedded one must serve.
+    side_dsc = files.pop("DSC")
+    dsc = side_dsc if name == "DSC" else None
     report = report_from_files(files, test_store(), at=AT, dsc=dsc)
     report.to_dict()
     report.to_text(include_personal=True)
@@ -158,7 +160,7 @@ UPLOAD_FILE = {
 
 def as_dump(name: str, data: bytes) -> tuple[dict[str, bytes], str] | None:
     """A genuine synthetic dump with one file replaced by a corpus input of target ``name``:
-    (files by report name, including ``DSC``; the name of the replaced file)."""
+    (files by report name, ``DSC`` only when it is the replaced one; that file's name)."""
     files = {k: v for k, v in synthetic_files().items() if k in (*PIPELINE_FILES, "EF.CardAccess")}
     if name == "passive_auth":
         if not data:
@@ -169,4 +171,6 @@ def as_dump(name: str, data: bytes) -> tuple[dict[str, bytes], str] | None:
     else:
         return None
     files[replaced] = content
+    if replaced != "DSC":
+        del files["DSC"]  # an upload without a DSC part: the SOD's embedded one must serve
     return files, replaced

@@ -66,11 +66,11 @@ def _genuine_apart_from(files: dict[str, bytes], replaced: str) -> bool:
 @pytest.mark.parametrize("case", DUMP_CASES, ids=_id)
 def test_report_from_files(case):
     files, replaced = targets.as_dump(case[0], case[1].read_bytes())
-    dsc = files.pop("DSC")
+    dsc = files.pop("DSC", None)
     report = report_from_files(files, targets.test_store(), at=AT, dsc=dsc)
     v = report.verification
     assert v.passive_authentication.value in VERDICTS
-    if not _genuine_apart_from({**files, "DSC": dsc}, replaced) and replaced in (
+    if not _genuine_apart_from({**files, "DSC": dsc or b""}, replaced) and replaced in (
         "EF.SOD",
         "DG1",
         "DG2",
@@ -141,7 +141,7 @@ def test_upload_endpoint(case, client):
     assert r.status_code != 500 and r.status_code < 500
     answer = r.get_json()
     if r.status_code == 200:
-        verdicts = answer["claims"]["verdicts"]
+        verdicts = answer["result"]["claims"]["verdicts"]
         assert verdicts["passive_authentication"] in VERDICTS
         assert verdicts["passive_authentication"] != "valid"  # the test CSCA is not trusted here
     else:
