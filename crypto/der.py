@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from asn1crypto import core
 
@@ -57,7 +57,7 @@ def decoding(file: str, step: str, what: str | None = None) -> Iterator[None]:
 def load(spec: type[T], data: bytes, *, file: str, step: str, strict: bool = True) -> T:
     """Load ``data`` as ``spec`` and parse every nested structure now (not values: see module)."""
     with decoding(file, step):
-        value = spec.load(bytes(data), strict=strict)
+        value: T = cast(T, spec.load(bytes(data), strict=strict))  # asn1crypto is untyped
         parse_through(value)
         return value
 

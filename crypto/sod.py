@@ -28,25 +28,26 @@ OID_SIGNED_DATA = "1.2.840.113549.1.7.2"
 TAG_SOD = 0x77
 
 
-class DataGroupHash(core.Sequence):
+# asn1crypto ships no type information: its base classes are ``Any`` to mypy.
+class DataGroupHash(core.Sequence):  # type: ignore[misc]
     _fields: ClassVar[list[tuple[Any, ...]]] = [
         ("data_group_number", core.Integer),
         ("data_group_hash_value", core.OctetString),
     ]
 
 
-class DataGroupHashValues(core.SequenceOf):
+class DataGroupHashValues(core.SequenceOf):  # type: ignore[misc]
     _child_spec: ClassVar[type[core.Asn1Value]] = DataGroupHash
 
 
-class LDSVersionInfo(core.Sequence):
+class LDSVersionInfo(core.Sequence):  # type: ignore[misc]
     _fields: ClassVar[list[tuple[Any, ...]]] = [
         ("lds_version", core.PrintableString),
         ("unicode_version", core.PrintableString),
     ]
 
 
-class LDSSecurityObject(core.Sequence):
+class LDSSecurityObject(core.Sequence):  # type: ignore[misc]
     _fields: ClassVar[list[tuple[Any, ...]]] = [
         ("version", core.Integer),
         ("hash_algorithm", algos.DigestAlgorithm),
