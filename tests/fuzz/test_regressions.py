@@ -146,3 +146,23 @@ def test_upload_endpoint(case, client):
         assert verdicts["passive_authentication"] != "valid"  # the test CSCA is not trusted here
     else:
         assert 400 <= r.status_code < 500 and answer["error"]["code"]
+
+
+TRUST_CASES = [(t, f) for t, f in CASES if t in ("master_list", "crl", "certificate")]
+
+
+@pytest.mark.parametrize("case", TRUST_CASES, ids=_id)
+def test_cli_trust_file(case, tmp_path, monkeypatch, capsys):
+    """Trust-store inputs reach the CLI as ``--trust-file``: a plain sentence and exit code 2."""
+    files, _ = targets.as_dump("ef_sod", targets.synthetic_files()["EF.SOD"])
+    _write_dump(tmp_path / "dump", files)
+    suffix = {"master_list": ".ml", "crl": ".crl", "certificate": ".cer"}[case[0]]
+    (tmp_path / f"input{suffix}").write_bytes(case[1].read_bytes())
+    monkeypatch.setenv("CCCD_EDGE_TRUST_STORE", str(tmp_path / "absent.sqlite"))
+    argv = ["verify-dump", str(tmp_path / "dump"), "--trust-file", str(tmp_path / f"input{suffix}")]
+    code = cli.main(argv)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    assert code in (1, 2)
+    if code == 2:
+        assert err.startswith("cccd-edge: ") and len(err.splitlines()) == 1
