@@ -24,7 +24,9 @@ or the DSC's notBefore when there is none, and never later than ``at`` (now).
 A genuine document whose DSC has expired since is ``valid`` (and ``expired``
 in ``document_currency``): ICAO sizes a DSC's validity to the documents it
 signs, so every expired document has an expired signer. Revocation is judged
-at ``at``: a revoked signer vouches for nothing.
+at ``at``: a revoked signer vouches for nothing. signingTime is a signed
+attribute, so it counts only with a signature that verifies; a signer key that
+leaked (and could backdate) is what revocation is for.
 
 Overall verdicts (``PassiveAuthResult.status``, ``.currency``): the rules
 live in ``crypto.verdicts``.
