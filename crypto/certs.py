@@ -22,13 +22,14 @@ from functools import cached_property
 from asn1crypto import x509 as _x509
 
 from crypto import der
-from crypto.errors import MAX_OBJECT, CryptoError, MalformedError, check_size
+from crypto.errors import MAX_OBJECT, MalformedError, check_size
 from crypto.keys import PublicKey, SignatureScheme
 
 OID_ML_SIGNER = "2.23.136.1.1.3"  # id-icao-cscaMasterListSigningKey
 OID_DL_SIGNER = "2.23.136.1.1.8"  # id-icao-mrtd-security-deviationListSigningKey
 
 NameKey = tuple[tuple[str, str], ...]
+_MALFORMED = "certificate_malformed"
 
 
 class Role(str, Enum):
@@ -147,20 +148,13 @@ class Certificate:
     def from_bytes(cls, data: bytes) -> Certificate:
         """A certificate from DER, or from PEM (the first block)."""
         data = der_of(data, MAX_OBJECT, "certificate")
-        try:
+        with der.decoding("certificate", "parse", "The certificate", code=_MALFORMED):
             cert = _x509.Certificate.load(data, strict=True)
             return cls.from_asn1(cert, data)
-        except CryptoError:
-            raise
-        except der.LOW_LEVEL as exc:
-            raise MalformedError(
-                f"The certificate is malformed ({type(exc).__name__}).",
-                code="certificate_malformed",
-            ) from None
 
     @classmethod
     def from_asn1(cls, cert: _x509.Certificate, raw: bytes | None = None) -> Certificate:
-        try:
+        with der.decoding("certificate", "fields", "The certificate", code=_MALFORMED):
             tbs = cert["tbs_certificate"]
             validity = tbs["validity"]
             bc = cert.basic_constraints_value
@@ -193,11 +187,6 @@ class Certificate:
                 if eku is not None
                 else frozenset(),
             )
-        except der.LOW_LEVEL as exc:
-            raise MalformedError(
-                f"The certificate is malformed ({type(exc).__name__}).",
-                code="certificate_malformed",
-            ) from None
 
     # -- identity -------------------------------------------------------
     @cached_property
@@ -240,13 +229,9 @@ class Certificate:
     def verify_signed_by(self, issuer: Certificate | PublicKey) -> None:
         """Raise ``InvalidSignature`` unless ``issuer``'s key signed this certificate."""
         key = issuer.public_key if isinstance(issuer, Certificate) else issuer
-        try:
+        with der.decoding("certificate", "signature_value", "The certificate's signature"):
             signature = self.asn1["signature_value"].native
             tbs = self.asn1["tbs_certificate"].dump()
-        except der.LOW_LEVEL as exc:
-            raise MalformedError(
-                f"The certificate's signature is malformed ({type(exc).__name__})."
-            ) from None
         key.verify(signature, tbs, self.signature_scheme)
 
     def may_be_issued_by(self, issuer: Certificate) -> bool:

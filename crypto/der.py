@@ -12,8 +12,7 @@ becomes a ``DecodeError`` naming the file and the step, never a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from types import TracebackType
 from typing import Any, TypeVar, cast
 
 from asn1crypto import core
@@ -35,22 +34,37 @@ LOW_LEVEL: tuple[type[BaseException], ...] = (
 T = TypeVar("T", bound=core.Asn1Value)
 
 
-@contextmanager
-def decoding(file: str, step: str, what: str | None = None) -> Iterator[None]:
-    """Run a block of asn1crypto reads; any low-level failure leaves as a ``DecodeError``.
+class decoding:  # noqa: N801 - used like a function: ``with der.decoding(file, step):``
+    """Run a block of asn1crypto reads; any low-level failure leaves as a ``DecodeError``
+    naming ``file`` and ``step`` (``code``: the reason code, default ``parse_error``).
 
     Typed errors raised inside (``CryptoError`` and subclasses, ``ParseError``) pass through.
+    A class rather than ``@contextmanager``: ``__exit__`` returns ``None``, so type checkers
+    know it never swallows an exception.
     """
-    try:
-        yield
-    except CryptoError:
-        raise
-    except LOW_LEVEL as exc:
-        thing = what or file
+
+    def __init__(
+        self, file: str, step: str, what: str | None = None, *, code: str | None = None
+    ) -> None:
+        self.file, self.step, self.what, self.code = file, step, what, code
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None or isinstance(exc, CryptoError) or not isinstance(exc, LOW_LEVEL):
+            return
+        thing = self.what or self.file
         raise DecodeError(
-            f"{thing} is malformed ({type(exc).__name__} while decoding {step}).",
-            file=file,
-            step=step,
+            f"{thing} is malformed ({type(exc).__name__} while decoding {self.step}).",
+            file=self.file,
+            step=self.step,
+            code=self.code,
         ) from None
 
 
