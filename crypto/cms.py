@@ -33,7 +33,7 @@ def load_signed_data(der: bytes, what: str = "signed object") -> _cms.SignedData
         if info["content_type"].native != "signed_data":
             raise MalformedError(f"The {what} is not CMS SignedData.", code="cms_malformed")
         sd = info["content"]
-        sd["encap_content_info"]["content_type"].dotted  # touch: parse now, not later
+        sd["encap_content_info"]["content_type"].dotted  # noqa: B018 - parse now, not later
         if len(sd["signer_infos"]) == 0:
             raise MalformedError(f"The {what} has no signer.", code="cms_malformed")
         return sd
@@ -133,7 +133,7 @@ def _signed_attrs_der(si: _cms.SignerInfo) -> bytes:
 
 
 def verify_signer_info(sd: _cms.SignedData, si: _cms.SignerInfo, key: PublicKey) -> SignerCheck:
-    """Raise ``InvalidSignature`` (code says which part failed) unless ``key`` signed ``sd``'s content.
+    """Raise ``InvalidSignature`` (code says which part) unless ``key`` signed ``sd``'s content.
 
     Codes: ``message_digest_mismatch``, ``content_type_mismatch``,
     ``signed_attrs_missing_digest``, ``signature_invalid``.

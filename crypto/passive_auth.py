@@ -53,7 +53,7 @@ from crypto.report import Check, Status
 from crypto.sod import EFSOD
 from crypto.truststore import TrustStore
 
-V, I, U, N = Status.VALID, Status.INVALID, Status.UNKNOWN, Status.NOT_PERFORMED
+V, X, U, N = Status.VALID, Status.INVALID, Status.UNKNOWN, Status.NOT_PERFORMED  # X: invalid
 
 
 @dataclass
@@ -146,7 +146,7 @@ def _run(
         except CryptoError as exc:  # DecodeError and the reader's ParseError included
             res.add(
                 "sod.parse",
-                I,
+                X,
                 "sod_malformed",
                 "The document security object (EF.SOD) is malformed.",
                 error=exc.message,
@@ -173,7 +173,7 @@ def _run(
         embedded = []
         res.add(
             "sod.certificates",
-            I,
+            X,
             "certificate_malformed",
             "A certificate inside EF.SOD is malformed.",
             error=exc.message,
@@ -182,7 +182,8 @@ def _run(
         try:
             dsc = Certificate.from_bytes(dsc)
         except CryptoError as exc:
-            # A damaged side file proves nothing about the document: the DSC inside EF.SOD may still serve.
+            # A damaged side file proves nothing about the document: the DSC inside EF.SOD may
+            # still serve.
             res.add(
                 "dsc.parse",
                 U,
@@ -197,7 +198,7 @@ def _run(
     except CryptoError as exc:
         res.add(
             "sod.signer",
-            I,
+            X,
             exc.code,
             "The document security object names its signer in a malformed way.",
             error=exc.message,
@@ -249,7 +250,7 @@ def _signature(res: PassiveAuthResult, sod: EFSOD, signer_info, signer: Certific
             "content_type_mismatch": "The signed content type does not match the content.",
         }
         res.add(
-            "sod.signature", I, exc.code, codes.get(exc.code, exc.message), dsc=signer.subject_text
+            "sod.signature", X, exc.code, codes.get(exc.code, exc.message), dsc=signer.subject_text
         )
         return
     except UnsupportedAlgorithm as exc:
@@ -257,7 +258,7 @@ def _signature(res: PassiveAuthResult, sod: EFSOD, signer_info, signer: Certific
         return
     except CryptoError as exc:
         res.add(
-            "sod.signature", I, exc.code, f"The SOD signature could not be checked: {exc.message}"
+            "sod.signature", X, exc.code, f"The SOD signature could not be checked: {exc.message}"
         )
         return
     res.signature_valid = True
@@ -280,7 +281,7 @@ def _dsc_checks(
     if dsc.is_ca or (dsc.key_usage and "digital_signature" not in dsc.key_usage):
         res.add(
             "dsc.key_usage",
-            I,
+            X,
             "dsc_key_usage",
             "The document signer certificate is not allowed to sign documents.",
             key_usage=sorted(dsc.key_usage),
@@ -320,7 +321,7 @@ def _dsc_checks(
         # Judged now (before the DSC's start, or before a signing time in the future).
         res.add(
             "dsc.validity_at_signing",
-            I,
+            X,
             "dsc_not_yet_valid",
             "The document signer certificate is not valid yet.",
             signing_time=signing_time.isoformat() if signing_time else None,
@@ -329,7 +330,7 @@ def _dsc_checks(
     else:
         res.add(
             "dsc.validity_at_signing",
-            I,
+            X,
             "dsc_invalid_at_signing",
             "The document was signed outside its signer certificate's validity.",
             signing_time=signing_time.isoformat(),
@@ -354,7 +355,7 @@ def _expiry(
     if at > cert.not_after:
         res.add(
             name,
-            I,
+            X,
             f"{who}_expired_now",
             f"The {label} certificate has expired since (authenticity is judged at signing).",
             at=at.isoformat(),
@@ -398,7 +399,7 @@ def _currency(res: PassiveAuthResult, at: datetime, document_expiry: date | None
     elif at.date() > document_expiry:
         res.add(
             "document_expiry",
-            I,
+            X,
             "document_expired",
             "The document has expired.",
             expiry=document_expiry.isoformat(),
@@ -449,7 +450,7 @@ def _find_path(
             if _verified(None, cert, link):
                 path, _ = _find_path(store, link, [e for e in extra if e is not link], depth + 1)
                 if path:
-                    return [link] + path, True
+                    return [link, *path], True
     return [], found
 
 
@@ -486,9 +487,10 @@ def _chain(
         elif found:
             res.add(
                 "dsc.chain",
-                I,
+                X,
                 "dsc_signature_invalid",
-                "The document signer certificate's signature does not verify with the CSCA it names.",
+                "The document signer certificate's signature does not verify with the CSCA it "
+                "names.",
                 dsc_issuer=dsc.issuer_text,
             )
         else:
@@ -521,7 +523,7 @@ def _chain(
     if judged_at < csca.not_before:
         res.add(
             "csca.validity",
-            I,
+            X,
             "csca_not_yet_valid",
             "The CSCA certificate was not valid yet when the document was signed.",
             **window,
@@ -529,7 +531,7 @@ def _chain(
     elif judged_at > csca.not_after:
         res.add(
             "csca.validity",
-            I,
+            X,
             "csca_expired",
             "The CSCA certificate had expired when the document was signed.",
             **window,
@@ -577,7 +579,7 @@ def _crl(
         if date is not None and date <= at:
             res.add(
                 "crl",
-                I,
+                X,
                 "dsc_revoked",
                 "The document signer certificate has been revoked.",
                 revoked_at=date.isoformat(),
@@ -623,7 +625,7 @@ def _country(res: PassiveAuthResult, issuing_state: str | None) -> None:
     else:
         res.add(
             "country",
-            I,
+            X,
             "country_mismatch",
             "The issuing state does not match the country of the signing certificates.",
             **codes,
@@ -639,7 +641,8 @@ def _dg_hashes(
         if sod is None:
             res.add(name, N, "sod_unavailable", f"DG{n} cannot be checked without a valid EF.SOD.")
         elif n not in listed:
-            # Not tampering with signed data, but nothing vouches for this file: unknown, never valid.
+            # Not tampering with signed data, but nothing vouches for this file: unknown,
+            # never valid.
             res.add(
                 name,
                 U,
@@ -676,7 +679,7 @@ def _dg_hashes(
             else:
                 res.add(
                     name,
-                    I,
+                    X,
                     "dg_hash_mismatch",
                     f"DG{n} does not match its hash in the SOD: it was altered.",
                     algorithm=sod.hash_algorithm,
