@@ -82,10 +82,12 @@ def parse_through(value: core.Asn1Value) -> None:
     Cheap compared with ``.native`` (no strings, times or integers are built), and it makes
     the structure itself fail here instead of at a later, unguarded access.
     """
-    if isinstance(value, (core.Sequence, core.SequenceOf)):
+    if isinstance(value, core.Sequence):
+        for name in value:  # a Sequence iterates over its field names
+            parse_through(value[name])
+    elif isinstance(value, core.SequenceOf):
         for child in value:
-            if child is not None:
-                parse_through(child)
+            parse_through(child)
     elif isinstance(value, core.Choice):
         parse_through(value.chosen)
     elif isinstance(value, core.Any) and value._parsed is not None:

@@ -132,7 +132,7 @@ class EFSOD:
             if isinstance(econtent.native, (bytes, bytearray))
             else econtent.contents
         )
-        lso = LDSSecurityObject.load(encap, strict=True)
+        lso = der.load(LDSSecurityObject, encap, file=file, step="lds_security_object")
         version = lso["version"].native
         if version not in (0, 1):
             warnings.append(f"LDSSecurityObject version {version} is neither v0 nor v1")
