@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from crypto.errors import DecodeError
+
 
 class CardError(Exception):
     """Base of every terminal-side error."""
@@ -108,8 +110,12 @@ class FileAccessDenied(StatusWordError):
     default_message = "The card does not allow reading this file."
 
 
-class ParseError(CardError):
-    """A file's bytes are not well-formed (TLV, ASN.1 or field content)."""
+class ParseError(CardError, DecodeError):
+    """A file's bytes are not well-formed (TLV, ASN.1 or field content).
+
+    Also a ``crypto.errors.DecodeError`` (the lower layer's decoding error): the verification
+    side catches both with one clause, and ``crypto.der`` raises the plain ``DecodeError``.
+    """
 
     code = "parse_error"
     default_message = "A file on the card is malformed."

@@ -11,6 +11,10 @@ from enum import Enum
 from typing import Any
 
 from cardreader.errors import CardError
+from crypto.outcomes import ActiveAuthOutcome, ChipAuthOutcome
+
+# Chip/Active Authentication outcomes live in crypto (both layers need them); re-exported here.
+__all__ = ["ActiveAuthOutcome", "ChipAuthOutcome", "Incident", "Phase", "ReadResult", "ReadStats"]
 
 
 # UP042 ignored: StrEnum would change str(Phase.X), which callers format today.
@@ -56,17 +60,6 @@ class ReadStats:
 
 
 @dataclass
-class ChipAuthOutcome:
-    """Chip Authentication as run on the card (verification against DG14/SOD is crypto's job)."""
-
-    performed: bool = False
-    established: bool = False  # new secure messaging works with the CA session keys
-    protocol_oid: str | None = None
-    key_id: int | None = None
-    error: CardError | None = None
-
-
-@dataclass
 class ChipAuthMappingOutcome:
     """PACE-CAM as run on the card: the chip's mapping key and its decrypted proof CA_IC.
 
@@ -78,16 +71,6 @@ class ChipAuthMappingOutcome:
     chip_mapping_public_key: bytes | None = None
     chip_authentication_data: bytes | None = None
     error: str | None = None  # 'cam_data_missing' | 'cam_data_malformed'
-
-
-@dataclass
-class ActiveAuthOutcome:
-    """Active Authentication's raw exchange: the challenge sent and the chip's signature."""
-
-    performed: bool = False
-    challenge: bytes | None = None
-    signature: bytes | None = None
-    error: CardError | None = None
 
 
 @dataclass(frozen=True)

@@ -142,19 +142,25 @@ def verify(
         res.status = Status.UNKNOWN
         return res
     signature = _signature(res, sd, signer_info, signer)
-    chain_check = _chain_check(signer, trust_store, at, embedded)
+    # Authenticity is judged when EF.CardSecurity was signed (as the SOD), not today.
+    judged_at = _pa._judged_at(signer, at, cms.signing_time(signer_info))
+    chain_check = _chain_check(signer, trust_store, at, judged_at, embedded)
     res.checks.append(chain_check)
     res.status = combine([signature, chain_check.status])
     return res
 
 
 def _chain_check(
-    signer: Certificate, store: TrustStore | None, at: datetime, embedded: list[Certificate]
+    signer: Certificate,
+    store: TrustStore | None,
+    at: datetime,
+    judged_at: datetime,
+    embedded: list[Certificate],
 ) -> Check:
     """The DSC -> CSCA step of passive authentication, recorded under this file's name."""
     chain = _pa.PassiveAuthResult()
     try:
-        _pa._chain(chain, signer, store, at, embedded)
+        _pa._chain(chain, signer, store, at, judged_at, embedded)
     except (CryptoError, *_LOW_LEVEL) as exc:
         # A certificate the chain step cannot decode: a verdict, never an exception.
         return Check(

@@ -22,13 +22,15 @@ from typing import Any
 
 from asn1crypto import x509 as _x509
 
-from crypto.errors import MAX_OBJECT, CryptoError, MalformedError, check_size
+from crypto import der
+from crypto.errors import MAX_OBJECT, MalformedError, check_size
 from crypto.keys import PublicKey, SignatureScheme
 
 OID_ML_SIGNER = "2.23.136.1.1.3"  # id-icao-cscaMasterListSigningKey
 OID_DL_SIGNER = "2.23.136.1.1.8"  # id-icao-mrtd-security-deviationListSigningKey
 
 NameKey = tuple[tuple[str, str], ...]
+_MALFORMED = "certificate_malformed"
 
 
 class Role(StrEnum):
@@ -148,20 +150,13 @@ class Certificate:
     def from_bytes(cls, data: bytes) -> Certificate:
         """A certificate from DER, or from PEM (the first block)."""
         data = der_of(data, MAX_OBJECT, "certificate")
-        try:
+        with der.decoding("certificate", "parse", "The certificate", code=_MALFORMED):
             cert = _x509.Certificate.load(data, strict=True)
             return cls.from_asn1(cert, data)
-        except CryptoError:
-            raise
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
-            raise MalformedError(
-                f"The certificate is malformed ({type(exc).__name__}).",
-                code="certificate_malformed",
-            ) from None
 
     @classmethod
     def from_asn1(cls, cert: _x509.Certificate, raw: bytes | None = None) -> Certificate:
-        try:
+        with der.decoding("certificate", "fields", "The certificate", code=_MALFORMED):
             tbs = cert["tbs_certificate"]
             validity = tbs["validity"]
             bc = cert.basic_constraints_value
@@ -170,9 +165,11 @@ class Certificate:
             aki_ext = cert.authority_key_identifier_value
             ski = cert.key_identifier_value
             spki = tbs["subject_public_key_info"]
-            # Decoded now, for the side effect: a malformed key fails here, typed.
-            spki["algorithm"].native  # noqa: B018 - parse, not use
-            spki["public_key"].contents  # noqa: B018 - parse, not use
+            # Bare reads force asn1crypto's lazy decoding now: a malformed key or algorithm
+            # identifier fails here, typed, not at the verifier's first access.
+            spki["algorithm"].native  # noqa: B018 - see above
+            cert["signature_algorithm"].native  # noqa: B018 - see above
+            spki["public_key"].contents  # noqa: B018 - see above
             return cls(
                 raw=raw if raw is not None else cert.dump(),
                 asn1=cert,
@@ -192,11 +189,6 @@ class Certificate:
                 if eku is not None
                 else frozenset(),
             )
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
-            raise MalformedError(
-                f"The certificate is malformed ({type(exc).__name__}).",
-                code="certificate_malformed",
-            ) from None
 
     # -- identity -------------------------------------------------------
     @cached_property
@@ -233,16 +225,15 @@ class Certificate:
 
     @property
     def signature_scheme(self) -> SignatureScheme:
-        return SignatureScheme.from_algorithm(self.asn1["signature_algorithm"])
+        with der.decoding("certificate", "signature_algorithm", "The certificate"):
+            return SignatureScheme.from_algorithm(self.asn1["signature_algorithm"])
 
     def verify_signed_by(self, issuer: Certificate | PublicKey) -> None:
         """Raise ``InvalidSignature`` unless ``issuer``'s key signed this certificate."""
         key = issuer.public_key if isinstance(issuer, Certificate) else issuer
-        try:
+        with der.decoding("certificate", "signature_value", "The certificate's signature"):
             signature = self.asn1["signature_value"].native
             tbs = self.asn1["tbs_certificate"].dump()
-        except (ValueError, TypeError) as exc:
-            raise MalformedError(f"The certificate's signature is malformed ({exc}).") from None
         key.verify(signature, tbs, self.signature_scheme)
 
     def may_be_issued_by(self, issuer: Certificate) -> bool:

@@ -13,10 +13,10 @@ through the ``ecdsa`` library's arithmetic).
 
 from __future__ import annotations
 
-from cardreader.result import ChipAuthOutcome
 from crypto.curves import CurveError
 from crypto.errors import InvalidKey
 from crypto.keys import PublicKey
+from crypto.outcomes import ChipAuthOutcome
 from crypto.report import Check, Status
 
 

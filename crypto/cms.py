@@ -16,12 +16,14 @@ from datetime import datetime
 from functools import lru_cache
 
 from asn1crypto import cms as _cms
+from asn1crypto import core as _core
 
+from crypto import der
 from crypto.certs import Certificate, name_key
 from crypto.errors import CryptoError, InvalidSignature, MalformedError, UnsupportedAlgorithm
 from crypto.keys import PublicKey, SignatureScheme, digest
 
-_LOW_LEVEL = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
+_LOW_LEVEL = der.LOW_LEVEL
 
 
 def load_signed_data(der: bytes, what: str = "signed object") -> _cms.SignedData:
@@ -31,7 +33,7 @@ def load_signed_data(der: bytes, what: str = "signed object") -> _cms.SignedData
         if info["content_type"].native != "signed_data":
             raise MalformedError(f"The {what} is not CMS SignedData.", code="cms_malformed")
         sd = info["content"]
-        sd["encap_content_info"]["content_type"].dotted  # noqa: B018 - touch: parse now, not later
+        sd["encap_content_info"]["content_type"].dotted  # noqa: B018 - parse now, not later
         if len(sd["signer_infos"]) == 0:
             raise MalformedError(f"The {what} has no signer.", code="cms_malformed")
         return sd
@@ -69,28 +71,38 @@ def _parsed_certificate(der: bytes) -> Certificate:
     return Certificate.from_bytes(der)
 
 
-def find_signer(si: _cms.SignerInfo, candidates: list[Certificate]) -> Certificate | None:
-    """The certificate a SignerInfo names, by issuer+serial (names order-insensitive) or SKI."""
-    sid = si["sid"]
-    if sid.name == "issuer_and_serial_number":
-        issuer = name_key(sid.chosen["issuer"])
-        serial = int(sid.chosen["serial_number"].native)
-        for cert in candidates:
-            if cert.serial_number == serial and cert.issuer == issuer:
-                return cert
-        return None
-    ski = sid.chosen.native
-    return next((c for c in candidates if c.ski == ski), None)
+def find_signer(
+    si: _cms.SignerInfo, candidates: list[Certificate], *, file: str = "EF.SOD"
+) -> Certificate | None:
+    """The certificate a SignerInfo names, by issuer+serial (names order-insensitive) or SKI.
+
+    Raises ``DecodeError`` when the SignerInfo's identifier is malformed."""
+    with der.decoding(file, "signer_identifier", "The signer's identifier"):
+        sid = si["sid"]
+        if sid.name == "issuer_and_serial_number":
+            issuer = name_key(sid.chosen["issuer"])
+            serial = int(sid.chosen["serial_number"].native)
+            for cert in candidates:
+                if cert.serial_number == serial and cert.issuer == issuer:
+                    return cert
+            return None
+        ski = sid.chosen.native
+        return next((c for c in candidates if c.ski == ski), None)
 
 
 def signing_time(si: _cms.SignerInfo) -> datetime | None:
-    for attr in si["signed_attrs"] or []:
-        if attr["type"].native == "signing_time":
-            try:
+    """The signingTime attribute; ``None`` when absent or undecodable (parsers of EF.SOD and
+    of master lists decode it up front, so a malformed one has been reported there)."""
+    try:
+        attrs = si["signed_attrs"]
+        if not isinstance(attrs, _core.SetOf):
+            return None
+        for attr in attrs:
+            if attr["type"].dotted == "1.2.840.113549.1.9.5":
                 value = attr["values"][0].native
-            except _LOW_LEVEL:
-                return None
-            return value if isinstance(value, datetime) else None
+                return value if isinstance(value, datetime) else None
+    except _LOW_LEVEL:
+        return None
     return None
 
 
@@ -121,8 +133,7 @@ def _signed_attrs_der(si: _cms.SignerInfo) -> bytes:
 
 
 def verify_signer_info(sd: _cms.SignedData, si: _cms.SignerInfo, key: PublicKey) -> SignerCheck:
-    """Raise ``InvalidSignature`` (code says which part failed) unless ``key`` signed ``sd``'s
-    content.
+    """Raise ``InvalidSignature`` (code says which part) unless ``key`` signed ``sd``'s content.
 
     Codes: ``message_digest_mismatch``, ``content_type_mismatch``,
     ``signed_attrs_missing_digest``, ``signature_invalid``.
@@ -134,7 +145,7 @@ def verify_signer_info(sd: _cms.SignedData, si: _cms.SignerInfo, key: PublicKey)
         ctype = econtent_type(sd)
         attrs = si["signed_attrs"]
         signature = si["signature"].native
-        has_attrs = attrs.native is not None and len(attrs) > 0
+        has_attrs = isinstance(attrs, _core.SetOf) and len(attrs) > 0
         if has_attrs:
             message_digest = content_type = None
             for attr in attrs:

@@ -13,8 +13,9 @@ from datetime import datetime
 
 from asn1crypto import crl as _crl
 
+from crypto import der
 from crypto.certs import Certificate, NameKey, der_of, name_key, name_text
-from crypto.errors import MAX_FILE, CryptoError, MalformedError
+from crypto.errors import MAX_FILE
 from crypto.keys import PublicKey, SignatureScheme
 
 
@@ -32,7 +33,7 @@ class CRL:
     @classmethod
     def from_bytes(cls, data: bytes) -> CRL:
         data = der_of(data, MAX_FILE, "CRL")
-        try:
+        with der.decoding("CRL", "parse", "The CRL", code="crl_malformed"):
             lst = _crl.CertificateList.load(data, strict=True)
             tbs = lst["tbs_cert_list"]
             aki = lst.authority_key_identifier
@@ -50,12 +51,6 @@ class CRL:
                 next_update=None if nu.native is None else nu.native,
                 revoked=revoked,
             )
-        except CryptoError:
-            raise
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
-            raise MalformedError(
-                f"The CRL is malformed ({type(exc).__name__}).", code="crl_malformed"
-            ) from None
 
     @property
     def fingerprint(self) -> str:
@@ -70,7 +65,10 @@ class CRL:
         """Raise ``InvalidSignature`` unless ``issuer`` signed this CRL."""
         key = issuer.public_key if isinstance(issuer, Certificate) else issuer
         scheme = SignatureScheme.from_algorithm(self.asn1["signature_algorithm"])
-        key.verify(self.asn1["signature"].native, self.asn1["tbs_cert_list"].dump(), scheme)
+        with der.decoding("CRL", "signature", "The CRL's signature", code="crl_malformed"):
+            signature = self.asn1["signature"].native
+            tbs = self.asn1["tbs_cert_list"].dump()
+        key.verify(signature, tbs, scheme)
 
     def is_stale(self, at: datetime) -> bool:
         return self.next_update is None or self.next_update < at

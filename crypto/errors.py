@@ -8,8 +8,6 @@ meet a library exception.
 
 from __future__ import annotations
 
-from typing import Any
-
 
 class CryptoError(Exception):
     """Base of every verification-side error."""
@@ -23,7 +21,7 @@ class CryptoError(Exception):
             self.code = code
         super().__init__(self.message)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, str | None]:
         return {"code": self.code, "message": self.message}
 
 
@@ -32,6 +30,38 @@ class MalformedError(CryptoError):
 
     code = "malformed"
     default_message = "The data is not well-formed."
+
+
+class DecodeError(MalformedError):
+    """A DER/BER structure from a card or an upload did not decode: names the file and the step.
+
+    ``cardreader.errors.ParseError`` subclasses it, so one ``except DecodeError`` on the
+    verification side also catches what the terminal side's parsers raise.
+    """
+
+    code = "parse_error"
+    default_message = "A file from the document is malformed."
+    # Class defaults, set in __init__ only when given: ParseError's __init__ (CardError first in
+    # its MRO) sets them before this one runs and must not see them reset.
+    step: str | None = None
+    file: str | None = None
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        file: str | None = None,
+        step: str | None = None,
+        code: str | None = None,
+    ):
+        super().__init__(message, code=code)
+        if file is not None:
+            self.file = file
+        if step is not None:
+            self.step = step
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"code": self.code, "message": self.message, "file": self.file, "step": self.step}
 
 
 class UnsupportedAlgorithm(CryptoError):

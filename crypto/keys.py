@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
 
-from crypto import curves
+from crypto import curves, der
 from crypto.errors import InvalidKey, InvalidSignature, MalformedError, UnsupportedAlgorithm
 
 HASHES: dict[str, type[hashes.HashAlgorithm]] = {
@@ -64,8 +64,18 @@ class SignatureScheme:
     def from_algorithm(
         cls, sig_alg: _algos.SignedDigestAlgorithm, digest_alg: str | None = None
     ) -> SignatureScheme:
-        """From an AlgorithmIdentifier; plain ``rsaEncryption``/``ecPublicKey`` take
-        ``digest_alg``."""
+        """From an AlgorithmIdentifier; plain ``rsaEncryption``/``ecPublicKey`` take ``digest_alg``.
+
+        A malformed identifier (from a card or an upload) raises ``DecodeError``, typed."""
+        with der.decoding(
+            "algorithm identifier", "signature_algorithm", "The algorithm identifier"
+        ):
+            return cls._from_algorithm(sig_alg, digest_alg)
+
+    @classmethod
+    def _from_algorithm(
+        cls, sig_alg: _algos.SignedDigestAlgorithm, digest_alg: str | None
+    ) -> SignatureScheme:
         try:
             kind = sig_alg.signature_algo
         except (ValueError, KeyError):

@@ -6,21 +6,30 @@
 1. ``sod.parse``       EF.SOD is CMS SignedData over an LDSSecurityObject.
 2. ``sod.signature``   the SignerInfo verifies with the DSC (from the SOD, or supplied).
 3. ``dsc.key_usage``   the DSC is a document signer (digitalSignature, not a CA).
-4. ``dsc.validity_at_signing`` / ``dsc.validity``  at signingTime (when present) and at ``at``.
+4. ``dsc.validity_at_signing``  the DSC at the signing time (below).
 5. ``dsc.chain``       the DSC's signature verifies with a CSCA of the trust store, matched by
                        AKI/SKI first and issuer name second (via a link certificate if need be);
                        no CSCA found is ``unknown`` (``csca_unknown``), never ``invalid``.
-6. ``csca.validity``   the CSCA at ``at``.
+6. ``csca.validity``   the CSCA at the signing time.
 7. ``crl``             the CSCA's CRLs (signature checked); only stale ones -> ``unknown``.
 8. ``country``         DG1's issuing state, the DSC's and the CSCA's country agree.
 9. ``dg_hash.DGn``     every DG read equals its SOD hash; listed but not read -> not_performed;
                        read but not listed -> invalid (``dg_not_in_sod``).
 
-Overall verdict (``PassiveAuthResult.status``), an explicit rule: the SOD
-signature and the chain must have been performed, otherwise ``unknown``;
-among performed checks any ``invalid`` makes the whole ``invalid``, else any
-``unknown`` makes it ``unknown``, else ``valid``. ``not_performed`` checks
-(no CRL published, no signingTime, a DG not read) do not count.
+10. currency          ``document_expiry`` (DG1/DG13's date, when given), ``dsc_expiry`` and
+                       ``csca_expiry``: are they expired *today* (``at``)? Reported apart.
+
+Authenticity is judged at the signing time: the SOD's signingTime attribute,
+or the DSC's notBefore when there is none, and never later than ``at`` (now).
+A genuine document whose DSC has expired since is ``valid`` (and ``expired``
+in ``document_currency``): ICAO sizes a DSC's validity to the documents it
+signs, so every expired document has an expired signer. Revocation is judged
+at ``at``: a revoked signer vouches for nothing. signingTime is a signed
+attribute, so it counts only with a signature that verifies; a signer key that
+leaked (and could backdate) is what revocation is for.
+
+Overall verdicts (``PassiveAuthResult.status``, ``.currency``): the rules
+live in ``crypto.verdicts``.
 """
 
 from __future__ import annotations
@@ -28,14 +37,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from asn1crypto import cms as _cms
 
-from cardreader.errors import CardError
-from cardreader.lds.sod import EFSOD
-from crypto import cms
+from crypto import cms, verdicts
 from crypto.certs import Certificate
 from crypto.countries import alpha2
 from crypto.crl import CRL
@@ -47,10 +54,10 @@ from crypto.errors import (
     check_size,
 )
 from crypto.report import Check, Status
+from crypto.sod import EFSOD
 from crypto.truststore import TrustStore
 
-# One letter per verdict (I for INVALID) keeps the verdict tables below readable.
-V, I, U, N = Status.VALID, Status.INVALID, Status.UNKNOWN, Status.NOT_PERFORMED  # noqa: E741
+V, X, U, N = Status.VALID, Status.INVALID, Status.UNKNOWN, Status.NOT_PERFORMED  # X: invalid
 
 
 @dataclass
@@ -61,6 +68,8 @@ class PassiveAuthResult:
     dsc: Certificate | None = None
     csca: Certificate | None = None
     signature_valid: bool = False  # the SOD's signature verified with the DSC
+    judged_at: datetime | None = None  # the time authenticity was judged at (see module)
+    currency: verdicts.Currency = verdicts.Currency.UNKNOWN
 
     def add(self, name: str, status: Status, code: str, message: str, **details: Any) -> Check:
         check = Check(name, status, code, message, details)
@@ -99,35 +108,55 @@ def verify(
     issuing_state: str | None = None,
     not_read: dict[int, str] | None = None,
     extra_certs: list[Certificate] | None = None,
+    document_expiry: date | None = None,
 ) -> PassiveAuthResult:
     """Run passive authentication. ``dgs`` maps DG number to the bytes exactly as read;
     ``not_read`` maps DG number to a reason code for DGs the reader could not read;
-    ``issuing_state`` is DG1's (three letters, as in the MRZ)."""
+    ``issuing_state`` is DG1's (three letters, as in the MRZ); ``at`` is "now" (default the
+    clock); ``document_expiry`` the expiry date printed in DG1/DG13, for ``document_expiry``."""
     at = _aware(at)
     res = PassiveAuthResult()
+    try:
+        _run(res, sod, dgs, trust_store, at, dsc, issuing_state, not_read, extra_certs)
+    finally:
+        _currency(res, at, document_expiry)
+        res.status = verdicts.passive_authentication(res.checks)
+        res.currency = verdicts.document_currency(res.checks)
+    return res
+
+
+def _run(
+    res: PassiveAuthResult,
+    sod: EFSOD | bytes | None,
+    dgs: dict[int, bytes],
+    trust_store: TrustStore | None,
+    at: datetime,
+    dsc: Certificate | bytes | None,
+    issuing_state: str | None,
+    not_read: dict[int, str] | None,
+    extra_certs: list[Certificate] | None,
+) -> None:
     # 1. parse -----------------------------------------------------------
     if sod is None:
         res.add(
             "sod.parse", N, "sod_missing", "The document security object (EF.SOD) was not read."
         )
         _dg_hashes(res, None, dgs, not_read or {})
-        res.status = N
-        return res
+        return
     if not isinstance(sod, EFSOD):
         try:
             check_size(sod, MAX_OBJECT, "EF.SOD")
             sod = EFSOD.from_bytes(sod)
-        except (CardError, CryptoError) as exc:
+        except CryptoError as exc:  # DecodeError and the reader's ParseError included
             res.add(
                 "sod.parse",
-                I,
+                X,
                 "sod_malformed",
                 "The document security object (EF.SOD) is malformed.",
                 error=exc.message,
             )
             _dg_hashes(res, None, dgs, not_read or {})
-            res.status = I
-            return res
+            return
     res.sod = sod
     res.add(
         "sod.parse",
@@ -148,7 +177,7 @@ def verify(
         embedded = []
         res.add(
             "sod.certificates",
-            I,
+            X,
             "certificate_malformed",
             "A certificate inside EF.SOD is malformed.",
             error=exc.message,
@@ -157,8 +186,8 @@ def verify(
         try:
             dsc = Certificate.from_bytes(dsc)
         except CryptoError as exc:
-            # A damaged side file proves nothing about the document: the DSC inside EF.SOD may still
-            # serve.
+            # A damaged side file proves nothing about the document: the DSC inside EF.SOD may
+            # still serve.
             res.add(
                 "dsc.parse",
                 U,
@@ -168,7 +197,17 @@ def verify(
             )
             dsc = None
     candidates = ([dsc] if dsc is not None else []) + embedded
-    signer = cms.find_signer(signer_info, candidates) if candidates else None
+    try:
+        signer = cms.find_signer(signer_info, candidates) if candidates else None
+    except CryptoError as exc:
+        res.add(
+            "sod.signer",
+            X,
+            exc.code,
+            "The document security object names its signer in a malformed way.",
+            error=exc.message,
+        )
+        signer = None
     if signer is None and dsc is not None:
         signer = dsc
     res.dsc = signer
@@ -181,10 +220,12 @@ def verify(
         )
     else:
         _signature(res, sod, signer_info, signer)
-    signing_time = cms.signing_time(signer_info) if signer_info["signed_attrs"].native else None
+    signing_time = cms.signing_time(signer_info)
     if signer is not None:
-        _dsc_checks(res, signer, at, signing_time)
-        _chain(res, signer, trust_store, at, embedded + list(extra_certs or []))
+        judged_at = _judged_at(signer, at, signing_time)
+        res.judged_at = judged_at
+        _dsc_checks(res, signer, judged_at, signing_time)
+        _chain(res, signer, trust_store, at, judged_at, embedded + list(extra_certs or []))
     else:
         res.add(
             "dsc.chain",
@@ -195,8 +236,12 @@ def verify(
     _country(res, issuing_state)
     # 9. DG hashes ----------------------------------------------------------
     _dg_hashes(res, sod, dgs, not_read or {})
-    res.status = _verdict(res)
-    return res
+
+
+def _judged_at(dsc: Certificate, at: datetime, signing_time: datetime | None) -> datetime:
+    """When authenticity is judged: signingTime, else the DSC's notBefore; never after ``at``."""
+    when = signing_time if signing_time is not None else dsc.not_before
+    return min(when, at)
 
 
 def _signature(
@@ -211,7 +256,7 @@ def _signature(
             "content_type_mismatch": "The signed content type does not match the content.",
         }
         res.add(
-            "sod.signature", I, exc.code, codes.get(exc.code, exc.message), dsc=signer.subject_text
+            "sod.signature", X, exc.code, codes.get(exc.code, exc.message), dsc=signer.subject_text
         )
         return
     except UnsupportedAlgorithm as exc:
@@ -219,7 +264,7 @@ def _signature(
         return
     except CryptoError as exc:
         res.add(
-            "sod.signature", I, exc.code, f"The SOD signature could not be checked: {exc.message}"
+            "sod.signature", X, exc.code, f"The SOD signature could not be checked: {exc.message}"
         )
         return
     res.signature_valid = True
@@ -237,12 +282,12 @@ def _signature(
 
 
 def _dsc_checks(
-    res: PassiveAuthResult, dsc: Certificate, at: datetime, signing_time: datetime | None
+    res: PassiveAuthResult, dsc: Certificate, judged_at: datetime, signing_time: datetime | None
 ) -> None:
     if dsc.is_ca or (dsc.key_usage and "digital_signature" not in dsc.key_usage):
         res.add(
             "dsc.key_usage",
-            I,
+            X,
             "dsc_key_usage",
             "The document signer certificate is not allowed to sign documents.",
             key_usage=sorted(dsc.key_usage),
@@ -256,59 +301,125 @@ def _dsc_checks(
             "The document signer certificate allows document signing.",
             key_usage=sorted(dsc.key_usage),
         )
-    window = {"not_before": dsc.not_before.isoformat(), "not_after": dsc.not_after.isoformat()}
-    if signing_time is None:
+    window = {
+        "not_before": dsc.not_before.isoformat(),
+        "not_after": dsc.not_after.isoformat(),
+        "judged_at": judged_at.isoformat(),
+    }
+    if signing_time is None and dsc.valid_at(judged_at):
         res.add(
             "dsc.validity_at_signing",
             N,
             "no_signing_time",
-            "The SOD does not say when it was signed.",
+            "The SOD does not say when it was signed; its signer is judged at its start date.",
+            **window,
         )
-    elif dsc.valid_at(signing_time):
+    elif dsc.valid_at(judged_at):
         res.add(
             "dsc.validity_at_signing",
             V,
             "ok",
             "The document signer certificate was valid at signing.",
-            signing_time=signing_time.isoformat(),
+            signing_time=signing_time.isoformat() if signing_time else None,
+            **window,
+        )
+    elif signing_time is None or judged_at < signing_time:
+        # Judged now (before the DSC's start, or before a signing time in the future).
+        res.add(
+            "dsc.validity_at_signing",
+            X,
+            "dsc_not_yet_valid",
+            "The document signer certificate is not valid yet.",
+            signing_time=signing_time.isoformat() if signing_time else None,
             **window,
         )
     else:
         res.add(
             "dsc.validity_at_signing",
-            I,
+            X,
             "dsc_invalid_at_signing",
             "The document was signed outside its signer certificate's validity.",
             signing_time=signing_time.isoformat(),
             **window,
         )
-    if at < dsc.not_before:
+
+
+def _expiry(
+    res: PassiveAuthResult, name: str, who: str, cert: Certificate | None, at: datetime
+) -> None:
+    """``dsc_expiry`` / ``csca_expiry``: the certificate today, apart from authenticity."""
+    label = {"dsc": "document signer", "csca": "CSCA"}[who]
+    if cert is None:
         res.add(
-            "dsc.validity",
-            I,
-            "dsc_not_yet_valid",
-            "The document signer certificate is not valid yet.",
+            name,
+            N,
+            f"{who}_missing" if who == "dsc" else "csca_unknown",
+            f"There is no {label} certificate to date.",
+        )
+        return
+    window = {"not_before": cert.not_before.isoformat(), "not_after": cert.not_after.isoformat()}
+    if at > cert.not_after:
+        res.add(
+            name,
+            X,
+            f"{who}_expired_now",
+            f"The {label} certificate has expired since (authenticity is judged at signing).",
             at=at.isoformat(),
             **window,
         )
-    elif at > dsc.not_after:
+    elif at < cert.not_before:
         res.add(
-            "dsc.validity",
-            I,
-            "dsc_expired",
-            "The document signer certificate has expired.",
+            name,
+            U,
+            f"{who}_not_yet_valid_now",
+            f"The {label} certificate is not valid yet.",
             at=at.isoformat(),
             **window,
         )
     else:
         res.add(
-            "dsc.validity",
+            name,
             V,
             "ok",
-            "The document signer certificate is within its validity.",
+            f"The {label} certificate is within its validity today.",
             at=at.isoformat(),
             **window,
         )
+
+
+# ``document_expiry`` for a document that never expires (MRZ date ``<<<<<<``: CCCD holders
+# over 60).
+NO_EXPIRY = date.max
+
+
+def _currency(res: PassiveAuthResult, at: datetime, document_expiry: date | None) -> None:
+    if document_expiry == NO_EXPIRY:
+        res.add("document_expiry", V, "no_expiry", "The document does not expire.")
+    elif document_expiry is None:
+        res.add(
+            "document_expiry",
+            N,
+            "document_expiry_unknown",
+            "The document's expiry date was not read.",
+        )
+    elif at.date() > document_expiry:
+        res.add(
+            "document_expiry",
+            X,
+            "document_expired",
+            "The document has expired.",
+            expiry=document_expiry.isoformat(),
+        )
+    else:
+        res.add(
+            "document_expiry",
+            V,
+            "ok",
+            "The document has not expired.",
+            expiry=document_expiry.isoformat(),
+        )
+    _expiry(res, "dsc_expiry", "dsc", res.dsc, at)
+    _expiry(res, "csca_expiry", "csca", res.csca, at)
 
 
 def _verified(store: TrustStore | None, child: Certificate, issuer: Certificate) -> bool:
@@ -354,6 +465,7 @@ def _chain(
     dsc: Certificate,
     store: TrustStore | None,
     at: datetime,
+    judged_at: datetime,
     extra: list[Certificate],
 ) -> None:
     if store is None or len(store) == 0:
@@ -381,7 +493,7 @@ def _chain(
         elif found:
             res.add(
                 "dsc.chain",
-                I,
+                X,
                 "dsc_signature_invalid",
                 "The document signer certificate's signature does not verify with the CSCA it "
                 "names.",
@@ -409,19 +521,35 @@ def _chain(
         via=[c.subject_text for c in path[:-1]],
         csca_fingerprint_sha256=csca.fingerprint,
     )
-    window = {"not_before": csca.not_before.isoformat(), "not_after": csca.not_after.isoformat()}
-    if at < csca.not_before:
+    window = {
+        "not_before": csca.not_before.isoformat(),
+        "not_after": csca.not_after.isoformat(),
+        "judged_at": judged_at.isoformat(),
+    }
+    if judged_at < csca.not_before:
         res.add(
             "csca.validity",
-            I,
+            X,
             "csca_not_yet_valid",
-            "The CSCA certificate is not valid yet.",
+            "The CSCA certificate was not valid yet when the document was signed.",
             **window,
         )
-    elif at > csca.not_after:
-        res.add("csca.validity", I, "csca_expired", "The CSCA certificate has expired.", **window)
+    elif judged_at > csca.not_after:
+        res.add(
+            "csca.validity",
+            X,
+            "csca_expired",
+            "The CSCA certificate had expired when the document was signed.",
+            **window,
+        )
     else:
-        res.add("csca.validity", V, "ok", "The CSCA certificate is within its validity.", **window)
+        res.add(
+            "csca.validity",
+            V,
+            "ok",
+            "The CSCA certificate was valid when the document was signed.",
+            **window,
+        )
     _crl(res, dsc, path[0], store, at)
 
 
@@ -457,7 +585,7 @@ def _crl(
         if date is not None and date <= at:
             res.add(
                 "crl",
-                I,
+                X,
                 "dsc_revoked",
                 "The document signer certificate has been revoked.",
                 revoked_at=date.isoformat(),
@@ -503,7 +631,7 @@ def _country(res: PassiveAuthResult, issuing_state: str | None) -> None:
     else:
         res.add(
             "country",
-            I,
+            X,
             "country_mismatch",
             "The issuing state does not match the country of the signing certificates.",
             **codes,
@@ -519,8 +647,8 @@ def _dg_hashes(
         if sod is None:
             res.add(name, N, "sod_unavailable", f"DG{n} cannot be checked without a valid EF.SOD.")
         elif n not in listed:
-            # Not tampering with signed data, but nothing vouches for this file: unknown, never
-            # valid.
+            # Not tampering with signed data, but nothing vouches for this file: unknown,
+            # never valid.
             res.add(
                 name,
                 U,
@@ -557,19 +685,8 @@ def _dg_hashes(
             else:
                 res.add(
                     name,
-                    I,
+                    X,
                     "dg_hash_mismatch",
                     f"DG{n} does not match its hash in the SOD: it was altered.",
                     algorithm=sod.hash_algorithm,
                 )
-
-
-def _verdict(res: PassiveAuthResult) -> Status:
-    statuses = [c.status for c in res.checks if c.status is not N]
-    if Status.INVALID in statuses:
-        return I
-    for required in ("sod.signature", "dsc.chain"):
-        check = res.get(required)
-        if check is None or check.status is not V:
-            return U
-    return U if U in statuses else V

@@ -50,29 +50,24 @@ class Check:
 
 
 def combine(statuses: list[Status]) -> Status:
-    """Overall verdict of several required checks.
+    """Overall verdict of several required verdicts; the rule lives in ``crypto.verdicts``."""
+    from crypto.verdicts import combine as rule  # crypto.verdicts imports this module
 
-    Any invalid makes the whole invalid; otherwise any unknown or not performed
-    makes it unknown; only all-valid is valid. An empty list is not performed.
-    """
-    if not statuses:
-        return Status.NOT_PERFORMED
-    if Status.INVALID in statuses:
-        return Status.INVALID
-    if all(s is Status.VALID for s in statuses):
-        return Status.VALID
-    if all(s is Status.NOT_PERFORMED for s in statuses):
-        return Status.NOT_PERFORMED
-    return Status.UNKNOWN
+    return rule(statuses)
 
 
 @dataclass
 class VerificationReport:
-    """Every check made on one document, plus the two overall verdicts."""
+    """Every check made on one document, plus the overall verdicts (rules: ``crypto.verdicts``).
+
+    ``document_currency`` ("current" | "expired" | "unknown") is apart from authenticity: a
+    genuine expired document is ``passive_authentication`` valid and ``expired``.
+    """
 
     checks: list[Check] = field(default_factory=list)
     passive_authentication: Status = Status.NOT_PERFORMED
     chip_authenticity: Status = Status.NOT_PERFORMED
+    document_currency: str = "unknown"
 
     def add(self, check: Check) -> Check:
         self.checks.append(check)
@@ -89,5 +84,6 @@ class VerificationReport:
         return {
             "passive_authentication": self.passive_authentication.value,
             "chip_authenticity": self.chip_authenticity.value,
+            "document_currency": str(self.document_currency),
             "checks": [c.to_dict() for c in self.checks],
         }

@@ -3,24 +3,22 @@
 One way through: parse the LDS, run passive authentication, judge Active and
 Chip Authentication, fill the report. Nothing here talks to the card.
 
-``chip_authenticity`` rule (explicit): of the ``active_authentication``,
-``chip_authentication`` and ``chip_authentication_mapping`` (PACE-CAM) checks, those performed
-decide: any ``invalid`` ->
-invalid; else any ``valid`` -> valid; else any ``unknown`` -> unknown;
-none performed -> not_performed. Each check is already gated: it can be
-``valid`` only when its key's DG (15 or 14) matched a SOD whose signature verified, or (CAM)
+The verdict rules (``passive_authentication``, ``chip_authenticity``,
+``document_currency``, an incomplete read never ``valid``) live in
+``crypto.verdicts``. Each CA/AA/CAM check is already gated: it can be ``valid``
+only when its key's DG (15 or 14) matched a SOD whose signature verified, or (PACE-CAM)
 when EF.CardSecurity's signature verified and chains to a trusted CSCA.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 from cardreader.errors import CardError
 from cardreader.lds.document import parse_document
 from cardreader.result import ReadResult
-from crypto import active_auth, card_security, chip_auth, chip_auth_mapping, passive_auth
+from crypto import active_auth, card_security, chip_auth, chip_auth_mapping, passive_auth, verdicts
 from crypto.certs import Certificate
 from crypto.report import Check, Status, VerificationReport
 from crypto.truststore import TrustStore
@@ -51,6 +49,14 @@ def report_from_read(
         read_result.files, trust_store, at=at, dsc=None, read_result=read_result, not_read=not_read
     )
     report.errors[:0] = errors
+    # A read that lost the card is never ``valid``: some listed groups were never checked.
+    incomplete = verdicts.read_incomplete_check(
+        read_result.complete, read_result.error.code if read_result.error else None
+    )
+    if incomplete is not None:
+        v = report.verification
+        v.add(incomplete)
+        v.passive_authentication = verdicts.passive_authentication(v.checks, read_complete=False)
     report.read = read_info(read_result, reader=reader, atr=atr)
     return report
 
@@ -123,9 +129,20 @@ def _build(
     issuing_state = dg1.mrz.issuing_state if dg1 is not None else None
     sod_input = doc.sod if doc.sod is not None else files.get("EF.SOD")
     pa = passive_auth.verify(
-        sod_input, dgs, store, at=at, dsc=dsc, issuing_state=issuing_state, not_read=not_read
+        sod_input,
+        dgs,
+        store,
+        at=at,
+        dsc=dsc,
+        issuing_state=issuing_state,
+        not_read=not_read,
+        document_expiry=_document_expiry(dg1, doc.dg13),
     )
-    v = VerificationReport(checks=list(pa.checks), passive_authentication=pa.status)
+    v = VerificationReport(
+        checks=list(pa.checks),
+        passive_authentication=pa.status,
+        document_currency=pa.currency,
+    )
     v.add(_aa_check(doc, dgs, pa, read_result))
     v.add(_ca_check(doc, pa, read_result))
     # -- PACE-CAM: EF.CardSecurity verified like the SOD, then the CAM proof --------------
@@ -144,15 +161,24 @@ def _build(
     return report
 
 
-def chip_authenticity(*checks: Check | None) -> Status:
-    statuses = [c.status for c in checks if c is not None and c.status is not Status.NOT_PERFORMED]
-    if not statuses:
-        return Status.NOT_PERFORMED
-    if Status.INVALID in statuses:
-        return Status.INVALID
-    if Status.VALID in statuses:
-        return Status.VALID
-    return Status.UNKNOWN
+# The rule lives in crypto.verdicts; kept under this name for callers of edge.pipeline.
+chip_authenticity = verdicts.chip_authenticity
+
+
+def _document_expiry(dg1, dg13) -> date | None:
+    """The expiry date the document prints (DG1's MRZ first, DG13's otherwise)."""
+    if dg1 is not None and dg1.mrz.expiry_date_raw == "<<<<<<":
+        return passive_auth.NO_EXPIRY
+    for text in (
+        dg1.mrz.expiry_date if dg1 is not None else None,
+        getattr(dg13, "expiry_date_iso", None),
+    ):
+        if text:
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                continue
+    return None
 
 
 def _cam_checks(

@@ -33,6 +33,9 @@ KNOWN_ATTRIBUTES = frozenset(
 )
 
 
+EXPIRED_NOTICE = "The document is genuine but has expired; accepted for identification only."
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str
@@ -41,7 +44,18 @@ class Profile:
     face_match_default: bool = False  # face match required unless the request says otherwise
     fhir_patient: bool = False  # add an HL7 FHIR R4 Patient
     record_comparison: bool = False  # compare with the caller's record when one is given
+    # A genuine but expired document (``document_currency`` "expired") is accepted, with a
+    # notice; when False it is refused with reason code ``document_expired``.
+    accept_expired_document: bool = False
     description: str = ""
+
+    def currency_decision(self, document_currency: str) -> tuple[bool, dict | None]:
+        """(accepted, notice) for the document's currency: only ``expired`` can be refused."""
+        if str(document_currency) != "expired":
+            return True, None
+        if not self.accept_expired_document:
+            return False, None
+        return True, {"code": "document_expired", "message": EXPIRED_NOTICE}
 
     def minimise(self, person: dict | None) -> dict:
         """Only this profile's attributes; absent ones come back as ``None``, never guessed."""
@@ -56,6 +70,7 @@ PROFILES: dict[str, Profile] = {
         face_verdict=True,
         fhir_patient=True,
         record_comparison=True,
+        accept_expired_document=True,  # a patient is identified with an expired card too
         description="Patient registration and health-insurance (BHYT) look-up.",
     ),
     "airport": Profile(
@@ -63,10 +78,14 @@ PROFILES: dict[str, Profile] = {
         ("full_name", "id_number", "birth_date", "nationality"),
         face_verdict=True,
         face_match_default=True,
+        accept_expired_document=False,  # travel needs a current document
         description="Passenger enrolment and boarding with a face match.",
     ),
     "school": Profile(
-        "school", ("full_name", "id_number"), description="Identify the payer at a school fee desk."
+        "school",
+        ("full_name", "id_number"),
+        accept_expired_document=True,
+        description="Identify the payer at a school fee desk.",
     ),
 }
 

@@ -237,6 +237,7 @@ class DocumentReport:
         lines += [
             f"Passive authentication: {v.passive_authentication}",
             f"Chip authenticity:      {v.chip_authenticity}",
+            f"Document currency:      {v.document_currency}",
             "",
         ]
         for c in v.checks:
@@ -253,6 +254,7 @@ class DocumentReport:
             "document": {"type": self.document.type, "issuing_state": self.document.issuing_state},
             "passive_authentication": v.passive_authentication.value,
             "chip_authenticity": v.chip_authenticity.value,
+            "document_currency": str(v.document_currency),
             "checks": [
                 {"name": c.name, "status": c.status.value, "code": c.code} for c in v.checks
             ],

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from asn1crypto import core, keys
 
 from cardreader.errors import ParseError
+from crypto import der
 from crypto.curves import CurveError, NamedCurve, by_oid, from_explicit
 
 OID_EC_PUBLIC_KEY = "1.2.840.10045.2.1"
@@ -86,7 +87,7 @@ class PublicKey:
             return key
         except ParseError:
             raise
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+        except der.LOW_LEVEL as exc:
             raise ParseError(
                 f"malformed SubjectPublicKeyInfo: {exc}", step="parse", file=file
             ) from None

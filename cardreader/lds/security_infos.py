@@ -16,6 +16,7 @@ from asn1crypto import core
 from cardreader import tlv
 from cardreader.errors import ParseError
 from cardreader.lds.pubkey import PublicKey
+from crypto import der
 from crypto.curves import CurveError, NamedCurve, by_pace_id
 
 BSI = "0.4.0.127.0.7"
@@ -418,7 +419,7 @@ def parse_card_security(raw: bytes, *, file: str = "EF.CardSecurity") -> Securit
         content = eci["content"].native
     except ParseError:
         raise
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except der.LOW_LEVEL as exc:
         raise ParseError(
             f"EF.CardSecurity is not a valid CMS SignedData: {exc}", step="parse", file=file
         ) from None

@@ -13,6 +13,7 @@ from typing import Any
 
 from edge.api.results import verdicts
 from edge.insurance import audit_fields
+from edge.profiles import Profile, get_profile
 from edge.report import DocumentReport
 
 
@@ -56,6 +57,7 @@ def account_card(
             report,
             kind=kind,
             face_required=bool(session.options.get("face_match_required")),
+            profile=get_profile(session.profile),
         )
         if finished
         else {}
@@ -103,8 +105,9 @@ def account_upload(
     durations: dict[str, float],
     total_ms: float,
     claims: dict[str, Any] | None = None,
+    profile: Profile | None = None,
 ) -> None:
-    verdict = verdicts(report, kind="upload", face_required=False)
+    verdict = verdicts(report, kind="upload", face_required=False, profile=profile)
     codes = reason_codes(report, verdict, None)
     service.audit.record(
         verification_id=verification_id,

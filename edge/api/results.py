@@ -88,19 +88,33 @@ def face_status(face: FaceReport | None, liveness: LivenessReport | None = None)
     return Status.UNKNOWN
 
 
-def verdicts(report: Any, *, kind: str, face_required: bool, face: Any = None) -> dict[str, str]:
-    """The verdicts a relying party receives and the audit keeps: one rule for both."""
+def verdicts(
+    report: Any,
+    *,
+    kind: str,
+    face_required: bool,
+    face: Any = None,
+    profile: Profile | None = None,
+) -> dict[str, str]:
+    """The verdicts a relying party receives and the audit keeps: one rule for both.
+
+    Currency stands apart from authenticity: the profile decides whether an expired document
+    is acceptable (refused: overall ``invalid``, reason ``document_expired``)."""
     verification = report.verification
     pa = status_of(verification.passive_authentication)
     chip = status_of(verification.chip_authenticity)
     face_state = face_status(*face_parts(report, face))
     # An upload cannot prove a live chip: its overall verdict rests on passive authentication.
     required = [pa] + ([chip] if kind == "card" else []) + ([face_state] if face_required else [])
+    currency = str(getattr(verification, "document_currency", "unknown"))
+    if profile is not None and not profile.currency_decision(currency)[0]:
+        required.append(Status.INVALID)
     return {
         "overall": combine(required).value,
         "passive_authentication": pa.value,
         "chip_authenticity": chip.value,
         "face": face_state.value,
+        "document_currency": currency,
     }
 
 
@@ -124,6 +138,8 @@ def build_result(
     person = as_dict(getattr(report, "person", None))
     verification = report.verification
     face_report, live = face_parts(report, face)
+    currency = str(getattr(verification, "document_currency", "unknown"))
+    currency_ok, notice = profile.currency_decision(currency)
     attributes = profile.minimise(person)
     claims: dict = {
         "iss": kiosk_id,
@@ -134,14 +150,22 @@ def build_result(
         "profile": profile.name,
         "kind": kind,
         "attributes": attributes,
-        "verdicts": verdicts(report, kind=kind, face_required=face_required, face=face),
+        "verdicts": verdicts(
+            report, kind=kind, face_required=face_required, face=face, profile=profile
+        ),
         # Several checks may give one code (two "offline_dump"s): each once, order kept.
-        "reason_codes": list(dict.fromkeys(verification.reason_codes())),
+        "reason_codes": list(
+            dict.fromkeys(
+                (["document_expired"] if not currency_ok else []) + verification.reason_codes()
+            )
+        ),
         "checks": [
             {"name": c.name, "status": status_of(c.status).value, "code": c.code}
             for c in verification.checks
         ],
     }
+    if notice is not None:
+        claims["notices"] = [notice]
     if profile.face_verdict and face_report is not None:
         claims["face"] = {
             "decision": face_report.decision,

@@ -227,7 +227,9 @@ class EdgeService:
             record=record,
         )
         total = (time.perf_counter() - started) * 1000
-        account_upload(self, rp.id, verification_id, report, durations, total, body["claims"])
+        account_upload(
+            self, rp.id, verification_id, report, durations, total, body["claims"], profile
+        )
         return {"id": verification_id, "result": body, "report": report_view(report, profile)}
 
     # --- the result a relying party receives -------------------------------------------------

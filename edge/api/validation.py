@@ -52,3 +52,28 @@ def validate_body(schema_name: str, body) -> dict:
             message = f"Field {_where(first)} is not valid ({first.validator})."
         raise InvalidRequest(message, details=details)
     return body
+
+
+# The access-key alternatives of VerificationRequest: fields of one only. The schema's oneOf
+# accepts a body that completes one alternative and carries a stray field of another (it fails
+# that other alternative's "required"); such a body is ambiguous, so it is refused here.
+ACCESS_KEY_FIELDS = (
+    frozenset({"can"}),
+    frozenset({"mrz"}),
+    frozenset({"document_number", "birth_date", "expiry_date"}),
+    frozenset({"ask_on_kiosk"}),
+)
+
+
+def check_one_access_key(body: dict) -> dict:
+    """Raise ``InvalidRequest`` (400) unless the access-key fields belong to one alternative."""
+    given = {k for k in body if not (k == "ask_on_kiosk" and body[k] is False)}
+    used = [group for group in ACCESS_KEY_FIELDS if group & given]
+    if len(used) > 1:
+        fields = sorted(name for group in used for name in group & given)
+        raise InvalidRequest(
+            "Give exactly one access key: can, mrz, document_number with birth_date and "
+            "expiry_date, or ask_on_kiosk: true.",
+            details=[{"field": name, "problem": "oneOf"} for name in fields],
+        )
+    return body

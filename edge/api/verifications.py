@@ -19,7 +19,7 @@ from edge.api.errors import (
     UnsupportedMediaType,
 )
 from edge.api.service import decode_access_key
-from edge.api.validation import validate_body
+from edge.api.validation import check_one_access_key, validate_body
 from edge.profiles import get_profile
 from edge.sessions import State, VerificationSession
 
@@ -85,7 +85,7 @@ def _session(session_id: str, *, kiosk_ok: bool = False) -> VerificationSession:
 @bp.post("/verifications")
 def create_verification():
     rp = relying_party()
-    body = validate_body("VerificationRequest", json_body())
+    body = check_one_access_key(validate_body("VerificationRequest", json_body()))
     profile = get_profile(rp.profile)
     key = decode_access_key(body)
     face_required = body.get("face_match_required", profile.face_match_default)

@@ -322,5 +322,6 @@ def print_summary(r: dict, written: list[str] | None = None) -> None:
     v = r["verification"]
     print(f"Passive authentication: {v['passive_authentication']}")
     print(f"Chip authenticity:      {v['chip_authenticity']}")
+    print(f"Document currency:      {v.get('document_currency', 'unknown')}")
     for c in v["checks"]:
         print(f"  {c['status']:<13} {c['name']:<28} {c['code']:<24} {c['message']}")

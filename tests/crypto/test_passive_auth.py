@@ -56,7 +56,7 @@ def test_bsi_reference_set_hashes_verify_and_csca_is_unknown(pki_dir, de_store):
     folder = pki_dir / "bsi-tr03105-5"
     dgs = {n: v for n, v in dg_files(folder).items() if n != 15}  # DG15 is not in this SOD
     res = passive_auth.verify(folder.joinpath("EF_SOD.bin").read_bytes(), dgs, de_store, at=BSI_AT)
-    assert _status(res, "dsc.validity") == (V, "ok")
+    assert _status(res, "dsc_expiry") == (V, "ok")
     assert _status(res, "sod.signature") == (V, "ok")
     assert sorted(dgs) == [1, 2, 3, 4, 14]
     assert all(_status(res, f"dg_hash.DG{n}") == (V, "ok") for n in dgs)
@@ -167,11 +167,15 @@ def test_expired_and_not_yet_valid_dsc():
     )
     sod, dgs = _sod(dsc)
     expired = passive_auth.verify(sod, dgs, _store(a), at=LATER)
-    assert _status(expired, "dsc.validity") == (I, "dsc_expired")
+    # Genuine, signed while the DSC was valid, expired since: authentic and expired, apart.
+    assert _status(expired, "dsc_expiry") == (I, "dsc_expired_now")
     assert _status(expired, "dsc.validity_at_signing") == (V, "ok")  # both reported
+    assert expired.status is V and expired.currency == "expired"
+    # Before the DSC's start the signing time (2024-06-01) lies in the future: judged now.
     early = passive_auth.verify(sod, dgs, _store(a), at=datetime(2023, 6, 1, tzinfo=UTC))
-    assert _status(early, "dsc.validity") == (I, "dsc_not_yet_valid")
-    assert expired.status is I and early.status is I
+    assert _status(early, "dsc.validity_at_signing") == (I, "dsc_not_yet_valid")
+    assert _status(early, "dsc_expiry") == (U, "dsc_not_yet_valid_now")
+    assert early.status is I
 
 
 def test_signed_outside_the_dsc_validity():
@@ -180,7 +184,8 @@ def test_signed_outside_the_dsc_validity():
     sod, dgs = _sod(dsc)  # signingTime 2024-06-01
     res = passive_auth.verify(sod, dgs, _store(a), at=LATER)
     assert _status(res, "dsc.validity_at_signing") == (I, "dsc_invalid_at_signing")
-    assert _status(res, "dsc.validity") == (V, "ok")
+    assert _status(res, "dsc_expiry") == (V, "ok")
+    assert res.status is I
 
 
 def test_revoked_dsc_and_not_revoked_dsc():

@@ -116,6 +116,7 @@ def test_hospital_verification_signed_minimised_fhir_and_compared(card_app):
         "passive_authentication": "valid",
         "chip_authenticity": "valid",
         "face": "not_performed",
+        "document_currency": "current",
     }
     assert set(claims["attributes"]) == {"id_number", "full_name", "birth_date", "sex", "residence"}
     assert claims["attributes"]["full_name"] == PERSON.full_name

@@ -1,0 +1,1 @@
+"""Coverage-guided fuzz harnesses (atheris): one per parser a card or an upload can reach."""
