@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import threading
+from dataclasses import replace
 from typing import Any
 
 from edge.api.errors import Unavailable
@@ -37,6 +38,13 @@ class Components:
             if self._trust_store is None:
                 self._trust_store = self._open_trust_store()
             return self._trust_store
+
+    def use_trust_store(self, path: str) -> None:
+        """Switch to another trust-store file (a fleet bundle swapped in atomically): the next
+        verification opens it; one running now keeps the store it has."""
+        with self._lock:
+            self.config = replace(self.config, trust_store=path)
+            self._trust_store = None
 
     def _open_trust_store(self) -> Any:
         try:

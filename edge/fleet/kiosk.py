@@ -44,10 +44,8 @@ def attach_fleet(service: Any, env: Mapping[str, str] | None = None) -> FleetShi
         return {"software_version": software_version(), "reader": reader}
 
     def on_bundle(path: Path) -> None:
-        # The next verification opens the new file; one running now keeps the old store.
-        with service._lock:
-            service.config = replace(service.config, trust_store=str(path))
-            service._trust_store = None
+        service.config = replace(service.config, trust_store=str(path))
+        service.components.use_trust_store(str(path))
 
     shipper = FleetShipper(
         settings,
