@@ -18,7 +18,7 @@ from asn1crypto import cms as _cms
 from asn1crypto import core as _core
 from asn1crypto import x509 as _x509
 
-from crypto import cms
+from crypto import cms, der
 from crypto.certs import Certificate
 from crypto.errors import MAX_FILE, CryptoError, InvalidSignature, MalformedError, check_size
 
@@ -54,6 +54,15 @@ class MasterList:
             version = int(ml["version"].native)
             children = list(ml["cert_list"])
             signers = cms.embedded_certificates(sd)
+            # The SignerInfos are split now (asn1crypto decodes lazily), so a malformed one is
+            # this typed error here, not a ValueError when ``verify`` first reads it.
+            signer_infos = list(sd["signer_infos"])
+            if not signer_infos:
+                raise MalformedError(
+                    "The master list has no SignerInfo.", code="masterlist_malformed"
+                )
+            for si in signer_infos:
+                der.parse_through(si)
         except CryptoError as exc:
             raise MalformedError(
                 f"The master list is malformed: {exc.message}", code="masterlist_malformed"
