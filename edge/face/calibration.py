@@ -53,7 +53,7 @@ def embed_people(models: FaceModels, people: dict[str, list[Path]]) -> list[Embe
     out = []
     for person, paths in people.items():
         results = analyse_frames(models, None, [p.read_bytes() for p in paths], embed_all=True)
-        for path, r in zip(paths, results):
+        for path, r in zip(paths, results, strict=True):
             if r.embedding is not None:
                 out.append(Embedded(person, path.name, r.embedding, r.passed))
     return out
@@ -270,7 +270,7 @@ def det_plot(report: CalibrationReport, path: Path | str) -> None:
     # Error rates against the threshold: where genuine and impostor distances
     # do not overlap, the classic DET curve (FNMR against FMR) collapses onto
     # the axes, so the two rates are drawn against the threshold instead.
-    for (label, gen, imp), colour in zip(sets, ("C0", "C1", "C2")):
+    for (label, gen, imp), colour in zip(sets, ("C0", "C1", "C2"), strict=False):
         ax_det.plot(
             grid, [max(fmr(imp, t), floor) for t in grid], color=colour, label=f"FMR {label}"
         )

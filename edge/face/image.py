@@ -118,7 +118,7 @@ def _load(im: Image.Image, data: bytes, fmt: str, pixels: int) -> Image.Image:
         if fmt != "JPEG2000" or not getattr(im, "_reduce", 0):
             raise
         if pixels > MAX_PIXELS_FULL:
-            raise ImageTooLargeError("The image has too many pixels to process.")
+            raise ImageTooLargeError("The image has too many pixels to process.") from None
         again = Image.open(io.BytesIO(data), formats=[fmt])
         again.load()
         return again

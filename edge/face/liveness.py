@@ -32,7 +32,6 @@ from edge.face.detect import FaceObservation, analyse_frame
 from edge.face.errors import FaceError
 from edge.face.image import as_rgb
 from edge.face.matcher import (
-    DEFAULT_THRESHOLD,
     FRAME_MAX_SIDE,
     FrameResult,
     MatchResult,
@@ -136,7 +135,7 @@ def evaluate(
     reference: Reference | np.ndarray,
     *,
     models: FaceModels | None = None,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     mirrored: bool = False,
     limits: QualityLimits = DEFAULT_LIMITS,
     known: Mapping[bytes, FrameResult] | None = None,
@@ -152,6 +151,8 @@ def evaluate(
     the matcher's analysis of the same encoded frames, so those are not redone.
     """
     models = models or FaceModels.shared()
+    if threshold is None:
+        threshold = models.threshold
     if not isinstance(reference, Reference):
         reference = Reference.from_embedding(reference)
     known = known or {}
@@ -263,11 +264,15 @@ def evaluate(
 
 
 def known_frames(frames: list, match: MatchResult) -> dict[bytes, FrameResult]:
-    """The matcher's per-frame work on ``frames`` (the list given to ``match_frames``), for ``known=``.
+    """The matcher's per-frame work on ``frames`` (as given to ``match_frames``), for ``known=``.
 
     Keyed by the encoded frame, so only byte frames are reused; arrays are analysed again.
     """
-    return {frame: fr for frame, fr in zip(frames, match.frames) if isinstance(frame, bytes)}
+    return {
+        frame: fr
+        for frame, fr in zip(frames, match.frames, strict=False)
+        if isinstance(frame, bytes)
+    }
 
 
 @dataclass
