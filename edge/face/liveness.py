@@ -248,11 +248,18 @@ def evaluate(
                     "The face during the challenge does not match the chip photo.",
                 )
             )
+
         # The frames that showed the turns must show the person of the frontal
         # ones (a straight-on photo shown, then someone else doing the turns);
         # so must every frontal frame sampled (a swap between turns).
-        centre = np.mean([o.embedding for o in sample], axis=0)
-        if any(distance(centre, o.embedding) > threshold for o in evidence + sample):
+        # Each frame against the centre of the *other* sampled frames: a swapped-in face
+        # must not pull the centre towards itself (with unit-length ArcFace embeddings
+        # it would otherwise stay within the threshold of a centre it is part of).
+        def centre_without(o: _Observed) -> np.ndarray:
+            others = [s.embedding for s in sample if s is not o] or [o.embedding]
+            return np.mean(others, axis=0)
+
+        if any(distance(centre_without(o), o.embedding) > threshold for o in evidence + sample):
             reasons.append(
                 LivenessReason(
                     "identity_changed", "A different face appeared during the challenge."

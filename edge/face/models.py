@@ -50,7 +50,7 @@ DLIB_VERSION = "dlib_face_recognition_resnet_model_v1 (face_recognition_models 0
 # LFW set (pairs of East/Southeast Asian people) at or below 0.1 % for live and
 # chip-like references (docs/face-calibration.md). For dlib that costs a
 # false-non-match rate of about 70 %: its embedding does not separate these faces.
-THRESHOLDS = {MODEL_ARCFACE: 1.02, MODEL_DLIB: 0.37}
+THRESHOLDS = {MODEL_ARCFACE: 1.02, MODEL_DLIB: 0.36}
 
 
 def selected_model(name: str | None = None) -> str:
