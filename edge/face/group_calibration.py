@@ -374,7 +374,8 @@ def det_plot_groups(report: GroupReport, path: Path | str) -> None:
         ax.axhline(report.max_fnmr, color="grey", linestyle=":")
         ax.set_title(f"{g}: DET (dot = threshold {report.threshold:.2f})")
         ax.set_xlabel("FMR (zero drawn at 1e-4)")
-        ax.legend(fontsize=7)
+        if ax.get_legend_handles_labels()[0]:  # a set without the group has nothing to list
+            ax.legend(fontsize=7)
     axes[0].set_ylabel("FNMR (genuine pairs of the group's people)")
     fig.tight_layout()
     fig.savefig(path, dpi=90)

@@ -123,3 +123,12 @@ def test_both_models_are_loadable_and_say_which_they_are():
     assert "faceplugin-face-recognition-js@0.0.1" in arc.model_version
     assert arc.encoder is None and old.arcface is None
     assert arc.threshold != old.threshold
+
+
+def test_configuration_selects_the_model(tmp_path):
+    from edge.config import ConfigError, load_config
+
+    assert load_config(env={}).face_model == ""
+    assert load_config(env={"CCCD_EDGE_FACE_MODEL": "dlib"}).face_model == "dlib"
+    with pytest.raises(ConfigError, match="face_model"):
+        load_config(env={"CCCD_EDGE_FACE_MODEL": "facenet"})
