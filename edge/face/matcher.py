@@ -1,7 +1,7 @@
 """Match the person at the kiosk against the chip photo.
 
-``reference_from_photo`` turns the DG2 image into a 128-d embedding once per
-transaction; ``match_frames`` analyses several live frames, keeps those that
+``reference_from_photo`` turns the DG2 image into an embedding (512-d ArcFace
+or 128-d dlib) once per transaction; ``match_frames`` analyses several live frames, keeps those that
 pass the quality gates and decides on the *median* distance over them, so
 one odd frame neither makes nor breaks a match.
 
