@@ -28,7 +28,6 @@ from pathlib import Path
 import numpy as np
 
 from edge.face.errors import ModelsUnavailableError
-from edge.face.pose import Landmarks5
 
 CNN_DETECTOR = "mmod_human_face_detector.dat"
 SHAPE_PREDICTOR_5 = "shape_predictor_5_face_landmarks.dat"
@@ -50,7 +49,7 @@ DLIB_VERSION = "dlib_face_recognition_resnet_model_v1 (face_recognition_models 0
 # LFW set (pairs of East/Southeast Asian people) at or below 0.1 % for live and
 # chip-like references (docs/face-calibration.md). For dlib that costs a
 # false-non-match rate of about 70 %: its embedding does not separate these faces.
-THRESHOLDS = {MODEL_ARCFACE: 1.02, MODEL_DLIB: 0.36}
+THRESHOLDS = {MODEL_ARCFACE: 1.03, MODEL_DLIB: 0.36}
 
 
 def selected_model(name: str | None = None) -> str:
@@ -175,8 +174,9 @@ class FaceModels:
     def embed(self, rgb: np.ndarray, shape: object) -> np.ndarray:
         """Align on the 5 landmarks; the descriptor (dlib: 128-d; ArcFace: 512-d, unit length)."""
         if self.arcface is not None:
-            landmarks = Landmarks5.from_shape(shape)
-            return self.arcface.embed(_c_uint8(rgb), landmarks)  # type: ignore[attr-defined]
+            rect = shape.rect  # type: ignore[attr-defined]
+            box = (rect.left(), rect.top(), rect.right(), rect.bottom())
+            return self.arcface.embed_box(_c_uint8(rgb), box)  # type: ignore[attr-defined]
         import dlib
 
         chip = dlib.get_face_chip(_c_uint8(rgb), shape, CHIP_SIZE, CHIP_PADDING)

@@ -20,6 +20,7 @@ def test_damaged_model_reported_by_health_and_face_verifications(tmp_path, monke
     model_dir = tmp_path / "models"
     model_dir.mkdir()
     (model_dir / "fr_feature.onnx").write_bytes(b"not an onnx model" * 100)
+    (model_dir / "fr_landmark.onnx").write_bytes(b"not an onnx model either" * 100)
     app = _app(tmp_path, monkeypatch, model_dir)
     try:
         client = app.test_client()

@@ -12,17 +12,29 @@ import pytest
 from edge.face.arcface import (
     ALIGN_TARGETS,
     CROP,
+    LANDMARK_FILE,
     MODEL_FILE,
     MODEL_SHA256,
+    TEMPLATE_112,
     ArcFaceOnnx,
     align,
+    align_points,
     default_model_dir,
     file_sha256,
+    five_from_68,
     similarity_transform,
 )
 from edge.face.errors import ModelsUnavailableError
 from edge.face.models import FaceModels, selected_model
 from edge.face.pose import Landmarks5
+
+
+def _centroid(grey: np.ndarray, x0: int, y0: int) -> tuple[float, float]:
+    """Brightness-weighted centre of the dot near (x0, y0) in an aligned crop."""
+    window = grey[y0 - 4 : y0 + 5, x0 - 4 : x0 + 5]
+    assert window.max() > 100, "no dot near the template point"
+    ys, xs = np.mgrid[y0 - 4 : y0 + 5, x0 - 4 : x0 + 5]
+    return float((xs * window).sum() / window.sum()), float((ys * window).sum() / window.sum())
 
 
 def _apply(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -64,10 +76,31 @@ def test_align_puts_known_landmarks_on_the_template():
     grey = crop[..., 0].astype(float)
     for tx, ty in ALIGN_TARGETS:
         x0, y0 = round(tx), round(ty)
-        window = grey[y0 - 3 : y0 + 4, x0 - 3 : x0 + 4]
-        wy, wx = np.unravel_index(np.argmax(window), window.shape)
-        assert window.max() > 100
-        assert abs(x0 - 3 + wx - tx) <= 1.0 and abs(y0 - 3 + wy - ty) <= 1.0
+        assert _centroid(grey, x0, y0) == pytest.approx((tx, ty), abs=0.75)
+
+
+def test_five_point_alignment_puts_known_landmarks_on_the_template():
+    a = math.radians(-9.0)
+    rot = 2.2 * np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+    seen = TEMPLATE_112 @ rot.T + np.array([90.0, 60.0])
+    image = np.zeros((400, 400, 3), dtype=np.uint8)
+    for x, y in seen:
+        image[round(y) - 2 : round(y) + 3, round(x) - 2 : round(x) + 3] = 255
+    grey = align_points(image, seen, TEMPLATE_112)[..., 1].astype(float)
+    for tx, ty in TEMPLATE_112:
+        x0, y0 = round(tx), round(ty)
+        assert _centroid(grey, x0, y0) == pytest.approx((tx, ty), abs=0.75)
+
+
+def test_five_points_from_the_68_point_layout():
+    points = np.zeros((68, 2))
+    points[[37, 38, 40, 41]] = [[10, 20], [12, 20], [12, 22], [10, 22]]
+    points[[43, 44, 46, 47]] = [[30, 20], [32, 20], [32, 22], [30, 22]]
+    points[30] = [21, 30]
+    points[[48, 60]] = [[12, 40], [14, 40]]
+    points[[54, 64]] = [[30, 40], [28, 40]]
+    five = five_from_68(points)
+    assert np.allclose(five, [[11, 21], [31, 21], [21, 30], [13, 40], [29, 40]])
 
 
 @pytest.fixture
@@ -96,9 +129,11 @@ def test_model_loads_from_the_install_cache_without_network(no_network):
 def test_missing_and_damaged_model_files_are_refused(tmp_path):
     with pytest.raises(ModelsUnavailableError) as missing:
         ArcFaceOnnx.load(tmp_path)
-    assert missing.value.details["missing"] == [MODEL_FILE]
+    assert missing.value.details["missing"] == [MODEL_FILE, LANDMARK_FILE]
+    for name in (MODEL_FILE, LANDMARK_FILE):
+        shutil.copyfile(default_model_dir() / name, tmp_path / name)
+    ArcFaceOnnx.load(tmp_path)  # the intact copies load
     damaged = tmp_path / MODEL_FILE
-    shutil.copyfile(default_model_dir() / MODEL_FILE, damaged)
     with damaged.open("r+b") as fh:
         fh.seek(100_000)
         fh.write(b"\x00" * 64)
