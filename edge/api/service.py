@@ -155,17 +155,33 @@ class EdgeService:
             return self._face_models
 
     def face_status(self) -> dict:
-        """The face component for /v1/health: the model in use, or why there is none."""
-        try:
-            models = self.face_models()
-        except Unavailable as exc:
-            return {"available": False, "reason": exc.message}
-        return {
-            "available": True,
-            "model": models.model,
-            "model_version": models.model_version,
-            "threshold": models.threshold,
-        }
+        """The face component for /v1/health: the model in use, or why there is none.
+
+        Never loads the models (that takes a second): a loaded model or a failed load is
+        reported as it is; before either, the files are checked once (presence, digests).
+        """
+        with self._lock:
+            models, error = self._face_models, getattr(self, "_face_error", None)
+            if models is not None:
+                return {
+                    "available": True,
+                    "model": models.model,
+                    "model_version": models.model_version,
+                    "threshold": models.threshold,
+                }
+            if error:
+                return {"available": False, "reason": error}
+            if getattr(self, "_face_files", None) is None:
+                try:
+                    from edge.face.models import describe
+
+                    self._face_files = describe(self.config.face_model or None)
+                except ImportError:
+                    self._face_files = {
+                        "available": False,
+                        "reason": "The face matcher (edge.face) is not installed.",
+                    }
+            return dict(self._face_files)
 
     def open_transport(self):
         """The reader's transport for one read; waits for a card up to ``card_timeout``."""
@@ -249,7 +265,9 @@ class EdgeService:
             "cardreader.reader", "edge.pipeline", *(("edge.face",) if face_required else ())
         )
         if face_required:
-            self.face_models()  # 503 with the reason now when the face model cannot be loaded
+            face = self.face_status()
+            if not face["available"]:  # 503 with the reason now, not a session that fails later
+                raise Unavailable(face["reason"])
         try:
             session = self.sessions.create(
                 rp.id,

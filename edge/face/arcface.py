@@ -154,9 +154,9 @@ class ArcFaceOnnx:
     landmark_session: object = field(default=None, repr=False)
 
     @classmethod
-    def load(cls, directory: Path | str | None = None) -> ArcFaceOnnx:
+    def check_files(cls, directory: Path | str | None = None) -> Path:
+        """The model folder, once both files are there with the expected digests (cheap)."""
         folder = Path(directory) if directory is not None else default_model_dir()
-        path = folder / MODEL_FILE
         missing = [name for name in (MODEL_FILE, LANDMARK_FILE) if not (folder / name).is_file()]
         if missing:
             raise ModelsUnavailableError(
@@ -170,6 +170,12 @@ class ArcFaceOnnx:
                     "The face-recognition model file is damaged or not the expected version.",
                     file=name,
                 )
+        return folder
+
+    @classmethod
+    def load(cls, directory: Path | str | None = None) -> ArcFaceOnnx:
+        folder = cls.check_files(directory)
+        path = folder / MODEL_FILE
         try:
             import onnxruntime as ort
         except ImportError as exc:  # pragma: no cover - a declared dependency

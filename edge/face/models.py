@@ -52,6 +52,36 @@ DLIB_VERSION = "dlib_face_recognition_resnet_model_v1 (face_recognition_models 0
 THRESHOLDS = {MODEL_ARCFACE: 1.03, MODEL_DLIB: 0.36}
 
 
+def describe(model: str | None = None) -> dict[str, object]:
+    """Which model would be used and whether its files are installed, without loading it.
+
+    Cheap enough for a health check: file presence and, for the ONNX files, their digests.
+    """
+    try:
+        chosen = selected_model(model)
+        if chosen == MODEL_ARCFACE:
+            from edge.face.arcface import MODEL_VERSION, ArcFaceOnnx
+
+            ArcFaceOnnx.check_files()
+            version = MODEL_VERSION
+        else:
+            version = DLIB_VERSION
+        folder = models_dir()
+        missing = [
+            n for n in (CNN_DETECTOR, SHAPE_PREDICTOR_5, RESNET) if not (folder / n).is_file()
+        ]
+        if missing:
+            raise ModelsUnavailableError(missing=missing)
+    except ModelsUnavailableError as exc:
+        return {"available": False, "reason": exc.message}
+    return {
+        "available": True,
+        "model": chosen,
+        "model_version": version,
+        "threshold": THRESHOLDS[chosen],
+    }
+
+
 def selected_model(name: str | None = None) -> str:
     """The embedder to use: ``name``, else ``$CCCD_EDGE_FACE_MODEL``, else the default."""
     import os

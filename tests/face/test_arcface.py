@@ -167,3 +167,15 @@ def test_configuration_selects_the_model(tmp_path):
     assert load_config(env={"CCCD_EDGE_FACE_MODEL": "dlib"}).face_model == "dlib"
     with pytest.raises(ConfigError, match="face_model"):
         load_config(env={"CCCD_EDGE_FACE_MODEL": "facenet"})
+
+
+def test_describe_checks_the_files_without_loading(tmp_path, monkeypatch):
+    from edge.face.models import describe
+
+    monkeypatch.setenv("CCCD_EDGE_FACE_MODEL_DIR", str(tmp_path))
+    missing = describe("arcface")
+    assert missing["available"] is False and "not installed" in missing["reason"]
+    assert describe("dlib")["available"] is True  # dlib's files come with its package
+    monkeypatch.delenv("CCCD_EDGE_FACE_MODEL_DIR")
+    ready = describe("arcface")
+    assert ready["available"] is True and ready["model"] == "arcface"
