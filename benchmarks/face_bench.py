@@ -1,10 +1,12 @@
-"""Face-match timings: model load, chip reference (JPEG, JPEG 2000), one 640x480 probe frame.
+"""Face-match timings, the old (dlib) and the new (ArcFace ONNX) embedder side by side.
 
-Targets: load <= 2 s, reference <= 400 ms, frame to decision <= 150 ms.
-Liveness: a 3-step challenge as the kiosk sends it (28 frames of 640x480) to a decision.
+Each model runs in its own child process (so load time and peak memory are its own):
+model load, chip reference (JPEG, JPEG 2000), one 640x480 probe frame to a decision,
+liveness (a 3-step challenge, 28 frames), peak RSS. Then the embedders' operation counts.
+Targets: load <= 2 s, reference <= 400 ms, frame to decision <= 150 ms, RSS <= 500 MB.
 Reads ../shared/faces/johns in place.
 
-    .venv/bin/python benchmarks/face_bench.py [--runs 20]
+    .venv/bin/python benchmarks/face_bench.py [--runs 20] [--model dlib|arcface]
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import resource
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -52,23 +56,27 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--faces", default=str(ROOT.parent / "shared" / "faces" / "johns"))
     ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--model", choices=("dlib", "arcface"), default=None)
     args = ap.parse_args()
+    if args.model is None:
+        return side_by_side(args)
     people = load_people(args.faces)
     paths = next(iter(people.values()))
 
+    print(f"== model {args.model}")
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     t = time.perf_counter()
-    models = FaceModels.load()
+    models = FaceModels.load(model=args.model)
     print(f"model load: {(time.perf_counter() - t) * 1000:.0f} ms (target 2000)")
+    print(f"  {models.model_version}, threshold {models.threshold}")
 
     for fmt in ("JPEG", "JPEG2000"):
         chip = make_chip_photo(paths[0].read_bytes(), fmt)
         reference_from_photo(models, chip)  # warm-up
         med, worst = timed(lambda chip=chip: reference_from_photo(models, chip), args.runs)
         print(
-            f"chip reference {fmt} ({len(chip)} bytes, 240x320): median {med:.0f} ms, min "
-            f"{worst:.0f} ms "
-            f"over {args.runs} (target 400)"
+            f"chip reference {fmt} ({len(chip)} bytes, 240x320): median {med:.0f} ms, "
+            f"min {worst:.0f} ms over {args.runs} (target 400)"
         )
 
     ref = reference_from_photo(models, make_chip_photo(paths[0].read_bytes(), "JPEG"))
@@ -102,12 +110,58 @@ def main() -> int:
     med, _ = timed(lambda: _expect_error(models, data, allow_ok=True), 5)
     print(f"27-megapixel JPEG decoded at reduced scale and searched: median {med:.0f} ms")
     liveness_bench(models, ref, paths[0], max(3, args.runs // 4))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of the process: {peak_mb:.0f} MB (target 500)")
     return 0
 
 
+def side_by_side(args: argparse.Namespace) -> int:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    for model in ("dlib", "arcface"):
+        cmd = [sys.executable, __file__, "--model", model, "--runs", str(args.runs)]
+        cmd += ["--faces", args.faces]
+        done = subprocess.run(cmd, env=env, check=False)
+        if done.returncode:
+            return done.returncode
+    operation_counts()
+    return 0
+
+
+def operation_counts() -> None:
+    """Multiply-accumulates of one embedding, for projecting to other CPUs (e.g. a Pi 5)."""
+    import onnx
+    from onnx import shape_inference
+
+    from edge.face.arcface import MODEL_FILE, default_model_dir
+
+    model = shape_inference.infer_shapes(onnx.load(str(default_model_dir() / MODEL_FILE)))
+    shapes = {
+        v.name: [d.dim_value for d in v.type.tensor_type.shape.dim]
+        for v in list(model.graph.value_info) + list(model.graph.output)
+    }
+    weights = {w.name: list(w.dims) for w in model.graph.initializer}
+    macs = 0
+    for node in model.graph.node:
+        if node.op_type in ("Conv", "Gemm", "MatMul") and node.output[0] in shapes:
+            out = shapes[node.output[0]]
+            kernel = weights.get(node.input[1], [])
+            if node.op_type == "Conv" and len(kernel) == 4:
+                macs += int(np.prod(out)) * kernel[1] * kernel[2] * kernel[3]
+            elif len(kernel) == 2:
+                macs += int(np.prod(out)) * kernel[0]
+    params = sum(int(np.prod(d)) for d in weights.values())
+    print(
+        f"ArcFace embedder: {macs / 1e6:.0f} M multiply-accumulates per 112x112 face, "
+        f"{params / 1e6:.2f} M parameters"
+    )
+    print("dlib ResNet: 22.5 MB of float32 weights (about 5.6 M parameters), 150x150 input")
+
+
 def liveness_bench(models, ref, path: Path, runs: int) -> None:
-    """28 frames as the kiosk's timeline sends them (2 per second): 4 frontal, then per step 4
-    turned, 4 frontal."""
+    """28 frames as the kiosk's timeline sends them (2 per second).
+
+    4 frontal, then per step 4 turned and 4 frontal.
+    """
     from edge.face.detect import analyse_frame
     from edge.face.liveness import LEFT, RIGHT, LivenessChallenge, evaluate, known_frames
     from edge.face.matcher import analyse_frames
@@ -136,8 +190,8 @@ def liveness_bench(models, ref, path: Path, runs: int) -> None:
     assert result.passed, result.to_dict()
     med, low = timed(lambda: evaluate(challenge, shots, ref, models=models), runs)
     print(
-        f"liveness, {len(shots)} 640x480 frames to a decision: median {med:.0f} ms, min {low:.0f} "
-        f"ms over {runs}"
+        f"liveness, {len(shots)} 640x480 frames to a decision: median {med:.0f} ms, "
+        f"min {low:.0f} ms over {runs}"
     )
     frames = [f for _, f in shots]
     med, _ = timed(

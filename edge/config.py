@@ -1,5 +1,4 @@
-"""Service configuration: the packaged ``default.toml``, then a TOML file, then environment
-variables.
+"""Service configuration: the packaged ``default.toml``, then a TOML file, then the environment.
 
 API keys are best given in the environment (``CCCD_EDGE_API_KEYS``) or as
 SHA-256 digests in the file; the service only ever keeps their digests.
@@ -58,6 +57,7 @@ class Config:
     log_file: str = ""
     result_ttl: float = 300.0
     face_threshold: float = 0.0
+    face_model: str = ""
     card_timeout: float = 30.0
     access_key_timeout: float = 120.0
     face_timeout: float = 60.0
@@ -67,8 +67,8 @@ class Config:
     reader_queue: int = 4
     workers: int = 1
     threads: int = 8
-    # Operators' views (/v1/stats, /stats, /metrics): SHA-256 hex of the operator key; "" = loopback
-    # only.
+    # Operators' views (/v1/stats, /stats, /metrics): SHA-256 hex of the operator key;
+    # "" = loopback only.
     operator_key_sha256: str = ""
     # Clients (addresses or CIDRs) that may receive the kiosk token; () = loopback only.
     kiosk_addresses: tuple[str, ...] = ()
@@ -119,6 +119,7 @@ _ENV = {
     "CCCD_EDGE_LOG_FILE": "log_file",
     "CCCD_EDGE_RESULT_TTL": "result_ttl",
     "CCCD_EDGE_FACE_THRESHOLD": "face_threshold",
+    "CCCD_EDGE_FACE_MODEL": "face_model",
     "CCCD_EDGE_WORKERS": "workers",
     "CCCD_EDGE_THREADS": "threads",
     "CCCD_EDGE_LIVENESS": "liveness",
@@ -234,8 +235,7 @@ def load_config(
     env: Mapping[str, str] | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> Config:
-    """Defaults, then ``path`` (or ``$CCCD_EDGE_CONFIG``), then the environment, then
-    ``overrides``."""
+    """Defaults, then ``path`` (or ``$CCCD_EDGE_CONFIG``), the environment, then ``overrides``."""
     env = os.environ if env is None else env
     values = _read_toml(DEFAULT_FILE)
     path = path or env.get("CCCD_EDGE_CONFIG")
@@ -299,6 +299,8 @@ def validate(config: Config) -> None:
         raise ConfigError("liveness_steps must be between 1 and 8.")
     if not 0 <= config.face_threshold < 2:
         raise ConfigError("face_threshold must be between 0 and 2 (0 = calibrated default).")
+    if config.face_model not in ("", "arcface", "dlib"):
+        raise ConfigError('face_model must be "arcface" or "dlib" ("" = arcface).')
     if config.workers > 1 and config.reader_enabled:
         # Sessions, the reader's owner thread and the kiosk token live in one process's memory:
         # a second worker would own the reader too and answer 404 for the first one's sessions.

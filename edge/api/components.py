@@ -32,6 +32,10 @@ class Components:
         self._face_models = face_models
         self._lock = threading.Lock()
         self._installed: dict[str, bool] | None = None
+        # A face model that failed to load stays failed until restart: /v1/health stays cheap
+        # and every verification that needs a face gives the same reason.
+        self._face_error: str | None = None
+        self._face_files: dict[str, Any] | None = None
 
     def trust_store(self) -> Any:
         with self._lock:
@@ -68,18 +72,51 @@ class Components:
 
     def face_models(self) -> Any:
         with self._lock:
+            if self._face_models is None and self._face_error:
+                raise Unavailable(self._face_error)
             if self._face_models is None:
                 try:
                     from edge.face import FaceModels
 
-                    self._face_models = FaceModels.load()
+                    self._face_models = FaceModels.shared(model=self.config.face_model or None)
                 except ImportError:
-                    raise Unavailable("The face matcher (edge.face) is not installed.") from None
+                    self._face_error = "The face matcher (edge.face) is not installed."
+                    raise Unavailable(self._face_error) from None
                 except Exception as exc:
-                    raise Unavailable(
+                    self._face_error = (
                         getattr(exc, "message", None) or "The face models could not be loaded."
-                    ) from None
+                    )
+                    raise Unavailable(self._face_error) from None
             return self._face_models
+
+    def face_status(self) -> dict[str, Any]:
+        """The face component for /v1/health: the model in use, or why there is none.
+
+        Never loads the models (that takes a second): a loaded model or a failed load is
+        reported as it is; before either, the files are checked once (presence, digests).
+        """
+        with self._lock:
+            models, error = self._face_models, self._face_error
+            if models is not None:
+                return {
+                    "available": True,
+                    "model": getattr(models, "model", None),
+                    "model_version": getattr(models, "model_version", None),
+                    "threshold": getattr(models, "threshold", None),
+                }
+            if error:
+                return {"available": False, "reason": error}
+            if self._face_files is None:
+                try:
+                    from edge.face.models import describe
+
+                    self._face_files = describe(self.config.face_model or None)
+                except ImportError:
+                    self._face_files = {
+                        "available": False,
+                        "reason": "The face matcher (edge.face) is not installed.",
+                    }
+            return dict(self._face_files)
 
     def installed(self) -> dict[str, bool]:
         """Which real parts are installed; looked up once (find_spec imports parent packages)."""

@@ -123,6 +123,9 @@ class EdgeService:
         self.components.require(*modules)
 
     def health(self) -> dict:
+        face = self.components.face_status()
+        components = dict(self.components.installed())
+        components["face"] = components.get("face", False) and face["available"]
         return {
             "status": "ok",
             "kiosk_id": self.config.kiosk_id,
@@ -130,7 +133,8 @@ class EdgeService:
                 "mode": {"simulator": "simulator", "none": "none"}.get(self.config.reader, "pcsc"),
                 **self.reader.status(),
             },
-            "components": dict(self.components.installed()),
+            "components": components,
+            "face_model": face,
             "sessions": len(self.sessions),
         }
 
@@ -154,6 +158,10 @@ class EdgeService:
         self.require(
             "cardreader.reader", "edge.pipeline", *(("edge.face",) if face_required else ())
         )
+        if face_required:
+            face = self.components.face_status()
+            if not face["available"]:  # 503 with the reason now, not a session that fails later
+                raise Unavailable(face["reason"])
         try:
             session = self.sessions.create(
                 rp.id,

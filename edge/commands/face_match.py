@@ -29,18 +29,26 @@ def register(subparsers) -> None:
         help="distance at or below which faces match (default: the calibrated value)",
     )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument(
+        "--model",
+        choices=("arcface", "dlib"),
+        default=None,
+        help="face embedder (default: $CCCD_EDGE_FACE_MODEL, else arcface)",
+    )
     p.set_defaults(func=run_face_match)
 
     c = subparsers.add_parser(
         "face-calibrate", help="measure genuine/impostor distances on a folder-per-person image set"
     )
     c.add_argument("faces", type=Path, help="folder with one sub-folder of face images per person")
-    c.add_argument("--plot", type=Path, default=None, help="write the error-rate plot (PNG) here")
     c.add_argument(
-        "--per-person",
-        type=int,
+        "--plot", type=Path, default=None, help="write the DET plot, one panel per group (PNG)"
+    )
+    c.add_argument(
+        "--model",
+        choices=("arcface", "dlib"),
         default=None,
-        help="simulated chip photos per person (default: every image)",
+        help="face embedder (default: $CCCD_EDGE_FACE_MODEL, else arcface)",
     )
     c.add_argument("--json", action="store_true", help="print the summary as JSON")
     c.set_defaults(func=run_face_calibrate)
@@ -64,7 +72,6 @@ class _InputError(Exception):
 
 def run_face_match(args: argparse.Namespace) -> int:
     from edge.face import (
-        DEFAULT_THRESHOLD,
         MATCH,
         FaceError,
         FaceModels,
@@ -72,13 +79,13 @@ def run_face_match(args: argparse.Namespace) -> int:
         reference_from_photo,
     )
 
-    threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
-    if not 0.0 < threshold < 2.0:
+    if args.threshold is not None and not 0.0 < args.threshold < 2.0:
         return _fail("the threshold must be between 0 and 2 (a distance between face embeddings).")
     try:
         reference_bytes = _read(args.reference)
         probes = [_read(p) for p in args.probes]
-        models = FaceModels.shared()
+        models = FaceModels.load(model=args.model) if args.model else FaceModels.shared()
+        threshold = models.threshold if args.threshold is None else args.threshold
         try:
             reference = reference_from_photo(models, reference_bytes)
         except FaceError as exc:
@@ -94,6 +101,11 @@ def run_face_match(args: argparse.Namespace) -> int:
         out["reference"] = reference.to_dict()
         for frame, path in zip(out["frames"], args.probes, strict=True):
             frame["file"] = path.name
+            # Each probe on its own, so a caller can audit the decision picture by picture.
+            frame["matched"] = bool(
+                frame["passed"] and frame["distance"] is not None and frame["distance"] <= threshold
+            )
+            frame["reason"] = frame["reasons"][0]["code"] if frame["reasons"] else None
         print(json.dumps(out, indent=2))
     else:
         dist = "-" if result.distance is None else f"{result.distance:.4f}"
@@ -102,39 +114,54 @@ def run_face_match(args: argparse.Namespace) -> int:
         print(f"threshold: {result.threshold:.4f}")
         print(f"frames:    {result.frames_used} of {len(result.frames)} used")
         print(result.message)
+        print(f"model:     {result.model} ({result.model_version})")
         for frame, path in zip(result.frames, args.probes, strict=True):
-            if frame.passed:
-                print(f"  {path.name}: distance {frame.distance:.4f}")
+            if frame.passed and frame.distance is not None:
+                verdict = "match" if frame.distance <= threshold else "no match"
+                print(f"  {path.name}: {verdict}, distance {frame.distance:.4f}")
             else:
                 print(f"  {path.name}: not used: " + " ".join(r.message for r in frame.reasons))
     return 0 if result.decision == MATCH else 1
 
 
 def run_face_calibrate(args: argparse.Namespace) -> int:
-    from edge.face import DEFAULT_THRESHOLD, FaceModels
-    from edge.face.calibration import calibrate, det_plot
+    from edge.face import FaceError, FaceModels
+    from edge.face.group_calibration import calibrate_groups, det_plot_groups
 
     if not args.faces.is_dir():
         return _fail(f"{args.faces} is not a folder.")
-    report = calibrate(FaceModels.shared(), args.faces, args.per_person)
-    if report.images < 2 or len(report.genuine) == 0 or len(report.impostor) == 0:
+    try:
+        models = FaceModels.load(model=args.model) if args.model else FaceModels.shared()
+    except FaceError as exc:
+        return _fail(exc.message)
+    report = calibrate_groups(models, args.faces)
+    live = report.sets[0]
+    if report.images_embedded < 2 or not len(live.genuine()) or not len(live.impostor("all")):
         return _fail("the folder needs at least two people with two usable face images each.")
     if args.plot:
-        det_plot(report, args.plot)
-    summary = report.to_dict()
-    summary["default_threshold"] = DEFAULT_THRESHOLD
+        det_plot_groups(report, args.plot)
+    summary = report.to_dict(models.threshold)
+    summary["model"], summary["model_version"] = models.model, models.model_version
     if args.json:
         print(json.dumps(summary, indent=2))
-    else:
-        at = summary["at_threshold"]
-        print(
-            f"images: {report.images} of {report.people} people ({report.passed_gates} pass the "
-            "gates)"
-        )
-        print(f"pairs: {len(report.genuine)} genuine, {len(report.impostor)} impostor")
-        print(f"recommended threshold: {report.threshold:.2f} (in code: {DEFAULT_THRESHOLD:.2f})")
-        print(
-            f"at {report.threshold:.2f}: FMR {at['fmr']:.4%} ({at['false_matches']} pairs), "
-            f"FNMR {at['fnmr']:.4%} ({at['false_non_matches']} pairs)"
-        )
+        return 0
+    print(f"model: {models.model} ({models.model_version})")
+    print(
+        f"images: {report.images_embedded} embedded, {report.people} people, "
+        f"{len(report.group_people)} in the East/Southeast Asian group"
+    )
+    print(
+        f"worst-group threshold: {report.threshold:.2f} (FMR <= {report.max_fmr:.1%} in every "
+        f"group; in code: {models.threshold:.2f}); FMR and FNMR targets both met: "
+        f"{'yes' if report.meets_both() else 'no'}"
+    )
+    for t, rows in ((models.threshold, summary["at_default_threshold"]),):
+        print(f"at {t:.2f}:  kind / group: FMR (errors/pairs, 95 % upper) | FNMR")
+        for row in rows:
+            fm, fn = row["fmr"], row["fnmr"]
+            print(
+                f"  {row['kind']:14s} {row['group']:14s} "
+                f"FMR {fm['rate']:.4%} ({fm['errors']}/{fm['pairs']}, <= {fm['upper95']:.4%}) | "
+                f"FNMR {fn['rate']:.2%} ({fn['errors']}/{fn['pairs']})"
+            )
     return 0

@@ -274,7 +274,6 @@ def det_plot(report: CalibrationReport, path: Path | str) -> None:
     # Error rates against the threshold: where genuine and impostor distances
     # do not overlap, the classic DET curve (FNMR against FMR) collapses onto
     # the axes, so the two rates are drawn against the threshold instead.
-    # Up to three sets (live, chip JPEG, chip JP2): a missing chip format leaves a colour over.
     for (label, gen, imp), colour in zip(sets, ("C0", "C1", "C2"), strict=False):
         ax_det.plot(
             grid, [max(fmr(imp, t), floor) for t in grid], color=colour, label=f"FMR {label}"

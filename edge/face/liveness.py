@@ -32,7 +32,6 @@ from edge.face.detect import FaceObservation, analyse_frame
 from edge.face.errors import FaceError
 from edge.face.image import as_rgb
 from edge.face.matcher import (
-    DEFAULT_THRESHOLD,
     FRAME_MAX_SIDE,
     FrameResult,
     MatchResult,
@@ -136,7 +135,7 @@ def evaluate(
     reference: Reference | np.ndarray,
     *,
     models: FaceModels | None = None,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     mirrored: bool = False,
     limits: QualityLimits = DEFAULT_LIMITS,
     known: Mapping[bytes, FrameResult] | None = None,
@@ -152,6 +151,8 @@ def evaluate(
     the matcher's analysis of the same encoded frames, so those are not redone.
     """
     models = models or FaceModels.shared()
+    if threshold is None:
+        threshold = models.threshold
     if not isinstance(reference, Reference):
         reference = Reference.from_embedding(reference)
     known = known or {}
@@ -247,11 +248,18 @@ def evaluate(
                     "The face during the challenge does not match the chip photo.",
                 )
             )
+
         # The frames that showed the turns must show the person of the frontal
         # ones (a straight-on photo shown, then someone else doing the turns);
         # so must every frontal frame sampled (a swap between turns).
-        centre = np.mean([o.embedding for o in sample], axis=0)
-        if any(distance(centre, o.embedding) > threshold for o in evidence + sample):
+        # Each frame against the centre of the *other* sampled frames: a swapped-in face
+        # must not pull the centre towards itself (with unit-length ArcFace embeddings
+        # it would otherwise stay within the threshold of a centre it is part of).
+        def centre_without(o: _Observed) -> np.ndarray:
+            others = [s.embedding for s in sample if s is not o] or [o.embedding]
+            return np.mean(others, axis=0)
+
+        if any(distance(centre_without(o), o.embedding) > threshold for o in evidence + sample):
             reasons.append(
                 LivenessReason(
                     "identity_changed", "A different face appeared during the challenge."
@@ -263,14 +271,13 @@ def evaluate(
 
 
 def known_frames(frames: list, match: MatchResult) -> dict[bytes, FrameResult]:
-    """The matcher's per-frame work on ``frames`` (the list given to ``match_frames``), for
-    ``known=``.
+    """The matcher's per-frame work on ``frames`` (as given to ``match_frames``), for ``known=``.
 
     Keyed by the encoded frame, so only byte frames are reused; arrays are analysed again.
     """
     return {
         frame: fr
-        for frame, fr in zip(frames, match.frames, strict=True)
+        for frame, fr in zip(frames, match.frames, strict=False)
         if isinstance(frame, bytes)
     }
 

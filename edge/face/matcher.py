@@ -1,7 +1,7 @@
 """Match the person at the kiosk against the chip photo.
 
-``reference_from_photo`` turns the DG2 image into a 128-d embedding once per
-transaction; ``match_frames`` analyses several live frames, keeps those that
+``reference_from_photo`` turns the DG2 image into an embedding (512-d ArcFace
+or 128-d dlib) once per transaction; ``match_frames`` analyses several live frames, keeps those that
 pass the quality gates and decides on the *median* distance over them, so
 one odd frame neither makes nor breaks a match.
 
@@ -19,13 +19,12 @@ import numpy as np
 from edge.face.detect import FaceObservation, analyse_frame, detect_reference_face
 from edge.face.errors import FaceError, NoFramesError
 from edge.face.image import as_rgb, decode_image
-from edge.face.models import FaceModels
+from edge.face.models import DEFAULT_MODEL, THRESHOLDS, FaceModels
 from edge.face.quality import DEFAULT_LIMITS, QualityLimits
 
-# Euclidean distance between dlib ResNet embeddings at or below which two
-# faces are called the same person. Chosen in docs/face-calibration.md for a
-# false-match rate of at most 0.1 % on the shared calibration set.
-DEFAULT_THRESHOLD = 0.59
+# The default embedder's calibrated threshold (per model: ``models.THRESHOLDS``;
+# a FaceModels instance gives its own as ``models.threshold``).
+DEFAULT_THRESHOLD = THRESHOLDS[DEFAULT_MODEL]
 
 # Chip photos are small; anything larger is decoded at reduced scale.
 REFERENCE_MAX_SIDE = 640
@@ -51,8 +50,8 @@ class Reference:
     @classmethod
     def from_embedding(cls, vector) -> Reference:
         vec = np.asarray(vector, dtype=np.float64).reshape(-1)
-        if vec.shape != (128,) or not np.all(np.isfinite(vec)):
-            raise ValueError("a face embedding has 128 finite values")
+        if vec.shape not in ((128,), (512,)) or not np.all(np.isfinite(vec)):
+            raise ValueError("a face embedding has 128 (dlib) or 512 (ArcFace) finite values")
         return cls(embedding=vec)
 
     def to_dict(self) -> dict:
@@ -110,6 +109,9 @@ class MatchResult:
     threshold: float
     frames: list[FrameResult]
     message: str
+    # The evidence a decision carries: which embedder (and which weights) measured the distance.
+    model: str = ""
+    model_version: str = ""
 
     @property
     def frames_used(self) -> int:
@@ -118,6 +120,8 @@ class MatchResult:
     def to_dict(self) -> dict:
         return {
             "decision": self.decision,
+            "model": self.model,
+            "model_version": self.model_version,
             "distance": None if self.distance is None else round(self.distance, 4),
             "threshold": self.threshold,
             "frames_used": self.frames_used,
@@ -161,14 +165,37 @@ def match_frames(
     models: FaceModels,
     reference: Reference,
     frames: list,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     *,
     min_frames: int = 1,
     limits: QualityLimits = DEFAULT_LIMITS,
 ) -> MatchResult:
-    """Decide match / no_match / undetermined from the frames that pass the gates."""
+    """Decide match / no_match / undetermined from the frames that pass the gates.
+
+    ``threshold``: default, the calibrated value of the models' embedder.
+    """
     if not frames:
         raise NoFramesError()
+    result = _decide(
+        models,
+        reference,
+        frames,
+        models.threshold if threshold is None else threshold,
+        min_frames,
+        limits,
+    )
+    result.model, result.model_version = models.model, models.model_version
+    return result
+
+
+def _decide(
+    models: FaceModels,
+    reference: Reference,
+    frames: list,
+    threshold: float,
+    min_frames: int,
+    limits: QualityLimits,
+) -> MatchResult:
     results = analyse_frames(models, reference, frames, limits)
     used = [r.distance for r in results if r.passed and r.distance is not None]
     if len(used) < max(1, min_frames):

@@ -1,6 +1,12 @@
-"""The dlib models, loaded once per process and shared between requests.
+"""The face models, loaded once per process and shared between requests.
 
-Weights come from the installed ``face_recognition_models`` package; nothing
+Two embedders can be selected (``CCCD_EDGE_FACE_MODEL`` or ``face_model`` in the
+configuration): ``arcface`` (the default; ``edge/face/arcface.py``, an
+ArcFace-family ONNX model under onnxruntime) and ``dlib`` (dlib's ResNet, kept
+for comparison). Both use dlib's detectors and 5-point landmarks. Each model
+has its own calibrated threshold (docs/face-calibration.md).
+
+dlib weights come from the installed ``face_recognition_models`` package; nothing
 is downloaded. Its ``__init__`` imports ``pkg_resources`` (absent from our
 setuptools), so we locate its folder with ``importlib`` without importing it.
 
@@ -33,6 +39,61 @@ RESNET = "dlib_face_recognition_resnet_model_v1.dat"
 CHIP_SIZE = 150
 CHIP_PADDING = 0.25
 
+MODEL_ARCFACE = "arcface"
+MODEL_DLIB = "dlib"
+MODELS = (MODEL_ARCFACE, MODEL_DLIB)
+DEFAULT_MODEL = MODEL_ARCFACE
+ENV_MODEL = "CCCD_EDGE_FACE_MODEL"
+DLIB_VERSION = "dlib_face_recognition_resnet_model_v1 (face_recognition_models 0.3.0)"
+# Distances at or below which two faces are the same person, per embedder: the
+# largest value keeping the false-match rate of the worst group of the shared
+# LFW set (pairs of East/Southeast Asian people) at or below 0.1 % for live and
+# chip-like references (docs/face-calibration.md). For dlib that costs a
+# false-non-match rate of about 70 %: its embedding does not separate these faces.
+THRESHOLDS = {MODEL_ARCFACE: 1.03, MODEL_DLIB: 0.36}
+
+
+def describe(model: str | None = None) -> dict[str, Any]:
+    """Which model would be used and whether its files are installed, without loading it.
+
+    Cheap enough for a health check: file presence and, for the ONNX files, their digests.
+    """
+    try:
+        chosen = selected_model(model)
+        if chosen == MODEL_ARCFACE:
+            from edge.face.arcface import MODEL_VERSION, ArcFaceOnnx
+
+            ArcFaceOnnx.check_files()
+            version = MODEL_VERSION
+        else:
+            version = DLIB_VERSION
+        folder = models_dir()
+        missing = [
+            n for n in (CNN_DETECTOR, SHAPE_PREDICTOR_5, RESNET) if not (folder / n).is_file()
+        ]
+        if missing:
+            raise ModelsUnavailableError(missing=missing)
+    except ModelsUnavailableError as exc:
+        return {"available": False, "reason": exc.message}
+    return {
+        "available": True,
+        "model": chosen,
+        "model_version": version,
+        "threshold": THRESHOLDS[chosen],
+    }
+
+
+def selected_model(name: str | None = None) -> str:
+    """The embedder to use: ``name``, else ``$CCCD_EDGE_FACE_MODEL``, else the default."""
+    import os
+
+    chosen = (name or os.environ.get(ENV_MODEL) or DEFAULT_MODEL).strip().lower()
+    if chosen not in MODELS:
+        raise ModelsUnavailableError(
+            f"Unknown face model {chosen!r}; choose one of {', '.join(MODELS)}.", model=chosen
+        )
+    return chosen
+
 
 def models_dir() -> Path:
     spec = importlib.util.find_spec("face_recognition_models")
@@ -43,21 +104,37 @@ def models_dir() -> Path:
 
 @dataclass
 class FaceModels:
-    """The four dlib models plus one lock each. Create with ``load()``/``shared()``."""
+    """Detectors, landmarks and one embedder, a lock each. Create with ``load()``/``shared()``."""
 
-    cnn_detector: Any  # a dlib object (dlib ships no types)
-    hog_detector: Any  # a dlib object (dlib ships no types)
-    shape_predictor: Any  # a dlib object (dlib ships no types)
-    encoder: Any  # a dlib object (dlib ships no types)
+    cnn_detector: Any  # a dlib model (untyped)
+    hog_detector: Any  # a dlib model (untyped)
+    shape_predictor: Any  # a dlib model (untyped)
+    encoder: Any  # dlib's ResNet when model == "dlib", else None
     source: str
+    model: str = MODEL_DLIB
+    model_version: str = DLIB_VERSION
+    arcface: Any = field(default=None, repr=False)  # ArcFaceOnnx when model == "arcface"
     _cnn_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _hog_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _shape_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _encoder_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    @property
+    def threshold(self) -> float:
+        """The calibrated default threshold of this embedder."""
+        return THRESHOLDS[self.model]
+
     @classmethod
-    def load(cls, directory: Path | str | None = None) -> FaceModels:
-        """Load the weights from ``directory`` (default: the installed package)."""
+    def load(
+        cls,
+        directory: Path | str | None = None,
+        *,
+        model: str | None = None,
+        model_dir: Path | str | None = None,
+    ) -> FaceModels:
+        """Load the weights: dlib's from ``directory`` (default: the installed package), the
+        ArcFace model's from ``model_dir`` (default: ``arcface.default_model_dir()``)."""
+        chosen = selected_model(model)
         try:
             import dlib
         except ImportError as exc:  # pragma: no cover - dlib is a declared dependency
@@ -69,25 +146,42 @@ class FaceModels:
         missing = [name for name, path in paths.items() if not path.is_file()]
         if missing:
             raise ModelsUnavailableError(missing=missing)
+        arcface = None
+        if chosen == MODEL_ARCFACE:
+            from edge.face.arcface import MODEL_VERSION, ArcFaceOnnx
+
+            arcface = ArcFaceOnnx.load(model_dir)
         try:
             return cls(
                 cnn_detector=dlib.cnn_face_detection_model_v1(str(paths[CNN_DETECTOR])),
                 hog_detector=dlib.get_frontal_face_detector(),
                 shape_predictor=dlib.shape_predictor(str(paths[SHAPE_PREDICTOR_5])),
-                encoder=dlib.face_recognition_model_v1(str(paths[RESNET])),
+                encoder=(
+                    dlib.face_recognition_model_v1(str(paths[RESNET]))
+                    if chosen == MODEL_DLIB
+                    else None
+                ),
                 source=str(folder),
+                model=chosen,
+                model_version=MODEL_VERSION if arcface is not None else DLIB_VERSION,
+                arcface=arcface,
             )
         except RuntimeError as exc:  # dlib raises RuntimeError on a damaged weights file
             raise ModelsUnavailableError("The face model files are damaged.") from exc
 
     @classmethod
-    def shared(cls) -> FaceModels:
-        """The process-wide instance, loaded on first use and reused afterwards."""
-        global _shared
+    def shared(cls, model: str | None = None) -> FaceModels:
+        """The process-wide instance per model (and model folder), loaded once and reused."""
+        chosen = selected_model(model)
+        key = chosen
+        if chosen == MODEL_ARCFACE:
+            from edge.face.arcface import default_model_dir
+
+            key = f"{chosen}:{default_model_dir()}"
         with _shared_lock:
-            if _shared is None:
-                _shared = cls.load()
-            return _shared
+            if key not in _shared:
+                _shared[key] = cls.load(model=chosen)
+            return _shared[key]
 
     # -- thread-safe calls ---------------------------------------------------
 
@@ -109,7 +203,11 @@ class FaceModels:
             return self.shape_predictor(image, rect)
 
     def embed(self, rgb: np.ndarray, shape: Any) -> np.ndarray:
-        """Align on the 5 landmarks and return the 128-d descriptor."""
+        """Align on the 5 landmarks; the descriptor (dlib: 128-d; ArcFace: 512-d, unit length)."""
+        if self.arcface is not None:
+            rect = shape.rect
+            box = (rect.left(), rect.top(), rect.right(), rect.bottom())
+            return self.arcface.embed_box(_c_uint8(rgb), box)
         import dlib
 
         chip = dlib.get_face_chip(_c_uint8(rgb), shape, CHIP_SIZE, CHIP_PADDING)
@@ -123,5 +221,5 @@ def _c_uint8(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a, dtype=np.uint8)
 
 
-_shared: FaceModels | None = None
+_shared: dict[str, FaceModels] = {}
 _shared_lock = threading.Lock()

@@ -108,7 +108,7 @@ def test_the_asked_turns_in_order_pass(models, frames, ref, steps):
     result = evaluate(challenge(steps), sequence(frames, performed(steps)), ref, models=models)
     assert result.passed, result.to_dict()
     assert result.steps_seen == list(steps) and result.reasons == []
-    assert result.identity_distance <= 0.59
+    assert result.identity_distance <= models.threshold
 
 
 def test_a_static_picture_fails(models, frames, ref):
@@ -117,7 +117,7 @@ def test_a_static_picture_fails(models, frames, ref):
     )
     assert not result.passed
     assert [r.code for r in result.reasons] == ["steps_not_seen"]
-    assert result.identity_distance <= 0.59  # it is the right face, but not alive
+    assert result.identity_distance <= models.threshold  # the right face, but not alive
 
 
 def test_a_print_turned_in_the_hand_fails(models, frames, ref):
@@ -259,6 +259,6 @@ def test_the_matchers_work_on_the_same_frames_is_reused(models, frames, ref):
         known=known_frames(encoded, match),
     )
     assert fresh.passed and reused.to_dict() == fresh.to_dict()
-    # The frontal frames were embedded by the matcher (they pass its frontal gate): only turns are
-    # left.
+    # The frontal frames were embedded by the matcher (they pass its frontal gate):
+    # only the turns are left.
     assert counting.embeds - spent < spent
