@@ -22,6 +22,7 @@ from edge.api.errors import Busy, InvalidRequest, ReaderInUse, Unavailable
 from edge.api.results import as_dict, build_result, photo_bytes, status_of
 from edge.audit import AuditLog, load_or_create_secret
 from edge.config import Config, RelyingParty
+from edge.face_stage import note_card, run_face_step
 from edge.metrics import ServiceMetrics
 from edge.profiles import Profile, get_profile
 from edge.reader_owner import ReaderBusy, ReaderOwner
@@ -358,10 +359,12 @@ class EdgeService:
             # For the kiosk screen only (kiosk_ui hands it over once, then drops it): the chip photo
             # beside the live picture. Never part of a relying party's result, never written.
             session.kiosk_photo = photo_bytes(report)
+        note_card(session, report)
         face = None
         if session.options.get("face_match_required"):
             t = time.perf_counter()
-            face = self._face(session, report)
+            # A face problem gives the face verdict its own reason; the card's verdict stands.
+            face = run_face_step(self, session, report)
             durations["face"] = (time.perf_counter() - t) * 1000
             outcome["face"] = face
         t = time.perf_counter()

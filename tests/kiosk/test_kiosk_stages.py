@@ -1,0 +1,125 @@
+"""Each failure at its own stage: the signed card result stays intact beside the face verdict.
+
+Real service (app factory), real virtual CCCD in process, the real dlib matcher; no browser.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from cardreader.transport.inprocess import InProcessTransport
+from edge.app import create_app
+from edge.signing import verify_jws
+from simulators.card import VirtualCCCD
+from simulators.dataset import build_dataset
+from simulators.faults import FaultConfig
+from tests.edge.conftest import auth, rp_config
+from tests.kiosk.conftest import face_files
+
+pytestmark = [pytest.mark.face, pytest.mark.timeout(180)]
+
+
+@pytest.fixture(scope="module")
+def models():
+    from edge.face import FaceModels
+
+    return FaceModels.load()
+
+
+def _app(tmp_path, models, dataset, faults=(), **overrides):
+    from crypto.truststore import TrustStore
+    from simulators.pki import default_pki
+
+    store = TrustStore(tmp_path / "trust.sqlite")
+    store.import_bytes(default_pki("ecdsa")[0].der, source="test PKI")
+    store.close()
+    config = rp_config(tmp_path, face_timeout=3, liveness=False, **overrides)
+    config["relying_parties"]["airport-rp"]["display_name"] = "Cảng hàng không Nội Bài"
+    return create_app(
+        config,
+        face_models=models,
+        open_transport=lambda: InProcessTransport(
+            VirtualCCCD(dataset, faults=FaultConfig.from_specs(list(faults)))
+        ),
+    )
+
+
+def _verify(app, dataset) -> tuple[dict, dict]:
+    """An airport verification with face match; returns (API body, kiosk view)."""
+    client = app.test_client()
+    r = client.post(
+        "/v1/verifications",
+        json={"can": dataset.can, "face_match_required": True},
+        headers=auth("airport"),
+    )
+    assert r.status_code == 202, r.get_json()
+    created = r.get_json()
+    body = client.get(created["links"]["self"] + "?wait=30", headers=auth("airport")).get_json()
+    deadline = time.time() + 30
+    while body["state"] not in ("done", "failed") and time.time() < deadline:
+        body = client.get(created["links"]["self"] + "?wait=5", headers=auth("airport")).get_json()
+    client.get("/")  # the kiosk cookie, as the kiosk's own browser gets it
+    view = client.get(f"/kiosk/api/sessions/{created['id']}").get_json()
+    return body, view
+
+
+def test_chip_photo_without_a_face_keeps_the_card_verified(tmp_path, models):
+    dataset = build_dataset(0)  # the drawn synthetic portrait: no face the matcher can find
+    app = _app(tmp_path, models, dataset)
+    try:
+        body, view = _verify(app, dataset)
+        assert body["state"] == "done", body  # not "failed": the card result is returned
+        claims = verify_jws(body["result"]["jws"], app.extensions["cccd_edge"].key.jwks())
+        assert claims["verdicts"]["passive_authentication"] == "valid"
+        assert claims["verdicts"]["chip_authenticity"] == "valid"
+        assert claims["verdicts"]["face"] == "unknown"
+        assert view["card"] == "genuine" and view["card_verified"] is True
+        assert view["reason"] == "face_chip_photo" and view["verified"] is False
+        assert view["relying_party_name"] == "Cảng hàng không Nội Bài"
+        audit = app.extensions["cccd_edge"].audit.rows(1)[0]
+        assert audit["passive_authentication"] == "valid" and audit["outcome"] == "done"
+    finally:
+        app.extensions["cccd_edge"].close()
+
+
+def test_camera_without_a_face_is_a_face_reason_not_a_card_reason(tmp_path, models, shared_dir):
+    dataset = build_dataset(0, photo=face_files(shared_dir)[0].read_bytes())
+    app = _app(tmp_path, models, dataset)
+    try:
+        body, view = _verify(app, dataset)  # no frame is ever sent: nobody at the camera
+        assert body["state"] == "done", body
+        verdicts = body["result"]["claims"]["verdicts"]
+        assert verdicts["passive_authentication"] == "valid" and verdicts["face"] == "unknown"
+        assert view["card_verified"] is True
+        assert view["reason"] == "face_not_seen", view
+    finally:
+        app.extensions["cccd_edge"].close()
+
+
+def test_face_step_is_skipped_when_the_card_failed(tmp_path, models, shared_dir):
+    dataset = build_dataset(0, photo=face_files(shared_dir)[0].read_bytes())
+    app = _app(tmp_path, models, dataset, faults=["tampered-dg"])
+    try:
+        body, view = _verify(app, dataset)
+        assert body["state"] == "done", body
+        verdicts = body["result"]["claims"]["verdicts"]
+        assert verdicts["passive_authentication"] == "invalid"
+        session = app.extensions["cccd_edge"].sessions.get(body["id"])
+        steps = [e.data.get("step") for e in session.events if e.name == "step"]
+        assert "face_skipped" in steps and "waiting_for_face" not in steps
+        assert view["reason"] == "document_invalid"  # the card's own reason comes first
+        assert view["face_reason"] == "face_skipped_card"
+        assert view["card"] == "not_genuine" and view["card_verified"] is False
+    finally:
+        app.extensions["cccd_edge"].close()
+
+
+def test_expired_genuine_card_is_said_apart_from_not_genuine():
+    from kiosk_ui.outcome import card_status
+
+    valid = {"passive_authentication": "valid", "chip_authenticity": "valid"}
+    assert card_status(valid, "expired") == "expired"
+    assert card_status(valid, None) == "genuine"  # the field absent (issue 9 not merged)
+    assert card_status({**valid, "passive_authentication": "invalid"}, "expired") == "not_genuine"
