@@ -209,7 +209,7 @@ def test_language_switch_keeps_what_was_typed(page, server, artifacts):
     page.keyboard.press("3")  # a keyboard attached to the kiosk works as well
     page.keyboard.press("Enter")  # incomplete: nothing is sent
     assert page.locator("#key-error").inner_text() == "Please enter all the digits."
-    assert page.locator("#screen-key h2").first.inner_text() == "Enter the 6-digit CAN"
+    assert page.locator("#screen-key h2").first.inner_text() == "Enter the last 6 digits of the ID number"
     page.click("#toggle-mrz")
     assert page.locator("#toggle-mrz").inner_text() == "Use the CAN"
     type_on_keypad(page, "0123")
@@ -219,7 +219,7 @@ def test_language_switch_keeps_what_was_typed(page, server, artifacts):
     assert page.locator("#mrz-document_number").inner_text() == "0123"
     page.click("#toggle-mrz")
     assert page.locator(".can-box.filled").count() == 3
-    assert page.locator("#screen-key h2").first.inner_text() == "Nhập 6 số CAN"
+    assert page.locator("#screen-key h2").first.inner_text() == "Nhập 6 số cuối của số định danh"
     page.click('#screen-key [data-action="cancel"]')  # frees the reader for the next test
     wait_screen(page, "idle")
     assert snapshot(page)["keyLength"] == 0
