@@ -6,7 +6,7 @@
 them after start):
 
 - ``reset_seconds``: the result screen clears itself after this long (20);
-- ``idle_seconds``: an unfinished entry is abandoned after this long (90);
+- ``idle_seconds``: an unfinished entry is abandoned after this long (60);
 - ``walk_up_profile``: profile for verifications a person starts with the
   Start button (``"airport"``: face match); ``""`` = only desk-started ones;
 - ``walk_up_face``: walk-up verifications include the face match (True);
@@ -21,7 +21,7 @@ from flask import Flask
 
 DEFAULTS = {
     "reset_seconds": 20,
-    "idle_seconds": 90,
+    "idle_seconds": 60,
     "walk_up_profile": "airport",
     "walk_up_face": True,
     "frames_per_batch": 3,
@@ -30,8 +30,10 @@ DEFAULTS = {
 
 
 def init_app(app: Flask, **options) -> None:
-    from kiosk_ui import api, views
+    from kiosk_ui import api, demo_api, qr_check, views
 
     app.config["KIOSK_UI"] = {**DEFAULTS, **app.config.get("KIOSK_UI", {}), **options}
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(demo_api.bp)
+    app.register_blueprint(qr_check.bp)

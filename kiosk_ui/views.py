@@ -59,6 +59,7 @@ def kiosk():
         "walk_up": bool(options["walk_up_profile"]),
         "frames_per_batch": options["frames_per_batch"],
         "liveness": bool(config.liveness),
+        "demo": config.reader == "simulator",  # offers "take my photo first" (kiosk_ui.demo_api)
         "liveness_pictures": liveness_pictures(config.liveness_steps, config.liveness_window),
         "steps": [{"name": name, "events": list(events)} for name, events in STEPS],
     }

@@ -154,12 +154,9 @@ class EdgeService:
         if self._open_transport is not None:
             return self._open_transport()
         if self.config.reader == "simulator":
-            from cardreader.transport.inprocess import InProcessTransport
-            from simulators.card import VirtualCCCD
+            from edge.demo_card import demo_transport  # demo mode: a chip photo with a real face
 
-            return InProcessTransport(
-                VirtualCCCD(_simulator_dataset(self.config.simulator_citizen))
-            )
+            return demo_transport(self)
         from cardreader.transport.pcsc import PcscTransport
 
         return PcscTransport.connect(self.config.reader, wait_s=self.config.card_timeout)

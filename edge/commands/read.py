@@ -103,10 +103,13 @@ def _simulator_transport(args):
     from edge.commands.simulate import citizen_number
     from simulators.card import VirtualCCCD
     from simulators.dataset import DataSetError, build_dataset
+    from simulators.demo_face import demo_photo
     from simulators.faults import FaultError
 
     try:
-        card = VirtualCCCD(build_dataset(citizen_number(args.citizen)), faults=list(args.fault))
+        # The demo card's chip photo is a real face (simulators.demo_face) the matcher finds.
+        dataset = build_dataset(citizen_number(args.citizen), photo=demo_photo())
+        card = VirtualCCCD(dataset, faults=list(args.fault))
     except (FaultError, DataSetError) as exc:
         raise UsageError(str(exc)) from None
     return InProcessTransport(card)
