@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
-from edge.api.auth import KIOSK_COOKIE, kiosk_token
+from edge.api.auth import KIOSK_COOKIE, kiosk_token, require_operator
+from edge.api.errors import InvalidRequest
 from kiosk_ui.reasons import STATS_NOT_REASONS, STATS_PREFIX_KEYS, STATS_REASON_KEYS
 from kiosk_ui.strings import DEFAULT_LANGUAGE, LANGUAGES, STRINGS, text
 
@@ -91,3 +92,22 @@ def stats():
         "frame-ancestors 'none'"
     )
     return resp
+
+
+@bp.get("/stats/data")
+def stats_data():
+    """The statistics page's tables (kiosk_ui.stats_summary): one outcome per verification."""
+    from kiosk_ui.stats_summary import PERIODS, summarise
+
+    require_operator()
+    period = request.args.get("period", "30")
+    if period not in PERIODS:
+        raise InvalidRequest("period must be today, 7 or 30.")
+    try:
+        tz = int(request.args.get("tz", "0"))
+    except ValueError:
+        raise InvalidRequest("tz must be whole minutes east of UTC.") from None
+    if not -840 <= tz <= 840:
+        raise InvalidRequest("tz must be between -840 and 840 minutes.")
+    service = current_app.extensions["cccd_edge"]
+    return jsonify(summarise(service.audit, period, tz_minutes=tz, now=service.clock()))

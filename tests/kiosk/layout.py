@@ -7,7 +7,8 @@ from pathlib import Path
 
 from tests.kiosk.a11y import settle
 
-AXE = Path(__file__).resolve().parents[2] / "kiosk_ui" / "static" / "vendor" / "axe-core" / "axe.min.js"
+VENDOR = Path(__file__).resolve().parents[2] / "kiosk_ui" / "static" / "vendor"
+AXE = VENDOR / "axe-core" / "axe.min.js"
 SIZES = {
     "portrait-1080x1920": {"width": 1080, "height": 1920},
     "landscape-1280x800": {"width": 1280, "height": 800},
@@ -18,21 +19,25 @@ MIN_TEXT_PORTRAIT = 26
 
 MEASURE = """
 () => {
-  const out = {scrollW: document.documentElement.scrollWidth, scrollH: document.documentElement.scrollHeight,
-               w: innerWidth, h: innerHeight, texts: [], buttons: [], overflowing: []};
+  const doc = document.documentElement;
+  const out = {scrollW: doc.scrollWidth, scrollH: doc.scrollHeight, w: innerWidth, h: innerHeight,
+               texts: [], buttons: [], overflowing: []};
   for (const el of document.querySelectorAll("body *")) {
     if (el.closest("svg") || ["SCRIPT", "STYLE"].includes(el.tagName)) continue;
     const own = Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
     const r = el.getBoundingClientRect();
     if (!el.offsetParent || r.width === 0 || r.height === 0) continue;
-    if (own) out.texts.push({text: el.textContent.trim().slice(0, 40), size: parseFloat(getComputedStyle(el).fontSize)});
-    if (r.right > innerWidth + 1 || r.left < -1) out.overflowing.push({tag: el.tagName, id: el.id, cls: el.className, left: r.left, right: r.right});
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (own) out.texts.push({text: el.textContent.trim().slice(0, 40), size: size});
+    if (r.right > innerWidth + 1 || r.left < -1) {
+      out.overflowing.push({tag: el.tagName, id: el.id, left: r.left, right: r.right});
+    }
   }
   for (const b of document.querySelectorAll("button")) {
     if (!b.offsetParent) continue;
     const r = b.getBoundingClientRect();
-    out.buttons.push({text: b.textContent.trim().slice(0, 30), id: b.id, top: r.top, bottom: r.bottom,
-                      left: r.left, right: r.right, w: r.width, h: r.height});
+    out.buttons.push({text: b.textContent.trim().slice(0, 30), id: b.id, top: r.top,
+                      bottom: r.bottom, w: r.width, h: r.height});
   }
   return out;
 }

@@ -53,7 +53,9 @@ def test_kiosk_page_gives_the_token_only_to_the_local_browser(app):
 def test_kiosk_page_renders_english_on_request(app):
     body = app.test_client().get("/kiosk?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in body and "Enter the last 6 digits of the ID number" in body
-    assert "Nhập 6 số cuối của số định danh" in app.test_client().get("/kiosk").get_data(as_text=True)
+    assert "Nhập 6 số cuối của số định danh" in app.test_client().get("/kiosk").get_data(
+        as_text=True
+    )
 
 
 def test_kiosk_api_refuses_callers_without_the_kiosk_token(app):
