@@ -67,6 +67,7 @@ PLAIN_STRINGS: dict[str, dict[str, str]] = {
         "en": "The demo takes one picture of you and makes a virtual card with it (in memory only, "
         "deleted at the end).",
     },
+    "demo_can": {"vi": "Thẻ demo (thẻ ảo) có 6 số:", "en": "The demo (virtual) card's 6 digits:"},
     "demo_take_photo": {"vi": "Chụp ảnh của tôi", "en": "Take my photo"},
     "demo_photo_taken": {
         "vi": "Đã tạo thẻ ảo với ảnh của bạn.",

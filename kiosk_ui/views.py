@@ -46,6 +46,15 @@ def _i18n():
     return {"t": lambda key, **values: text(key, lang, **values), "lang": lang}
 
 
+def _demo_can(config) -> str | None:
+    """Demo mode only: the virtual card's CAN, shown on the keypad (the card is synthetic)."""
+    if config.reader != "simulator":
+        return None
+    from edge.demo_card import demo_dataset
+
+    return str(demo_dataset(config.simulator_citizen).can)
+
+
 @bp.get("/")
 @bp.get("/kiosk")
 def kiosk():
@@ -61,6 +70,7 @@ def kiosk():
         "frames_per_batch": options["frames_per_batch"],
         "liveness": bool(config.liveness),
         "demo": config.reader == "simulator",  # offers "take my photo first" (kiosk_ui.demo_api)
+        "demo_can": _demo_can(config),
         "liveness_pictures": liveness_pictures(config.liveness_steps, config.liveness_window),
         "steps": [{"name": name, "events": list(events)} for name, events in STEPS],
     }

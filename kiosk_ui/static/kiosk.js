@@ -824,7 +824,7 @@
         lastFrame: !!(S.capture && S.capture.lastFrame), goodFrames: S.capture ? S.capture.good.length : 0,
         view: S.view ? { verified: S.view.verified, reason: S.view.reason } : null,
         prompt: S.prompt ? S.prompt.kind : null, secondsLeft: S.secondsLeft === undefined ? null : S.secondsLeft,
-        lang: window.I18n.lang,
+        lang: window.I18n.lang, qrHeld: !!S.qr, usedQr: S.usedQr, qrScanning: !!S.qrScanner,
       };
     },
   };
