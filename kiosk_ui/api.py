@@ -117,11 +117,24 @@ def face_check(session_id: str):
     from edge.face.errors import FaceError
     from edge.face.image import decode_image
 
+    # During the head-turn challenge a turned face is what is asked for: it is not a bad frame.
+    turning = getattr(session, "liveness", None) is not None
     try:
-        analysis = analyse_frame(_service().face_models(), decode_image(data, 960).rgb)
+        analysis = analyse_frame(
+            _service().face_models(), decode_image(data, 960).rgb, need_frontal=not turning
+        )
     except FaceError as exc:
-        return jsonify({"ok": False, "hint": exc.code})
+        return jsonify({"ok": False, "hint": exc.code, "yaw": None})
     finally:
         del data
     hint = analysis.reasons[0].code if analysis.reasons else None
-    return jsonify({"ok": analysis.passed, "hint": hint})
+    # The head's yaw lets the screen move to the next prompt as soon as a turn is seen; the
+    # service still decides the challenge on the timestamped frames themselves.
+    yaw = round(analysis.face.pose.yaw, 3) if analysis.face is not None else None
+    return jsonify({"ok": analysis.passed, "hint": hint, "yaw": yaw, **_turn_limits()})
+
+
+def _turn_limits() -> dict:
+    from edge.face.liveness import FRONTAL_DELTA, TURN_DELTA
+
+    return {"turn_delta": TURN_DELTA, "frontal_delta": FRONTAL_DELTA}

@@ -28,6 +28,7 @@
       scan: { line: "", before: null, lines: {} },
       source: null, capture: null, objectUrls: [], starting: false, stepIndex: -1, finalShown: false, view: null,
       timers: new Set(), lastActivity: Date.now(), countdown: 0,
+      prompts: [], cameraOpenedAt: 0, decidedAt: 0,
       qr: null, usedQr: false, qrScanner: null, qrRaw: "", qrWarning: false, demo: null, startedAt: 0,
     };
   }
@@ -428,7 +429,8 @@
       video: $("camera-video"), canvas: $("camera-canvas"), checkUrl: base + "/face-check",
       faceUrl: S.links ? S.links.face : "/v1/verifications/" + encodeURIComponent(S.sessionId) + "/face",
       framesPerBatch: SETTINGS.frames_per_batch, onHint: hint, onEnded: finishSoon,
-      liveness: live, onPrompt: prompt, onCountdown: countdown });
+      liveness: live, onPrompt: prompt, onCountdown: countdown, onSeen: seenTurn });
+    S.cameraOpenedAt = Date.now();
     await S.capture.start();
   }
 
@@ -436,9 +438,12 @@
   function prompt(kind, turn, turns) {
     touch();
     S.prompt = kind ? { kind: kind, turn: turn, turns: turns } : null;
-    $("camera-hint").hidden = !!kind;       // during the prompts the prompt is the only instruction
+    if (kind) S.prompts.push(kind);
     renderPrompt();
+    if (kind) window.Say.speak(t("liveness_" + kind));
   }
+
+  function seenTurn() { window.Say.speak(t("liveness_seen")); }
 
   function renderPrompt() {
     const p = S.prompt;
@@ -459,6 +464,9 @@
 
   function hint(key) {
     const el = $("camera-hint");
+    // During the prompts the prompt is the instruction: a hint shows only when there is a problem.
+    el.hidden = !key;
+    if (!key) return;
     // A reason without a prompt of its own (an unreadable frame) gets the general one.
     el.dataset.i18n = window.I18n.has(key) ? key : "hint_no_face";
     el.textContent = t(el.dataset.i18n);
@@ -488,6 +496,7 @@
     if (S !== mine || S.finalShown) return;
     if (r && r.ok && !r.data.final) { later(finish, 500); return; }   // not over yet: ask again
     S.finalShown = true;
+    S.decidedAt = Date.now();
     closeStream();
     const live = stopCamera(true);
     const view = r && r.ok ? r.data : { verified: false, reason: r && r.status === 404 ? "timeout" : "service_problem" };
@@ -824,6 +833,7 @@
         lastFrame: !!(S.capture && S.capture.lastFrame), goodFrames: S.capture ? S.capture.good.length : 0,
         view: S.view ? { verified: S.view.verified, reason: S.view.reason } : null,
         prompt: S.prompt ? S.prompt.kind : null, secondsLeft: S.secondsLeft === undefined ? null : S.secondsLeft,
+        prompts: S.prompts.slice(), faceSeconds: S.decidedAt && S.cameraOpenedAt ? (S.decidedAt - S.cameraOpenedAt) / 1000 : null,
         lang: window.I18n.lang, qrHeld: !!S.qr, usedQr: S.usedQr, qrScanning: !!S.qrScanner,
       };
     },
