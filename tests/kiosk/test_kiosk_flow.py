@@ -163,11 +163,11 @@ def test_walk_up_with_wrong_can_says_why_in_both_languages(page, server, dataset
     page.screenshot(path=str(artifacts / "05-result-wrong-can-vi.png"))
     assert page.locator("#verdict").get_attribute("data-verdict") == "not_verified"
     assert page.locator("#verdict-title").inner_text() == "Chưa xác thực được"
-    assert page.locator("#reason-primary").inner_text().startswith("Số CAN không khớp với thẻ này")
+    assert page.locator("#reason-primary").inner_text().startswith("6 số vừa nhập không khớp với thẻ này")
     assert (
         page.locator("#reason-secondary")
         .inner_text()
-        .startswith("The CAN does not match this card")
+        .startswith("The 6 digits do not match this card")
     )
     # The step that failed is marked on the progress list; nothing after it ran.
     statuses = step_statuses(page)
@@ -177,9 +177,9 @@ def test_walk_up_with_wrong_can_says_why_in_both_languages(page, server, dataset
     page.click("#lang-switch")
     assert page.locator("#verdict-title").inner_text() == "Not verified"
     assert (
-        page.locator("#reason-primary").inner_text().startswith("The CAN does not match this card")
+        page.locator("#reason-primary").inner_text().startswith("The 6 digits do not match this card")
     )
-    assert page.locator("#reason-secondary").inner_text().startswith("Số CAN không khớp")
+    assert page.locator("#reason-secondary").inner_text().startswith("6 số vừa nhập không khớp")
     assert page.locator("html").get_attribute("lang") == "en"
     page.screenshot(path=str(artifacts / "06-result-wrong-can-en.png"))
     view = snapshot(page)["view"]
@@ -211,19 +211,19 @@ def test_language_switch_keeps_what_was_typed(page, server, artifacts):
     page.keyboard.press("Enter")  # incomplete: nothing is sent
     assert page.locator("#key-error").inner_text() == "Please enter all the digits."
     assert (
-        page.locator("#screen-key h2").first.inner_text()
+        page.locator("#can-entry h2").inner_text()
         == "Enter the last 6 digits of the ID number"
     )
     page.click("#toggle-mrz")
-    assert page.locator("#toggle-mrz").inner_text() == "Use the CAN"
+    assert page.locator("#toggle-mrz").inner_text() == "Type the 6 digits on the front"
     type_on_keypad(page, "0123")
     page.screenshot(path=str(artifacts / "07-mrz-entry-en.png"))
     page.click("#lang-switch")
-    assert page.locator("#toggle-mrz").inner_text() == "Dùng số CAN"
+    assert page.locator("#toggle-mrz").inner_text() == "Nhập 6 số ở mặt trước"
     assert page.locator("#mrz-document_number").inner_text() == "0123"
     page.click("#toggle-mrz")
     assert page.locator(".can-box.filled").count() == 3
-    assert page.locator("#screen-key h2").first.inner_text() == "Nhập 6 số cuối của số định danh"
+    assert page.locator("#can-entry h2").inner_text() == "Nhập 6 số cuối của số định danh"
     page.click('#screen-key [data-action="cancel"]')  # frees the reader for the next test
     wait_screen(page, "idle")
     assert snapshot(page)["keyLength"] == 0
@@ -334,7 +334,7 @@ def test_camera_guidance_asks_to_come_closer(
         page.wait_for_selector('#camera-hint[data-i18n="hint_face_too_small"]')
         assert page.locator("#camera-hint").inner_text() == "Lại gần hơn"
         page.click("#lang-switch")
-        assert page.locator("#camera-hint").inner_text() == "Move closer"
+        assert page.locator("#camera-hint").inner_text() == "Come closer"
         page.screenshot(path=str(artifacts / "10-camera-move-closer.png"))
         check_screen(page, "camera")
         assert snapshot(page)["goodFrames"] == 0
