@@ -55,6 +55,10 @@ PLAIN_STRINGS: dict[str, dict[str, str]] = {
         "The QR code belongs to a different card from the one on the reader.",
         retry=True,
     ),
+    "camera_unavailable": {
+        "vi": "Không mở được camera. Vui lòng hỏi nhân viên.",
+        "en": "The camera could not be started. Please ask a member of staff.",
+    },
     "camera_denied": {
         "vi": "Không dùng được camera. Bạn vẫn có thể nhập 6 số bằng bàn phím.",
         "en": "The camera cannot be used. You can still type the 6 digits on the keypad.",
@@ -120,11 +124,10 @@ PLAIN_STRINGS: dict[str, dict[str, str]] = {
         "The card is genuine, but the photo in its chip is not clear enough to compare faces.",
         retry=False,
     ),
-    "reason_face_skipped_card": _r(
-        "Không kiểm tra khuôn mặt vì thẻ chưa xác thực được.",
-        "The face was not checked because the card could not be verified.",
-        retry=False,
-    ),
+    "reason_face_skipped_card": {
+        "vi": "Không kiểm tra khuôn mặt vì thẻ chưa xác thực được.",
+        "en": "The face was not checked because the card could not be verified.",
+    },
     "reason_face_no_match": _r(
         "Thẻ là thật, nhưng khuôn mặt không khớp với ảnh trong chip.",
         "The card is genuine, but the face does not match the photo in the chip.",

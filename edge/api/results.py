@@ -119,6 +119,11 @@ def build_result(
         claims["face"] = {
             k: face.get(k) for k in ("decision", "distance", "threshold") if k in face
         }
+        # Why the face was not matched, beside the card's own verdict (e.g. chip_photo_unusable,
+        # card_not_verified: the face step was skipped, no_face: the camera saw none).
+        codes = [r.get("code") if isinstance(r, dict) else r for r in face.get("reasons", [])]
+        if codes:
+            claims["face"]["reason_codes"] = [str(c) for c in codes]
         live = face.get("liveness")
         if live is not None:
             claims["face"]["liveness"] = {

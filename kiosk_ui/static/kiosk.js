@@ -540,7 +540,11 @@
       : view.relying_party === WALK_UP_PARTY ? (view.face_required ? "verified_face_walk_up" : "verified_text_walk_up")
         : "verified_text";
     renderStages(view);
-    showNotice("result-notice", view.notice ? "reason_" + view.notice : (S.qrWarning ? "qr_warning" : null));
+    // One notice beside the verdict: the profile accepts an expired card, the QR differs from the
+    // chip, or the face step did not run and why.
+    const skipped = view.face_reason === "face_skipped_card" && view.reason !== "face_skipped_card";
+    showNotice("result-notice", view.notice ? "reason_" + view.notice : S.qrWarning ? "qr_warning"
+      : skipped ? "reason_face_skipped_card" : null);
     const took = S.startedAt ? (Date.now() - S.startedAt) / 1000 : 0;
     $("took").textContent = took ? t("took_seconds", { s: window.Say.number(took, 2) }) : "";
     const other = window.I18n.other();

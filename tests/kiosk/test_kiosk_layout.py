@@ -84,6 +84,7 @@ def test_every_screen_fits(browser, server, dataset, artifacts, size):
             server.card_faults.clear()
         assert page.locator("#stage-card").get_attribute("data-ok") == "false"
         assert page.locator("#stage-face").get_attribute("data-ok") == "skipped"
+        assert "Không kiểm tra khuôn mặt" in page.locator("#result-notice").inner_text()
         check_layout(page, size, "result-not-genuine", artifacts)
         page.click('[data-action="finish"]')
         wait_screen(page, "idle")

@@ -75,6 +75,7 @@ def test_chip_photo_without_a_face_keeps_the_card_verified(tmp_path, models):
         assert claims["verdicts"]["passive_authentication"] == "valid"
         assert claims["verdicts"]["chip_authenticity"] == "valid"
         assert claims["verdicts"]["face"] == "unknown"
+        assert claims["face"]["reason_codes"] == ["chip_photo_unusable"]
         assert view["card"] == "genuine" and view["card_verified"] is True
         assert view["reason"] == "face_chip_photo" and view["verified"] is False
         assert view["relying_party_name"] == "Cảng hàng không Nội Bài"
@@ -110,6 +111,7 @@ def test_face_step_is_skipped_when_the_card_failed(tmp_path, models, shared_dir)
         steps = [e.data.get("step") for e in session.events if e.name == "step"]
         assert "face_skipped" in steps and "waiting_for_face" not in steps
         assert view["reason"] == "document_invalid"  # the card's own reason comes first
+        assert body["result"]["claims"]["face"]["reason_codes"] == ["card_not_verified"]
         assert view["face_reason"] == "face_skipped_card"
         assert view["card"] == "not_genuine" and view["card_verified"] is False
     finally:
@@ -123,3 +125,17 @@ def test_expired_genuine_card_is_said_apart_from_not_genuine():
     assert card_status(valid, "expired") == "expired"
     assert card_status(valid, None) == "genuine"  # the field absent (issue 9 not merged)
     assert card_status({**valid, "passive_authentication": "invalid"}, "expired") == "not_genuine"
+
+
+def test_expired_card_reason_and_notice_follow_the_profile():
+    from types import SimpleNamespace
+
+    from kiosk_ui.outcome import stage_view
+
+    session = SimpleNamespace(document_currency="expired", face_outcome=None)
+    valid = {"passive_authentication": "valid", "chip_authenticity": "valid"}
+    refused = stage_view(session, {"verdicts": {**valid, "overall": "invalid"}}, SimpleNamespace())
+    assert refused["card"] == "expired" and refused["reason"] == "card_expired"
+    accepting = SimpleNamespace(accept_expired_document=True)
+    accepted = stage_view(session, {"verdicts": {**valid, "overall": "valid"}}, accepting)
+    assert accepted["notice"] == "card_expired_accepted" and "reason" not in accepted
