@@ -86,11 +86,11 @@
 
   // One frame to the guidance endpoint: feedback for the person, and the pose for the prompts.
   FaceCapture.prototype.check = async function (frame) {
-    let r = null;
+    let r;
     try {
       const resp = await window.Net.request("POST", this.opts.checkUrl, frame, { "Content-Type": "image/jpeg" });
       r = { status: resp.status, data: await resp.json() };
-    } catch (e) { r = null; }
+    } catch { r = null; }
     if (!this.running || !r) return;
     if (r.status === 409) return;             // the session moved on: the final answer comes next
     if (r.status !== 200) return;

@@ -631,7 +631,7 @@
       $("demo-video").srcObject = stream;
       demoHint("hint_no_face");
       $("demo-capture").disabled = false;
-    } catch (e) {
+    } catch {
       if (S === mine) demoHint("camera_denied");
     }
   }

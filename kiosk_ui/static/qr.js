@@ -31,7 +31,7 @@
         const formats = await window.BarcodeDetector.getSupportedFormats();
         if (formats.includes("qr_code")) this.detector = new window.BarcodeDetector({ formats: ["qr_code"] });
       }
-    } catch (e) { this.detector = null; }
+    } catch { this.detector = null; }
     if (!this.detector && typeof window.jsQR !== "function") { this.opts.onUnavailable(); return false; }
     try {
       if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) throw new Error("no camera");
@@ -39,7 +39,7 @@
         video: { width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false });
       if (this.stopped) { stream.getTracks().forEach(function (tr) { tr.stop(); }); return false; }
       this.stream = stream;
-    } catch (e) {
+    } catch {
       if (!this.stopped) this.opts.onUnavailable();
       return false;
     }
@@ -57,7 +57,7 @@
     const video = this.opts.video;
     if (this.stopped) return;
     if (!video.videoWidth) return this.schedule();
-    let text = null;
+    let text;
     try {
       if (this.detector) {
         const codes = await this.detector.detect(video);
@@ -72,7 +72,7 @@
         const code = window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
         text = code ? code.data : null;
       }
-    } catch (e) { text = null; }
+    } catch { text = null; }
     if (this.stopped) return;
     if (text) this.opts.onText(text);
     this.schedule();

@@ -109,7 +109,7 @@
       steps = both[1];
       $("stats-error").hidden = true;
       document.body.dataset.loaded = "true";
-    } catch (e) {
+    } catch {
       $("stats-error").hidden = false;
       document.body.dataset.loaded = "error";
     }
