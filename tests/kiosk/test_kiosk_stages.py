@@ -139,3 +139,18 @@ def test_expired_card_reason_and_notice_follow_the_profile():
     accepting = SimpleNamespace(accept_expired_document=True)
     accepted = stage_view(session, {"verdicts": {**valid, "overall": "valid"}}, accepting)
     assert accepted["notice"] == "card_expired_accepted" and "reason" not in accepted
+
+
+def test_cli_simulator_read_writes_a_photo_with_a_face(tmp_path, models, capsys):
+    """The demo card's chip photo is a real face (a public-domain portrait from an installed
+    package, simulators/demo_face.py), so a newcomer's demo can match faces at all."""
+    from edge.cli import main
+    from edge.face.matcher import reference_from_photo
+    from simulators.demo_face import demo_photo_path
+
+    assert demo_photo_path() is not None, "matplotlib (the demo extra) is not installed"
+    out = tmp_path / "card"
+    assert main(["read", "--simulator", "--can", "047064", "--out", str(out)]) == 0
+    capsys.readouterr()
+    reference = reference_from_photo(models, (out / "photo.jpg").read_bytes())
+    assert reference.confidence > 0
