@@ -46,7 +46,7 @@
   // --- screens -------------------------------------------------------------------------------
   function show(screen) {
     S.screen = screen;
-    if (screen !== "key") S.scan.line = "";     // the rest of a scan (the name line) is not kept
+    if (screen !== "key") { S.scan.line = ""; S.qrRaw = ""; }   // the rest of a scan is not kept
     SCREENS.forEach(function (name) { $("screen-" + name).hidden = name !== screen; });
     document.body.dataset.screen = screen;
     if (screen === "key") startQr(); else stopQr();

@@ -214,6 +214,29 @@ def test_camera_without_a_face_keeps_the_card_genuine(qr_browser, qr_server, dat
     assert not page.js_errors
 
 
+def test_chip_photo_without_a_face_is_not_a_card_failure(qr_browser, tmp_path_factory, artifacts):
+    from simulators.dataset import build_dataset
+
+    drawn = build_dataset(0)  # the drawn synthetic portrait: no face the matcher can find
+    live = kiosk_server(tmp_path_factory, "kiosk-drawn-photo", drawn)
+    context, page = _context(qr_browser)
+    try:
+        open_kiosk(page, live)
+        page.click("#start")
+        wait_screen(page, "key")
+        _result(page)  # the QR starts the read; the face step cannot use the chip photo
+        assert page.locator("#stage-card").get_attribute("data-ok") == "true"
+        assert page.locator("#stage-face").get_attribute("data-ok") == "false"
+        assert "ảnh trong chip không đủ rõ" in page.locator("#reason-primary").inner_text()
+        assert "hỏi nhân viên" in page.locator("#reason-primary").inner_text()
+        assert snapshot(page)["view"] == {"verified": False, "reason": "face_chip_photo"}
+        page.screenshot(path=str(artifacts / "walkup-chip-photo-unusable.png"))
+    finally:
+        context.close()
+        live.close()
+    assert not page.js_errors
+
+
 # --- demo mode: the person's own face ------------------------------------------------------------
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory):
