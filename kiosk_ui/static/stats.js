@@ -16,6 +16,11 @@
   function ms(v) { return v >= 1000 ? window.Say.number(v / 1000, 2) + " s" : window.Say.number(Math.round(v)) + " ms"; }
   function count(v) { return window.Say.number(v); }
   function label(key) { return { label: t(key), small: null }; }
+  // A step of the audit's timings in plain words (an unknown one keeps its name).
+  function stepLabel(name) {
+    const key = "step_time_" + name.replace(/\./g, "_");
+    return { label: window.I18n.has(key) ? t(key) : name, small: null };
+  }
 
   // Every day of the period, quiet ones included (local dates, as the service counted them).
   function everyDay(perDay, since) {
@@ -44,7 +49,8 @@
     $("tile-avg").textContent = steps && steps.average_total_ms !== null ? ms(steps.average_total_ms) : "–";
     const daysDrawn = everyDay(s.per_day, s.since);
     window.Charts.dayBars($("chart-per-day"), daysDrawn, {
-      title: t("stats_per_day"), succeeded: t("outcome_verified"), failed: t("outcome_failed"), empty: empty });
+      title: t("stats_per_day"), succeeded: t("outcome_verified"), failed: t("outcome_failed"), empty: empty,
+      dayLabel: function (day) { return window.Say.date(day).slice(0, 5); } });
     setTable("per-day", ["day", "verified", "failed", "abandoned"], s.per_day.map(function (d) {
       return [d.day, d.verified, d.failed, d.abandoned]; }));
     const outcomes = Object.entries(s.outcomes).filter(function (e) { return e[1] > 0; });
@@ -66,7 +72,7 @@
     setTable("insurance", ["status", "label", "count"], Object.entries(s.insurance).map(function (e) {
       return [e[0], t("insurance_" + e[0]), e[1]]; }));
     const stepRows = steps ? Object.entries(steps.average_ms_per_step).sort(function (a, b) { return b[1] - a[1]; }) : [];
-    window.Charts.hbars($("chart-steps"), stepRows, { title: t("stats_step_times"), empty: empty }, ms);
+    window.Charts.hbars($("chart-steps"), stepRows, { title: t("stats_step_times"), empty: empty }, ms, stepLabel);
     setTable("steps", ["step", "average_ms"], stepRows);
   }
 

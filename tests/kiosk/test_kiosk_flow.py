@@ -401,6 +401,9 @@ def test_stats_page_draws_charts_from_audit_rows(page, server, dataset, artifact
     ]
     assert wrong_key.locator("text.bar-label").text_content() == "Wrong CAN or MRZ"
     page.screenshot(path=str(artifacts / "12-stats-en.png"), full_page=True)
+    from tests.kiosk.layout import run_axe
+
+    assert not run_axe(page), "statistics page: serious or critical axe-core violations"
 
 
 def test_walking_away_mid_entry_clears_the_screen_and_frees_the_reader(page, server):
