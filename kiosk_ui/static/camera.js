@@ -127,7 +127,7 @@
           });
           resp = await window.Net.request("POST", self.opts.faceUrl + (final ? "?final=true" : ""), form);
         } else resp = await self.sendFinalOnly();
-      } catch (e) { resp = null; }
+      } catch { /* no answer: handled below like a failed request */ }
       if (resp && resp.status === 409 && !self.stopped) {
         self.running = false;
         clearInterval(self.liveTimer);
@@ -152,7 +152,7 @@
         video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: "user" }, audio: false });
       if (this.stopped) { stream.getTracks().forEach(function (tr) { tr.stop(); }); return false; }
       this.stream = stream;
-    } catch (e) {
+    } catch {
       this.opts.onHint("camera_unavailable");
       return false;
     }
@@ -194,7 +194,7 @@
     try {
       const resp = await window.Net.request("POST", this.opts.checkUrl, frame, { "Content-Type": "image/jpeg" });
       r = { status: resp.status, data: await resp.json() };
-    } catch (e) { r = null; }
+    } catch { /* no answer: this frame is skipped */ }
     if (!this.running) return;
     if (r && r.status === 409) { this.running = false; return this.opts.onEnded(); }
     if (r && r.status === 200) {
@@ -217,7 +217,7 @@
     this.good.forEach(function (blob, i) { form.append("frame", blob, "frame" + i + ".jpg"); });
     this.good = [];
     let resp = null;
-    try { resp = await window.Net.request("POST", this.opts.faceUrl, form); } catch (e) { resp = null; }
+    try { resp = await window.Net.request("POST", this.opts.faceUrl, form); } catch { /* no answer: handled below like a failed request */ }
     if (resp && resp.ok) return;     // the face_match event (or the session's end) says what is next
     this.busy = false;
     if (resp && resp.status === 409) { this.running = false; return this.opts.onEnded(); }

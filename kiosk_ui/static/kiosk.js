@@ -681,7 +681,7 @@
       try {
         const resp = await request("GET", "/kiosk/api/sessions/" + encodeURIComponent(S.sessionId) + "/chip-photo");
         if (resp.ok) chip = await resp.blob();
-      } catch (e) { chip = null; }
+      } catch { chip = null; }
     }
     if (S !== mine) return;         // reset meanwhile: nothing of this person is shown
     // The photo of a chip whose data fails the issuer's signature is not the holder's to trust:

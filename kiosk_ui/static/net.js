@@ -21,7 +21,7 @@
     const resp = await request(method, url, payload === undefined ? undefined : JSON.stringify(payload),
       payload === undefined ? {} : { "Content-Type": "application/json" });
     let data = null;
-    try { data = await resp.json(); } catch (e) { data = null; }
+    try { data = await resp.json(); } catch { /* not JSON: data stays null */ }
     return { status: resp.status, ok: resp.ok, data: data };
   }
 
