@@ -82,6 +82,14 @@ PLAIN_STRINGS: dict[str, dict[str, str]] = {
         "No face was found in the picture just taken.",
         retry=True,
     ),
+    # With the head-turn check: about 3 pictures a second until every turn is seen ({n} at most).
+    "privacy_face_liveness": {
+        "vi": "Trong lúc bạn quay đầu theo hướng dẫn, camera chụp tối đa {n} ảnh khuôn mặt "
+        "(khoảng 3 ảnh mỗi giây) để kiểm tra và so với ảnh trong chip; ảnh bị xóa ngay sau đó.",
+        "en": "While you turn your head as shown, the camera takes at most {n} pictures of your "
+        "face (about 3 a second) to check them against the chip photo; they are deleted "
+        "straight after.",
+    },
     # --- camera feedback --------------------------------------------------------------------
     "hint_no_face": {"vi": "Đưa khuôn mặt vào khung", "en": "Put your face inside the frame"},
     "hint_face_too_small": {"vi": "Lại gần hơn", "en": "Come closer"},

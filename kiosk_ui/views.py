@@ -29,10 +29,10 @@ STEPS = (
 
 
 def liveness_pictures(steps: int, window_s: float) -> int:
-    """How many pictures the camera takes during a challenge (camera.js: look straight 2 s, then
-    4 s per turn, squeezed into the window less 1 s; one picture every 0.5 s)."""
-    seconds = min(2.0 + 4.0 * steps, max(window_s - 1.0, 1.0))
-    return round(seconds * 2)
+    """At most how many pictures the camera takes during a challenge (camera.js: one picture
+    every 0.3 s until every turn was seen, at most for the whole window; ``steps`` does not
+    change the bound since the prompts move on as soon as each turn is seen)."""
+    return round(max(window_s, 1.0) / 0.3)
 
 
 def _lang() -> str:
