@@ -21,7 +21,9 @@
   // endpoint; the next prompt shows as soon as the asked turn is seen (never on a timer), and the
   // challenge ends as soon as every turn was seen and the head is straight again. The deadline is
   // only a fallback. The service decides on the timestamped frames themselves, not on this.
-  const LIVE = { everyMs: 300, batch: 4 };
+  // A pose check every 0.3 s; a frame goes to the service every 0.6 s, and always the frame that
+  // showed a turn or the return to straight (the service's buffer holds 32 frames per challenge).
+  const LIVE = { everyMs: 300, sendEveryMs: 600, batch: 4 };
 
   FaceCapture.prototype.startLiveness = function () {
     // opts.liveness: {steps, seconds_left, now}; opts.onPrompt(kind, index, count); opts.onCountdown(n)
@@ -33,6 +35,9 @@
     this.phase = "front";        // "front" (baseline), a direction (turning), "back" (to frontal)
     this.baseline = null;
     this.pending = [];
+    this.advances = 0;           // prompt changes: the frame that caused one is always sent
+    this.lastSent = 0;
+    this.finalSent = false;
     this.opts.onPrompt("front", 0, this.steps.length);
     this.liveTimer = setInterval(function () { self.liveTick(); }, LIVE.everyMs);
     this.liveTick();
@@ -62,6 +67,7 @@
   };
 
   FaceCapture.prototype.next = function (phase) {
+    this.advances += 1;
     this.phase = phase;
     this.opts.onPrompt(phase, phase === "back" || phase === "front" ? 0 : this.seen + 1, this.steps.length);
   };
@@ -75,13 +81,18 @@
     const capturedAt = Date.now() / 1000 + this.clockOffset;
     const frame = await this.grab();
     if (!frame || !this.running) { this.grabbing = false; return; }
-    // The latest straight-on frame, for the result screen (the camera's very first may be black).
-    if (this.phase === "front" || this.phase === "back") this.lastFrame = frame;
-    this.pending.push({ blob: frame, at: capturedAt });
-    this.good.push(frame);
-    if (this.pending.length >= LIVE.batch) this.sendTimed(false);
+    const phase = this.phase, before = this.advances;
     await this.check(frame);
     this.grabbing = false;
+    const advanced = this.advances !== before;
+    // Ended meanwhile by the deadline: the final batch goes now, without this frame.
+    if (this.ended && !advanced) { if (!this.finalSent) this.sendTimed(true); return; }
+    // The latest straight-on frame, for the result screen (the camera's very first may be black).
+    if (phase === "front" || phase === "back") this.lastFrame = frame;
+    if (!advanced && Date.now() - this.lastSent < LIVE.sendEveryMs) return;
+    this.lastSent = Date.now();
+    this.pending.push({ blob: frame, at: capturedAt });
+    if (this.pending.length >= LIVE.batch || this.ended) this.sendTimed(this.ended);
   };
 
   // One frame to the guidance endpoint: feedback for the person, and the pose for the prompts.
@@ -104,15 +115,18 @@
     clearInterval(this.liveTimer);
     if (this.ended) return;
     this.ended = true;
+    this.advances += 1;
     this.running = false;
     this.opts.onPrompt(null, 0, 0);
     this.opts.onHint("camera_checking");
-    this.sendTimed(true);
+    // Ended by a pose answer: the tick that got it sends the frame that showed it, as the final.
+    if (!this.grabbing) this.sendTimed(true);
   };
 
   // Batches go one after another, so the final one never overtakes an earlier one.
   FaceCapture.prototype.sendTimed = function (final) {
     const batch = this.pending, self = this;
+    if (final) this.finalSent = true;
     this.pending = [];
     this.good = [];
     if (!batch.length && !final) return;
