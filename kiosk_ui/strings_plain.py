@@ -235,6 +235,7 @@ PLAIN_STRINGS: dict[str, dict[str, str]] = {
     "stats_per_hour": {"vi": "Lượt xác thực theo giờ", "en": "Verifications per hour"},
     "stats_abandoned": {"vi": "Bỏ dở", "en": "Abandoned"},
     "stats_insurance": {"vi": "Bảo hiểm y tế", "en": "Health insurance"},
+    "stats_per_kiosk": {"vi": "Lượt xác thực theo máy", "en": "Verifications per kiosk"},
     "stats_csv": {"vi": "Tải bảng (CSV)", "en": "Download table (CSV)"},
     "stats_count": {"vi": "Số lượt", "en": "Count"},
     "stats_label": {"vi": "Mục", "en": "Item"},

@@ -71,6 +71,10 @@
       function (name) { return label("insurance_" + name); });
     setTable("insurance", ["status", "label", "count"], Object.entries(s.insurance).map(function (e) {
       return [e[0], t("insurance_" + e[0]), e[1]]; }));
+    const kiosks = s.per_kiosk.map(function (k) { return [k.kiosk, k.verified + k.failed + k.abandoned]; });
+    window.Charts.hbars($("chart-per-kiosk"), kiosks, { title: t("stats_per_kiosk"), empty: empty }, count);
+    setTable("per-kiosk", ["kiosk", "verified", "failed", "abandoned"], s.per_kiosk.map(function (k) {
+      return [k.kiosk, k.verified, k.failed, k.abandoned]; }));
     const stepRows = steps ? Object.entries(steps.average_ms_per_step).sort(function (a, b) { return b[1] - a[1]; }) : [];
     window.Charts.hbars($("chart-steps"), stepRows, { title: t("stats_step_times"), empty: empty }, ms, stepLabel);
     setTable("steps", ["step", "average_ms"], stepRows);

@@ -163,7 +163,11 @@ def test_walk_up_with_wrong_can_says_why_in_both_languages(page, server, dataset
     page.screenshot(path=str(artifacts / "05-result-wrong-can-vi.png"))
     assert page.locator("#verdict").get_attribute("data-verdict") == "not_verified"
     assert page.locator("#verdict-title").inner_text() == "Chưa xác thực được"
-    assert page.locator("#reason-primary").inner_text().startswith("6 số vừa nhập không khớp với thẻ này")
+    assert (
+        page.locator("#reason-primary")
+        .inner_text()
+        .startswith("6 số vừa nhập không khớp với thẻ này")
+    )
     assert (
         page.locator("#reason-secondary")
         .inner_text()
@@ -177,7 +181,9 @@ def test_walk_up_with_wrong_can_says_why_in_both_languages(page, server, dataset
     page.click("#lang-switch")
     assert page.locator("#verdict-title").inner_text() == "Not verified"
     assert (
-        page.locator("#reason-primary").inner_text().startswith("The 6 digits do not match this card")
+        page.locator("#reason-primary")
+        .inner_text()
+        .startswith("The 6 digits do not match this card")
     )
     assert page.locator("#reason-secondary").inner_text().startswith("6 số vừa nhập không khớp")
     assert page.locator("html").get_attribute("lang") == "en"
@@ -210,10 +216,7 @@ def test_language_switch_keeps_what_was_typed(page, server, artifacts):
     page.keyboard.press("3")  # a keyboard attached to the kiosk works as well
     page.keyboard.press("Enter")  # incomplete: nothing is sent
     assert page.locator("#key-error").inner_text() == "Please enter all the digits."
-    assert (
-        page.locator("#can-entry h2").inner_text()
-        == "Enter the last 6 digits of the ID number"
-    )
+    assert page.locator("#can-entry h2").inner_text() == "Enter the last 6 digits of the ID number"
     page.click("#toggle-mrz")
     assert page.locator("#toggle-mrz").inner_text() == "Type the 6 digits on the front"
     type_on_keypad(page, "0123")
@@ -376,6 +379,10 @@ def test_stats_page_draws_charts_from_audit_rows(page, server, dataset, artifact
         "gs => Object.fromEntries(gs.map(g => [g.dataset.name, Number(g.dataset.value)]))"
     )
     assert outcomes == {k: v for k, v in stats["outcomes"].items() if v}
+    kiosks = page.locator("#chart-per-kiosk g.bar").evaluate_all(
+        "gs => gs.map(g => g.dataset.name)"
+    )
+    assert kiosks == [k["kiosk"] for k in stats["per_kiosk"]] == ["kiosk-ui-test"]
     hours = page.locator("#chart-per-hour g.bar").count()
     assert hours == sum(
         1 for h in stats["per_hour"] if h["verified"] + h["failed"] + h["abandoned"]
@@ -397,6 +404,7 @@ def test_stats_page_draws_charts_from_audit_rows(page, server, dataset, artifact
         "Why verifications failed (first cause)",
         "Verifications per hour",
         "Health insurance",
+        "Verifications per kiosk",
         "Average time per step (ms)",
     ]
     assert wrong_key.locator("text.bar-label").text_content() == "Wrong CAN or MRZ"

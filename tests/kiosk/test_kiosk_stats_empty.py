@@ -13,7 +13,7 @@ def test_stats_page_without_audit_rows_says_so(page, server, artifacts):
     assert page.locator('[data-period="7"]').get_attribute("aria-pressed") == "true"
     assert page.locator("#tile-total").inner_text() == "0"
     assert page.locator("#tile-rate").inner_text() == "–"
-    assert page.locator(".chart-body .empty").all_inner_texts() == ["Chưa có dữ liệu."] * 6
+    assert page.locator(".chart-body .empty").all_inner_texts() == ["Chưa có dữ liệu."] * 7
     assert page.locator(".chart-body svg").count() == 0
     page.screenshot(path=str(artifacts / "13-stats-empty.png"))
 
