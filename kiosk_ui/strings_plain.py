@@ -20,6 +20,9 @@ def _r(vi: str, en: str, *, retry: bool) -> dict[str, str]:
 
 
 PLAIN_STRINGS: dict[str, dict[str, str]] = {
+    # Where no "Try again" button is offered (a desk started it), the next step is the staff.
+    "suffix_try_again": {"vi": TRY_AGAIN_VI, "en": TRY_AGAIN_EN},
+    "suffix_ask_staff": {"vi": ASK_STAFF_VI, "en": ASK_STAFF_EN},
     # --- access key: the 6 digits explained, the QR code first ----------------------------------
     "can_title": {
         "vi": "Nhập 6 số cuối của số định danh",

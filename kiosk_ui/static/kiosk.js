@@ -548,8 +548,14 @@
     const took = S.startedAt ? (Date.now() - S.startedAt) / 1000 : 0;
     $("took").textContent = took ? t("took_seconds", { s: window.Say.number(took, 2) }) : "";
     const other = window.I18n.other();
-    $("reason-primary").textContent = t(key);
-    $("reason-secondary").textContent = window.I18n.tIn(other, key);
+    // No "Try again" button here (a desk started it, or the cause is not the person's to fix):
+    // the next step is the staff.
+    const nextStep = function (text, lang) {
+      if (!$("try-again").hidden) return text;
+      return text.replace(window.I18n.tIn(lang, "suffix_try_again"), window.I18n.tIn(lang, "suffix_ask_staff"));
+    };
+    $("reason-primary").textContent = nextStep(t(key), window.I18n.lang);
+    $("reason-secondary").textContent = nextStep(window.I18n.tIn(other, key), other);
     $("reason-secondary").lang = other;
     renderCountdown();
   }
