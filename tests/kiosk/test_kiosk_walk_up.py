@@ -24,7 +24,7 @@ from tests.kiosk.conftest import (
     launch,
     write_y4m,
 )
-from tests.kiosk.test_kiosk_flow import open_kiosk, snapshot, type_on_keypad, wait_screen
+from tests.kiosk.test_kiosk_flow import api, open_kiosk, snapshot, type_on_keypad, wait_screen
 
 pytestmark = [pytest.mark.browser, pytest.mark.face, pytest.mark.timeout(300)]
 
@@ -170,6 +170,24 @@ def test_usb_scanner_typing_the_qr_and_its_bad_inputs(qr_browser, qr_server, dat
         page.click("#key-ok")
         _result(page)
         assert page.locator("#verdict").get_attribute("data-verdict") == "verified"
+    finally:
+        context.close()
+    assert not page.js_errors
+
+
+def test_desk_started_failure_sends_the_person_to_the_staff(qr_browser, qr_server, dataset):
+    context, page = _context(qr_browser, deny_camera=True)
+    try:
+        open_kiosk(page, qr_server)
+        api(qr_server, "POST", "/v1/verifications", {"ask_on_kiosk": True}, profile="school")
+        wait_screen(page, "key")
+        type_on_keypad(page, "".join(str((int(c) + 1) % 10) for c in dataset.can))
+        page.click("#key-ok")
+        _result(page)
+        assert page.locator("#try-again").is_hidden()  # the desk starts the next one
+        reason = page.locator("#reason-primary").inner_text()
+        assert reason.endswith("Vui lòng hỏi nhân viên.") and "Thử lại" not in reason
+        assert page.locator("#reason-secondary").inner_text().endswith("ask a member of staff.")
     finally:
         context.close()
     assert not page.js_errors
