@@ -110,7 +110,7 @@ def walk_up(face_dir: Path, runs: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         video = Path(tmp) / "person.y4m"
         write_y4m(video, [camera_picture(faces[1 + i % 3]) for i in range(15)])
-        for liveness in (False, True):
+        for liveness, react_s in ((False, 0.0), (True, 0.0), (True, 1.0)):
             app = create_app(
                 {
                     "instance_dir": f"{tmp}/instance-{liveness}",
@@ -139,28 +139,37 @@ def walk_up(face_dir: Path, runs: int) -> None:
                         ],
                     )
                     for _ in range(runs):
-                        times.append(_one_walk_up(browser, url, dataset.can, liveness))
+                        times.append(_one_walk_up(browser, url, dataset.can, liveness, react_s))
                     browser.close()
             finally:
                 server.shutdown()
                 thread.join(10)
                 app.extensions["cccd_edge"].close()
-            name = "camera open -> decision" + (" (2 turns)" if liveness else " (match)")
+            name = "camera open -> decision" + (
+                f" (2 turns, {react_s:g} s/prompt)" if liveness else " (match)"
+            )
             report(name, [t * 1000 for t in times])
             print(f"{'':32s} each: {', '.join(f'{t:.2f} s' for t in times)}   target <= 6 s")
 
 
-def _one_walk_up(browser, url: str, can: str, liveness: bool) -> float:
+def _one_walk_up(browser, url: str, can: str, liveness: bool, react_s: float = 0.0) -> float:
+    """One walk-up; with ``react_s`` the scripted person answers each prompt that long after
+    the previous answer (the poses between are the previous one)."""
     context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(60000)
     script: list[float] = []
+    state = {"yaw": 0.0, "at": time.monotonic(), "shown": False}
     if liveness:
 
         def cooperative(route):
             response = route.fetch()
             body = response.json()
-            body["yaw"] = script.pop(0) if script else 0.0
+            # Each pose is answered at least once before the next (the screen must see it).
+            if script and state["shown"] and time.monotonic() - state["at"] >= react_s:
+                state["yaw"], state["at"], state["shown"] = script.pop(0), time.monotonic(), False
+            body["yaw"] = state["yaw"]
+            state["shown"] = True
             route.fulfill(response=response, json=body)
 
         page.route("**/face-check", cooperative)
@@ -177,7 +186,9 @@ def _one_walk_up(browser, url: str, can: str, liveness: bool) -> float:
             ".then(r => r.json()).then(v => v.liveness.steps)"
         )
         turn = {"left": 0.25, "right": -0.25}
-        script.extend([0.0, turn[steps[0]], 0.0, turn[steps[1]], 0.0])
+        # Already looking straight; then each prompt answered react_s after the previous one.
+        script.extend([turn[steps[0]], 0.0, turn[steps[1]], 0.0])
+        state["at"] = time.monotonic()
     page.wait_for_function("document.body.dataset.screen === 'result'")
     seconds = page.evaluate("window.cccdKiosk.snapshot().faceSeconds")
     context.close()
