@@ -267,7 +267,9 @@ class AuditLog:
 
     def stats(self, days: int = 30) -> dict:
         """What the operators' page shows: per day, success rate, failure reasons, time per step."""
-        since = datetime.fromtimestamp(self._clock() - days * 86400, UTC).date().isoformat()
+        since = (
+            datetime.fromtimestamp(self._clock() - days * 86400, UTC).date().isoformat()
+        )
         self.flush()
         with self._lock:
             cur = self._db.execute(
@@ -352,7 +354,9 @@ _SAFE_EXTRAS = (
 class JsonLinesFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(
+                timespec="milliseconds"
+            ),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": _NUMBER.sub("[redacted]", record.getMessage()),
