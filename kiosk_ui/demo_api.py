@@ -40,13 +40,16 @@ def take_photo() -> Response:
         raise InvalidRequest("The photo must be one JPEG image of at most 2 MB.")
     from edge.face.errors import FaceError
     from edge.face.matcher import reference_from_photo
-    from simulators.portrait import portrait_from_photo
+    from simulators.portrait import PortraitError, portrait_from_photo
 
     try:
+        portrait = portrait_from_photo(data)
+    except PortraitError:
+        del data
+        raise InvalidRequest("The photo could not be read as an image.") from None
+    try:
         # The same check the verification will make on the chip photo it becomes.
-        reference_from_photo(
-            current_app.extensions["cccd_edge"].face_models(), portrait_from_photo(data)
-        )
+        reference_from_photo(current_app.extensions["cccd_edge"].face_models(), portrait)
     except FaceError:
         del data
         store.clear()

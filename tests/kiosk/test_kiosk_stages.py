@@ -154,3 +154,64 @@ def test_cli_simulator_read_writes_a_photo_with_a_face(tmp_path, models, capsys)
     capsys.readouterr()
     reference = reference_from_photo(models, (out / "photo.jpg").read_bytes())
     assert reference.confidence > 0
+
+
+def test_demo_photo_exists_only_in_demo_mode(tmp_path, models, shared_dir):
+    real = create_app(rp_config(tmp_path / "real", reader="ACS ACR1252 01 00"))
+    try:
+        client = real.test_client()
+        page = client.get("/").get_data(as_text=True)
+        assert 'id="demo-photo"' not in page and 'id="demo-can"' not in page
+        jpeg = face_files(shared_dir)[0].read_bytes()
+        r = client.post("/kiosk/api/demo/photo", data=jpeg, content_type="image/jpeg")
+        assert r.status_code == 404
+    finally:
+        real.extensions["cccd_edge"].close()
+    demo = create_app(rp_config(tmp_path / "demo", reader="simulator"), face_models=models)
+    try:
+        client = demo.test_client()
+        page = client.get("/").get_data(as_text=True)
+        assert 'id="demo-photo"' in page and "047064" in page
+        service = demo.extensions["cccd_edge"]
+        r = client.post(
+            "/kiosk/api/demo/photo", data=b"\xff\xd8 not a photo", content_type="image/jpeg"
+        )
+        assert r.status_code in (400, 422) and service.demo_photo.get() is None
+        r = client.post("/kiosk/api/demo/photo", data=jpeg, content_type="image/jpeg")
+        assert r.status_code == 200 and service.demo_photo.get() == jpeg
+        assert client.delete("/kiosk/api/demo/photo").status_code == 204
+        assert service.demo_photo.get() is None
+    finally:
+        demo.extensions["cccd_edge"].close()
+
+
+def test_qr_check_compares_and_refuses_bad_input(tmp_path, models, shared_dir):
+    from kiosk_ui.qr_check import compare
+
+    chip = {"id_number": "001093047064", "full_name": "Nguyễn Văn An", "birth_date": "1993-01-05"}
+    same = {"id_number": "001093047064", "full_name": "NGUYỄN  VĂN AN", "birth_date": "05011993"}
+    assert compare(same, chip) == {"id_matches": True, "name_matches": True, "birth_matches": True}
+    other = {"id_number": "001093047065", "full_name": "Nguyễn Văn Án", "birth_date": "06011993"}
+    assert compare(other, chip) == {
+        "id_matches": False,
+        "name_matches": False,
+        "birth_matches": False,
+    }
+    assert compare(same, {})["id_matches"] is None  # not among this profile's attributes
+
+    dataset = build_dataset(0, photo=face_files(shared_dir)[0].read_bytes())
+    app = _app(tmp_path, models, dataset)
+    try:
+        body, _ = _verify(app, dataset)
+        client = app.test_client()
+        client.get("/")
+        url = f"/kiosk/api/sessions/{body['id']}/qr-check"
+        assert client.post(url, data="not json", content_type="text/plain").status_code == 400
+        assert client.post(url, json={"id_number": 5}).status_code == 400
+        assert client.post("/kiosk/api/sessions/nope/qr-check", json=same).status_code == 404
+        r = client.post(url, json={**same, "full_name": dataset.citizen.full_name})
+        assert r.status_code == 200 and r.get_json()["id_matches"] is (
+            dataset.citizen.id_number == same["id_number"]
+        )
+    finally:
+        app.extensions["cccd_edge"].close()
