@@ -270,6 +270,23 @@ class AuditLog:
             found = cur.fetchone()
         return dict(zip(AUDIT_COLUMNS, found, strict=True)) if found else None
 
+    def columns(self) -> set[str]:
+        """The verifications table's columns (an older file, before a migration, has fewer)."""
+        with self._lock:
+            return {row[1] for row in self._db.execute("PRAGMA table_info(verifications)")}
+
+    def select(self, columns: list[str], since_at: str) -> list[dict]:
+        """Rows recorded at or after ``since_at`` (ISO UTC), only ``columns`` (known names only)."""
+        have = self.columns()
+        wanted = [c for c in columns if c in have]
+        self.flush()
+        with self._lock:
+            cur = self._db.execute(
+                f"SELECT {', '.join(wanted)} FROM verifications WHERE at >= ? ORDER BY at",
+                (since_at,),
+            )
+            return [dict(zip(wanted, r, strict=True)) for r in cur.fetchall()]
+
     def stats(self, days: int = 30) -> dict:
         """What the operators' page shows: per day, success rate, failure reasons, time per step."""
         since = datetime.fromtimestamp(self._clock() - days * 86400, UTC).date().isoformat()

@@ -37,6 +37,7 @@ class RelyingParty:
     id: str
     profile: str
     key_digests: tuple[str, ...]  # hex SHA-256 of each accepted API key
+    display_name: str = ""  # what the kiosk screen calls it ("Bệnh viện Chợ Rẫy"); id if empty
 
     def accepts(self, api_key: str) -> bool:
         digest = hashlib.sha256(api_key.encode("utf-8")).hexdigest()
@@ -167,7 +168,11 @@ def _relying_parties(table: dict, env_keys: str) -> tuple[RelyingParty, ...]:
             raise ConfigError(f"relying_parties.{rp_id} must be a table.")
         digests = [str(d).lower() for d in spec.get("api_key_sha256", [])]
         digests += [hashlib.sha256(str(k).encode()).hexdigest() for k in spec.get("api_keys", [])]
-        parties[rp_id] = {"profile": spec.get("profile", ""), "digests": digests}
+        parties[rp_id] = {
+            "profile": spec.get("profile", ""),
+            "digests": digests,
+            "display_name": str(spec.get("display_name", "")),
+        }
     for item in filter(None, (s.strip() for s in env_keys.split(","))):
         parts = item.split(":", 2)
         if len(parts) != 3 or not all(parts):
@@ -185,7 +190,14 @@ def _relying_parties(table: dict, env_keys: str) -> tuple[RelyingParty, ...]:
                 f"Relying party {rp_id!r} names profile {entry['profile']!r}; "
                 f"known profiles: {', '.join(sorted(PROFILES))}."
             )
-        out.append(RelyingParty(rp_id, entry["profile"], tuple(entry["digests"])))
+        out.append(
+            RelyingParty(
+                rp_id,
+                entry["profile"],
+                tuple(entry["digests"]),
+                entry.get("display_name", ""),
+            )
+        )
     return tuple(out)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Flask
 
-from edge.api.auth import KIOSK_COOKIE, AddressSet, kiosk_token, require_kiosk
+from edge.api.auth import KIOSK_COOKIE, AddressSet, kiosk_token, require_kiosk, require_operator
 from edge.config import RelyingParty
 from edge.profiles import get_profile
 
@@ -80,18 +80,99 @@ class ScreenHost:
             "window": float(config.liveness_window),
         }
 
-    def frame_hint(self, jpeg: bytes, max_side: int = 960) -> dict[str, Any]:
-        """Camera guidance for one frame: ``{"ok": bool, "hint": code or None}``; not kept."""
+    def frame_hint(
+        self, jpeg: bytes, max_side: int = 960, *, turning: bool = False
+    ) -> dict[str, Any]:
+        """Camera guidance for one frame, not kept: ``{"ok", "hint": code or None, "yaw"}`` and
+        the turn limits. ``turning``: during the head-turn challenge a turned face is what is
+        asked for, not a bad frame. The yaw lets the screen move to the next prompt as soon as
+        a turn is seen; the service still decides the challenge on the timed frames."""
         from edge.face.detect import analyse_frame
         from edge.face.errors import FaceError
         from edge.face.image import decode_image
+        from edge.face.liveness import FRONTAL_DELTA, TURN_DELTA
 
+        limits = {"turn_delta": TURN_DELTA, "frontal_delta": FRONTAL_DELTA}
         try:
-            analysis = analyse_frame(self._service.face_models(), decode_image(jpeg, max_side).rgb)
+            analysis = analyse_frame(
+                self._service.face_models(),
+                decode_image(jpeg, max_side).rgb,
+                need_frontal=not turning,
+            )
         except FaceError as exc:
-            return {"ok": False, "hint": exc.code}
+            return {"ok": False, "hint": exc.code, "yaw": None, **limits}
         hint = analysis.reasons[0].code if analysis.reasons else None
-        return {"ok": analysis.passed, "hint": hint}
+        yaw = round(analysis.face.pose.yaw, 3) if analysis.face is not None else None
+        return {"ok": analysis.passed, "hint": hint, "yaw": yaw, **limits}
+
+    # --- what the screen says ----------------------------------------------------------------
+    def display_name(self, rp_id: str) -> str:
+        """The relying party's ``display_name`` from the configuration (its id when it has none)."""
+        party = next((p for p in self._service.config.relying_parties if p.id == rp_id), None)
+        return (getattr(party, "display_name", "") or rp_id) if party else rp_id
+
+    def accepts_expired_document(self, profile_name: str) -> bool:
+        return bool(get_profile(profile_name).accept_expired_document)
+
+    # --- operators' statistics -----------------------------------------------------------------
+    def require_operator(self) -> None:
+        """Raise 401/403 unless the operator key (or, without one, a loopback client) is given."""
+        require_operator()
+
+    def audit_view(self) -> AuditView:
+        return AuditView(self._service.audit)
+
+    # --- demo mode (reader = "simulator") ----------------------------------------------------
+    def demo_mode(self) -> bool:
+        return bool(self._service.config.reader == "simulator")
+
+    def demo_can(self) -> str | None:
+        """The virtual card's CAN (the card is synthetic), shown on the demo keypad."""
+        if not self.demo_mode():
+            return None
+        from edge.demo import demo_dataset  # demo mode only
+
+        return str(demo_dataset(self._service.config.simulator_citizen).can)
+
+    def take_demo_photo(self, jpeg: bytes) -> str | None:
+        """The person's photo becomes the next demo card's chip photo, if the matcher finds a
+        face in it as the chip will carry it. None when taken, else ``not_an_image`` or
+        ``demo_no_face``. Held in memory only (``edge.demo.DemoPhoto``)."""
+        from edge.demo import portrait_of  # demo mode only
+        from edge.face.errors import FaceError
+        from edge.face.matcher import reference_from_photo
+
+        store = self._service.demo_photo()
+        portrait = portrait_of(jpeg)
+        if portrait is None:
+            return "not_an_image"
+        try:
+            # The same check the verification will make on the chip photo it becomes.
+            reference_from_photo(self._service.face_models(), portrait)
+        except FaceError:
+            store.clear()
+            return "demo_no_face"
+        store.set(jpeg)
+        return None
+
+    def forget_demo_photo(self) -> None:
+        store = self._service.demo_photo()
+        if store is not None:
+            store.clear()
+
+
+class AuditView:
+    """Read-only access to the audit log for the statistics page (no personal data is in it)."""
+
+    def __init__(self, audit: Any):
+        self._audit = audit
+
+    def columns(self) -> set[str]:
+        return set(self._audit.columns())
+
+    def select(self, columns: list[str], since_at: str) -> list[dict[str, Any]]:
+        """Rows recorded at or after ``since_at`` (ISO UTC), only ``columns``."""
+        return list(self._audit.select(columns, since_at))
 
 
 def register_screen(app: Flask, service: Any, target: str, kiosk_addresses: Iterable[str]) -> bool:

@@ -86,6 +86,10 @@ class VerificationSession:
     frames_final: bool = False
     liveness_verdict: dict | None = None
     kiosk_photo: bytes | None = None  # chip photo for the kiosk screen only (kiosk_ui pops it once)
+    # For the kiosk screen only (no personal data): the document's currency and the face stage's
+    # outcome (edge.api.face_step.run_face_stage), so a face problem never reads as a bad card.
+    document_currency: str | None = None
+    face_outcome: dict[str, Any] | None = None
     _cond: threading.Condition = field(default_factory=threading.Condition, repr=False)
     _clock: Callable[[], float] = field(default=time.monotonic, repr=False)
 

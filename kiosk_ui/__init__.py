@@ -8,7 +8,7 @@ package imports nothing from ``edge``. Options (also read from
 them after start):
 
 - ``reset_seconds``: the result screen clears itself after this long (20);
-- ``idle_seconds``: an unfinished entry is abandoned after this long (90);
+- ``idle_seconds``: an unfinished entry is abandoned after this long (60);
 - ``walk_up_profile``: profile for verifications a person starts with the
   Start button (``"airport"``: face match); ``""`` = only desk-started ones;
 - ``walk_up_face``: walk-up verifications include the face match (True);
@@ -25,7 +25,7 @@ from flask import Flask
 
 DEFAULTS = {
     "reset_seconds": 20,
-    "idle_seconds": 90,
+    "idle_seconds": 60,
     "walk_up_profile": "airport",
     "walk_up_face": True,
     "frames_per_batch": 3,
@@ -34,7 +34,7 @@ DEFAULTS = {
 
 
 def init_app(app: Flask, host: Any, **options: Any) -> None:
-    from kiosk_ui import api, views
+    from kiosk_ui import api, demo_api, qr_check, views
     from kiosk_ui.host import HOST_KEY
 
     app.extensions[HOST_KEY] = host
@@ -42,3 +42,5 @@ def init_app(app: Flask, host: Any, **options: Any) -> None:
     app.config["KIOSK_UI"] = {**DEFAULTS, **app.config.get("KIOSK_UI", {}), **options}
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(demo_api.bp)
+    app.register_blueprint(qr_check.bp)

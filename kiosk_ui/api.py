@@ -109,7 +109,9 @@ def face_check(session_id: str):
     data = request.get_data(cache=False)
     if not data.startswith(b"\xff\xd8") or len(data) > MAX_FRAME:
         raise InvalidRequest("The frame must be one JPEG image of at most 2 MB.")
+    # During the head-turn challenge a turned face is what is asked for: it is not a bad frame.
+    turning = getattr(session, "liveness", None) is not None
     try:
-        return jsonify(host().frame_hint(data, 960))
+        return jsonify(host().frame_hint(data, 960, turning=turning))
     finally:
         del data

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from kiosk_ui.outcome import display_name, stage_view
+
 ERROR_REASONS = {
     "access_key_rejected": "wrong_can",
     "access_control_failed": "access_failed",
@@ -47,6 +49,10 @@ REASON_KEYS = tuple(
             "face_no_match",
             "liveness_failed",
             "face_undetermined",
+            "face_not_seen",
+            "face_chip_photo",
+            "face_skipped_card",
+            "card_expired",
             "busy",
             "unknown",
         }
@@ -116,6 +122,7 @@ def kiosk_view(session: Any, now: float | None = None, attributes: Sequence[str]
         "state": state,
         "final": final,
         "relying_party": session.relying_party,
+        "relying_party_name": display_name(session.relying_party),
         "profile": session.profile,
         "face_required": face_required,
         "verified": None,
@@ -155,6 +162,10 @@ def kiosk_view(session: Any, now: float | None = None, attributes: Sequence[str]
     view["verified"] = reason is None
     view["reason"] = reason
     view["verdicts"] = dict(claims.get("verdicts") or {})
+    # The card and the face each with their own verdict (kiosk_ui.outcome): a face problem
+    # never reads as "card not verified".
+    view.update(stage_view(session, claims))
+    view["verified"] = view["reason"] is None
     return view
 
 

@@ -296,6 +296,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "stats_refresh": {"vi": "Tải lại", "en": "Refresh"},
 }
 
+# Issue 10's plain words (and the next step) for every reason, QR, demo and statistics labels.
+from kiosk_ui.strings_plain import PLAIN_STRINGS  # noqa: E402 (STRINGS above is the base table)
+
+STRINGS.update(PLAIN_STRINGS)
+
 
 def text(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
     """The sentence for ``key`` in ``lang`` (falls back to Vietnamese, then to the key itself)."""

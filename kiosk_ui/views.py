@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from werkzeug.exceptions import BadRequest as InvalidRequest
 
 from kiosk_ui.host import host, kiosk_token
 from kiosk_ui.reasons import STATS_NOT_REASONS, STATS_PREFIX_KEYS, STATS_REASON_KEYS
@@ -28,10 +29,10 @@ STEPS = (
 
 
 def liveness_pictures(steps: int, window_s: float) -> int:
-    """How many pictures the camera takes during a challenge (camera.js: look straight 2 s, then
-    4 s per turn, squeezed into the window less 1 s; one picture every 0.5 s)."""
-    seconds = min(2.0 + 4.0 * steps, max(window_s - 1.0, 1.0))
-    return round(seconds * 2)
+    """At most how many pictures the camera takes during a challenge (camera.js: one picture
+    every 0.3 s until every turn was seen, at most for the whole window; ``steps`` does not
+    change the bound since the prompts move on as soon as each turn is seen)."""
+    return round(max(window_s, 1.0) / 0.3)
 
 
 def _lang() -> str:
@@ -53,12 +54,16 @@ def kiosk():
         # The page carries the kiosk token: only the kiosk's own browser may have it.
         abort(403)
     live = host().liveness_settings()
+    demo = host().demo_mode()
     settings = {
         "reset_seconds": options["reset_seconds"],
         "idle_seconds": options["idle_seconds"],
         "walk_up": bool(options["walk_up_profile"]),
         "frames_per_batch": options["frames_per_batch"],
         "liveness": live["liveness"],
+        "demo": demo,  # offers "take my photo first" (kiosk_ui.demo_api)
+        # Demo mode only: the virtual card's CAN, shown on the keypad (the card is synthetic).
+        "demo_can": host().demo_can() if demo else None,
         "liveness_pictures": liveness_pictures(live["steps"], live["window"]),
         "steps": [{"name": name, "events": list(events)} for name, events in STEPS],
     }
@@ -90,3 +95,21 @@ def stats():
         "frame-ancestors 'none'"
     )
     return resp
+
+
+@bp.get("/stats/data")
+def stats_data():
+    """The statistics page's tables (kiosk_ui.stats_summary): one outcome per verification."""
+    from kiosk_ui.stats_summary import PERIODS, summarise
+
+    host().require_operator()
+    period = request.args.get("period", "30")
+    if period not in PERIODS:
+        raise InvalidRequest("period must be today, 7 or 30.")
+    try:
+        tz = int(request.args.get("tz", "0"))
+    except ValueError:
+        raise InvalidRequest("tz must be whole minutes east of UTC.") from None
+    if not -840 <= tz <= 840:
+        raise InvalidRequest("tz must be between -840 and 840 minutes.")
+    return jsonify(summarise(host().audit_view(), period, tz_minutes=tz, now=host().clock()))

@@ -36,12 +36,12 @@ fi
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
-extras="face"
-[ "$want_test" = 1 ] && extras="face,test"
+extras="face,demo"
+[ "$want_test" = 1 ] && extras="face,demo,test"
 # Re-install only when pyproject.toml changed since the last successful install of
 # these extras; the test extras include the run extras, so a test install serves both.
 hash=$(sha256sum pyproject.toml | cut -c1-16)
-if [ ! -f ".venv/.installed-$hash-$extras" ] && [ ! -f ".venv/.installed-$hash-face,test" ]; then
+if [ ! -f ".venv/.installed-$hash-$extras" ] && [ ! -f ".venv/.installed-$hash-face,demo,test" ]; then
     .venv/bin/pip install -q --upgrade pip setuptools wheel
     .venv/bin/pip install -q -e ".[$extras]"
     rm -f .venv/.installed-*

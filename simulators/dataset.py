@@ -132,6 +132,7 @@ def build_dataset(
     signing_time: datetime | None = SIGNING_TIME,
     mrz_expiry: str | None = None,
     dg2_iso39794: bool = False,
+    keep_photo: bool = True,
 ) -> CardDataSet:
     """The virtual CCCD of citizen ``index``.
 
@@ -149,6 +150,7 @@ def build_dataset(
     without expiry.
     signing_time: the SOD's signingTime attribute (fixed by default; None leaves it out).
     dg2_iso39794: DG2 in the ISO/IEC 39794-5 layout (7F2E) instead of ISO/IEC 19794-5 (5F2E).
+    keep_photo: False for a real person's photo: it is not kept in the portrait cache.
     """
     person = person or citizen_at(index)
     if pace_offer is not None:
@@ -161,8 +163,9 @@ def build_dataset(
         person = replace(person, mrz_expiry_override=mrz_expiry)
     if photo_format not in ("jpeg", "jp2"):
         raise DataSetError(f"photo format {photo_format!r}: use 'jpeg' or 'jp2'")
+    # keep_photo=False: a person's own photo (the kiosk demo) is not kept in the portrait cache.
     image = (
-        _photo_portrait(photo, photo_format)
+        (_photo_portrait if keep_photo else portrait_from_photo)(photo, photo_format)
         if photo is not None
         else _portrait(person.id_number, photo_format, person.sex == "Nữ")
     )

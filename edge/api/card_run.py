@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from edge.api.accounting import RunOutcome, account_card
-from edge.api.face_step import run_face_step
+from edge.api.face_step import run_face_stage
 from edge.api.results import report_view, status_of
 from edge.profiles import Profile
 from edge.sessions import SessionEnded, State, VerificationSession
@@ -123,9 +123,12 @@ def _run(service: Any, session: VerificationSession, profile: Profile, outcome: 
         # For the kiosk screen only (kiosk_ui hands it over once, then drops it): the chip photo
         # beside the live picture. Never part of a relying party's result, never written.
         session.kiosk_photo = report.photo_bytes()
+    # For the kiosk screen (no personal data): a genuine but expired card reads as such.
+    session.document_currency = str(report.verification.document_currency)
     if session.options.get("face_match_required"):
         t = time.perf_counter()
-        report.face, report.liveness = run_face_step(service, session, report.photo_bytes())
+        # A face problem gives the face verdict its own reason; the card's verdict stands.
+        report.face, report.liveness = run_face_stage(service, session, report)
         durations["face"] = _ms_since(t)
     service.complete_report(report, profile, "card")
     t = time.perf_counter()

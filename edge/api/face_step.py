@@ -20,6 +20,59 @@ LIVENESS_GRACE = 3.0
 
 FaceOutcome = tuple[FaceReport, LivenessReport | None]
 
+# Face reasons a person is told about (kiosk_ui maps them to plain words).
+CARD_NOT_VERIFIED = "card_not_verified"  # the card failed: no camera, no challenge
+CHIP_PHOTO_UNUSABLE = "chip_photo_unusable"  # the chip's own photo holds no usable face
+SKIPPED = (CARD_NOT_VERIFIED, CHIP_PHOTO_UNUSABLE)
+
+
+def card_failed(report: Any) -> bool:
+    """True when the card itself is not verified: its data or its chip failed a check."""
+    from edge.api.results import status_of
+
+    verification = report.verification
+    pa = status_of(verification.passive_authentication).value
+    chip = status_of(verification.chip_authenticity).value
+    return pa != "valid" or chip == "invalid"
+
+
+def run_face_stage(service: Any, session: VerificationSession, report: Any) -> FaceOutcome:
+    """The face stage of a card verification, kept apart from the card's own verdict.
+
+    The card's result is decided before the camera opens and is never changed here: a card
+    that already failed skips the face step (``card_not_verified``); a chip photo without a
+    usable face gives the face verdict ``chip_photo_unusable``; a camera without a face or a
+    failed challenge gives the face verdict its own reason. Never raises for a face problem.
+    """
+    from edge.face.errors import FaceError
+
+    liveness = bool(service.config.liveness)
+    if card_failed(report):
+        face, live = _skipped(liveness, CARD_NOT_VERIFIED)
+        session.emit("step", step="face_skipped", reason=CARD_NOT_VERIFIED)
+    else:
+        try:
+            face, live = run_face_step(service, session, report.photo_bytes())
+        except FaceError as exc:
+            if exc.code == "models_unavailable":
+                raise
+            # Raised before the camera opens: the chip photo has no face the matcher can use.
+            face, live = _skipped(liveness, CHIP_PHOTO_UNUSABLE)
+            session.emit("step", step="face_skipped", reason=CHIP_PHOTO_UNUSABLE)
+    session.face_outcome = {
+        "decision": face.decision,
+        "reasons": list(face.reason_codes)[:4],
+        "skipped": any(code in SKIPPED for code in face.reason_codes),
+        "liveness": live.verdict if live is not None else None,
+    }
+    return face, live
+
+
+def _skipped(liveness: bool, reason: str) -> FaceOutcome:
+    return FaceReport.undetermined(reason), (
+        LivenessReport.not_performed(reason) if liveness else None
+    )
+
 
 def run_face_step(service: Any, session: VerificationSession, photo: bytes | None) -> FaceOutcome:
     """The face decision for ``session``; ``photo`` is the chip's (DG2) image, if any."""
@@ -37,10 +90,9 @@ def run_face_step(service: Any, session: VerificationSession, photo: bytes | Non
     return _match_only(service, session, models, reference), None
 
 
-def _threshold(config: Any) -> float:
-    from edge.face import DEFAULT_THRESHOLD
-
-    return float(config.face_threshold or DEFAULT_THRESHOLD)
+def _threshold(config: Any) -> float | None:
+    """The configured threshold; None: the calibrated one of the model in use."""
+    return float(config.face_threshold) if config.face_threshold else None
 
 
 def _match_only(

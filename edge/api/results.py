@@ -172,6 +172,10 @@ def build_result(
             "distance": face_report.distance,
             "threshold": face_report.threshold,
         }
+        # Why the face was not matched, beside the card's own verdict (e.g. chip_photo_unusable,
+        # card_not_verified: the face step was skipped, no_face: the camera saw none).
+        if face_report.reason_codes:
+            claims["face"]["reason_codes"] = list(face_report.reason_codes)
         if live is not None:
             claims["face"]["liveness"] = {
                 "verdict": live.verdict,

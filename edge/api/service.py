@@ -95,6 +95,8 @@ class EdgeService:
             sessions_active=lambda: len(self.sessions),
         )
         self.components = Components(config, trust_store=trust_store, face_models=face_models)
+        self._demo_lock = threading.Lock()
+        self._demo_photo: Any = None
         self.insurance = InsuranceCheck(config.insurance)  # off without a gateway URL
         self._open_transport = open_transport
         self.current_session_id: str | None = None
@@ -117,7 +119,19 @@ class EdgeService:
         """The reader's transport for one read; waits for a card up to ``card_timeout``."""
         if self._open_transport is not None:
             return self._open_transport()
-        return open_transport(self.config)
+        return open_transport(self.config, demo_photo=self.demo_photo())
+
+    def demo_photo(self) -> Any:
+        """Demo mode only: the person's own photo for the next demo card (``edge.demo.DemoPhoto``,
+        in memory); None on a kiosk with a real reader."""
+        if self.config.reader != "simulator":
+            return None
+        with self._demo_lock:
+            if self._demo_photo is None:
+                from edge.demo import DemoPhoto  # demo mode only
+
+                self._demo_photo = DemoPhoto()
+            return self._demo_photo
 
     def require(self, *modules: str) -> None:
         self.components.require(*modules)

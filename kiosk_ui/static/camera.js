@@ -17,70 +17,116 @@
     this.lastFrame = null;
   }
 
-  // --- liveness: timed prompts (front, then each turn and back), frames sent with capture times ---
-  // Seconds per prompt; scaled down when less time is left in the challenge window.
-  const LIVE = { front: 2.0, turn: 2.2, back: 1.8, margin: 1.0, everyMs: 500, batch: 4 };
-
-  function timeline(steps, secondsLeft) {
-    const plan = [{ kind: "front", s: LIVE.front }];
-    steps.forEach(function (dir) { plan.push({ kind: dir, s: LIVE.turn }, { kind: "back", s: LIVE.back }); });
-    const total = plan.reduce(function (n, p) { return n + p.s; }, 0);
-    const scale = Math.min(1, Math.max(secondsLeft - LIVE.margin, 1) / total);
-    let at = 0;
-    return plan.map(function (p) { const item = { kind: p.kind, from: at, to: at + p.s * scale }; at = item.to; return item; });
-  }
+  // --- liveness: prompts that answer. Each frame's head pose comes back from the face-check
+  // endpoint; the next prompt shows as soon as the asked turn is seen (never on a timer), and the
+  // challenge ends as soon as every turn was seen and the head is straight again. The deadline is
+  // only a fallback. The service decides on the timestamped frames themselves, not on this.
+  // A pose check every 0.3 s; a frame goes to the service every 0.6 s, and always the frame that
+  // showed a turn or the return to straight (the service's buffer holds 32 frames per challenge).
+  const LIVE = { everyMs: 300, sendEveryMs: 600, batch: 4 };
 
   FaceCapture.prototype.startLiveness = function () {
     // opts.liveness: {steps, seconds_left, now}; opts.onPrompt(kind, index, count); opts.onCountdown(n)
     const live = this.opts.liveness, self = this;
     this.clockOffset = live.now - Date.now() / 1000;     // capture times in the service's clock
     this.deadlineMs = Date.now() + live.seconds_left * 1000;
-    this.plan = timeline(live.steps, live.seconds_left);
-    this.t0 = Date.now();
+    this.steps = live.steps.slice();
+    this.seen = 0;               // turns seen so far
+    this.phase = "front";        // "front" (baseline), a direction (turning), "back" (to frontal)
+    this.baseline = null;
     this.pending = [];
-    this.prompt = -1;
+    this.advances = 0;           // prompt changes: the frame that caused one is always sent
+    this.lastSent = 0;
+    this.finalSent = false;
+    this.opts.onPrompt("front", 0, this.steps.length);
     this.liveTimer = setInterval(function () { self.liveTick(); }, LIVE.everyMs);
     this.liveTick();
   };
 
+  // The pose of one frame moves the prompt on: yaw > 0 is the person's own left (unmirrored frame).
+  FaceCapture.prototype.onPose = function (yaw, limits) {
+    if (yaw === null || yaw === undefined || this.ended) return;
+    const turn = limits.turn_delta, frontal = limits.frontal_delta;
+    if (this.phase === "front") {
+      if (Math.abs(yaw) >= turn) return;
+      this.baseline = yaw;
+      return this.next(this.steps[0]);
+    }
+    const delta = yaw - this.baseline;
+    if (this.phase === "back") {
+      if (Math.abs(delta) > frontal) return;
+      if (this.seen >= this.steps.length) return this.endLiveness();
+      return this.next(this.steps[this.seen]);
+    }
+    const direction = delta >= turn ? "left" : delta <= -turn ? "right" : null;
+    if (direction === this.phase) {
+      this.seen += 1;
+      this.opts.onSeen();
+      this.next("back");
+    }
+  };
+
+  FaceCapture.prototype.next = function (phase) {
+    this.advances += 1;
+    this.phase = phase;
+    this.opts.onPrompt(phase, phase === "back" || phase === "front" ? 0 : this.seen + 1, this.steps.length);
+  };
+
   FaceCapture.prototype.liveTick = async function () {
     if (!this.running) return;
-    const elapsed = (Date.now() - this.t0) / 1000;
     this.opts.onCountdown(Math.max(0, Math.ceil((this.deadlineMs - Date.now()) / 1000)));
-    const index = this.plan.findIndex(function (p) { return elapsed < p.to; });
-    if (index < 0 || Date.now() >= this.deadlineMs) return this.endLiveness();
-    if (index !== this.prompt) {
-      this.prompt = index;
-      const turns = this.plan.filter(function (p) { return p.kind === "left" || p.kind === "right"; }).length;
-      const done = this.plan.slice(0, index + 1).filter(function (p) { return p.kind === "left" || p.kind === "right"; }).length;
-      this.opts.onPrompt(this.plan[index].kind, done, turns);
-    }
+    if (Date.now() >= this.deadlineMs) return this.endLiveness();
     if (this.grabbing) return;
     this.grabbing = true;
     const capturedAt = Date.now() / 1000 + this.clockOffset;
     const frame = await this.grab();
+    if (!frame || !this.running) { this.grabbing = false; return; }
+    const phase = this.phase, before = this.advances;
+    await this.check(frame);
     this.grabbing = false;
-    if (!frame || !this.running) return;
+    const advanced = this.advances !== before;
+    // Ended meanwhile by the deadline: the final batch goes now, without this frame.
+    if (this.ended && !advanced) { if (!this.finalSent) this.sendTimed(true); return; }
     // The latest straight-on frame, for the result screen (the camera's very first may be black).
-    if (["front", "back"].includes(this.plan[index].kind)) this.lastFrame = frame;
+    if (phase === "front" || phase === "back") this.lastFrame = frame;
+    if (!advanced && Date.now() - this.lastSent < LIVE.sendEveryMs) return;
+    this.lastSent = Date.now();
     this.pending.push({ blob: frame, at: capturedAt });
-    this.good.push(frame);
-    if (this.pending.length >= LIVE.batch) this.sendTimed(false);
+    if (this.pending.length >= LIVE.batch || this.ended) this.sendTimed(this.ended);
+  };
+
+  // One frame to the guidance endpoint: feedback for the person, and the pose for the prompts.
+  FaceCapture.prototype.check = async function (frame) {
+    let r;
+    try {
+      const resp = await window.Net.request("POST", this.opts.checkUrl, frame, { "Content-Type": "image/jpeg" });
+      r = { status: resp.status, data: await resp.json() };
+    } catch { r = null; }
+    if (!this.running || !r) return;
+    if (r.status === 409) return;             // the session moved on: the final answer comes next
+    if (r.status !== 200) return;
+    const hint = r.data.hint;
+    // Turned is what the challenge asks for; only what the person can fix is said.
+    this.opts.onHint(hint && hint !== "not_frontal" ? "hint_" + hint : null);
+    this.onPose(r.data.yaw, r.data);
   };
 
   FaceCapture.prototype.endLiveness = function () {
     clearInterval(this.liveTimer);
     if (this.ended) return;
     this.ended = true;
+    this.advances += 1;
     this.running = false;
     this.opts.onPrompt(null, 0, 0);
     this.opts.onHint("camera_checking");
-    this.sendTimed(true);
+    // Ended by a pose answer: the tick that got it sends the frame that showed it, as the final.
+    if (!this.grabbing) this.sendTimed(true);
   };
 
   // Batches go one after another, so the final one never overtakes an earlier one.
   FaceCapture.prototype.sendTimed = function (final) {
     const batch = this.pending, self = this;
+    if (final) this.finalSent = true;
     this.pending = [];
     this.good = [];
     if (!batch.length && !final) return;

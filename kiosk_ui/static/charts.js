@@ -41,11 +41,11 @@
       const x = left + i * slot + (slot - bw) / 2;
       const hOk = plotH * d.succeeded / max, hAll = plotH * d.verifications / max;
       const g = el("g", { class: "day", "data-day": d.day, "data-total": d.verifications, "data-succeeded": d.succeeded });
-      g.appendChild(el("title", {}, d.day + ": " + d.succeeded + " / " + d.verifications));
+      g.appendChild(el("title", {}, (labels.dayLabel ? labels.dayLabel(d.day) : d.day) + ": " + d.succeeded + " / " + d.verifications));
       g.appendChild(el("rect", { x: x, y: top + plotH - hAll, width: bw, height: hAll - hOk, fill: BAD }));
       g.appendChild(el("rect", { x: x, y: top + plotH - hOk, width: bw, height: hOk, fill: OK }));
       if (days.length <= 10 || (days.length - 1 - i) % Math.ceil(days.length / 6) === 0) {
-        g.appendChild(el("text", { x: x + bw / 2, y: H - bottom + 24, "text-anchor": "middle", "font-size": 19 }, d.day.slice(5)));
+        g.appendChild(el("text", { x: x + bw / 2, y: H - bottom + 24, "text-anchor": "middle", "font-size": 19 }, labels.dayLabel ? labels.dayLabel(d.day) : d.day.slice(5)));
       }
       chart.appendChild(g);
     });

@@ -8,11 +8,12 @@
   const t = window.I18n.t;
   const $ = function (id) { return document.getElementById(id); };
   const POLL_MS = 1000;
-  const SCREENS = ["idle", "key", "progress", "camera", "result"];
+  const SCREENS = ["idle", "demo", "key", "progress", "camera", "result"];
+  const WALK_UP_PARTY = "kiosk-screen";
   const MRZ_FIELDS = ["document_number", "birth_date", "expiry_date"];
   const MRZ_SIZE = { document_number: 9, birth_date: 6, expiry_date: 6 };
   const RETRYABLE = ["wrong_can", "wrong_mrz", "card_removed", "no_card", "timeout", "face_undetermined",
-    "liveness_failed"];
+    "liveness_failed", "face_not_seen", "qr_id_mismatch", "read_failed"];
   // Every event name the service's stream may carry (named steps plus state changes).
   const EVENT_NAMES = Array.from(new Set(SETTINGS.steps.flatMap(function (s) { return s.events; })
     .concat(["state", "end", "read_done", "waiting_for_access_key"])));
@@ -27,6 +28,8 @@
       scan: { line: "", before: null, lines: {} },
       source: null, capture: null, objectUrls: [], starting: false, stepIndex: -1, finalShown: false, view: null,
       timers: new Set(), lastActivity: Date.now(), countdown: 0,
+      prompts: [], cameraOpenedAt: 0, decidedAt: 0,
+      qr: null, usedQr: false, qrScanner: null, qrRaw: "", qrWarning: false, demo: null, startedAt: 0,
     };
   }
 
@@ -43,9 +46,11 @@
   // --- screens -------------------------------------------------------------------------------
   function show(screen) {
     S.screen = screen;
-    if (screen !== "key") S.scan.line = "";     // the rest of a scan (the name line) is not kept
+    if (screen !== "key") { S.scan.line = ""; S.qrRaw = ""; }   // the rest of a scan is not kept
     SCREENS.forEach(function (name) { $("screen-" + name).hidden = name !== screen; });
     document.body.dataset.screen = screen;
+    if (screen === "key") startQr(); else stopQr();
+    if (screen !== "demo") stopDemo();
     settled(true);
   }
 
@@ -66,11 +71,24 @@
       const session = r.ok && r.data ? r.data.session : null;
       if (S.screen === "idle" && !S.sessionId && !S.starting && session &&
           !["done", "failed"].includes(session.state)) {
+        // A walk-up left by a page that was reloaded: nobody here started it. Free the reader.
+        if (session.relying_party === WALK_UP_PARTY) return dropOrphan(session.id);
         adopt(session);
       }
     }).catch(function () { /* the service restarts: keep polling */ }).finally(function () {
       if (S.screen === "idle") later(pollCurrent, POLL_MS);
     });
+  }
+
+  function dropOrphan(id) {
+    return request("POST", "/kiosk/api/sessions/" + encodeURIComponent(id) + "/cancel").catch(function () {})
+      .then(function () { showNotice("idle-notice", "session_lost"); });
+  }
+
+  function showNotice(id, key) {
+    const el = $(id);
+    if (key) { el.dataset.i18n = key; el.textContent = t(key); el.hidden = false; }
+    else { delete el.dataset.i18n; el.textContent = ""; el.hidden = true; }
   }
 
   function fillPrivacy(session) {
@@ -83,7 +101,7 @@
         li.textContent = t("attr_" + name);
         list.appendChild(li);
       });
-      box.querySelector(".privacy-party").textContent = session.relying_party || "";
+      box.querySelector(".privacy-party").textContent = session.relying_party_name || session.relying_party || "";
       box.querySelector(".privacy-requester").hidden = !session.relying_party;
       // Started here with Start: the result goes to no organisation, only to this screen.
       box.querySelector(".privacy-walk-up").hidden = !!session.relying_party;
@@ -98,7 +116,10 @@
     const view = await requestJson("GET", "/kiosk/api/sessions/" + encodeURIComponent(session.id))
       .catch(function () { return { ok: false }; });
     if (S !== mine) return;        // the screen was reset meanwhile
-    if (view.ok) S.faceRequired = !!view.data.face_required;
+    if (view.ok) {
+      S.faceRequired = !!view.data.face_required;
+      session.relying_party_name = view.data.relying_party_name;
+    }
     $("steps").querySelector('[data-step="face"]').hidden = !S.faceRequired;
     fillPrivacy(session);
     if (session.needs_access_key) showKeypad();
@@ -108,6 +129,8 @@
   async function startWalkUp() {
     touch();
     setError("idle-error", null);
+    showNotice("idle-notice", null);
+    S.startedAt = Date.now();
     if (S.starting || S.sessionId) return;
     S.starting = true;
     const mine = S;
@@ -137,6 +160,8 @@
     const can = S.keyMode === "can";
     $("can-entry").hidden = !can;
     $("mrz-entry").hidden = can;
+    $("qr-entry").hidden = !can;          // the QR code gives the CAN, not the MRZ
+    if (S.screen === "key") { if (can) startQr(); else stopQr(); }
     const toggle = $("toggle-mrz");
     toggle.dataset.i18n = can ? "use_mrz" : "use_can";
     toggle.textContent = t(toggle.dataset.i18n);
@@ -284,6 +309,7 @@
     renderKey();
     const body = S.keyMode === "can" ? { can: S.can } : Object.assign({}, S.mrz);
     S.usedMrz = S.keyMode !== "can";
+    stopQr();
     clearKey();      // the key leaves the screen's memory as soon as it is sent
     renderKey();
     const mine = S;
@@ -403,7 +429,8 @@
       video: $("camera-video"), canvas: $("camera-canvas"), checkUrl: base + "/face-check",
       faceUrl: S.links ? S.links.face : "/v1/verifications/" + encodeURIComponent(S.sessionId) + "/face",
       framesPerBatch: SETTINGS.frames_per_batch, onHint: hint, onEnded: finishSoon,
-      liveness: live, onPrompt: prompt, onCountdown: countdown });
+      liveness: live, onPrompt: prompt, onCountdown: countdown, onSeen: seenTurn });
+    S.cameraOpenedAt = Date.now();
     await S.capture.start();
   }
 
@@ -411,9 +438,12 @@
   function prompt(kind, turn, turns) {
     touch();
     S.prompt = kind ? { kind: kind, turn: turn, turns: turns } : null;
-    $("camera-hint").hidden = !!kind;       // during the prompts the prompt is the only instruction
+    if (kind) S.prompts.push(kind);
     renderPrompt();
+    if (kind) window.Say.speak(t("liveness_" + kind));
   }
+
+  function seenTurn() { window.Say.speak(t("liveness_seen")); }
 
   function renderPrompt() {
     const p = S.prompt;
@@ -434,6 +464,9 @@
 
   function hint(key) {
     const el = $("camera-hint");
+    // During the prompts the prompt is the instruction: a hint shows only when there is a problem.
+    el.hidden = !key;
+    if (!key) return;
     // A reason without a prompt of its own (an unreadable frame) gets the general one.
     el.dataset.i18n = window.I18n.has(key) ? key : "hint_no_face";
     el.textContent = t(el.dataset.i18n);
@@ -463,10 +496,15 @@
     if (S !== mine || S.finalShown) return;
     if (r && r.ok && !r.data.final) { later(finish, 500); return; }   // not over yet: ask again
     S.finalShown = true;
+    S.decidedAt = Date.now();
     closeStream();
     const live = stopCamera(true);
     const view = r && r.ok ? r.data : { verified: false, reason: r && r.status === 404 ? "timeout" : "service_problem" };
     if (!view.verified && view.reason === "wrong_can" && S.usedMrz) view.reason = "wrong_mrz";
+    // The QR's CAN opened no chip: the QR belongs to another card than the one on the reader.
+    if (!view.verified && view.reason === "wrong_can" && S.usedQr) view.reason = "qr_id_mismatch";
+    await compareQr(view);
+    if (S !== mine) return;
     S.view = view;
     (view.steps || []).forEach(function (name) {
       const index = stepIndexOf(name);
@@ -484,6 +522,7 @@
     renderResult();
     show("result");
     settled(false);
+    window.Say.speak($("verdict-title").textContent + ". " + $("reason-primary").textContent);
     await showPhotos(view, live);
     if (S !== mine) return;
     S.countdown = SETTINGS.reset_seconds;
@@ -497,14 +536,143 @@
     const verdict = view.verified ? "verified" : "not_verified";
     $("verdict").dataset.verdict = verdict;
     $("verdict-title").textContent = t(verdict);
-    const key = !view.verified ? "reason_" + (view.reason || "unknown")
-      : view.relying_party === "kiosk-screen" ? "verified_text_walk_up" : "verified_text";
+    const key = !view.verified ? (view.reason === "qr_id_mismatch" ? "qr_id_mismatch" : "reason_" + (view.reason || "unknown"))
+      : view.relying_party === WALK_UP_PARTY ? (view.face_required ? "verified_face_walk_up" : "verified_text_walk_up")
+        : "verified_text";
+    renderStages(view);
+    // One notice beside the verdict: the profile accepts an expired card, the QR differs from the
+    // chip, or the face step did not run and why.
+    const skipped = view.face_reason === "face_skipped_card" && view.reason !== "face_skipped_card";
+    showNotice("result-notice", view.notice ? "reason_" + view.notice : S.qrWarning ? "qr_warning"
+      : skipped ? "reason_face_skipped_card" : null);
+    const took = S.startedAt ? (Date.now() - S.startedAt) / 1000 : 0;
+    $("took").textContent = took ? t("took_seconds", { s: window.Say.number(took, 2) }) : "";
     const other = window.I18n.other();
-    $("reason-primary").textContent = t(key);
-    $("reason-secondary").textContent = window.I18n.tIn(other, key);
+    // No "Try again" button here (a desk started it, or the cause is not the person's to fix):
+    // the next step is the staff.
+    const nextStep = function (text, lang) {
+      if (!$("try-again").hidden) return text;
+      return text.replace(window.I18n.tIn(lang, "suffix_try_again"), window.I18n.tIn(lang, "suffix_ask_staff"));
+    };
+    $("reason-primary").textContent = nextStep(t(key), window.I18n.lang);
+    $("reason-secondary").textContent = nextStep(window.I18n.tIn(other, key), other);
     $("reason-secondary").lang = other;
     if (window.InsurancePanel) window.InsurancePanel.render(view.insurance);  // BHYT panel
     renderCountdown();
+  }
+
+  // The card and the face, each with its own verdict: a face problem never reads "card not verified".
+  function renderStages(view) {
+    const card = $("stage-card"), face = $("stage-face");
+    const cardKey = view.card === "genuine" ? "card_genuine" : view.card === "expired" ? "card_expired"
+      : view.card ? "card_not_genuine" : null;
+    card.hidden = !cardKey;
+    card.dataset.ok = view.card === "genuine" ? "true" : view.card === "expired" ? "notice" : "false";
+    card.textContent = cardKey ? t(cardKey) : "";
+    const faceAsked = !!view.face_required && !!view.card;
+    face.hidden = !faceAsked;
+    const faceKey = !view.face_reason ? "face_matched" : view.face_reason === "face_skipped_card" ? "face_skipped"
+      : "face_not_matched";
+    face.dataset.ok = view.face_reason ? (view.face_reason === "face_skipped_card" ? "skipped" : "false") : "true";
+    face.textContent = faceAsked ? t(faceKey) : "";
+  }
+
+  // The QR's name and birth date against the chip's: a difference is a warning, never kept.
+  async function compareQr(view) {
+    const qr = S.qr;
+    S.qr = null;
+    if (!qr || !S.sessionId) return;
+    const r = await requestJson("POST", "/kiosk/api/sessions/" + encodeURIComponent(S.sessionId) + "/qr-check",
+      { id_number: qr.id_number, full_name: qr.full_name, birth_date: qr.birth_date }).catch(function () { return null; });
+    if (!r || !r.ok) return;
+    if (r.data.id_matches === false && view.verified) { view.verified = false; view.reason = "qr_id_mismatch"; }
+    S.qrWarning = r.data.name_matches === false || r.data.birth_matches === false;
+  }
+
+  // --- QR code on the front of the card: camera (qr.js) or a USB scanner typing it ------------
+  function startQr() {
+    if (S.qrScanner || S.keyMode !== "can" || S.submitting) return;
+    const scanner = new window.CccdQr.Scanner({
+      video: $("qr-video"), canvas: $("qr-canvas"), onText: onQrText,
+      onUnavailable: function () {
+        $("qr-entry").classList.add("no-camera");
+        $("qr-help").dataset.i18n = "camera_denied";
+        $("qr-help").textContent = t("camera_denied");
+      } });
+    S.qrScanner = scanner;
+    scanner.start();
+  }
+
+  function stopQr() {
+    if (S.qrScanner) { S.qrScanner.stop(); S.qrScanner = null; }
+  }
+
+  function onQrText(text) {
+    if (S.screen !== "key" || S.submitting) return;
+    touch();
+    const fields = window.CccdQr.parse(text);
+    if (!fields) return setError("key-error", "qr_not_cccd");
+    stopQr();
+    S.qr = fields;              // kept only until the chip's values are compared, then dropped
+    S.usedQr = true;
+    S.keyMode = "can";
+    S.can = fields.can;
+    setError("key-error", null);
+    renderKey();
+    submitKey();
+  }
+
+  // --- demo mode: the person's own photo first, as the demo card's chip photo -----------------
+  async function showDemo() {
+    touch();
+    if (S.sessionId || S.starting) return;
+    showNotice("idle-notice", null);
+    show("demo");
+    demoHint("camera_starting");
+    $("demo-capture").disabled = true;
+    const mine = S;
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
+      if (S !== mine || S.screen !== "demo") { stream.getTracks().forEach(function (tr) { tr.stop(); }); return; }
+      S.demo = stream;
+      $("demo-video").srcObject = stream;
+      demoHint("hint_no_face");
+      $("demo-capture").disabled = false;
+    } catch {
+      if (S === mine) demoHint("camera_denied");
+    }
+  }
+
+  function demoHint(key) { $("demo-hint").dataset.i18n = key; $("demo-hint").textContent = t(key); }
+
+  function stopDemo() {
+    if (S.demo) { S.demo.getTracks().forEach(function (tr) { tr.stop(); }); S.demo = null; }
+    $("demo-video").srcObject = null;
+    $("demo-canvas").width = 0;
+  }
+
+  async function takeDemoPhoto() {
+    touch();
+    const video = $("demo-video"), canvas = $("demo-canvas");
+    if (!video.videoWidth) return;
+    $("demo-capture").disabled = true;
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    canvas.getContext("2d").drawImage(video, 0, 0);
+    const blob = await new Promise(function (res) { canvas.toBlob(res, "image/jpeg", 0.92); });
+    canvas.width = 0;
+    const mine = S;
+    const r = await request("POST", "/kiosk/api/demo/photo", blob, { "Content-Type": "image/jpeg" })
+      .catch(function () { return null; });
+    if (S !== mine || S.screen !== "demo") return;
+    if (r && r.ok) {
+      stopDemo();
+      showNotice("idle-notice", "demo_photo_taken");
+      show("idle");
+      return startWalkUp();
+    }
+    $("demo-capture").disabled = false;
+    demoHint(r && r.status === 422 ? "demo_no_face" : "reason_service_problem");
   }
 
   function objectUrl(blob) {
@@ -554,8 +722,9 @@
   }
 
   // --- reset: nothing of the last person stays in the DOM, in JS state, or in the camera ------
-  function reset() {
+  function reset(keepNotice) {
     const old = S;
+    if (keepNotice !== true) keepNotice = false;
     if (old.sessionId && !old.finalShown) {
       // Free the reader for the next person; failures only mean the session already ended.
       request("POST", "/kiosk/api/sessions/" + encodeURIComponent(old.sessionId) + "/cancel").catch(function () {});
@@ -569,6 +738,16 @@
     $("photos").hidden = true;
     if (window.InsurancePanel) window.InsurancePanel.clear();  // nothing of the last person stays
     $("try-again").hidden = true;
+    stopQr();
+    stopDemo();
+    window.Say.stop();
+    // The demo card's photo (the person's own) is dropped with everything else.
+    if (SETTINGS.demo) request("DELETE", "/kiosk/api/demo/photo").catch(function () {});
+    ["stage-card", "stage-face"].forEach(function (id) { $(id).textContent = ""; $(id).dataset.ok = ""; });
+    showNotice("result-notice", null);
+    $("took").textContent = "";
+    $("insurance-panel").hidden = true;
+    $("insurance-panel").textContent = "";
     ["verdict-title", "reason-primary", "reason-secondary", "reset-countdown"].forEach(function (id) { $(id).textContent = ""; });
     $("verdict").dataset.verdict = "";
     document.querySelectorAll(".privacy-attributes, .privacy-party").forEach(function (el) { el.textContent = ""; });
@@ -582,6 +761,7 @@
     $("liveness-step").textContent = "";
     setError("key-error", null);
     setError("idle-error", null);
+    if (!keepNotice) showNotice("idle-notice", null);
     S = fresh();
     renderKey();
     resetSteps();
@@ -595,11 +775,13 @@
 
   // Someone walked away mid-entry: clear the screen after idle_seconds without a touch or event.
   setInterval(function () {
-    if (["key", "camera"].includes(S.screen) && Date.now() - S.lastActivity > SETTINGS.idle_seconds * 1000) reset();
+    if (["key", "camera", "demo"].includes(S.screen) && Date.now() - S.lastActivity > SETTINGS.idle_seconds * 1000) reset();
   }, 1000);
 
   // --- wiring -------------------------------------------------------------------------------
   $("start").addEventListener("click", startWalkUp);
+  if ($("demo-photo")) $("demo-photo").addEventListener("click", showDemo);
+  $("demo-capture").addEventListener("click", takeDemoPhoto);
   $("keypad").addEventListener("click", function (ev) {
     const key = ev.target.closest(".key");
     if (!key) return;
@@ -620,6 +802,18 @@
   document.addEventListener("keydown", function (ev) {
     if (S.screen !== "key" || ev.ctrlKey || ev.altKey || ev.metaKey) return;
     touch();
+    if (ev.key.length === 1) S.qrRaw = (S.qrRaw + ev.key).slice(-400);
+    if (ev.key === "Enter" && S.qrRaw.includes("|")) {
+      // A scanner typed a QR text: the digits it began with are not a typed CAN.
+      const text = S.qrRaw;
+      S.qrRaw = "";
+      ev.preventDefault();
+      if (S.scan.before) restoreKey(S.scan.before);
+      S.scan = { line: "", before: null, lines: {} };
+      renderKey();
+      return onQrText(text);
+    }
+    if (ev.key === "Enter") S.qrRaw = "";
     const c = ev.key.length === 1 ? ev.key.toUpperCase() : "";
     const handled = /^[A-Z0-9<]$/.test(c) || ev.key === "Backspace" || ev.key === "Enter";
     if (handled) ev.preventDefault();     // or Enter would also press the focused on-screen key
@@ -630,8 +824,8 @@
     } else if (ev.key === "Enter") keyboardEnter();
   });
   document.addEventListener("pointerdown", touch);
-  document.querySelectorAll('[data-action="cancel"]').forEach(function (b) { b.addEventListener("click", reset); });
-  document.querySelector('[data-action="finish"]').addEventListener("click", reset);
+  document.querySelectorAll('[data-action="cancel"]').forEach(function (b) { b.addEventListener("click", function () { reset(); }); });
+  document.querySelector('[data-action="finish"]').addEventListener("click", function () { reset(); });
   $("try-again").addEventListener("click", function () { reset(); startWalkUp(); });
   window.I18n.onChange(function () {
     renderKey();
@@ -651,7 +845,8 @@
         lastFrame: !!(S.capture && S.capture.lastFrame), goodFrames: S.capture ? S.capture.good.length : 0,
         view: S.view ? { verified: S.view.verified, reason: S.view.reason } : null,
         prompt: S.prompt ? S.prompt.kind : null, secondsLeft: S.secondsLeft === undefined ? null : S.secondsLeft,
-        lang: window.I18n.lang,
+        prompts: S.prompts.slice(), faceSeconds: S.decidedAt && S.cameraOpenedAt ? (S.decidedAt - S.cameraOpenedAt) / 1000 : null,
+        lang: window.I18n.lang, qrHeld: !!S.qr, usedQr: S.usedQr, qrScanning: !!S.qrScanner,
       };
     },
   };

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -162,11 +163,15 @@ def test_walk_up_with_wrong_can_says_why_in_both_languages(page, server, dataset
     page.screenshot(path=str(artifacts / "05-result-wrong-can-vi.png"))
     assert page.locator("#verdict").get_attribute("data-verdict") == "not_verified"
     assert page.locator("#verdict-title").inner_text() == "Chưa xác thực được"
-    assert page.locator("#reason-primary").inner_text().startswith("Số CAN không khớp với thẻ này")
+    assert (
+        page.locator("#reason-primary")
+        .inner_text()
+        .startswith("6 số vừa nhập không khớp với thẻ này")
+    )
     assert (
         page.locator("#reason-secondary")
         .inner_text()
-        .startswith("The CAN does not match this card")
+        .startswith("The 6 digits do not match this card")
     )
     # The step that failed is marked on the progress list; nothing after it ran.
     statuses = step_statuses(page)
@@ -176,9 +181,11 @@ def test_walk_up_with_wrong_can_says_why_in_both_languages(page, server, dataset
     page.click("#lang-switch")
     assert page.locator("#verdict-title").inner_text() == "Not verified"
     assert (
-        page.locator("#reason-primary").inner_text().startswith("The CAN does not match this card")
+        page.locator("#reason-primary")
+        .inner_text()
+        .startswith("The 6 digits do not match this card")
     )
-    assert page.locator("#reason-secondary").inner_text().startswith("Số CAN không khớp")
+    assert page.locator("#reason-secondary").inner_text().startswith("6 số vừa nhập không khớp")
     assert page.locator("html").get_attribute("lang") == "en"
     page.screenshot(path=str(artifacts / "06-result-wrong-can-en.png"))
     view = snapshot(page)["view"]
@@ -209,17 +216,17 @@ def test_language_switch_keeps_what_was_typed(page, server, artifacts):
     page.keyboard.press("3")  # a keyboard attached to the kiosk works as well
     page.keyboard.press("Enter")  # incomplete: nothing is sent
     assert page.locator("#key-error").inner_text() == "Please enter all the digits."
-    assert page.locator("#screen-key h2").first.inner_text() == "Enter the 6-digit CAN"
+    assert page.locator("#can-entry h2").inner_text() == "Enter the last 6 digits of the ID number"
     page.click("#toggle-mrz")
-    assert page.locator("#toggle-mrz").inner_text() == "Use the CAN"
+    assert page.locator("#toggle-mrz").inner_text() == "Type the 6 digits on the front"
     type_on_keypad(page, "0123")
     page.screenshot(path=str(artifacts / "07-mrz-entry-en.png"))
     page.click("#lang-switch")
-    assert page.locator("#toggle-mrz").inner_text() == "Dùng số CAN"
+    assert page.locator("#toggle-mrz").inner_text() == "Nhập 6 số ở mặt trước"
     assert page.locator("#mrz-document_number").inner_text() == "0123"
     page.click("#toggle-mrz")
     assert page.locator(".can-box.filled").count() == 3
-    assert page.locator("#screen-key h2").first.inner_text() == "Nhập 6 số CAN"
+    assert page.locator("#can-entry h2").inner_text() == "Nhập 6 số cuối của số định danh"
     page.click('#screen-key [data-action="cancel"]')  # frees the reader for the next test
     wait_screen(page, "idle")
     assert snapshot(page)["keyLength"] == 0
@@ -332,7 +339,7 @@ def test_camera_guidance_asks_to_come_closer(
         page.wait_for_selector('#camera-hint[data-i18n="hint_face_too_small"]')
         assert page.locator("#camera-hint").inner_text() == "Lại gần hơn"
         page.click("#lang-switch")
-        assert page.locator("#camera-hint").inner_text() == "Move closer"
+        assert page.locator("#camera-hint").inner_text() == "Come closer"
         page.screenshot(path=str(artifacts / "10-camera-move-closer.png"))
         check_screen(page, "camera")
         assert snapshot(page)["goodFrames"] == 0
@@ -347,67 +354,66 @@ def test_camera_guidance_asks_to_come_closer(
 
 
 def test_stats_page_draws_charts_from_audit_rows(page, server, dataset, artifacts):
-    # Two more audit rows of our own: one verified, one rejected (wrong CAN), straight through the
-    # API.
+    # Two more audit rows: one verified, one rejected (wrong CAN), straight through the API.
     wrong = "".join(str((int(c) + 1) % 10) for c in dataset.can)
     for can in (dataset.can, wrong):
         _, created = api(server, "POST", "/v1/verifications", {"can": can}, profile="school")
         api(server, "GET", f"/v1/verifications/{created['id']}?wait=20", profile="school")
-    stats = json.loads(urllib.request.urlopen(server.url + "/v1/stats", timeout=10).read())
-    assert (
-        stats["verifications"] >= 2 and stats["failure_reasons"].get("access_key_rejected", 0) >= 1
-    )
+    url = server.url + "/stats/data?period=30&tz=0"
+    stats = json.loads(urllib.request.urlopen(url, timeout=10).read())
+    assert stats["verifications"] >= 2 and stats["first_causes"].get("why_wrong_key", 0) >= 1
+    assert sum(stats["outcomes"].values()) == stats["verifications"]  # one outcome each
 
-    page.goto(server.url + "/stats")
+    page.goto(server.url + "/stats?period=30")
     page.wait_for_function("document.body.dataset.loaded === 'true'")
     page.screenshot(path=str(artifacts / "11-stats-vi.png"), full_page=True)
     assert page.locator("#tile-total").inner_text() == str(stats["verifications"])
-    assert (
-        page.locator("#tile-rate").inner_text() == f"{round(stats['success_rate'] * 1000) / 10:g}%"
-    )
+    assert page.locator("#tile-abandoned").inner_text() == str(stats["outcomes"]["abandoned"])
     days = page.locator("#chart-per-day svg g.day")
     assert days.count() == 30  # every day of the range, quiet ones too
-    drawn = days.evaluate_all(
-        "gs => gs.filter(g => g.dataset.total !== '0').map(g => g.dataset.day)"
+    causes = page.locator("#chart-causes g.bar")
+    assert sorted(causes.evaluate_all("gs => gs.map(g => g.dataset.name)")) == sorted(
+        stats["first_causes"]
     )
-    assert drawn == [d["day"] for d in stats["per_day"]]
-    today = stats["per_day"][-1]
-    bar = page.locator(f'#chart-per-day g.day[data-day="{today["day"]}"]')
-    assert bar.get_attribute("data-total") == str(today["verifications"])
-    assert bar.get_attribute("data-succeeded") == str(today["succeeded"])
-    heights = bar.locator("rect").evaluate_all(
-        "rs => rs.map(r => parseFloat(r.getAttribute('height')))"
-    )
-    failed_h, ok_h = heights
-    assert (failed_h > 0) == (today["verifications"] > today["succeeded"]) and ok_h > 0
-    reasons = page.locator("#chart-reasons g.bar")
-    assert sorted(reasons.evaluate_all("gs => gs.map(g => g.dataset.name)")) == sorted(
-        set(stats["failure_reasons"]) - {"liveness_passed"}
-    )
-    wrong_key = page.locator('#chart-reasons g.bar[data-name="access_key_rejected"]')
-    # Plain words in the label; the code stays in small text and in the tooltip.
+    wrong_key = page.locator('#chart-causes g.bar[data-name="why_wrong_key"]')
     assert wrong_key.locator("text.bar-label").text_content() == "Sai số CAN hoặc MRZ"
-    assert wrong_key.locator("text.bar-code").text_content() == "access_key_rejected"
-    assert "access_key_rejected" in wrong_key.locator("title").text_content()
-    steps = page.locator("#chart-steps g.bar").evaluate_all("gs => gs.map(g => g.dataset.name)")
-    assert set(steps) == set(stats["average_ms_per_step"]) and "read" in steps
-    ring = page.locator("#chart-rate circle.ring-ok").get_attribute("stroke-dasharray")
-    assert abs(float(ring.split()[0]) / float(ring.split()[1]) - stats["success_rate"]) < 1e-6
+    outcomes = page.locator("#chart-outcomes g.bar").evaluate_all(
+        "gs => Object.fromEntries(gs.map(g => [g.dataset.name, Number(g.dataset.value)]))"
+    )
+    assert outcomes == {k: v for k, v in stats["outcomes"].items() if v}
+    kiosks = page.locator("#chart-per-kiosk g.bar").evaluate_all(
+        "gs => gs.map(g => g.dataset.name)"
+    )
+    assert kiosks == [k["kiosk"] for k in stats["per_kiosk"]] == ["kiosk-ui-test"]
+    hours = page.locator("#chart-per-hour g.bar").count()
+    assert hours == sum(
+        1 for h in stats["per_hour"] if h["verified"] + h["failed"] + h["abandoned"]
+    )
+    # The CSV behind the causes chart: a header and one row per cause.
+    with page.expect_download() as info:
+        page.click('button.csv[data-chart="causes"]')
+    text = Path(info.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert text[0] == "cause,label,count" and len(text) == 1 + len(stats["first_causes"])
+    assert any(line.startswith("why_wrong_key,Sai số CAN hoặc MRZ,") for line in text)
+    # Period selector: today.
+    page.click('[data-period="today"]')
+    page.wait_for_function("document.body.dataset.loaded === 'true'")
+    assert page.locator('[data-period="today"]').get_attribute("aria-pressed") == "true"
     page.click("#lang-switch")
-    assert page.locator("figure.chart figcaption").all_inner_texts() == [
+    assert page.locator("figure.chart figcaption span").all_inner_texts() == [
         "Verifications per day",
-        "Success rate",
-        "Failure reasons",
+        "Outcome of each verification",
+        "Why verifications failed (first cause)",
+        "Verifications per hour",
+        "Health insurance",
+        "Verifications per kiosk",
         "Average time per step (ms)",
     ]
-    assert page.locator("#chart-per-day svg text", has_text="Succeeded").count() == 1
     assert wrong_key.locator("text.bar-label").text_content() == "Wrong CAN or MRZ"
-    # The last date label is drawn inside the chart, not clipped at its right edge.
-    last_label = page.locator("#chart-per-day svg g.day text").last
-    assert last_label.text_content() == stats["per_day"][-1]["day"][5:]
-    box, chart = last_label.bounding_box(), page.locator("#chart-per-day svg").bounding_box()
-    assert box["x"] + box["width"] <= chart["x"] + chart["width"]
     page.screenshot(path=str(artifacts / "12-stats-en.png"), full_page=True)
+    from tests.kiosk.layout import run_axe
+
+    assert not run_axe(page), "statistics page: serious or critical axe-core violations"
 
 
 def test_walking_away_mid_entry_clears_the_screen_and_frees_the_reader(page, server):
@@ -415,7 +421,7 @@ def test_walking_away_mid_entry_clears_the_screen_and_frees_the_reader(page, ser
     try:
         open_kiosk(page, server)  # the page reads its settings when it loads
     finally:
-        server.app.config["KIOSK_UI"]["idle_seconds"] = 90
+        server.app.config["KIOSK_UI"]["idle_seconds"] = 60
     _, created = api(server, "POST", "/v1/verifications", {"ask_on_kiosk": True}, profile="school")
     wait_screen(page, "key")
     type_on_keypad(page, "12")

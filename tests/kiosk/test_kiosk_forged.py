@@ -44,8 +44,10 @@ def test_a_forged_card_is_said_plainly_not_to_be_genuine(page, forged_server, da
     wait_screen(page, "result")
     assert page.locator("#verdict").get_attribute("data-verdict") == "not_verified"
     assert page.locator("#verdict-title").inner_text() == "Chưa xác thực được"
-    assert page.locator("#reason-primary").inner_text().startswith("Thẻ này không phải thẻ thật")
-    assert page.locator("#reason-secondary").inner_text().startswith("This card is not genuine")
+    assert page.locator("#reason-primary").inner_text().startswith("Thẻ này không xác thực được")
+    assert (
+        page.locator("#reason-secondary").inner_text().startswith("This card could not be verified")
+    )
     assert snapshot(page)["view"] == {"verified": False, "reason": "document_invalid"}
     # The card was read (the CAN was right): the step that failed is the check of the data.
     statuses = step_statuses(page)

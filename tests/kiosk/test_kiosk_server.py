@@ -53,8 +53,10 @@ def test_kiosk_page_gives_the_token_only_to_the_local_browser(app):
 
 def test_kiosk_page_renders_english_on_request(app):
     body = app.test_client().get("/kiosk?lang=en").get_data(as_text=True)
-    assert '<html lang="en">' in body and "Enter the 6-digit CAN" in body
-    assert "Nhập 6 số CAN" in app.test_client().get("/kiosk").get_data(as_text=True)
+    assert '<html lang="en">' in body and "Enter the last 6 digits of the ID number" in body
+    assert "Nhập 6 số cuối của số định danh" in app.test_client().get("/kiosk").get_data(
+        as_text=True
+    )
 
 
 def test_kiosk_api_refuses_callers_without_the_kiosk_token(app):
@@ -309,10 +311,9 @@ def test_every_failure_code_reads_as_plain_words_in_both_languages():
 def test_privacy_sentence_gives_the_number_of_pictures_of_the_challenge(tmp_path):
     from kiosk_ui.views import liveness_pictures
 
-    # camera.js: look straight 2 s, then 4 s per turn, one picture every 0.5 s, inside the window
-    # less 1 s.
-    assert liveness_pictures(3, 15.0) == 28 and liveness_pictures(2, 12.0) == 20
-    assert liveness_pictures(8, 15.0) == 28  # more steps are squeezed into the same window
+    # camera.js: one picture every 0.3 s, at most for the whole window (it ends once all are seen).
+    assert liveness_pictures(3, 15.0) == 50 and liveness_pictures(2, 12.0) == 40
+    assert liveness_pictures(8, 15.0) == 50  # the bound is the window, not the steps
 
     def shown(client, path):  # the page without its script blocks (the strings table is one)
         return re.sub(
@@ -324,12 +325,12 @@ def test_privacy_sentence_gives_the_number_of_pictures_of_the_challenge(tmp_path
         vi, en = shown(app.test_client(), "/"), shown(app.test_client(), "/?lang=en")
     finally:
         app.extensions["cccd_edge"].close()
-    assert "camera chụp khoảng 28 ảnh khuôn mặt" in vi and "vài ảnh" not in vi
-    assert "the camera takes about 28 pictures of your face" in en and "a few pictures" not in en
+    assert "camera chụp tối đa 50 ảnh khuôn mặt" in vi and "vài ảnh" not in vi
+    assert "the camera takes at most 50 pictures of your" in en and "a few pictures" not in en
     app = create_app({"instance_dir": str(tmp_path / "off"), "liveness": False})
     try:
         off = shown(app.test_client(), "/?lang=en")
     finally:
         app.extensions["cccd_edge"].close()
     # Without the challenge the camera sends a batch of 4 (more only when asked): "a few" is true.
-    assert "takes a few pictures of your face" in off and "about 28" not in off
+    assert "takes a few pictures of your face" in off and "at most 50" not in off

@@ -10,10 +10,10 @@ pytestmark = pytest.mark.timeout(60)
 def test_stats_page_without_audit_rows_says_so(page, server, artifacts):
     page.goto(server.url + "/stats?days=7")
     page.wait_for_function("document.body.dataset.loaded === 'true'")
-    assert page.locator("#stats-range").inner_text() == "7 ngày gần nhất"
+    assert page.locator('[data-period="7"]').get_attribute("aria-pressed") == "true"
     assert page.locator("#tile-total").inner_text() == "0"
     assert page.locator("#tile-rate").inner_text() == "\N{EN DASH}"
-    assert page.locator(".chart-body .empty").all_inner_texts() == ["Chưa có dữ liệu."] * 4
+    assert page.locator(".chart-body .empty").all_inner_texts() == ["Chưa có dữ liệu."] * 7
     assert page.locator(".chart-body svg").count() == 0
     page.screenshot(path=str(artifacts / "13-stats-empty.png"))
 
