@@ -65,7 +65,9 @@ def create_app(
     register_api(app)
     _instrument(app, service, logger)
     # The kiosk screen, through its narrow interface (edge/screen.py): named by configuration.
-    register_screen(app, service, config.screen, config.kiosk_addresses)
+    register_screen(
+        app, service, config.screen, config.kiosk_addresses, walk_up_profile=config.walk_up_profile
+    )
     if config.trusted_proxies:
         # Only then are X-Forwarded-For/-Proto/-Host believed, for as many hops as configured.
         n = config.trusted_proxies

@@ -75,6 +75,9 @@ class Config:
     kiosk_addresses: tuple[str, ...] = ()
     # The screen the app registers ("module:function", given a ScreenHost); "" = no screen.
     screen: str = "kiosk_ui:init_app"
+    # The profile of verifications a person starts at the kiosk with its Start button (a hospital
+    # kiosk: "hospital", which gets the insurance check); "" = only desk-started verifications.
+    walk_up_profile: str = "airport"
     # Reverse proxies whose X-Forwarded-For / -Proto / -Host are believed (werkzeug ProxyFix hops).
     trusted_proxies: int = 0
     relying_parties: tuple[RelyingParty, ...] = field(default_factory=tuple)
@@ -127,6 +130,7 @@ _ENV = {
     "CCCD_EDGE_KIOSK_ADDRESSES": "kiosk_addresses",
     "CCCD_EDGE_TRUSTED_PROXIES": "trusted_proxies",
     "CCCD_EDGE_SCREEN": "screen",
+    "CCCD_EDGE_WALK_UP_PROFILE": "walk_up_profile",
 }
 _TYPES = {
     f: t
@@ -326,6 +330,10 @@ def validate(config: Config) -> None:
         )
     if not 0 <= config.trusted_proxies <= 5:
         raise ConfigError("trusted_proxies is the number of proxies in front (0 to 5).")
+    if config.walk_up_profile and config.walk_up_profile not in PROFILES:
+        raise ConfigError(
+            f'walk_up_profile must be one of {", ".join(sorted(PROFILES))} or "" (none).'
+        )
     for entry in config.kiosk_addresses:
         try:
             ipaddress.ip_network(entry, strict=False)

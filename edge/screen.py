@@ -175,7 +175,14 @@ class AuditView:
         return list(self._audit.select(columns, since_at))
 
 
-def register_screen(app: Flask, service: Any, target: str, kiosk_addresses: Iterable[str]) -> bool:
+def register_screen(
+    app: Flask,
+    service: Any,
+    target: str,
+    kiosk_addresses: Iterable[str],
+    *,
+    walk_up_profile: str | None = None,
+) -> bool:
     """Import and register the configured screen; False when none is configured or installed."""
     if not target:
         return False
@@ -195,5 +202,6 @@ def register_screen(app: Flask, service: Any, target: str, kiosk_addresses: Iter
         app,
         ScreenHost(app, service),
         allowed_addresses=AddressSet(LOOPBACK + tuple(kiosk_addresses)),
+        **({} if walk_up_profile is None else {"walk_up_profile": walk_up_profile}),
     )
     return True

@@ -23,8 +23,8 @@ if [ -z "${CCCD_EDGE_BHYT_URL:-}" ]; then
     export CCCD_EDGE_BHYT_USERNAME=01013_BV CCCD_EDGE_BHYT_PASSWORD="$BHYT_SIM_PASSWORD"
     export CCCD_EDGE_BHYT_STAFF_NAME="Nguyễn Thị Nhân Viên" CCCD_EDGE_BHYT_STAFF_ID=001190000001
     echo "Demo BHYT gateway simulator at $CCCD_EDGE_BHYT_URL (switch cases: POST /_sim/mode)."
-    echo "See the insurance panel: start a hospital verification shown on the kiosk, e.g."
-    echo "  curl -H 'X-API-Key: <key>' -H 'Content-Type: application/json' -d '{\"ask_on_kiosk\": true}' http://localhost:8080/v1/verifications"
+    # The kiosk's Start button runs hospital verifications, so a newcomer sees the insurance panel.
+    export CCCD_EDGE_WALK_UP_PROFILE="${CCCD_EDGE_WALK_UP_PROFILE:-hospital}"
 fi
 # Not exec: the shell stays to stop the simulator when the service ends.
 .venv/bin/cccd-edge serve "$@"

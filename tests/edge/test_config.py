@@ -76,3 +76,19 @@ def test_liveness_switch_and_access_key_timeout(tmp_path):
         load_config(overrides={"liveness_steps": 0}, env={})
     with pytest.raises(ConfigError, match="access_key_timeout"):
         load_config(overrides={"access_key_timeout": 0}, env={})
+
+
+def test_walk_up_profile_reaches_the_kiosk_screen(tmp_path):
+    from edge.app import create_app
+
+    assert load_config(env={}).walk_up_profile == "airport"
+    assert load_config(env={"CCCD_EDGE_WALK_UP_PROFILE": "hospital"}).walk_up_profile == "hospital"
+    f = tmp_path / "c.toml"
+    f.write_text('walk_up_profile = ""\n')
+    assert load_config(f, env={}).walk_up_profile == ""
+    with pytest.raises(ConfigError, match="walk_up_profile"):
+        load_config(env={"CCCD_EDGE_WALK_UP_PROFILE": "bank"})
+    app = create_app(
+        {"instance_dir": str(tmp_path), "reader": "none", "walk_up_profile": "hospital"}
+    )
+    assert app.config["KIOSK_UI"]["walk_up_profile"] == "hospital"
