@@ -13,6 +13,7 @@ import threading
 import time
 import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -22,6 +23,16 @@ from edge.insurance.gateway import GatewayClient
 from edge.insurance.settings import InsuranceSettings
 
 BACKGROUND_CHECKS = 4  # gateway checks running ahead of their results at once
+
+
+@dataclass(frozen=True)
+class InsurancePart:
+    """The ``insurance`` object as the report's part (``edge.report.ReportPart``)."""
+
+    data: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.data)
 
 
 class InsuranceCheck:
@@ -72,6 +83,8 @@ class InsuranceCheck:
             if verification_id and insurance["status"] == "record_mismatch"
             else None
         )
+        # The same part in the report (``DocumentReport.insurance``: personal, like the person).
+        report.insurance = InsurancePart(insurance)
         out: dict[str, Any] = {"insurance": insurance}
         coverage = coverage_from_insurance(insurance, _person(report).get("id_number"))
         if coverage is not None:
@@ -112,4 +125,4 @@ def audit_fields(claims: dict) -> dict[str, str | None]:
     }
 
 
-__all__ = ["InsuranceCheck", "InsuranceSettings", "audit_fields"]
+__all__ = ["InsuranceCheck", "InsurancePart", "InsuranceSettings", "audit_fields"]

@@ -39,6 +39,10 @@ def test_started_early_answered_once(sim):
         assert claims["insurance"]["status"] == "eligible"
         assert claims["fhir_coverage"]["status"] == "active"
         assert sim.state()["check_calls"] - before == 1  # the early answer was used
+        # One report: the same insurance object is the report's part, shown with the person.
+        assert report.insurance is not None
+        assert report.to_dict()["insurance"] == claims["insurance"]
+        assert "insurance" not in report.to_dict(include_personal=False)
     finally:
         check.close()
 
