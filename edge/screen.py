@@ -111,9 +111,6 @@ class ScreenHost:
         party = next((p for p in self._service.config.relying_parties if p.id == rp_id), None)
         return (getattr(party, "display_name", "") or rp_id) if party else rp_id
 
-    def accepts_expired_document(self, profile_name: str) -> bool:
-        return bool(get_profile(profile_name).accept_expired_document)
-
     # --- operators' statistics -----------------------------------------------------------------
     def require_operator(self) -> None:
         """Raise 401/403 unless the operator key (or, without one, a loopback client) is given."""

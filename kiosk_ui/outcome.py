@@ -66,7 +66,10 @@ def stage_view(session: Any, claims: dict[str, Any], profile: Any = None) -> dic
     currency = getattr(session, "document_currency", None)
     card = card_status(verdicts, currency)
     if profile is None:
-        accepts_expired = host().accepts_expired_document(session.profile)
+        # The signed result says it: an accepted expired document carries a notice (its profile
+        # accepts expired documents), a refused one the reason ``document_expired``.
+        notices = claims.get("notices") or []
+        accepts_expired = any(n.get("code") == "document_expired" for n in notices)
     else:
         accepts_expired = bool(getattr(profile, "accept_expired_document", False))
     face = face_reason(getattr(session, "face_outcome", None))

@@ -64,14 +64,16 @@
 
   function panel() {
     let el = document.getElementById("insurance-panel");
-    if (el) return el;
-    el = document.createElement("section");
-    el.id = "insurance-panel";
-    el.className = "insurance-panel";
+    if (!el) {
+      // A screen without the result page's own container: the panel goes above the countdown.
+      el = document.createElement("section");
+      el.id = "insurance-panel";
+      el.hidden = true;
+      const anchor = document.getElementById("reset-countdown");
+      anchor.parentNode.insertBefore(el, anchor);
+    }
+    el.classList.add("insurance-panel");
     el.setAttribute("role", "status");
-    el.hidden = true;
-    const anchor = document.getElementById("reset-countdown");
-    anchor.parentNode.insertBefore(el, anchor);
     return el;
   }
 

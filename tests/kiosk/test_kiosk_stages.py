@@ -176,11 +176,11 @@ def test_demo_photo_exists_only_in_demo_mode(tmp_path, models, shared_dir):
         r = client.post(
             "/kiosk/api/demo/photo", data=b"\xff\xd8 not a photo", content_type="image/jpeg"
         )
-        assert r.status_code in (400, 422) and service.demo_photo.get() is None
+        assert r.status_code in (400, 422) and service.demo_photo().get() is None
         r = client.post("/kiosk/api/demo/photo", data=jpeg, content_type="image/jpeg")
-        assert r.status_code == 200 and service.demo_photo.get() == jpeg
+        assert r.status_code == 200 and service.demo_photo().get() == jpeg
         assert client.delete("/kiosk/api/demo/photo").status_code == 204
-        assert service.demo_photo.get() is None
+        assert service.demo_photo().get() is None
     finally:
         demo.extensions["cccd_edge"].close()
 

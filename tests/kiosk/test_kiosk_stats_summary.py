@@ -96,10 +96,7 @@ def test_today_is_the_local_day(audit):
 
 def test_insurance_chart_counts_the_audit_columns_when_present(audit):
     log, _ = audit
-    assert summarise(log, "30", now=NOW)["insurance_recorded"] is False  # column not there yet
-    with log._lock:  # what the insurance helper's migration adds: same column names
-        log._db.execute("ALTER TABLE verifications ADD COLUMN insurance_status TEXT")
-        log._db.execute("ALTER TABLE verifications ADD COLUMN insurance_code TEXT")
+    with log._lock:  # the insurance check's audit columns (edge.audit's migration)
         for vid, status in (("v0", "eligible"), ("v1", "not_eligible"), ("v2", "record_mismatch")):
             log._db.execute(
                 "UPDATE verifications SET insurance_status = ? WHERE id = ?", (status, vid)

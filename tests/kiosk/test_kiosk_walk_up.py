@@ -298,7 +298,7 @@ def test_demo_walk_up_with_my_own_face_ends_verified(face_browser, demo_server, 
         page.screenshot(path=str(artifacts / "walkup-demo-photo.png"))
         page.click("#demo-capture")
         wait_screen(page, "key")  # the demo card now carries this face; the walk-up started
-        assert demo_server.service.demo_photo.get() is not None
+        assert demo_server.service.demo_photo().get() is not None
         type_on_keypad(page, can)
         page.click("#key-ok")
         _result(page, timeout=90000)
@@ -312,10 +312,10 @@ def test_demo_walk_up_with_my_own_face_ends_verified(face_browser, demo_server, 
         page.wait_for_function("true")
         # Reset drops the person's photo from the service's memory.
         deadline = 50
-        while demo_server.service.demo_photo.get() is not None and deadline:
+        while demo_server.service.demo_photo().get() is not None and deadline:
             page.wait_for_timeout(100)
             deadline -= 1
-        assert demo_server.service.demo_photo.get() is None
+        assert demo_server.service.demo_photo().get() is None
     finally:
         context.close()
     assert not page.js_errors
