@@ -99,12 +99,24 @@ def _mirrored_points(net: arcface.ArcFaceOnnx, rgb: np.ndarray, box) -> np.ndarr
     return (direct + mirrored) / 2
 
 
+# Small changes of scale and vertical position of the template (dlib's "jitter"
+# idea, deterministic): averaging over them makes a reference less sensitive to
+# where compression moved the landmarks.
+JITTER = ((0.96, 0.0), (1.04, 0.0), (1.0, 2.0), (1.0, -2.0))
+
+
+def _jittered_template(scale: float, dy: float) -> np.ndarray:
+    centre = np.array([56.0, 56.0])
+    return (arcface.TEMPLATE_112 - centre) * scale + centre + np.array([0.0, dy])
+
+
 def variant(
     refine: bool,
     flip: bool,
     mirror_points: bool = False,
     bicubic: bool = False,
     chip_blur: float = 0,
+    chip_jitter: bool = False,
 ) -> Variant:
     def run(net: arcface.ArcFaceOnnx, rgb: np.ndarray, box, kind: str = LIVE) -> np.ndarray:
         points = (
@@ -114,6 +126,12 @@ def variant(
             crop = _align_bicubic(rgb, points)
         else:
             crop = arcface.align_points(rgb, points, arcface.TEMPLATE_112)
+        if chip_jitter and kind != LIVE:
+            total = net.embed_mirrored(crop)
+            for scale, dy in JITTER:
+                moved = arcface.align_points(rgb, points, _jittered_template(scale, dy))
+                total = total + net.embed_mirrored(moved)
+            return total / np.linalg.norm(total)
         if chip_blur and kind != LIVE:
             crop = np.asarray(Image.fromarray(crop).filter(ImageFilter.GaussianBlur(chip_blur)))
         vec = net.embed_crop(crop)
@@ -143,6 +161,7 @@ VARIANTS: dict[str, Variant] = {
     "68pt refined on its own box": variant(True, False),
     "refined + mirror": variant(True, True),
     "refined, landmarks of image and mirror averaged, + mirror": variant(True, True, True),
+    "same, chip references jittered": variant(True, True, True, chip_jitter=True),
     "same, bicubic alignment": variant(True, True, True, bicubic=True),
     "same (bilinear), chip crops blurred 0.7 px": variant(True, True, True, chip_blur=0.7),
 }
