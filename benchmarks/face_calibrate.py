@@ -20,12 +20,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from edge.face.group_calibration import (  # noqa: E402
+    ALL,
+    GROUP,
     GROUPS,
     GroupReport,
     calibrate_groups,
     det_plot_groups,
     fmr_at,
     fnmr_at,
+    worst_group_threshold,
 )
 from edge.face.models import FaceModels  # noqa: E402
 
@@ -73,6 +76,16 @@ def main() -> int:
             f"FMR and FNMR targets both met: {report.meets_both()}\n"
         )
         table(report, sorted({report.threshold, models.threshold}))
+        # For information only (the threshold in code is one for all kinds): what each
+        # kind's own worst-group rule would give, on its own, smaller, set of pairs.
+        print()
+        for s in report.sets:
+            own = worst_group_threshold([s])
+            fm, fn = fmr_at(s, GROUP, own), fnmr_at(s, ALL, own)
+            print(
+                f"{s.kind} alone: worst-group threshold {own:.2f}, group FMR {cell(fm)}, "
+                f"FNMR {100 * fn.rate:.1f} % ({fn.errors}/{fn.trials})"
+            )
         print(f"\nplot: {plot}; took {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -19,6 +19,7 @@ from edge.face.arcface import (
     ArcFaceOnnx,
     align,
     align_points,
+    box_from_points,
     default_model_dir,
     file_sha256,
     five_from_68,
@@ -101,6 +102,54 @@ def test_five_points_from_the_68_point_layout():
     points[[54, 64]] = [[30, 40], [28, 40]]
     five = five_from_68(points)
     assert np.allclose(five, [[11, 21], [31, 21], [21, 30], [13, 40], [29, 40]])
+
+
+def test_the_refined_box_follows_the_points_not_the_detector():
+    # 68 points on a circle of radius 10 around (50, 80): RMS radius 10.
+    angles = np.linspace(0, 2 * math.pi, 68, endpoint=False)
+    points = np.stack([50 + 10 * np.cos(angles), 80 + 10 * np.sin(angles)], axis=1)
+    left, top, right, bottom = box_from_points(points)
+    # Side 2.72 radii, centre 0.16 radii above the points' centroid (fitted on johns).
+    assert right - left == pytest.approx(27.2, abs=1) and bottom - top == pytest.approx(27.2, abs=1)
+    assert (left + right) / 2 == pytest.approx(50, abs=0.5)
+    assert (top + bottom) / 2 == pytest.approx(80 - 1.6, abs=0.5)
+    # Twice as far from the camera, the box halves; moved, it moves with the face.
+    far = box_from_points((points - [50, 80]) / 2 + [200, 30])
+    assert far[2] - far[0] == pytest.approx(13.6, abs=1)
+    assert (far[0] + far[2]) / 2 == pytest.approx(200, abs=0.5)
+
+
+@pytest.mark.face
+def test_mirrored_embedding_is_the_same_for_a_crop_and_its_mirror():
+    model = ArcFaceOnnx.load()
+    rng = np.random.default_rng(7)
+    crop = rng.integers(0, 256, (CROP, CROP, 3), dtype=np.uint8)  # far from symmetric
+    vec = model.embed_mirrored(crop)
+    assert vec.shape == (512,) and abs(np.linalg.norm(vec) - 1.0) < 1e-6
+    mirrored = model.embed_mirrored(np.ascontiguousarray(crop[:, ::-1]))
+    assert np.allclose(vec, mirrored, atol=1e-5)
+    # ... and not simply the plain embedding: the mirror's half is there.
+    assert not np.allclose(vec, model.embed_crop(crop), atol=1e-3)
+
+
+@pytest.mark.face
+def test_five_points_do_not_depend_on_which_side_the_image_is_seen_from(johns):
+    """The points of the mirrored image, mapped back, are the points of the image."""
+    from PIL import Image
+
+    model = ArcFaceOnnx.load()
+    path = next(iter(johns.values()))[0]
+    gray = np.asarray(Image.open(path).convert("L"))
+    height, width = gray.shape
+    box = (width // 6, height // 6, width - width // 6, height - height // 6)
+    points = model.five_points(gray, box)
+    mirror = model.five_points(
+        np.ascontiguousarray(gray[:, ::-1]), (width - box[2], box[1], width - box[0], box[3])
+    )
+    back = mirror[[1, 0, 2, 4, 3]] * [-1, 1] + [width, 0]
+    assert np.allclose(points, back, atol=1e-3)
+    # The eyes are on the template's sides: image-left eye left of the image-right eye.
+    assert points[0, 0] < points[2, 0] < points[1, 0] and points[2, 1] < points[3, 1]
 
 
 @pytest.fixture

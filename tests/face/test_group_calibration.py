@@ -93,6 +93,10 @@ def test_worst_group_fmr_at_the_default_threshold_is_within_the_bound(lfw_report
             assert rate.rate <= MAX_FMR, (pairs.kind, group, rate)
     # The constant in code is no looser than what this set's worst group allows.
     assert DEFAULT_THRESHOLD <= report.threshold
+    # The bound binds: a threshold 0.05 looser lets the worst group's FMR past it, so
+    # loosening the constant (or a preprocessing change that shrinks impostor
+    # distances) fails this test.
+    assert report.worst_fmr(DEFAULT_THRESHOLD + 0.05) > MAX_FMR
 
 
 @pytest.mark.face
@@ -104,5 +108,14 @@ def test_the_report_states_bounds_and_the_fnmr_paid(lfw_report):
         assert row["fmr"]["upper95"] >= row["fmr"]["rate"]
         assert 0 < row["fmr"]["upper95"] < 0.01
         assert not math.isnan(row["fnmr"]["rate"])
-    # On this set the dlib embedding cannot meet both targets at once (docs/face-calibration.md).
-    assert out["meets_fmr_and_fnmr_targets"] is False
+    # FNMR is stated for every group and kind, with the group's own genuine pairs.
+    assert {(row["kind"], row["group"]) for row in rows} == {
+        (k, g) for k in KINDS for g in (GROUP, OTHER, ALL)
+    }
+    assert all(row["fnmr"]["pairs"] > 40 for row in rows)
+    # On this set the chip-like references still miss FNMR <= 5 % at the worst group's
+    # 0.1 % FMR (docs/face-calibration.md): the report must say so, not claim both targets.
+    worst_fnmr = max(
+        r["fnmr"]["rate"] for r in out["at_worst_group_threshold"] if r["group"] == ALL
+    )
+    assert out["meets_fmr_and_fnmr_targets"] is (worst_fnmr <= 0.05)
