@@ -1,0 +1,179 @@
+"""Failures by first cause: a stable priority of causes, not the audit's alphabetical order."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+
+from edge.causes import failure_causes, first_cause, first_of, rank
+from edge.fleet.db import Database
+from edge.fleet.store import FleetStore, normalise_event
+from tests.fleet.conftest import audit_event
+
+
+def _row(codes: list[str], **columns) -> dict:
+    """An audit row as stored: reason codes sorted, as ``edge.audit`` writes them."""
+    row = {
+        "outcome": "done",
+        "overall": "invalid",
+        "kind": "card",
+        "passive_authentication": "valid",
+        "chip_authenticity": "valid",
+        "face": None,
+        "liveness": None,
+        "insurance_status": None,
+        "reason_codes": json.dumps(sorted(codes)),
+    }
+    row.update(columns)
+    return row
+
+
+# (audit row, the first real cause). In each, the alphabetically first code is not the cause.
+CASES = [
+    # A forged document whose CRL is missing: the signature, not the notice.
+    (
+        _row(
+            ["aa_not_supported", "crl_absent", "dg_hash_mismatch"],
+            passive_authentication="invalid",
+            overall="invalid",
+        ),
+        "dg_hash_mismatch",
+    ),
+    (
+        _row(
+            ["ca_failed", "signature_invalid"],
+            passive_authentication="invalid",
+            chip_authenticity="invalid",
+        ),
+        "signature_invalid",
+    ),
+    # Unknown issuer before the face; crl_absent is never a cause.
+    (
+        _row(
+            ["crl_absent", "csca_unknown", "face_no_match"],
+            passive_authentication="unknown",
+            face="invalid",
+            overall="invalid",
+        ),
+        "csca_unknown",
+    ),
+    # A chip proven by Chip Authentication still lists aa_not_supported: no cause then.
+    (_row(["aa_not_supported", "face_no_match"], face="invalid"), "face_no_match"),
+    # The read stopped: the reading problem first, whatever the partial checks said.
+    (
+        _row(
+            ["aa_not_run", "card_removed", "dg_not_read", "read_incomplete"],
+            outcome="failed",
+            overall=None,
+            passive_authentication=None,
+            chip_authenticity=None,
+        ),
+        "card_removed",
+    ),
+    (
+        _row(
+            ["access_key_rejected", "aa_not_supported"],
+            outcome="failed",
+            overall=None,
+            passive_authentication=None,
+            chip_authenticity=None,
+        ),
+        "access_key_rejected",
+    ),
+    # An expired document accepted by the profile, refused for the face: the face.
+    (_row(["document_expired", "face_no_match"], face="invalid"), "face_no_match"),
+    # Refused for being expired (every authenticity verdict valid): the expiry.
+    (_row(["crl_stale", "document_expired"]), "document_expired"),
+    # An upload's chip is never proven: ca_not_run is no cause of its refusal.
+    (
+        _row(["ca_not_run", "document_expired"], kind="upload", chip_authenticity="not_performed"),
+        "document_expired",
+    ),
+    # The specific liveness reason before the verdict column's bare "failed".
+    (
+        _row(["aa_not_supported", "liveness_steps_not_seen"], face="invalid", liveness="failed"),
+        "liveness_steps_not_seen",
+    ),
+    # The chip not proven at all: its codes are the cause.
+    (
+        _row(
+            ["aa_not_supported", "ca_not_supported"],
+            chip_authenticity="not_performed",
+            overall="unknown",
+        ),
+        "ca_not_supported",
+    ),
+    # Insurance comes last: after a document problem, and alone only when nothing else failed.
+    (
+        _row(
+            ["dg_hash_mismatch"], passive_authentication="invalid", insurance_status="not_eligible"
+        ),
+        "dg_hash_mismatch",
+    ),
+    (_row([], insurance_status="not_eligible"), "insurance_not_eligible"),
+    # Only notices: the verdict that is not valid names the failure, never crl_stale.
+    (
+        _row(["crl_stale"], passive_authentication="unknown", overall="unknown"),
+        "passive_authentication_unknown",
+    ),
+    # A code this module does not know is still a cause, before the insurance.
+    (
+        _row(
+            ["crl_absent", "zz_new_problem"],
+            outcome="failed",
+            overall=None,
+            insurance_status="unavailable",
+        ),
+        "zz_new_problem",
+    ),
+]
+
+
+@pytest.mark.parametrize(("row", "cause"), CASES)
+def test_first_real_cause_not_alphabetical(row, cause):
+    codes = json.loads(row["reason_codes"])
+    assert codes == sorted(codes)
+    assert first_cause(row) == cause
+    assert failure_causes(row)[0] == cause
+
+
+def test_successes_and_notices_are_never_failures():
+    ok = _row(["crl_absent", "document_expired", "ok"], overall="valid")
+    assert first_cause(ok) is None and failure_causes(ok) == []
+    assert first_of(["crl_absent", "crl_stale", "ok", "liveness_passed"]) is None
+    assert first_of(["face_no_match", "crl_absent", "card_removed"]) == "card_removed"
+    # Stable: the same codes in any order give the same ranking.
+    codes = ["zz_b", "face_no_match", "csca_unknown", "zz_a", "no_card", "ca_failed"]
+    assert sorted(codes, key=rank) == sorted(reversed(codes), key=rank)
+    assert sorted(codes, key=rank) == [
+        "no_card",
+        "csca_unknown",
+        "ca_failed",
+        "face_no_match",
+        "zz_a",
+        "zz_b",
+    ]
+
+
+def test_ingest_keys_the_rollup_by_first_real_cause(fleet_db):
+    db = Database(fleet_db)
+    store = FleetStore(db)
+    now = datetime.now(UTC)
+    store.enrol("k1", {"kty": "EC"}, "t1", "", now)
+    events = []
+    for i, (row, _cause) in enumerate(CASES):
+        shipped = {**audit_event(i, "k1", ok=False), **row}
+        events.append(normalise_event(shipped, "k1", now))
+    assert store.ingest("k1", events, nonce="nonce-causes-1", now=now) == len(CASES)
+    expected = Counter(cause for _, cause in CASES)
+    got = {f["first_cause"]: f["failures"] for f in store.failures(7, now)}
+    assert got == expected
+    # Nothing counted under a notice or under the alphabetically first code.
+    assert not {"crl_absent", "crl_stale", "aa_not_supported", "ca_failed"} & set(got)
+    with db.transaction() as tx:
+        stored = dict(tx.all("SELECT event_id, first_cause FROM events"))
+    assert stored["k1-ev-0"] == "dg_hash_mismatch"
+    db.close()
