@@ -159,6 +159,8 @@ NOT_FAILURES = frozenset(
         "ca_replaced_by_cam",
         "cam_not_run",
         "liveness_passed",
+        "liveness_ok",
+        "face_match",
         "insurance_eligible",
         "insurance_not_checked",
     }
