@@ -179,7 +179,8 @@ def bench_http_ingest(url: str, total: int, clients: int = 4, batch: int = 500) 
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - t0
-        assert sum(accepted) == per_client * clients, accepted
+        # Whole batches: per_client rounded up to a multiple of the batch size.
+        assert sum(accepted) == sum(len(b) for b in bodies) * batch, accepted
         return sum(accepted) / elapsed
     finally:
         server.terminate()
@@ -262,6 +263,26 @@ def load_events(url: str, n: int, days: int) -> tuple[float, float]:
         conn.execute("VACUUM ANALYZE")
         rolled = time.perf_counter() - t0
     return loaded, rolled
+
+
+def event_ids_bytes_per_row(url: str, n: int = 1_000_000) -> float:
+    """Disk per id in ``event_ids`` (heap + primary key), with ids shaped like the kiosk's
+    (22 characters of URL-safe base64, ``edge.sessions``) and 500 kiosk ids."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE ids_size (LIKE event_ids INCLUDING ALL)")
+        conn.execute(
+            "INSERT INTO ids_size SELECT 'kiosk-' || lpad((g %% 500)::text, 3, '0'), "
+            "left(replace(replace(encode(sha256(g::text::bytea), 'base64'), '+', '-'), "
+            "'/', '_'), 22), now() FROM generate_series(1, %s) AS g",
+            (n,),
+        )
+        conn.execute("VACUUM ANALYZE ids_size")
+        row = conn.execute("SELECT pg_total_relation_size('ids_size')").fetchone()
+        conn.execute("DROP TABLE ids_size")
+    assert row is not None
+    return int(row[0]) / n
 
 
 def time_queries(url: str, rounds: int = 5) -> dict[str, tuple[float, float]]:
@@ -354,6 +375,11 @@ def main() -> int:
         print(
             f"ingest over HTTP (gunicorn 2 workers, 4 signed clients, 500/batch), "
             f"{args.ingest // 2} events: {rate:,.0f} events/s"
+        )
+        per_row = event_ids_bytes_per_row(url)
+        print(
+            f"event_ids: {per_row:.0f} bytes per id with its key; 110 million ids a year: "
+            f"{per_row * 110e6 / 1e9:.1f} GB"
         )
         if not args.events:
             return 0  # ingest figures only
