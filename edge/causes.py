@@ -90,6 +90,7 @@ CHIP_AUTHENTICITY = (
     "cam_key_not_authenticated",
     "cam_key_missing",
     "cam_data_missing",
+    "cam_data_malformed",
     "aa_signature_invalid",
     "aa_key_hash_mismatch",
     "aa_key_not_authenticated",
@@ -102,6 +103,7 @@ CHIP_AUTHENTICITY = (
     "aa_not_supported",
     "ca_not_run",
     "aa_not_run",
+    "offline_dump",  # an uploaded dump: no chip to challenge
 )
 FACE = (
     "face_no_match",
@@ -181,7 +183,9 @@ _RANK = {code: (_GROUP_RANK[g], i) for g, _, codes in GROUPS for i, code in enum
 _VERDICT_OF = {g: column for g, column, _ in GROUPS}
 # Codes that only come with a not-proven chip verdict: without the verdict (a run that failed
 # before the verdicts) they are bystanders, not the cause.
-_NEEDS_VERDICT = frozenset({"ca_not_supported", "aa_not_supported", "ca_not_run", "aa_not_run"})
+_NEEDS_VERDICT = frozenset(
+    {"ca_not_supported", "aa_not_supported", "ca_not_run", "aa_not_run", "offline_dump"}
+)
 # Prefixes of codes not listed above, for their group.
 _PREFIX_GROUPS = (
     ("liveness_", "face"),

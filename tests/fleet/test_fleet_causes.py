@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections import Counter
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ import pytest
 
 from edge.causes import failure_causes, first_cause, first_of, rank
 from edge.fleet.db import Database
+from edge.fleet.protocol import shippable
 from edge.fleet.store import FleetStore, normalise_event
 from tests.fleet.conftest import audit_event
 
@@ -90,6 +92,14 @@ CASES = [
     # An upload's chip is never proven: ca_not_run is no cause of its refusal.
     (
         _row(["ca_not_run", "document_expired"], kind="upload", chip_authenticity="not_performed"),
+        "document_expired",
+    ),
+    (
+        _row(
+            ["crl_absent", "document_expired", "offline_dump"],
+            kind="upload",
+            chip_authenticity="not_performed",
+        ),
         "document_expired",
     ),
     # The specific liveness reason before the verdict column's bare "failed".
@@ -177,3 +187,33 @@ def test_ingest_keys_the_rollup_by_first_real_cause(fleet_db):
         stored = dict(tx.all("SELECT event_id, first_cause FROM events"))
     assert stored["k1-ev-0"] == "dg_hash_mismatch"
     db.close()
+
+
+def test_real_audit_rows_of_the_kiosk_service(tmp_path):
+    """Rows written by the kiosk service itself (the virtual CCCD in process, a tampered upload)."""
+    from tests.edge.conftest import auth
+    from tests.edge.test_api_card import DS, _files, _make, finish, start
+
+    files = _files(DS)
+    files["DG13"] = files["DG13"][:-1] + bytes([files["DG13"][-1] ^ 0x01])
+    upload = {"files": {k: base64.b64encode(v).decode() for k, v in files.items()}}
+    for trusted, card_cause in ((True, None), (False, "csca_unknown")):
+        app = _make(tmp_path / str(trusted), trusted=trusted)
+        try:
+            client = app.test_client()
+            r = client.post("/v1/documents/verify", headers=auth("school"), json=upload)
+            assert r.status_code == 200
+            finish(client, start(client))
+            rows = {r["kind"]: r for r in app.extensions["cccd_edge"].audit.rows()}
+        finally:
+            app.extensions["cccd_edge"].close()
+        for kind, cause in (("card", card_cause), ("upload", "dg_hash_mismatch")):
+            codes = json.loads(rows[kind]["reason_codes"])
+            assert first_cause(rows[kind]) == cause, (kind, codes)
+            # What the fleet stores, from the row as the kiosk ships it.
+            event = normalise_event(shippable(rows[kind]), rows[kind]["kiosk_id"])
+            assert event.first_cause == cause
+            if cause is not None:
+                # The audit's alphabetical order would have named a notice or a bystander
+                # (crl_absent, aa_key_not_authenticated ...).
+                assert codes == sorted(codes) and codes[0] != cause
