@@ -115,8 +115,7 @@ def normalise_event(raw: Any, kiosk_id: str, now: datetime | None = None) -> Eve
     overall = data.get("overall")
     outcome_key = str(overall) if outcome == "done" and overall else "failed"
     succeeded = outcome_key == SUCCESS
-    # The rollup key: the first real cause by the shared priority (the audit sorts its codes).
-    cause = None if succeeded else first_cause({**data, "outcome": outcome})
+    cause = None if succeeded else event_cause(data)
     return Event(
         kiosk_id,
         event_id,
@@ -127,6 +126,12 @@ def normalise_event(raw: Any, kiosk_id: str, now: datetime | None = None) -> Eve
         None if total is None else float(total),
         data,
     )
+
+
+def event_cause(data: dict[str, Any]) -> str | None:
+    """The rollup key of a stored event: its first real cause by the shared priority (the
+    audit keeps its codes sorted, which says nothing of what failed first)."""
+    return first_cause({**data, "outcome": str(data.get("outcome") or "failed")})
 
 
 def percentile(hist: list[tuple[int, int]], q: float) -> float | None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -12,8 +15,9 @@ import pytest
 from edge.causes import failure_causes, first_cause, first_of, rank
 from edge.fleet.db import Database
 from edge.fleet.protocol import shippable
+from edge.fleet.recount import recount_causes
 from edge.fleet.store import FleetStore, normalise_event
-from tests.fleet.conftest import audit_event
+from tests.fleet.conftest import ROOT, audit_event
 
 
 def _row(codes: list[str], **columns) -> dict:
@@ -217,3 +221,74 @@ def test_real_audit_rows_of_the_kiosk_service(tmp_path):
                 # The audit's alphabetical order would have named a notice or a bystander
                 # (crl_absent, aa_key_not_authenticated ...).
                 assert codes == sorted(codes) and codes[0] != cause
+
+
+def _old_rule(store: FleetStore, db: Database) -> None:
+    """Key the stored failures as the first release did (the audit's first code), rollups too."""
+    with db.transaction() as tx:
+        rows = tx.all("SELECT kiosk_id, event_id, at, data FROM events WHERE NOT succeeded")
+        tx.execute("DELETE FROM rollup_causes")
+        for kiosk_id, event_id, at, data in rows:
+            data = json.loads(data) if isinstance(data, str) else data
+            old = (data["reason_codes"] or ["unspecified"])[0]
+            tx.execute(
+                "UPDATE events SET first_cause = %s WHERE kiosk_id = %s AND event_id = %s "
+                "AND at = %s",
+                (old, kiosk_id, event_id, at),
+            )
+            day = (at if isinstance(at, datetime) else datetime.fromisoformat(at)).astimezone(
+                store.zone
+            )
+            tx.execute(
+                "INSERT INTO rollup_causes VALUES (%s, %s, 1) ON CONFLICT (day, first_cause) "
+                "DO UPDATE SET n = rollup_causes.n + 1",
+                (day.date(), old),
+            )
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "sqlite"])
+def test_recount_gives_old_failures_the_rule(engine, request, tmp_path):
+    url = request.getfixturevalue("fleet_db") if engine == "postgresql" else None
+    db = Database(url, sqlite_path=tmp_path / "fleet" / "fleet.sqlite")
+    store = FleetStore(db)
+    now = datetime.now(UTC)
+    store.enrol("k1", {"kty": "EC"}, "t1", "", now)
+    events = [
+        normalise_event({**audit_event(i, "k1", ok=False), **row}, "k1", now)
+        for i, (row, _) in enumerate(CASES)
+    ]
+    ok = [normalise_event(audit_event(100 + i, "k1"), "k1", now) for i in range(3)]
+    assert store.ingest("k1", events + ok, nonce="nonce-recount", now=now) == len(CASES) + 3
+    expected = Counter(cause for _, cause in CASES)
+    _old_rule(store, db)
+    wrong = {f["first_cause"]: f["failures"] for f in store.failures(7, now)}
+    assert wrong != expected and "aa_not_supported" in wrong
+
+    changed = sum(1 for row, cause in CASES if _first_code(row) != cause)
+    if engine == "sqlite":  # through the command, on the demo engine's file
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "CCCD_EDGE_FLEET_DIR": str(tmp_path / "fleet"),
+        }
+        out = subprocess.run(
+            [sys.executable, "-m", "edge.cli", "fleet", "recount-causes"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert out.returncode == 0, out.stderr
+        assert f"{changed} failures given a new first cause" in out.stdout
+    else:
+        result = recount_causes(db, store.timezone)
+        assert result.events_changed == changed and result.days_recounted >= 1
+    assert {f["first_cause"]: f["failures"] for f in store.failures(7, now)} == expected
+    # Run again: nothing left to change, the same counts.
+    assert recount_causes(db, store.timezone).events_changed == 0
+    assert {f["first_cause"]: f["failures"] for f in store.failures(7, now)} == expected
+    db.close()
+
+
+def _first_code(row: dict) -> str:
+    return (json.loads(row["reason_codes"]) or ["unspecified"])[0]
