@@ -8,15 +8,18 @@ which they stop a verification:
 2. passive authentication (the document's data: SOD, signature, hashes, signer chain, issuer),
 3. chip authenticity (Chip/Active Authentication: is this the chip the SOD was issued for),
 4. face and liveness,
-5. document currency (expired, when the profile refuses expired documents),
-6. insurance (the BHYT answer, from its own audit column).
+5. codes this module does not know (a code added later is still a cause),
+6. document currency (expired, when the profile refuses expired documents),
+7. insurance (the BHYT answer, from its own audit column).
 
 Codes that are not failures are never a cause: notices (``crl_absent``, ``crl_stale``,
 ``document_expiry_unknown`` ...), checks that passed (``ok``) and checks not needed. A check
 group only explains a failure when its verdict column (``passive_authentication``,
 ``chip_authenticity``, ``face``) is not ``valid``: a chip proven genuine by Chip Authentication
-still lists ``aa_not_supported``, which is then no cause. Codes this module does not know (a
-code added later) are causes, ranked after the known ones and before the insurance.
+still lists ``aa_not_supported``, which is then no cause.
+
+``failure_causes(row)`` gives every cause of an audit row in that order (the kiosk statistics
+can count them all), ``first_cause(row)`` the first one (the fleet's rollup key).
 """
 
 from __future__ import annotations
