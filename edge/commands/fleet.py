@@ -32,6 +32,11 @@ def register(subparsers) -> None:
         "--keep-months", type=int, required=True, metavar="N", help="months of raw events to keep"
     )
     prune.set_defaults(func=run_prune)
+    recount = sub.add_parser(
+        "recount-causes",
+        help="give stored failures today's first-cause rule and rebuild their rollup",
+    )
+    recount.set_defaults(func=run_recount_causes)
 
 
 def _settings(env: dict[str, str]):
@@ -134,4 +139,27 @@ def run_prune(args: argparse.Namespace) -> int:
     finally:
         db.close()
     print(f"cccd-edge fleet: raw events before {cutoff} dropped: {', '.join(dropped) or 'none'}")
+    return 0
+
+
+def run_recount_causes(args: argparse.Namespace) -> int:
+    from edge.fleet.db import Database, DatabaseDown
+    from edge.fleet.recount import recount_causes
+
+    settings = _settings(dict(os.environ))
+    db = Database(
+        settings.database_url or None, sqlite_path=settings.instance_path / "fleet.sqlite"
+    )
+    try:
+        result = recount_causes(db, settings.timezone)
+    except DatabaseDown as exc:
+        print(f"cccd-edge: {exc.message}", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+    print(
+        f"cccd-edge fleet: {result.events_changed} failures given a new first cause; "
+        f"{result.days_recounted} days recounted"
+        + (f" (up to {result.kept_until} kept as counted)" if result.kept_until else "")
+    )
     return 0

@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 from edge.audit import setup_json_logging
 from edge.fleet import trustbundle
 from edge.fleet.db import Database, DatabaseDown
+from edge.fleet.openapi import MAX_DAYS, REPORTS, openapi_document
 from edge.fleet.protocol import (
     AUTH_SCHEME,
     KIOSK_HEADER,
@@ -41,8 +42,6 @@ from edge.signing import KioskKey, SignatureError, key_from_jwk, verify_jws
 
 log = logging.getLogger("cccd_edge.fleet")
 HERE = Path(__file__).resolve().parent
-MAX_DAYS = 366
-REPORTS = ("per_day", "per_hour", "failures", "steps", "per_facility", "per_kiosk")
 
 
 class FleetService:
@@ -195,12 +194,13 @@ def _json_body() -> Any:
 def _register_kiosk_routes(app: Flask, service: FleetService) -> None:
     @app.get("/v1/fleet/health")
     def health() -> Response:
-        try:
-            with service.db.transaction() as tx:
-                tx.one("SELECT 1")
-        except DatabaseDown:
-            return _error("database_unavailable", "The fleet database is unavailable.", 503)
+        with service.db.transaction() as tx:  # DatabaseDown: 503 with Retry-After
+            tx.one("SELECT 1")
         return jsonify({"status": "ok", "database": service.db.dialect})
+
+    @app.get("/v1/fleet/openapi.json")
+    def openapi() -> Response:
+        return jsonify(openapi_document())
 
     @app.get("/v1/fleet/key")
     def fleet_key() -> Response:

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from edge.causes import first_cause
 from edge.fleet.db import _LOCK_ID, Database, Tx
 from edge.fleet.protocol import MAX_SKEW_S, NONCE_WINDOW_S, PRIVATE_FIELDS
 
@@ -114,24 +115,23 @@ def normalise_event(raw: Any, kiosk_id: str, now: datetime | None = None) -> Eve
     overall = data.get("overall")
     outcome_key = str(overall) if outcome == "done" and overall else "failed"
     succeeded = outcome_key == SUCCESS
-    first_cause = None
-    if not succeeded:
-        # The audit keeps reason codes sorted; liveness outcomes live in their own column.
-        live = data.get("liveness")
-        found = list(codes)
-        if live in ("failed", "not_performed") and f"liveness_{live}" not in found:
-            found.append(f"liveness_{live}")
-        first_cause = (found or ["unspecified"])[0][:MAX_TEXT]
+    cause = None if succeeded else event_cause(data)
     return Event(
         kiosk_id,
         event_id,
         at,
         outcome_key[:40],
         succeeded,
-        first_cause,
+        None if cause is None else cause[:MAX_TEXT],
         None if total is None else float(total),
         data,
     )
+
+
+def event_cause(data: dict[str, Any]) -> str | None:
+    """The rollup key of a stored event: its first real cause by the shared priority (the
+    audit keeps its codes sorted, which says nothing of what failed first)."""
+    return first_cause({**data, "outcome": str(data.get("outcome") or "failed")})
 
 
 def percentile(hist: list[tuple[int, int]], q: float) -> float | None:
@@ -220,6 +220,11 @@ class FleetStore:
                 self.use_nonce(tx, kiosk_id, nonce, now)
             if not events:
                 return 0
+            # One row per event id, the first sent: the ids table then decides what is new.
+            first: dict[tuple[str, str], Event] = {}
+            for e in events:
+                first.setdefault((e.kiosk_id, e.event_id), e)
+            events = list(first.values())
             if self.db.dialect == "postgresql":
                 return self._ingest_pg(tx, events, now)
             return self._ingest_sqlite(tx, events, now)
@@ -558,6 +563,12 @@ def drop_months_before(db: Database, cutoff: date) -> list[str]:
                 tx.execute(f"ALTER TABLE events DETACH PARTITION {name}")
                 tx.execute(f"DROP TABLE {name}")
                 dropped.append(name)
+        if dropped:
+            # The duplicate window ends with the raw rows (event_ids keeps the first time).
+            tx.execute(
+                "DELETE FROM event_ids WHERE at < %s",
+                (datetime(first_kept.year, first_kept.month, 1, tzinfo=UTC),),
+            )
     return dropped
 
 
@@ -575,11 +586,19 @@ def partition_ddl(month: date) -> str:
 # One statement: insert what is new, then grow every rollup by exactly those rows. Keys are
 # grouped (one upsert per key) and sorted, so concurrent batches lock rollup rows in one order.
 INGEST_SQL = """
-WITH new AS (
+WITH ids AS (
+    -- Idempotence by (kiosk, event id) alone: event_ids is not partitioned by time, so a
+    -- resend with another time is caught too. Sorted: concurrent batches lock keys in order.
+    INSERT INTO event_ids (kiosk_id, event_id, at)
+    SELECT kiosk_id, event_id, at FROM fleet_staging ORDER BY kiosk_id, event_id
+    ON CONFLICT DO NOTHING
+    RETURNING kiosk_id, event_id
+), new AS (
     INSERT INTO events (kiosk_id, event_id, at, received_at, outcome_key, succeeded,
                         first_cause, total_ms, data)
-    SELECT kiosk_id, event_id, at, %(now)s, outcome_key, succeeded, first_cause, total_ms, data
-    FROM fleet_staging
+    SELECT s.kiosk_id, s.event_id, s.at, %(now)s, s.outcome_key, s.succeeded, s.first_cause,
+           s.total_ms, s.data
+    FROM fleet_staging s JOIN ids ON ids.kiosk_id = s.kiosk_id AND ids.event_id = s.event_id
     ON CONFLICT DO NOTHING
     RETURNING kiosk_id, at, outcome_key, succeeded, first_cause, total_ms, data
 ), loc AS (

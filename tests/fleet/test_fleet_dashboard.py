@@ -65,6 +65,25 @@ def test_dashboard_in_chromium(fleet, browser, tmp_path):
     assert "card_removed" in page.locator("#table-failures tbody").inner_text()
     steps = page.locator("#table-steps tbody").inner_text()
     assert "read" in steps and "total" in steps
+    # Time per step as a chart too: a median and a p90 bar per step, the legend in Vietnamese.
+    chart = page.locator("#chart-steps")
+    assert chart.get_attribute("aria-label") == "Thời gian từng bước (trung vị, p90)"
+    step_names = page.locator("#table-steps tbody tr td:first-child").all_inner_texts()
+    assert sorted(step_names) == ["passive_authentication", "read", "total"]
+    assert chart.locator("rect.bar.median").count() == len(step_names)
+    assert chart.locator("rect.bar.p90").count() == len(step_names)
+    assert "Trung vị" in chart.locator("text.legend").all_text_contents()
+    titles = chart.locator("rect.bar title").all_text_contents()
+    assert any(t.startswith("read Trung vị: 868.7 ms") for t in titles), titles
+    # The bars are drawn to scale: a step's p90 bar is never shorter than its median bar.
+    heights = [
+        float(h)
+        for h in chart.locator("rect.bar").evaluate_all(
+            "rects => rects.map(r => r.getAttribute('height'))"
+        )
+    ]
+    assert all(p >= m for m, p in zip(heights[::2], heights[1::2], strict=True))
+    assert max(heights) > 100  # the largest p90 (total, 900 ms) fills the chart's height
     rows = page.locator("#table-per_kiosk tbody tr")
     assert rows.count() == 2
     # kiosk-b never sent anything: silent; kiosk-a reports an error: unhealthy.
@@ -81,10 +100,18 @@ def test_dashboard_in_chromium(fleet, browser, tmp_path):
     info.value.save_as(saved)
     text = saved.read_text(encoding="utf-8-sig")
     assert text.startswith("kiosk_id,") and "kiosk-a" in text and "kiosk-b" in text
+    with page.expect_download() as info:
+        page.click("button.csv[data-report='steps']")
+    saved = tmp_path / "steps.csv"
+    info.value.save_as(saved)
+    lines = saved.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "step,count,median_ms,p90_ms" and len(lines) == 4
+    assert any(line.startswith("read,8,868.7,868.7") for line in lines), lines
 
     page.click("#lang-switch")
     page.wait_for_selector("body[data-loaded='yes']")  # the key is remembered for the tab
     assert page.locator("h1").inner_text() == "Kiosk fleet statistics"
     assert "Silent" in page.locator("#table-per_kiosk tbody").inner_text()
+    assert "Median" in page.locator("#chart-steps text.legend").all_text_contents()
     context.close()
     assert not errors, errors

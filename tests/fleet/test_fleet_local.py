@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -48,6 +49,11 @@ def test_sqlite_demo_engine_end_to_end(tmp_path):
     assert r.get_json() == {"received": 3, "accepted": 3, "duplicates": 0}
     r = _post(client, key, "demo-1", "/v1/fleet/events", {"events": events})
     assert r.get_json()["accepted"] == 0
+    # A resend with another time is the same event on this engine too.
+    earlier = (datetime.now(UTC) - timedelta(days=40)).isoformat(timespec="seconds")
+    moved = [{**e, "at": earlier} for e in events]
+    r = _post(client, key, "demo-1", "/v1/fleet/events", {"events": moved})
+    assert r.get_json() == {"received": 3, "accepted": 0, "duplicates": 3}
     auth = {"Authorization": f"Bearer {OPERATOR_KEY}"}
     summary = client.get("/v1/fleet/summary?days=3", headers=auth).get_json()
     assert summary["totals"] == {

@@ -58,6 +58,11 @@ def test_partitions_pruning_retention_and_concurrent_batches(fleet_db):
         rolled = dict(tx.all("SELECT kiosk_id, sum(n) FROM rollup_daily GROUP BY kiosk_id"))
         hourly = tx.one("SELECT sum(n) FROM rollup_hourly")[0]
     assert raw == {"k1": 6 + 350, "k2": 350}
+    # The same events again with other times, some in another month's partition: all known.
+    moved = [
+        normalise_event(audit_event(100 + i, "k1", at=_at(35 + i % 3)), "k1") for i in range(50)
+    ]
+    assert store.ingest("k1", moved + moved, nonce="moved-0001", now=now) == 0
     assert {k: int(v) for k, v in rolled.items()} == raw
     assert int(hourly) == sum(raw.values())
 
@@ -68,4 +73,6 @@ def test_partitions_pruning_retention_and_concurrent_batches(fleet_db):
     with db.transaction() as tx:
         assert tx.one("SELECT count(*) FROM events WHERE kiosk_id = 'k1'")[0] == 353
         assert int(tx.one("SELECT sum(n) FROM rollup_daily")[0]) == sum(raw.values())
+        # The ids of the dropped months go with them; the kept ones still catch duplicates.
+        assert tx.one("SELECT count(*) FROM event_ids WHERE kiosk_id = 'k1'")[0] == 353
     db.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 
 import psycopg
 
@@ -16,6 +17,10 @@ def _count_events(url: str, kiosk_id: str) -> int:
         return conn.execute(
             "SELECT count(*) FROM events WHERE kiosk_id = %s", (kiosk_id,)
         ).fetchone()[0]
+
+
+def _days_ago(days: float) -> str:
+    return datetime.fromtimestamp(time.time() - days * 86400, UTC).isoformat(timespec="seconds")
 
 
 def _summary(fleet, days: int = 7) -> dict:
@@ -60,6 +65,15 @@ def test_signed_batches_counted_once_and_forgeries_refused(fleet, fleet_db):
     assert (status, body["accepted"], body["duplicates"]) == (200, 0, 4)
     # A repeat inside one batch counts once too.
     assert kiosk.send([audit_event(9, "kiosk-a")] * 3)[1]["accepted"] == 1
+    # A resend whose time changed (a clock corrected, another month, hence another partition)
+    # is still the same event: counted once, the first delivery's time kept.
+    moved = [
+        audit_event(n, "kiosk-a", at=at)
+        for n, at in ((0, _days_ago(40)), (9, _days_ago(1)), (3, _days_ago(0.5)))
+    ]
+    status, body = kiosk.send(moved)
+    assert (status, body["accepted"], body["duplicates"]) == (200, 0, 3)
+    assert _count_events(fleet_db, "kiosk-a") == 5
 
     forger = TestKiosk(fleet.base, "kiosk-a", key=KioskKey.generate())
     status, body = forger.send([audit_event(20, "kiosk-a")])

@@ -54,9 +54,57 @@
     el.tBodies[0].replaceChildren(...body);
   }
 
+  // Time per step: two bars per step, the median and the p90 (ms), on one scale.
+  function stepsChart(svg, rows) {
+    const ns = "http://www.w3.org/2000/svg";
+    const width = svg.clientWidth || 600, height = 180, top = 16, bottom = 18;
+    const max = Math.max(1, ...rows.map((r) => r.p90_ms || 0));
+    const w = rows.length ? width / rows.length : width;
+    const parts = [];
+    const legend = [["median", T.median], ["p90", T.p90]];
+    legend.forEach(([cls, words], i) => {
+      const box = document.createElementNS(ns, "rect");
+      box.setAttribute("class", "legend " + cls);
+      box.setAttribute("x", String(4 + i * 110));
+      box.setAttribute("y", "2");
+      box.setAttribute("width", "10");
+      box.setAttribute("height", "10");
+      const text = document.createElementNS(ns, "text");
+      text.setAttribute("class", "legend");
+      text.setAttribute("x", String(18 + i * 110));
+      text.setAttribute("y", "11");
+      text.textContent = words;
+      parts.push(box, text);
+    });
+    rows.forEach((r, i) => {
+      [["median", r.median_ms], ["p90", r.p90_ms]].forEach(([cls, ms], j) => {
+        const h = ((height - top - bottom) * (ms || 0)) / max;
+        const rect = document.createElementNS(ns, "rect");
+        rect.setAttribute("class", "bar " + cls);
+        rect.setAttribute("x", String(i * w + 2 + (j * (w - 4)) / 2));
+        rect.setAttribute("y", String(height - bottom - h));
+        rect.setAttribute("width", String(Math.max(1, (w - 4) / 2 - 1)));
+        rect.setAttribute("height", String(h));
+        const title = document.createElementNS(ns, "title");
+        title.textContent = r.step + " " + (cls === "median" ? T.median : T.p90) + ": " +
+          (ms === null || ms === undefined ? "–" : ms + " ms");
+        rect.appendChild(title);
+        parts.push(rect);
+      });
+      const label = document.createElementNS(ns, "text");
+      label.setAttribute("x", String(i * w + 2));
+      label.setAttribute("y", String(height - 4));
+      label.textContent = String(r.step);
+      parts.push(label);
+    });
+    svg.setAttribute("viewBox", "0 0 " + width + " " + height);
+    svg.replaceChildren(...parts);
+  }
+
   function chart(name, rows) {
     const svg = $("chart-" + name);
     if (!svg) return;
+    if (name === "steps") { stepsChart(svg, rows); return; }
     const [label, value] = CHART[name];
     const ns = "http://www.w3.org/2000/svg";
     const width = svg.clientWidth || 600, height = 160, bottom = 18;
