@@ -168,8 +168,14 @@ class AuditView:
         return set(self._audit.columns())
 
     def select(self, columns: list[str], since_at: str) -> list[dict[str, Any]]:
-        """Rows recorded at or after ``since_at`` (ISO UTC), only ``columns``."""
-        return list(self._audit.select(columns, since_at))
+        """Rows recorded at or after ``since_at`` (ISO UTC), only ``columns``, each with its
+        ``first_cause`` (``edge.causes``: the same rule as the fleet's statistics)."""
+        from edge.causes import first_cause
+
+        rows = list(self._audit.select(columns, since_at))
+        for row in rows:
+            row["first_cause"] = first_cause(row)
+        return rows
 
 
 def register_screen(

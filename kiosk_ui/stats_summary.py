@@ -16,7 +16,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kiosk_ui.reasons import ERROR_REASONS, STATS_PREFIX_KEYS, STATS_REASON_KEYS
+from kiosk_ui.reasons import STATS_PREFIX_KEYS, STATS_REASON_KEYS
 
 PERIODS = {"today": 1, "7": 7, "30": 30}
 ABANDONED_CODES = frozenset({"cancelled", "access_key_timeout", "card_timeout", "no_card"})
@@ -28,6 +28,7 @@ INSURANCE_KINDS = ("eligible", "not_eligible", "record_mismatch", "unavailable")
 OUTCOMES = ("verified", "failed", "abandoned")
 COLUMNS = [
     "at",
+    "kind",
     "kiosk_id",
     "outcome",
     "overall",
@@ -56,32 +57,27 @@ def outcome_of(row: dict[str, Any], codes: list[str]) -> str:
     return "failed"
 
 
-def first_cause(row: dict[str, Any], codes: list[str]) -> str:
-    """The statistics key of the first stage that really failed."""
-    real = [c for c in codes if c not in NOT_FAILURES]
-    if row.get("outcome") != "done":
-        errors = [c for c in real if c in ERROR_REASONS]
-        return cause_key(errors[0]) if errors else cause_key(real[0]) if real else "why_other"
-    keys = [cause_key(c) for c in real]
-    pa = row.get("passive_authentication")
-    if pa != "valid":
-        found = next((k for k in PA_CAUSES if k in keys), None)
-        return found or ("why_document_invalid" if pa == "invalid" else "why_issuer_unknown")
-    if row.get("chip_authenticity") != "valid":
-        found = next((k for k in CHIP_CAUSES if k in keys), None)
-        return found or "why_chip_unchecked"
-    if row.get("face") not in (None, "valid", "not_performed"):
-        if row.get("liveness") == "failed" and row.get("face_decision") != "no_match":
-            liveness = [k for c, k in zip(real, keys, strict=True) if c.startswith("liveness_")]
-            return liveness[0] if liveness else "why_liveness_failed"
-        if row.get("face_decision") == "no_match":
-            return "why_face_no_match"
-        if "face_chip_photo" in real or "chip_photo_unusable" in real:
-            return "why_face_chip_photo"
-        return "why_face_undetermined"
-    if any("expired" in c for c in real):
-        return "why_card_expired"
-    return keys[0] if keys else "why_other"
+# The service's names for a failure no code explains (edge.causes: the first verdict not valid).
+VERDICT_KEYS = {
+    "passive_authentication_invalid": "why_document_invalid",
+    "passive_authentication_unknown": "why_issuer_unknown",
+    "passive_authentication_not_performed": "why_issuer_unknown",
+    "chip_authenticity_invalid": "why_chip",
+    "chip_authenticity_unknown": "why_chip_unchecked",
+    "chip_authenticity_not_performed": "why_chip_unchecked",
+    "face_invalid": "why_face_undetermined",
+    "face_unknown": "why_face_undetermined",
+    "liveness_failed": "why_liveness_failed",
+    "document_expired": "why_card_expired",
+    "chip_photo_unusable": "why_face_chip_photo",
+}
+
+
+def first_cause(row: dict[str, Any]) -> str:
+    """The statistics key of the verification's first real cause. The service ranks the causes
+    (``edge.causes``, one rule for this page and the fleet) and gives it with each row."""
+    code = row.get("first_cause") or "unspecified"
+    return VERDICT_KEYS.get(code) or cause_key(code)
 
 
 def insurance_kind(status: str | None) -> str | None:
@@ -115,7 +111,7 @@ def summarise(audit: Any, period: str, *, tz_minutes: int = 0, now: float | None
         outcome = outcome_of(row, codes)
         outcomes[outcome] += 1
         if outcome == "failed":
-            key = first_cause(row, codes)
+            key = first_cause(row)
             causes[key] = causes.get(key, 0) + 1
         local = datetime.fromisoformat(row["at"]) + offset
         per_hour[local.hour][outcome] += 1

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from edge.audit import AuditLog
+from edge.screen import AuditView
 from kiosk_ui.stats_summary import summarise
 
 # 2026-12-04 10:30 in Hà Nội (UTC+7) = 03:30 UTC.
@@ -61,7 +62,9 @@ def audit(tmp_path):
     rec(-5, outcome="failed", reason_codes=["cancelled"])
     # Yesterday evening local time (2026-12-03 20:30 +07): outside "today", inside 7 days.
     rec(-14, outcome="done", overall="valid", **ok)
-    yield log, clock
+    # What the statistics page reads: the host's view of the log, first causes ranked by the
+    # service (edge.causes).
+    yield AuditView(log), clock
     log.close()
 
 
@@ -96,13 +99,14 @@ def test_today_is_the_local_day(audit):
 
 def test_insurance_chart_counts_the_audit_columns_when_present(audit):
     log, _ = audit
-    with log._lock:  # the insurance check's audit columns (edge.audit's migration)
+    raw = log._audit  # the log behind the view, to set the insurance columns
+    with raw._lock:  # the insurance check's audit columns (edge.audit's migration)
         for vid, status in (("v0", "eligible"), ("v1", "not_eligible"), ("v2", "record_mismatch")):
-            log._db.execute(
+            raw._db.execute(
                 "UPDATE verifications SET insurance_status = ? WHERE id = ?", (status, vid)
             )
-        log._db.execute("UPDATE verifications SET insurance_status = 'timeout' WHERE id = 'v3'")
-        log._db.commit()
+        raw._db.execute("UPDATE verifications SET insurance_status = 'timeout' WHERE id = 'v3'")
+        raw._db.commit()
     s = summarise(log, "30", now=NOW)
     assert s["insurance_recorded"] is True
     assert s["insurance"] == {
