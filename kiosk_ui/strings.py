@@ -57,13 +57,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The camera takes a few pictures of your face to compare with the chip photo; "
         "they are deleted straight after.",
     },
-    # With the head-turn check: two pictures a second for as long as the prompts run ({n} in all).
-    "privacy_face_liveness": {
-        "vi": "Trong lúc bạn quay đầu theo hướng dẫn, camera chụp khoảng {n} ảnh khuôn mặt (2 ảnh "
-        "mỗi giây) để kiểm tra và so với ảnh trong chip; ảnh bị xóa ngay sau đó.",
-        "en": "While you turn your head as shown, the camera takes about {n} pictures of your face "
-        "(2 a second) to check them against the chip photo; they are deleted straight after.",
-    },
     "attr_id_number": {"vi": "Số định danh", "en": "ID number"},
     "attr_full_name": {"vi": "Họ và tên", "en": "Full name"},
     "attr_birth_date": {"vi": "Ngày sinh", "en": "Date of birth"},
@@ -76,15 +69,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "attr_issue_date": {"vi": "Ngày cấp", "en": "Date of issue"},
     "attr_expiry_date": {"vi": "Có giá trị đến", "en": "Date of expiry"},
     # --- access key -------------------------------------------------------------------------
-    "can_title": {"vi": "Nhập 6 số CAN", "en": "Enter the 6-digit CAN"},
-    "can_help": {
-        "vi": "6 số cuối của số định danh, in ở mặt trước thẻ.",
-        "en": "The last 6 digits of the ID number, printed on the front of the card.",
-    },
     "delete": {"vi": "Xóa", "en": "Delete"},
     "confirm": {"vi": "Tiếp tục", "en": "Continue"},
-    "use_mrz": {"vi": "Dùng dòng MRZ thay cho CAN", "en": "Use the MRZ instead of the CAN"},
-    "use_can": {"vi": "Dùng số CAN", "en": "Use the CAN"},
     "mrz_title": {
         "vi": "Nhập thông tin ở mặt sau thẻ",
         "en": "Enter the details from the back of the card",
@@ -130,18 +116,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Comparing your face with the chip photo…",
     },
     "hint_ok": {"vi": "Tốt lắm, giữ yên", "en": "Good, keep still"},
-    "hint_no_face": {
-        "vi": "Đưa mặt vào giữa khung hình và lại gần hơn",
-        "en": "Put your face inside the oval and come closer",
-    },
     "hint_several_faces": {
         "vi": "Chỉ một người đứng trước camera",
         "en": "Only one person in front of the camera",
     },
-    "hint_face_too_small": {"vi": "Lại gần hơn", "en": "Move closer"},
     "hint_not_frontal": {"vi": "Nhìn thẳng vào camera", "en": "Look straight at the camera"},
     "hint_blurred": {"vi": "Giữ yên", "en": "Hold still"},
-    "hint_too_dark": {"vi": "Cần thêm ánh sáng", "en": "More light is needed"},
     "hint_too_bright": {
         "vi": "Tránh ánh sáng chiếu thẳng vào mặt",
         "en": "Avoid direct light on your face",
@@ -156,7 +136,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "liveness_back": {"vi": "Quay lại nhìn thẳng", "en": "Back to the front"},
     "liveness_step_of": {"vi": "Bước {i}/{n}", "en": "Step {i} of {n}"},
     "liveness_seconds_left": {"vi": "Còn {n} giây", "en": "{n} seconds left"},
-    "camera_unavailable": {"vi": "Không mở được camera.", "en": "The camera could not be started."},
     # --- result -----------------------------------------------------------------------------
     "verified": {"vi": "Đã xác thực", "en": "Verified"},
     "not_verified": {"vi": "Chưa xác thực được", "en": "Not verified"},
@@ -174,78 +153,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "vi": "Màn hình sẽ tự xóa sau {n} giây.",
         "en": "The screen clears itself in {n} seconds.",
     },
-    # --- plain reasons (kiosk_ui.reasons) -----------------------------------------------------
-    "reason_wrong_can": {
-        "vi": "Số CAN không khớp với thẻ này. Hãy kiểm tra 6 số ở mặt trước thẻ và thử lại.",
-        "en": "The CAN does not match this card. Check the 6 digits on the front and try again.",
-    },
-    "reason_wrong_mrz": {
-        "vi": "Thông tin MRZ không khớp với thẻ này.",
-        "en": "The MRZ details do not match this card.",
-    },
-    "reason_access_failed": {
-        "vi": "Không mở được chip của thẻ.",
-        "en": "The chip of the card could not be opened.",
-    },
-    "reason_card_removed": {
-        "vi": "Thẻ bị nhấc ra trong lúc đọc. Hãy thử lại và giữ yên thẻ.",
-        "en": "The card was lifted during the reading. Try again and keep it still.",
-    },
-    "reason_no_card": {
-        "vi": "Không thấy thẻ trên đầu đọc.",
-        "en": "No card was found on the reader.",
-    },
-    "reason_no_reader": {
-        "vi": "Đầu đọc thẻ chưa sẵn sàng. Vui lòng báo nhân viên.",
-        "en": "The card reader is not ready. Please tell the staff.",
-    },
-    "reason_timeout": {"vi": "Đã hết thời gian chờ.", "en": "The time to answer ran out."},
-    "reason_cancelled": {"vi": "Đã hủy.", "en": "Cancelled."},
-    "reason_read_failed": {
-        "vi": "Không đọc được hết dữ liệu trên chip.",
-        "en": "The data on the chip could not be read completely.",
-    },
-    "reason_document_invalid": {
-        "vi": "Thẻ này không phải thẻ thật, hoặc đã bị sửa: dữ liệu trong chip không khớp với chữ "
-        "ký của cơ quan cấp thẻ. Vui lòng đưa thẻ cho nhân viên.",
-        "en": "This card is not genuine, or it was altered: the data in its chip does not match "
-        "the issuing authority's signature. Please show the card to a member of staff.",
-    },
-    "reason_issuer_unknown": {
-        "vi": "Không xác nhận được cơ quan cấp thẻ (thiếu chứng thư tin cậy).",
-        "en": "The issuing authority could not be confirmed (no trusted certificate).",
-    },
-    "reason_chip_not_genuine": {
-        "vi": "Chip không chứng minh được là chip thật.",
-        "en": "The chip could not prove that it is genuine.",
-    },
-    "reason_chip_unchecked": {
-        "vi": "Không kiểm tra được chip có phải chip thật.",
-        "en": "It could not be checked that the chip is genuine.",
-    },
-    "reason_face_no_match": {
-        "vi": "Khuôn mặt không khớp với ảnh trong chip.",
-        "en": "The face does not match the chip photo.",
-    },
-    "reason_liveness_failed": {
-        "vi": "Không thấy bạn quay đầu theo hướng dẫn, nên không xác nhận được người thật đứng "
-        "trước camera.",
-        "en": "Your head was not seen turning as asked, so it could not be confirmed that a real "
-        "person was in front of the camera.",
-    },
-    "reason_face_undetermined": {
-        "vi": "Không chụp được ảnh khuôn mặt đủ rõ để so sánh.",
-        "en": "No clear enough picture of the face was taken to compare.",
-    },
-    "reason_busy": {
-        "vi": "Máy đang phục vụ người khác. Vui lòng chờ một chút.",
-        "en": "The kiosk is serving someone else. Please wait a moment.",
-    },
-    "reason_service_problem": {
-        "vi": "Máy gặp sự cố. Vui lòng báo nhân viên.",
-        "en": "The kiosk has a problem. Please tell the staff.",
-    },
-    "reason_unknown": {"vi": "Không xác thực được thẻ.", "en": "The card could not be verified."},
     # --- statistics page --------------------------------------------------------------------
     "stats_title": {"vi": "Thống kê xác thực", "en": "Verification statistics"},
     "stats_days": {"vi": "{n} ngày gần nhất", "en": "Last {n} days"},
@@ -269,9 +176,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "why_cancelled": {"vi": "Người dùng đã hủy", "en": "Cancelled by the person"},
     "why_read_failed": {"vi": "Không đọc hết dữ liệu chip", "en": "Chip data not read completely"},
     "why_service_problem": {"vi": "Sự cố của máy", "en": "Kiosk problem"},
-    "why_issuer_unknown": {"vi": "Không xác nhận được nơi cấp", "en": "Issuer not confirmed"},
-    "why_document_invalid": {"vi": "Dữ liệu sai chữ ký", "en": "Data fails the signature"},
-    "why_revoked": {"vi": "Chứng thư bị thu hồi", "en": "Certificate revoked"},
     "why_chip": {"vi": "Chip không chứng minh là thật", "en": "Chip not proven genuine"},
     "why_chip_unchecked": {"vi": "Không kiểm tra được chip", "en": "Chip could not be checked"},
     "why_face_no_match": {"vi": "Khuôn mặt không khớp", "en": "Face does not match"},
@@ -297,7 +201,7 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 # Issue 10's plain words (and the next step) for every reason, QR, demo and statistics labels.
-from kiosk_ui.strings_plain import PLAIN_STRINGS  # noqa: E402 (STRINGS above is the base table)
+from kiosk_ui.strings_plain import PLAIN_STRINGS  # noqa: E402 (merged into the table above)
 
 STRINGS.update(PLAIN_STRINGS)
 

@@ -1,6 +1,6 @@
 """Sentences added or reworded for issue 10: plain words and the next step on every failure.
 
-Merged into ``kiosk_ui.strings.STRINGS`` (this table wins for a key in both): each reason says
+Merged into ``kiosk_ui.strings.STRINGS`` (no key is in both tables): each reason says
 what happened and what the person can do ("thử lại", "hỏi nhân viên"), never a technical term.
 """
 

@@ -4,49 +4,18 @@ asking the gateway simulator (its own process) about the chip's holder."""
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 from edge.signing import verify_jws
 from tests.edge.conftest import KEYS
 from tests.support.bhyt import PASSWORD, GatewayProcess
-from tests.support.pcscd import HarnessError, PrivatePcscd, stop_process
+from tests.support.gunicorn_stack import http as _http
+from tests.support.gunicorn_stack import pcsc_gunicorn_stack
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.pcsc
 HEADERS = {"X-API-Key": KEYS["hospital"]}
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _http(method, url, body=None, headers=None, timeout=40.0, raw=False):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(
-        url,
-        data=data,
-        method=method,
-        headers={"Content-Type": "application/json", **(headers or {})},
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            payload = resp.read()
-            return resp.status, (payload.decode() if raw else json.loads(payload))
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
 
 
 @pytest.fixture(scope="module")
@@ -54,79 +23,20 @@ def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("gunicorn-bhyt")
     gateway = GatewayProcess()
     try:
-        pcscd = PrivatePcscd().start()
-    except HarnessError as exc:
-        gateway.stop()
-        pytest.fail(f"private pcscd could not start: {exc}")
-    env = {**os.environ, "PCSCLITE_CSOCK_NAME": pcscd.socket, "PYTHONPATH": str(ROOT)}
-    card = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from simulators.vpcd import run_bridge; "
-            "from simulators.card import VirtualCCCD; "
-            "from simulators.dataset import build_dataset; "
-            "run_bridge(VirtualCCCD(build_dataset(0)), '127.0.0.1', int(sys.argv[1]))",
-            str(pcscd.port),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    server = None
-    try:
-        pcscd.wait_card(True, timeout=15)
-        from crypto.truststore import TrustStore
-        from simulators.pki import default_pki
-
-        store = TrustStore(tmp / "trust.sqlite")
-        store.import_bytes(default_pki("ecdsa")[0].der, source="test PKI")
-        store.close()
         (tmp / "bhyt-password").write_text(PASSWORD)
         (tmp / "edge.toml").write_text("[insurance]\ntimeout = 1.5\nbreaker_seconds = 30\n")
         settings = gateway.settings()
-        port = _free_port()
-        server_env = {
-            **env,
+        env = {
             "CCCD_EDGE_CONFIG": str(tmp / "edge.toml"),
-            "CCCD_EDGE_READER": pcscd.reader_name,
-            "CCCD_EDGE_LISTEN": f"127.0.0.1:{port}",
-            "CCCD_EDGE_INSTANCE_DIR": str(tmp / "instance"),
-            "CCCD_EDGE_TRUST_STORE": str(tmp / "trust.sqlite"),
-            "CCCD_EDGE_LOG_FILE": str(tmp / "app.log"),
-            "CCCD_EDGE_API_KEYS": f"hospital-rp:hospital:{KEYS['hospital']}",
             "CCCD_EDGE_BHYT_URL": settings["url"],
             "CCCD_EDGE_BHYT_USERNAME": settings["username"],
             "CCCD_EDGE_BHYT_PASSWORD_FILE": str(tmp / "bhyt-password"),
             "CCCD_EDGE_BHYT_STAFF_NAME": settings["staff_name"],
             "CCCD_EDGE_BHYT_STAFF_ID": settings["staff_id"],
         }
-        server = subprocess.Popen(
-            [sys.executable, "-m", "edge.cli", "serve"],
-            cwd=ROOT,
-            env=server_env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        first_line = server.stdout.readline()
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if _http("GET", base + "/v1/health", timeout=2)[0] == 200:
-                    break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not come up: {first_line} {server.stdout.read()}")
-            time.sleep(0.1)
-        yield {"base": base, "tmp": tmp, "gateway": gateway}
+        with pcsc_gunicorn_stack(tmp, f"hospital-rp:hospital:{KEYS['hospital']}", env) as running:
+            yield {**running, "gateway": gateway}
     finally:
-        stop_process(server)
-        stop_process(card)
-        pcscd.stop()
         gateway.stop()
 
 
