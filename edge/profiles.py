@@ -10,27 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from edge.report import PERSON_FIELDS
+
 # Attributes a profile may name: the keys of ``DocumentReport.person`` (edge/report.py).
-KNOWN_ATTRIBUTES = frozenset(
-    {
-        "id_number",
-        "full_name",
-        "birth_date",
-        "sex",
-        "nationality",
-        "ethnicity",
-        "religion",
-        "place_of_origin",
-        "residence",
-        "identifying_marks",
-        "issue_date",
-        "expiry_date",
-        "father_name",
-        "mother_name",
-        "spouse_name",
-        "old_id_number",
-    }
-)
+KNOWN_ATTRIBUTES = frozenset(PERSON_FIELDS)
 
 
 EXPIRED_NOTICE = "The document is genuine but has expired; accepted for identification only."
