@@ -149,6 +149,13 @@ class TrustStore:
         """Store a certificate; True when it was new."""
         if cert.fingerprint in self._entries:
             return False
+        with self._lock:
+            self._insert_certificate(cert, source)
+            self._db.commit()
+        return True
+
+    def _insert_certificate(self, cert: Certificate, source: str) -> None:
+        """One certificate row and its index entry (the caller holds the lock and commits)."""
         entry = _Entry(
             cert.fingerprint,
             cert.role.value,
@@ -161,25 +168,22 @@ class TrustStore:
             source,
             cert,
         )
-        with self._lock:
-            self._db.execute(
-                "INSERT OR IGNORE INTO certs VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (
-                    entry.fingerprint,
-                    cert.raw,
-                    entry.role,
-                    entry.country,
-                    json.dumps(entry.subject),
-                    entry.subject_text,
-                    entry.ski,
-                    entry.not_before,
-                    entry.not_after,
-                    source,
-                ),
-            )
-            self._db.commit()
+        self._db.execute(
+            "INSERT OR IGNORE INTO certs VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                entry.fingerprint,
+                cert.raw,
+                entry.role,
+                entry.country,
+                json.dumps(entry.subject),
+                entry.subject_text,
+                entry.ski,
+                entry.not_before,
+                entry.not_after,
+                source,
+            ),
+        )
         self._entries[cert.fingerprint] = entry
-        return True
 
     def add_crl(self, crl: CRL, source: str = "file") -> bool:
         if crl.fingerprint in self._crls:
@@ -220,34 +224,7 @@ class TrustStore:
                 if cert.fingerprint in self._entries:
                     result.already_present += 1
                     continue
-                entry = _Entry(
-                    cert.fingerprint,
-                    cert.role.value,
-                    cert.country,
-                    cert.subject,
-                    cert.subject_text,
-                    cert.ski,
-                    cert.not_before.isoformat(),
-                    cert.not_after.isoformat(),
-                    source,
-                    cert,
-                )
-                self._db.execute(
-                    "INSERT OR IGNORE INTO certs VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        entry.fingerprint,
-                        cert.raw,
-                        entry.role,
-                        entry.country,
-                        json.dumps(entry.subject),
-                        entry.subject_text,
-                        entry.ski,
-                        entry.not_before,
-                        entry.not_after,
-                        source,
-                    ),
-                )
-                self._entries[cert.fingerprint] = entry
+                self._insert_certificate(cert, source)
                 result.added += 1
                 result.countries[cert.country or "?"] = (
                     result.countries.get(cert.country or "?", 0) + 1
