@@ -3,11 +3,12 @@
 From the audit log (no personal data). Each verification counts once:
 ``verified``, ``failed`` or ``abandoned`` (the person left: cancelled, no key
 typed, no card laid down). A failed one is counted under its *first real
-cause*, in the order a verification runs: the read, then the card's data
-(passive authentication), then the chip, then the face. Codes that are not
-failures (``crl_absent``: no revocation list to consult; verdict codes such as
-``liveness_passed``) are never counted as causes. Periods: today, 7 or 30 days,
-in the kiosk's local time (the browser sends its UTC offset).
+cause*, ranked by ``edge.causes`` (the read, then the card's data, then the
+chip, then the face; the same rule as the fleet's dashboard), which the
+service gives with each row. Codes that are not failures (``crl_absent``: no
+revocation list to consult; ``liveness_passed``) are never counted as causes.
+Periods: today, 7 or 30 days, in the kiosk's local time (the browser sends its
+UTC offset).
 """
 
 from __future__ import annotations
@@ -20,10 +21,6 @@ from kiosk_ui.reasons import STATS_PREFIX_KEYS, STATS_REASON_KEYS
 
 PERIODS = {"today": 1, "7": 7, "30": 30}
 ABANDONED_CODES = frozenset({"cancelled", "access_key_timeout", "card_timeout", "no_card"})
-# Not failures: absent revocation data, verdicts kept among the codes, notes about the reading.
-NOT_FAILURES = frozenset({"crl_absent", "crl_stale", "liveness_passed", "offline_dump"})
-PA_CAUSES = ("why_revoked", "why_document_invalid", "why_issuer_unknown")
-CHIP_CAUSES = ("why_chip", "why_chip_unchecked")
 INSURANCE_KINDS = ("eligible", "not_eligible", "record_mismatch", "unavailable")
 OUTCOMES = ("verified", "failed", "abandoned")
 COLUMNS = [
