@@ -73,7 +73,14 @@ def main() -> int:
         )
         print(
             f"worst-group threshold {report.threshold:.2f}, in code {models.threshold:.2f}; "
-            f"FMR and FNMR targets both met: {report.meets_both()}\n"
+            f"FMR and FNMR targets both met: {report.meets_both()}; pairs centred: "
+            f"{report.centring}"
+        )
+        within = report.fnmr_within_target(models.threshold)
+        print(
+            f"FNMR <= {100 * report.max_fnmr:.0f} % at {models.threshold:.2f}: "
+            + ", ".join(f"{kind} {'yes' if ok else 'no'}" for kind, ok in within.items())
+            + "\n"
         )
         table(report, sorted({report.threshold, models.threshold}))
         # For information only (the threshold in code is one for all kinds): what each

@@ -225,6 +225,35 @@ def summary(sets: list[PairSet]) -> str:
     return f"t={t:.2f}: " + "; ".join(cells)
 
 
+CHOSEN = "refined, landmarks of image and mirror averaged, + mirror"
+
+
+def print_centred(
+    net: arcface.ArcFaceOnnx,
+    faces: dict[str, list[Face]],
+    group: set[str],
+    select: set[str],
+    held_out: set[str],
+) -> None:
+    """The chosen variant, then centred: each half with the *other* half's mean live embedding.
+
+    Neither half's figures use a mean it contributed to (edge/face/centre.py).
+    """
+    run = VARIANTS[CHOSEN]
+    vecs = {k: [run(net, f[2], f[3], k) for f in v] for k, v in faces.items()}
+    print(f"\n{CHOSEN}, then centred with the other half's mean (cross-fitted)")
+    for name, keep, other in (("selection", select, held_out), ("held-out", held_out, select)):
+        live = zip(faces[LIVE], vecs[LIVE], strict=True)
+        mean = np.mean([v for f, v in live if f[0] in other], axis=0)
+        moved = {k: [(v - mean) / np.linalg.norm(v - mean) for v in vs] for k, vs in vecs.items()}
+        for label, vl in (("as chosen", vecs), ("centred  ", moved)):
+            sub = subset(faces, keep)
+            part = {
+                k: [v for f, v in zip(faces[k], vl[k], strict=True) if f[0] in keep] for k in vl
+            }
+            print(f"  LFW {name:9s} {label}", summary(pair_sets(sub, part, group)))
+
+
 def main() -> int:
     started = time.perf_counter()
     lfw_root = ROOT.parent / "shared" / "faces" / "lfw"
@@ -260,6 +289,8 @@ def main() -> int:
         print("  LFW selection half    ", summary(part(select)))
         print("  LFW held-out half     ", summary(part(held_out)))
         print("  LFW all               ", summary(part(set(lfw))))
+    if not only or "centred" in only:
+        print_centred(net, faces_lfw, group, select, held_out)
     print(f"\ntook {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -160,7 +160,7 @@ def run_face_calibrate(args: argparse.Namespace) -> int:
         for row in rows:
             fm, fn = row["fmr"], row["fnmr"]
             print(
-                f"  {row['kind']:14s} {row['group']:14s} "
+                f"  {row['kind']:22s} {row['group']:14s} "
                 f"FMR {fm['rate']:.4%} ({fm['errors']}/{fm['pairs']}, <= {fm['upper95']:.4%}) | "
                 f"FNMR {fn['rate']:.2%} ({fn['errors']}/{fn['pairs']})"
             )

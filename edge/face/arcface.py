@@ -16,9 +16,10 @@ HOG or the CNN found the face), on the image and on its mirror, the two sets of
 points averaged. The transform is the least-squares similarity (Umeyama) of
 the five points: rotation, uniform scale, translation, no shear. The embedding
 is that of the crop plus that of its mirror, scaled to unit length (the usual
-ArcFace test-time augmentation). These choices were made on a selection split
-(johns + half the LFW identities) and checked on the other half
-(docs/face-model.md). ``align`` (dlib's eyes and nose base, the nose mapped to
+ArcFace test-time augmentation), then minus the population centre of such
+embeddings and scaled back to unit length (``centre.py``). These choices were
+made on a selection split (johns + half the LFW identities) and checked on the
+other half (docs/face-model.md). ``align`` (dlib's eyes and nose base, the nose mapped to
 where it lands on average, (55.76, 78.83)) remains for a face without a box.
 
 Normalisation as the model's code does it: RGB, (pixel - 127) / 128, NCHW.
@@ -30,12 +31,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from edge.face.centre import CENTRE_SHA256, Centre, centred
 from edge.face.errors import ModelsUnavailableError
 from edge.face.pose import Landmarks5
 
@@ -49,10 +51,13 @@ LANDMARK_FILE = "fr_landmark.onnx"
 LANDMARK_SHA256 = "f10b0ba1d2a8a099adefede1ebf3733e44fe370715e7303dbeb7f59c02142258"
 # The preprocessing is part of what a distance means (the threshold was calibrated
 # for it): "refined-mirrored" = two-pass landmarks averaged with the mirror's,
-# embedding of the crop plus its mirror.
-PIPELINE = "refined-mirrored"
+# embedding of the crop plus its mirror (the raw embedding the centre is the mean
+# of); "-centred" = minus the population centre, back to unit length (centre.py).
+RAW_PIPELINE = "refined-mirrored"
+PIPELINE = f"{RAW_PIPELINE}-centred"
 MODEL_VERSION = (
-    f"{MODEL_PACKAGE} sha256:{MODEL_SHA256[:12]} landmarks sha256:{LANDMARK_SHA256[:12]} {PIPELINE}"
+    f"{MODEL_PACKAGE} sha256:{MODEL_SHA256[:12]} landmarks sha256:{LANDMARK_SHA256[:12]} "
+    f"{PIPELINE} centre sha256:{CENTRE_SHA256[:12]}"
 )
 # The landmark model's input: the face box scaled and shifted (see the module docstring).
 LANDMARK_BOX_SCALE = 1.25
@@ -180,6 +185,9 @@ class ArcFaceOnnx:
     session: object = field(repr=False)
     path: Path
     landmark_session: object = field(default=None, repr=False)
+    # The population centre subtracted from every embedding (None: raw embeddings,
+    # as calibration needs them to centre each pair without its own two people).
+    centre: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def check_files(cls, directory: Path | str | None = None) -> Path:
@@ -201,7 +209,8 @@ class ArcFaceOnnx:
         return folder
 
     @classmethod
-    def load(cls, directory: Path | str | None = None) -> ArcFaceOnnx:
+    def load(cls, directory: Path | str | None = None, *, centred: bool = True) -> ArcFaceOnnx:
+        """The checked sessions; ``centred=False`` skips the centre (to compute a new one)."""
         folder = cls.check_files(directory)
         path = folder / MODEL_FILE
         try:
@@ -219,7 +228,16 @@ class ArcFaceOnnx:
             )
         except Exception as exc:  # onnxruntime raises its own types for unreadable graphs
             raise ModelsUnavailableError("The face-recognition model cannot be loaded.") from exc
-        return cls(session=session, path=path, landmark_session=landmark_session)
+        centre = (
+            Centre.load(model_sha256=MODEL_SHA256, pipeline=RAW_PIPELINE).vector
+            if centred
+            else None
+        )
+        return cls(session=session, path=path, landmark_session=landmark_session, centre=centre)
+
+    def raw(self) -> ArcFaceOnnx:
+        """The same sessions without the centre: the embeddings the centre is a mean of."""
+        return replace(self, centre=None)
 
     def landmarks68(self, gray: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
         """68 (x, y) points from the landmark model on the widened face ``box`` (l, t, r, b)."""
@@ -265,7 +283,7 @@ class ArcFaceOnnx:
         rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
         gray = np.asarray(Image.fromarray(rgb).convert("L"))
         crop = align_points(rgb, self.five_points(gray, box), TEMPLATE_112)
-        return self.embed_mirrored(crop)
+        return centred(self.embed_mirrored(crop), self.centre)
 
     def embed_mirrored(self, crop: np.ndarray) -> np.ndarray:
         """Unit-length sum of the embeddings of ``crop`` and its mirror image.
@@ -288,4 +306,4 @@ class ArcFaceOnnx:
         return (out / norm).astype(np.float64)
 
     def embed(self, rgb: np.ndarray, landmarks: Landmarks5) -> np.ndarray:
-        return self.embed_mirrored(align(rgb, landmarks))
+        return centred(self.embed_mirrored(align(rgb, landmarks)), self.centre)

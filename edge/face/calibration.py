@@ -24,6 +24,7 @@ from PIL import Image
 
 from edge.face.matcher import analyse_frames, reference_from_photo
 from edge.face.models import FaceModels
+from edge.face.quality import DEFAULT_LIMITS
 
 PORTRAIT_SIZE = (240, 320)  # width, height: 3:4, a typical chip portrait
 CHIP_JPEG_QUALITY = 30
@@ -36,6 +37,9 @@ class Embedded:
     name: str
     embedding: np.ndarray
     passed_gates: bool
+    # How far from frontal the face is: |yaw| and |roll| as fractions of the
+    # quality gate's limits, summed (0 = straight at the camera).
+    off_frontal: float = math.inf
 
 
 def load_people(root: Path | str) -> dict[str, list[Path]]:
@@ -55,7 +59,14 @@ def embed_people(models: FaceModels, people: dict[str, list[Path]]) -> list[Embe
         results = analyse_frames(models, None, [p.read_bytes() for p in paths], embed_all=True)
         for path, r in zip(paths, results, strict=True):
             if r.embedding is not None:
-                out.append(Embedded(person, path.name, r.embedding, r.passed))
+                pose = r.face.pose if r.face is not None else None
+                off = (
+                    abs(pose.yaw) / DEFAULT_LIMITS.max_abs_yaw
+                    + abs(pose.roll_deg) / DEFAULT_LIMITS.max_roll_deg
+                    if pose is not None
+                    else math.inf
+                )
+                out.append(Embedded(person, path.name, r.embedding, r.passed, off))
     return out
 
 

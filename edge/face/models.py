@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ DLIB_VERSION = "dlib_face_recognition_resnet_model_v1 (face_recognition_models 0
 # LFW set (pairs of East/Southeast Asian people) at or below 0.1 % for live and
 # chip-like references (docs/face-calibration.md). For dlib that costs a
 # false-non-match rate of about 70 %: its embedding does not separate these faces.
-THRESHOLDS = {MODEL_ARCFACE: 1.03, MODEL_DLIB: 0.36}
+THRESHOLDS = {MODEL_ARCFACE: 1.05, MODEL_DLIB: 0.36}
 
 
 def describe(model: str | None = None) -> dict[str, Any]:
@@ -131,6 +131,7 @@ class FaceModels:
         *,
         model: str | None = None,
         model_dir: Path | str | None = None,
+        centred: bool = True,
     ) -> FaceModels:
         """Load the weights: dlib's from ``directory`` (default: the installed package), the
         ArcFace model's from ``model_dir`` (default: ``arcface.default_model_dir()``)."""
@@ -150,7 +151,7 @@ class FaceModels:
         if chosen == MODEL_ARCFACE:
             from edge.face.arcface import MODEL_VERSION, ArcFaceOnnx
 
-            arcface = ArcFaceOnnx.load(model_dir)
+            arcface = ArcFaceOnnx.load(model_dir, centred=centred)
         try:
             return cls(
                 cnn_detector=dlib.cnn_face_detection_model_v1(str(paths[CNN_DETECTOR])),
@@ -168,6 +169,12 @@ class FaceModels:
             )
         except RuntimeError as exc:  # dlib raises RuntimeError on a damaged weights file
             raise ModelsUnavailableError("The face model files are damaged.") from exc
+
+    def raw(self) -> FaceModels:
+        """The same models, the ArcFace embeddings without the population centre."""
+        if self.arcface is None:
+            return self
+        return replace(self, arcface=self.arcface.raw())
 
     @classmethod
     def shared(cls, model: str | None = None) -> FaceModels:
