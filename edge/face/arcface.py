@@ -191,7 +191,7 @@ class ArcFaceOnnx:
 
     @classmethod
     def check_files(cls, directory: Path | str | None = None) -> Path:
-        """The model folder, once both files are there with the expected digests (cheap)."""
+        """The model folder, once both files (and the centre) check out by digest (cheap)."""
         folder = Path(directory) if directory is not None else default_model_dir()
         missing = [name for name in (MODEL_FILE, LANDMARK_FILE) if not (folder / name).is_file()]
         if missing:
@@ -206,6 +206,7 @@ class ArcFaceOnnx:
                     "The face-recognition model file is damaged or not the expected version.",
                     file=name,
                 )
+        Centre.load(model_sha256=MODEL_SHA256, pipeline=RAW_PIPELINE)  # small; part of the model
         return folder
 
     @classmethod

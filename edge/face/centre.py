@@ -53,8 +53,9 @@ class Centre:
     source: str
 
     @classmethod
-    def load(cls, path: Path = CENTRE_FILE, *, model_sha256: str, pipeline: str) -> Centre:
+    def load(cls, path: Path | None = None, *, model_sha256: str, pipeline: str) -> Centre:
         """Read and check the centre file: right digest, model and embedding pipeline."""
+        path = CENTRE_FILE if path is None else path
         try:
             data = path.read_bytes()
         except OSError as exc:

@@ -228,3 +228,17 @@ def test_describe_checks_the_files_without_loading(tmp_path, monkeypatch):
     monkeypatch.delenv("CCCD_EDGE_FACE_MODEL_DIR")
     ready = describe("arcface")
     assert ready["available"] is True and ready["model"] == "arcface"
+
+
+def test_a_damaged_centre_makes_the_face_component_unavailable(tmp_path, monkeypatch):
+    from edge.face import centre
+    from edge.face.models import describe
+
+    damaged = tmp_path / "arcface_centre.json"
+    damaged.write_text(centre.CENTRE_FILE.read_text().replace("0.0", "0.1", 1))
+    monkeypatch.setattr(centre, "CENTRE_FILE", damaged)
+    gone = describe("arcface")
+    assert gone["available"] is False and "centre" in gone["reason"]
+    with pytest.raises(ModelsUnavailableError, match="centre"):
+        FaceModels.load(model="arcface")
+    assert describe("dlib")["available"] is True  # the old model needs no centre
