@@ -8,7 +8,10 @@ and within the rest) and *reported* on the held-out half, so the choice does
 not flatter the figures it is judged by. Metric: FNMR at the largest threshold
 (0.01 grid) keeping the worst group's FMR <= 0.1 %, per reference kind.
 
-    .venv/bin/python benchmarks/face_variants.py
+    .venv/bin/python benchmarks/face_variants.py [words of variant names] [centred]
+
+``centred`` alone runs only the centring check: the chosen variant, then each
+half centred with the *other* half's mean embedding (edge/face/centre.py).
 """
 
 from __future__ import annotations
