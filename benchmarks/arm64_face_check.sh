@@ -57,10 +57,11 @@ WORK="$(mktemp -d)"  # host side: x86 result, pip report
 GUEST_WORK=""        # guest side, under $ARM_ROOT/tmp
 cleanup() {
     local status=$? i
+    # The handler first: its binfmt_misc mount, if this run made it, is the last to go.
+    if [ "$BINFMT_ENABLED" = 1 ]; then update-binfmts --disable qemu-aarch64 || status=1; fi
     for ((i = ${#MOUNTED[@]} - 1; i >= 0; i--)); do
         umount "${MOUNTED[i]}" 2>/dev/null || umount -l "${MOUNTED[i]}" || status=1
     done
-    if [ "$BINFMT_ENABLED" = 1 ]; then update-binfmts --disable qemu-aarch64 || status=1; fi
     rm -rf "$WORK"
     if [ -n "$GUEST_WORK" ]; then rm -rf "$GUEST_WORK"; fi
     exit "$status"
@@ -187,7 +188,7 @@ import importlib.metadata as md
 for dist in sorted(md.distributions(), key=lambda d: d.metadata["Name"].lower()):
     wheel = dist.read_text("WHEEL") or ""
     tags = [line.split(":", 1)[1].strip() for line in wheel.splitlines() if line.startswith("Tag:")]
-    print(f"  {dist.metadata['Name']}=={dist.version}  {' '.join(tags)}")
+    print(f"  {dist.metadata['Name']}=={dist.version}  {' '.join(tags) or '(built here from source)'}")
 EOF
 
 # --- 3. the same computation on x86_64 and on arm64 ---------------------------
