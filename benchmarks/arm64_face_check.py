@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from edge.face.calibration import load_people, make_chip_photo  # noqa: E402
 from edge.face.matcher import match_frames, reference_from_photo  # noqa: E402
-from edge.face.models import MODEL_ARCFACE, THRESHOLDS, FaceModels  # noqa: E402
+from edge.face.models import DEFAULT_MODEL, THRESHOLDS, FaceModels  # noqa: E402
 
 DISTRIBUTIONS = ("numpy", "Pillow", "dlib-bin", "face_recognition_models", "onnxruntime")
 GENUINE_PROBES = 2
@@ -59,7 +59,7 @@ def embed(faces: Path, out: Path) -> None:
         except importlib.metadata.PackageNotFoundError:
             versions[name] = None
     t0 = time.perf_counter()
-    models = FaceModels.load(model=MODEL_ARCFACE)
+    models = FaceModels.load(model=DEFAULT_MODEL)
     load_s = time.perf_counter() - t0
     reference_path, probes = pick_images(faces)
     chip = make_chip_photo(reference_path.read_bytes(), "JPEG2000")
@@ -88,7 +88,7 @@ def embed(faces: Path, out: Path) -> None:
         "python": platform.python_version(),
         "versions": versions,
         "model_version": models.model_version,
-        "threshold": THRESHOLDS[MODEL_ARCFACE],
+        "threshold": THRESHOLDS[DEFAULT_MODEL],
         "load_s": load_s,
         "reference": {
             "image": f"{reference_path.parent.name}/{reference_path.name} as chip JPEG 2000",
@@ -129,10 +129,11 @@ def compare(x86_path: Path, arm_path: Path) -> int:
             continue
         worst = max(worst, float(np.max(np.abs(np.asarray(a) - np.asarray(b)))))
     embedded = sum(1 for _, a, b in pairs if a is not None and b is not None)
-    print(f"\nEmbeddings compared: {embedded} of {len(pairs)} (512-d, unit length)")
+    dims = next((len(a) for _, a, b in pairs if a is not None), 0)
+    print(f"\nEmbeddings compared: {embedded} of {len(pairs)} ({dims}-d, unit length)")
     print(f"  max |arm64 - x86_64| over all components: {worst:.3g}")
 
-    print(f"\nDecisions at the ArcFace threshold {threshold} (distance = |reference - probe|):")
+    print(f"\nDecisions at the threshold {threshold} (distance = |reference - probe|):")
     print(
         f"  {'probe':<36} {'label':<9} {'x86_64':>8} {'arm64':>8} {'|diff|':>9}"
         "  x86 / arm64 decision"

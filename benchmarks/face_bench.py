@@ -56,7 +56,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--faces", default=str(ROOT.parent / "shared" / "faces" / "johns"))
     ap.add_argument("--runs", type=int, default=20)
-    ap.add_argument("--model", choices=("dlib", "arcface"), default=None)
+    ap.add_argument("--model", choices=("dlib", "arcface", "sface"), default=None)
     args = ap.parse_args()
     if args.model is None:
         return side_by_side(args)
@@ -117,7 +117,7 @@ def main() -> int:
 
 def side_by_side(args: argparse.Namespace) -> int:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    for model in ("dlib", "arcface"):
+    for model in ("dlib", "arcface", "sface"):
         cmd = [sys.executable, __file__, "--model", model, "--runs", str(args.runs)]
         cmd += ["--faces", args.faces]
         done = subprocess.run(cmd, env=env, check=False)
@@ -129,12 +129,24 @@ def side_by_side(args: argparse.Namespace) -> int:
 
 def operation_counts() -> None:
     """Multiply-accumulates of one embedding, for projecting to other CPUs (e.g. a Pi 5)."""
+    from edge.face.arcface import MODEL_FILE, default_model_dir
+    from edge.face.sface import SFACE_FILE
+
+    for label, name in (("ArcFace-style embedder", MODEL_FILE), ("SFace embedder", SFACE_FILE)):
+        macs, params = onnx_macs(default_model_dir() / name)
+        print(
+            f"{label}: {macs / 1e6:.0f} M multiply-accumulates per 112x112 face, "
+            f"{params / 1e6:.2f} M parameters"
+        )
+    print("dlib ResNet: 22.5 MB of float32 weights (about 5.6 M parameters), 150x150 input")
+
+
+def onnx_macs(path: Path) -> tuple[int, int]:
+    """(multiply-accumulates of the Conv/Gemm/MatMul nodes, parameters) of one ONNX graph."""
     import onnx
     from onnx import shape_inference
 
-    from edge.face.arcface import MODEL_FILE, default_model_dir
-
-    model = shape_inference.infer_shapes(onnx.load(str(default_model_dir() / MODEL_FILE)))
+    model = shape_inference.infer_shapes(onnx.load(str(path)))
     shapes = {
         v.name: [d.dim_value for d in v.type.tensor_type.shape.dim]
         for v in list(model.graph.value_info) + list(model.graph.output)
@@ -149,12 +161,7 @@ def operation_counts() -> None:
                 macs += int(np.prod(out)) * kernel[1] * kernel[2] * kernel[3]
             elif len(kernel) == 2:
                 macs += int(np.prod(out)) * kernel[0]
-    params = sum(int(np.prod(d)) for d in weights.values())
-    print(
-        f"ArcFace embedder: {macs / 1e6:.0f} M multiply-accumulates per 112x112 face, "
-        f"{params / 1e6:.2f} M parameters"
-    )
-    print("dlib ResNet: 22.5 MB of float32 weights (about 5.6 M parameters), 150x150 input")
+    return macs, sum(int(np.prod(d)) for d in weights.values())
 
 
 def liveness_bench(models, ref, path: Path, runs: int) -> None:

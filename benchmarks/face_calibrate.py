@@ -53,9 +53,9 @@ def table(report: GroupReport, thresholds: list[float]) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--faces", default=str(ROOT.parent / "shared" / "faces" / "lfw"))
-    ap.add_argument("--model", choices=("arcface", "dlib"), action="append")
+    ap.add_argument("--model", choices=("sface", "arcface", "dlib"), action="append")
     args = ap.parse_args()
-    for model in args.model or ["arcface", "dlib"]:
+    for model in args.model or ["sface", "arcface", "dlib"]:
         started = time.perf_counter()
         models = FaceModels.load(model=model)
         report = calibrate_groups(models, args.faces)

@@ -315,8 +315,8 @@ def validate(config: Config) -> None:
         raise ConfigError("liveness_steps must be between 1 and 8.")
     if not 0 <= config.face_threshold < 2:
         raise ConfigError("face_threshold must be between 0 and 2 (0 = calibrated default).")
-    if config.face_model not in ("", "arcface", "dlib"):
-        raise ConfigError('face_model must be "arcface" or "dlib" ("" = arcface).')
+    if config.face_model not in ("", "sface", "arcface", "dlib"):
+        raise ConfigError('face_model must be "sface", "arcface" or "dlib" ("" = sface).')
     if config.workers > 1 and config.reader_enabled:
         # Sessions, the reader's owner thread and the kiosk token live in one process's memory:
         # a second worker would own the reader too and answer 404 for the first one's sessions.

@@ -31,9 +31,9 @@ def register(subparsers) -> None:
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument(
         "--model",
-        choices=("arcface", "dlib"),
+        choices=("sface", "arcface", "dlib"),
         default=None,
-        help="face embedder (default: $CCCD_EDGE_FACE_MODEL, else arcface)",
+        help="face embedder (default: $CCCD_EDGE_FACE_MODEL, else sface)",
     )
     p.set_defaults(func=run_face_match)
 
@@ -46,9 +46,9 @@ def register(subparsers) -> None:
     )
     c.add_argument(
         "--model",
-        choices=("arcface", "dlib"),
+        choices=("sface", "arcface", "dlib"),
         default=None,
-        help="face embedder (default: $CCCD_EDGE_FACE_MODEL, else arcface)",
+        help="face embedder (default: $CCCD_EDGE_FACE_MODEL, else sface)",
     )
     c.add_argument("--json", action="store_true", help="print the summary as JSON")
     c.set_defaults(func=run_face_calibrate)

@@ -33,6 +33,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import ClassVar, Self
 
 import numpy as np
 from PIL import Image
@@ -180,7 +181,12 @@ def file_sha256(path: Path) -> str:
 
 @dataclass
 class ArcFaceOnnx:
-    """onnxruntime sessions over the checked model files (``run`` is thread-safe)."""
+    """onnxruntime sessions over the checked model files (``run`` is thread-safe).
+
+    The landmark model, the alignment and the mirrored embedding are shared by
+    every ONNX embedder; a subclass (``edge/face/sface.py``) names another
+    embedding network and its input convention through the class attributes.
+    """
 
     session: object = field(repr=False)
     path: Path
@@ -189,31 +195,40 @@ class ArcFaceOnnx:
     # as calibration needs them to centre each pair without its own two people).
     centre: np.ndarray | None = field(default=None, repr=False)
 
+    # The embedding network: file, digest, input name, and whether a population
+    # centre is part of its pipeline (measured per model: docs/face-model.md).
+    EMBED_FILE: ClassVar[str] = MODEL_FILE
+    EMBED_SHA256: ClassVar[str] = MODEL_SHA256
+    EMBED_INPUT: ClassVar[str] = "input"
+    USES_CENTRE: ClassVar[bool] = True
+
     @classmethod
     def check_files(cls, directory: Path | str | None = None) -> Path:
         """The model folder, once both files (and the centre) check out by digest (cheap)."""
         folder = Path(directory) if directory is not None else default_model_dir()
-        missing = [name for name in (MODEL_FILE, LANDMARK_FILE) if not (folder / name).is_file()]
+        files = ((cls.EMBED_FILE, cls.EMBED_SHA256), (LANDMARK_FILE, LANDMARK_SHA256))
+        missing = [name for name, _ in files if not (folder / name).is_file()]
         if missing:
             raise ModelsUnavailableError(
                 "The face-recognition model is not installed on this kiosk "
                 "(run scripts/install_face_model.sh).",
                 missing=missing,
             )
-        for name, digest in ((MODEL_FILE, MODEL_SHA256), (LANDMARK_FILE, LANDMARK_SHA256)):
+        for name, digest in files:
             if file_sha256(folder / name) != digest:
                 raise ModelsUnavailableError(
                     "The face-recognition model file is damaged or not the expected version.",
                     file=name,
                 )
-        Centre.load(model_sha256=MODEL_SHA256, pipeline=RAW_PIPELINE)  # small; part of the model
+        if cls.USES_CENTRE:
+            Centre.load(model_sha256=cls.EMBED_SHA256, pipeline=RAW_PIPELINE)  # small; checked
         return folder
 
     @classmethod
-    def load(cls, directory: Path | str | None = None, *, centred: bool = True) -> ArcFaceOnnx:
+    def load(cls, directory: Path | str | None = None, *, centred: bool = True) -> Self:
         """The checked sessions; ``centred=False`` skips the centre (to compute a new one)."""
         folder = cls.check_files(directory)
-        path = folder / MODEL_FILE
+        path = folder / cls.EMBED_FILE
         try:
             import onnxruntime as ort
         except ImportError as exc:  # pragma: no cover - a declared dependency
@@ -222,6 +237,9 @@ class ArcFaceOnnx:
         # One thread per call: the kiosk's few cores are shared by the request threads.
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
+        # Errors only: SFace's graph lists its weights among its inputs, and onnxruntime
+        # would warn once per weight (about 170 lines) at every load.
+        options.log_severity_level = 3
         try:
             session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
             landmark_session = ort.InferenceSession(
@@ -230,13 +248,13 @@ class ArcFaceOnnx:
         except Exception as exc:  # onnxruntime raises its own types for unreadable graphs
             raise ModelsUnavailableError("The face-recognition model cannot be loaded.") from exc
         centre = (
-            Centre.load(model_sha256=MODEL_SHA256, pipeline=RAW_PIPELINE).vector
-            if centred
+            Centre.load(model_sha256=cls.EMBED_SHA256, pipeline=RAW_PIPELINE).vector
+            if centred and cls.USES_CENTRE
             else None
         )
         return cls(session=session, path=path, landmark_session=landmark_session, centre=centre)
 
-    def raw(self) -> ArcFaceOnnx:
+    def raw(self) -> Self:
         """The same sessions without the centre: the embeddings the centre is a mean of."""
         return replace(self, centre=None)
 
@@ -296,11 +314,16 @@ class ArcFaceOnnx:
         total = self.embed_crop(crop) + self.embed_crop(np.ascontiguousarray(crop[:, ::-1]))
         return total / float(np.linalg.norm(total))
 
+    def network_input(self, crop: np.ndarray) -> np.ndarray:
+        """The embedding network's input for an aligned 112x112 RGB crop (this model's own rule)."""
+        x = (crop.astype(np.float32) - 127.0) / 128.0
+        return np.ascontiguousarray(x.transpose(2, 0, 1)[None])
+
     def embed_crop(self, crop: np.ndarray) -> np.ndarray:
         """Unit-length embedding of an aligned 112x112 RGB crop."""
-        x = (crop.astype(np.float32) - 127.0) / 128.0
-        x = np.ascontiguousarray(x.transpose(2, 0, 1)[None])
-        out = self.session.run(None, {"input": x})[0].reshape(-1)  # type: ignore[attr-defined]
+        x = self.network_input(crop)
+        session = self.session
+        out = session.run(None, {self.EMBED_INPUT: x})[0].reshape(-1)  # type: ignore[attr-defined]
         norm = float(np.linalg.norm(out))
         if not np.isfinite(norm) or norm == 0.0:
             raise ModelsUnavailableError("The face-recognition model returned no usable output.")

@@ -1,10 +1,12 @@
 """The face models, loaded once per process and shared between requests.
 
-Two embedders can be selected (``CCCD_EDGE_FACE_MODEL`` or ``face_model`` in the
-configuration): ``arcface`` (the default; ``edge/face/arcface.py``, an
-ArcFace-family ONNX model under onnxruntime) and ``dlib`` (dlib's ResNet, kept
-for comparison). Both use dlib's detectors and 5-point landmarks. Each model
-has its own calibrated threshold (docs/face-calibration.md).
+Three embedders can be selected (``CCCD_EDGE_FACE_MODEL`` or ``face_model`` in
+the configuration): ``sface`` (the default; ``edge/face/sface.py``, OpenCV Zoo's
+SFace under onnxruntime), ``arcface`` (``edge/face/arcface.py``, the
+ArcFace-family model chosen before it) and ``dlib`` (dlib's ResNet, the first
+model). All use dlib's detectors; the ONNX ones align with their own 68-point
+landmarks. Each model has its own calibrated threshold
+(docs/face-calibration.md).
 
 dlib weights come from the installed ``face_recognition_models`` package; nothing
 is downloaded. Its ``__init__`` imports ``pkg_resources`` (absent from our
@@ -39,10 +41,12 @@ RESNET = "dlib_face_recognition_resnet_model_v1.dat"
 CHIP_SIZE = 150
 CHIP_PADDING = 0.25
 
+MODEL_SFACE = "sface"
 MODEL_ARCFACE = "arcface"
 MODEL_DLIB = "dlib"
-MODELS = (MODEL_ARCFACE, MODEL_DLIB)
-DEFAULT_MODEL = MODEL_ARCFACE
+MODELS = (MODEL_SFACE, MODEL_ARCFACE, MODEL_DLIB)
+ONNX_MODELS = (MODEL_SFACE, MODEL_ARCFACE)
+DEFAULT_MODEL = MODEL_SFACE
 ENV_MODEL = "CCCD_EDGE_FACE_MODEL"
 DLIB_VERSION = "dlib_face_recognition_resnet_model_v1 (face_recognition_models 0.3.0)"
 # Distances at or below which two faces are the same person, per embedder: the
@@ -50,7 +54,7 @@ DLIB_VERSION = "dlib_face_recognition_resnet_model_v1 (face_recognition_models 0
 # LFW set (pairs of East/Southeast Asian people) at or below 0.1 % for live and
 # chip-like references (docs/face-calibration.md). For dlib that costs a
 # false-non-match rate of about 70 %: its embedding does not separate these faces.
-THRESHOLDS = {MODEL_ARCFACE: 1.05, MODEL_DLIB: 0.36}
+THRESHOLDS = {MODEL_SFACE: 1.08, MODEL_ARCFACE: 1.05, MODEL_DLIB: 0.36}
 
 
 def describe(model: str | None = None) -> dict[str, Any]:
@@ -60,11 +64,9 @@ def describe(model: str | None = None) -> dict[str, Any]:
     """
     try:
         chosen = selected_model(model)
-        if chosen == MODEL_ARCFACE:
-            from edge.face.arcface import MODEL_VERSION, ArcFaceOnnx
-
-            ArcFaceOnnx.check_files()
-            version = MODEL_VERSION
+        if chosen in ONNX_MODELS:
+            onnx_class, version = _onnx_embedder(chosen)
+            onnx_class.check_files()
         else:
             version = DLIB_VERSION
         folder = models_dir()
@@ -81,6 +83,17 @@ def describe(model: str | None = None) -> dict[str, Any]:
         "model_version": version,
         "threshold": THRESHOLDS[chosen],
     }
+
+
+def _onnx_embedder(model: str) -> tuple[Any, str]:
+    """The ONNX embedder class of ``model`` and its version string (imported on demand)."""
+    if model == MODEL_SFACE:
+        from edge.face import sface
+
+        return sface.SFaceOnnx, sface.MODEL_VERSION
+    from edge.face import arcface
+
+    return arcface.ArcFaceOnnx, arcface.MODEL_VERSION
 
 
 def selected_model(name: str | None = None) -> str:
@@ -113,7 +126,8 @@ class FaceModels:
     source: str
     model: str = MODEL_DLIB
     model_version: str = DLIB_VERSION
-    arcface: Any = field(default=None, repr=False)  # ArcFaceOnnx when model == "arcface"
+    # The ONNX embedder (SFaceOnnx or ArcFaceOnnx) when model is "sface" or "arcface".
+    arcface: Any = field(default=None, repr=False)
     _cnn_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _hog_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _shape_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -147,11 +161,10 @@ class FaceModels:
         missing = [name for name, path in paths.items() if not path.is_file()]
         if missing:
             raise ModelsUnavailableError(missing=missing)
-        arcface = None
-        if chosen == MODEL_ARCFACE:
-            from edge.face.arcface import MODEL_VERSION, ArcFaceOnnx
-
-            arcface = ArcFaceOnnx.load(model_dir, centred=centred)
+        arcface, version = None, DLIB_VERSION
+        if chosen in ONNX_MODELS:
+            onnx_class, version = _onnx_embedder(chosen)
+            arcface = onnx_class.load(model_dir, centred=centred)
         try:
             return cls(
                 cnn_detector=dlib.cnn_face_detection_model_v1(str(paths[CNN_DETECTOR])),
@@ -164,7 +177,7 @@ class FaceModels:
                 ),
                 source=str(folder),
                 model=chosen,
-                model_version=MODEL_VERSION if arcface is not None else DLIB_VERSION,
+                model_version=version,
                 arcface=arcface,
             )
         except RuntimeError as exc:  # dlib raises RuntimeError on a damaged weights file
@@ -181,7 +194,7 @@ class FaceModels:
         """The process-wide instance per model (and model folder), loaded once and reused."""
         chosen = selected_model(model)
         key = chosen
-        if chosen == MODEL_ARCFACE:
+        if chosen in ONNX_MODELS:
             from edge.face.arcface import default_model_dir
 
             key = f"{chosen}:{default_model_dir()}"

@@ -193,7 +193,7 @@ def test_missing_and_damaged_model_files_are_refused(tmp_path):
 
 def test_model_selection_by_name_and_environment(monkeypatch):
     monkeypatch.delenv("CCCD_EDGE_FACE_MODEL", raising=False)
-    assert selected_model() == "arcface"
+    assert selected_model() == "sface"
     monkeypatch.setenv("CCCD_EDGE_FACE_MODEL", "dlib")
     assert selected_model() == "dlib" and selected_model("arcface") == "arcface"
     with pytest.raises(ModelsUnavailableError):

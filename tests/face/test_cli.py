@@ -24,7 +24,7 @@ def test_face_match_json(johns, capsys):
     out = json.loads(capsys.readouterr().out)
     assert code == 0
     assert out["decision"] == "match" and out["threshold"] == DEFAULT_THRESHOLD
-    assert out["model"] == "arcface" and "sha256:" in out["model_version"]
+    assert out["model"] == "sface" and "sha256:" in out["model_version"]
     assert 0 < out["distance"] <= DEFAULT_THRESHOLD
     assert [f["file"] for f in out["frames"]] == [paths[1].name, paths[2].name]
     assert all(f["matched"] and f["reason"] is None for f in out["frames"])
@@ -144,7 +144,7 @@ def test_face_calibrate_json(shared_dir, tmp_path, capsys):
         ["face-calibrate", str(shared_dir / "faces" / "johns"), "--plot", str(plot), "--json"]
     )
     out = json.loads(capsys.readouterr().out)
-    assert code == 0 and out["model"] == "arcface"
+    assert code == 0 and out["model"] == "sface"
     assert out["people"] == 5 and out["group_people"] == []  # the johns set names no group
     rows = {(r["kind"], r["group"]): r for r in out["at_default_threshold"]}
     live = rows[("live", "all")]

@@ -28,6 +28,7 @@ from edge.face.group_calibration import (
     MAX_FMR,
     OTHER,
     PairSet,
+    _centred_distance,
     calibrate_groups,
     chip_portrait,
     clopper_pearson_upper,
@@ -118,8 +119,7 @@ def test_the_report_states_bounds_and_the_fnmr_paid(lfw_report):
         (k, g) for k in KINDS for g in (GROUP, OTHER, ALL)
     }
     assert all(row["fnmr"]["pairs"] > 40 for row in rows)
-    # On this set the chip-like references still miss FNMR <= 5 % at the worst group's
-    # 0.1 % FMR (docs/face-calibration.md): the report must say so, not claim both targets.
+    # The report's claim follows its own figures, never a constant.
     worst_fnmr = max(
         r["fnmr"]["rate"] for r in out["at_worst_group_threshold"] if r["group"] == ALL
     )
@@ -141,12 +141,25 @@ def test_the_frontal_reference_is_the_photo_nearest_to_frontal(tmp_path):
     assert reference_photo("r", [tmp_path / "r_0.jpg"], items, "frontal") is None
 
 
-@pytest.mark.face
-def test_centred_embeddings_are_calibrated_without_their_own_people(lfw_report):
-    # The shipped centre is the mean of this very set; calibrating with it would
-    # flatter the figures, so each pair is centred with everyone else's mean.
-    assert lfw_report.centring == "leave-two-out"
-    assert lfw_report.to_dict(DEFAULT_THRESHOLD)["centring"] == "leave-two-out"
+def test_a_centred_model_is_calibrated_without_each_pairs_own_people():
+    # The shipped centre is the mean of the calibration set itself; calibrating with
+    # it would flatter the figures, so on that set each pair is centred with
+    # everyone else's mean. On another set the shipped centre is used as it is.
+    rng = np.random.default_rng(3)
+    vec = [v / np.linalg.norm(v) for v in rng.normal(size=(6, 16))]
+    people = "aabbcc"
+    items = [Embedded(people[i], f"{people[i]}_{i}.jpg", v, True) for i, v in enumerate(vec)]
+    shipped = np.mean(vec, axis=0)
+    distance, how = _centred_distance(shipped, items)
+    assert how == "leave-two-out"
+    others = np.mean(vec[4:], axis=0)  # c's images only: the pair (a, b) leaves a and b out
+    want = np.linalg.norm(
+        (vec[0] - others) / np.linalg.norm(vec[0] - others)
+        - (vec[2] - others) / np.linalg.norm(vec[2] - others)
+    )
+    assert distance("a", vec[0], "b", vec[2]) == pytest.approx(want)
+    distance, how = _centred_distance(shipped + 0.01, items)
+    assert how == "shipped centre"
 
 
 @pytest.mark.face
@@ -154,9 +167,11 @@ def test_frontal_references_are_made_and_the_fnmr_claimed_in_the_docs_holds(lfw_
     kinds = {s.kind: s for s in lfw_report.sets}
     for kind in (CHIP_JPEG, CHIP_J2K, CHIP_JPEG_FRONTAL, CHIP_J2K_FRONTAL):
         assert kinds[kind].references == 76 and kinds[kind].no_face <= 3, kind
-    # docs/face-calibration.md: at the default threshold live frames and the JPEG 2000
-    # portrait made from a frontal photo stay within FNMR 5 %; the 3 KB JPEG does not.
+    # The default embedder (SFace) uses no centre.
+    assert lfw_report.centring == "none"
+    # docs/face-calibration.md: at the default threshold every kind, live and chip-like,
+    # first photo or frontal, JPEG or JPEG 2000, stays within FNMR 5 %.
     within = lfw_report.fnmr_within_target(DEFAULT_THRESHOLD)
-    assert within[LIVE] and within[CHIP_J2K_FRONTAL]
-    assert not within[CHIP_JPEG]
-    assert fnmr_at(kinds[LIVE], ALL, DEFAULT_THRESHOLD).rate <= 0.05
+    assert set(within) == set(KINDS) and all(within.values()), within
+    assert lfw_report.meets_both()
+    assert fnmr_at(kinds[LIVE], ALL, DEFAULT_THRESHOLD).rate <= 0.02
