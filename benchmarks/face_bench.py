@@ -57,16 +57,19 @@ def main() -> int:
     ap.add_argument("--faces", default=str(ROOT.parent / "shared" / "faces" / "johns"))
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--model", choices=("dlib", "arcface", "sface"), default=None)
+    ap.add_argument(
+        "--threads", type=int, default=1, help="onnxruntime threads per embedding (face_threads)"
+    )
     args = ap.parse_args()
     if args.model is None:
         return side_by_side(args)
     people = load_people(args.faces)
     paths = next(iter(people.values()))
 
-    print(f"== model {args.model}")
+    print(f"== model {args.model}" + (f", {args.threads} threads" if args.threads > 1 else ""))
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     t = time.perf_counter()
-    models = FaceModels.load(model=args.model)
+    models = FaceModels.load(model=args.model, threads=args.threads)
     print(f"model load: {(time.perf_counter() - t) * 1000:.0f} ms (target 2000)")
     print(f"  {models.model_version}, threshold {models.threshold}")
 

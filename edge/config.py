@@ -59,6 +59,9 @@ class Config:
     result_ttl: float = 300.0
     face_threshold: float = 0.0
     face_model: str = ""
+    # onnxruntime threads per face embedding: 1 on a 2-core box whose cores serve the
+    # request threads; 2-4 on a Raspberry Pi 5 (docs/face-model.md, "Speed and size").
+    face_threads: int = 1
     card_timeout: float = 30.0
     access_key_timeout: float = 120.0
     face_timeout: float = 60.0
@@ -124,6 +127,7 @@ _ENV = {
     "CCCD_EDGE_RESULT_TTL": "result_ttl",
     "CCCD_EDGE_FACE_THRESHOLD": "face_threshold",
     "CCCD_EDGE_FACE_MODEL": "face_model",
+    "CCCD_EDGE_FACE_THREADS": "face_threads",
     "CCCD_EDGE_WORKERS": "workers",
     "CCCD_EDGE_THREADS": "threads",
     "CCCD_EDGE_LIVENESS": "liveness",
@@ -138,6 +142,7 @@ _TYPES = {
         ("simulator_citizen", int),
         ("result_ttl", float),
         ("face_threshold", float),
+        ("face_threads", int),
         ("card_timeout", float),
         ("face_timeout", float),
         ("reader_queue", int),
@@ -315,6 +320,8 @@ def validate(config: Config) -> None:
         raise ConfigError("liveness_steps must be between 1 and 8.")
     if not 0 <= config.face_threshold < 2:
         raise ConfigError("face_threshold must be between 0 and 2 (0 = calibrated default).")
+    if not 1 <= config.face_threads <= 16:
+        raise ConfigError("face_threads must be between 1 and 16.")
     if config.face_model not in ("", "sface", "arcface", "dlib"):
         raise ConfigError('face_model must be "sface", "arcface" or "dlib" ("" = sface).')
     if config.workers > 1 and config.reader_enabled:

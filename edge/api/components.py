@@ -78,7 +78,9 @@ class Components:
                 try:
                     from edge.face import FaceModels
 
-                    self._face_models = FaceModels.shared(model=self.config.face_model or None)
+                    self._face_models = FaceModels.shared(
+                        model=self.config.face_model or None, threads=self.config.face_threads
+                    )
                 except ImportError:
                     self._face_error = "The face matcher (edge.face) is not installed."
                     raise Unavailable(self._face_error) from None

@@ -146,6 +146,7 @@ class FaceModels:
         model: str | None = None,
         model_dir: Path | str | None = None,
         centred: bool = True,
+        threads: int = 1,
     ) -> FaceModels:
         """Load the weights: dlib's from ``directory`` (default: the installed package), the
         ArcFace model's from ``model_dir`` (default: ``arcface.default_model_dir()``)."""
@@ -164,7 +165,7 @@ class FaceModels:
         arcface, version = None, DLIB_VERSION
         if chosen in ONNX_MODELS:
             onnx_class, version = _onnx_embedder(chosen)
-            arcface = onnx_class.load(model_dir, centred=centred)
+            arcface = onnx_class.load(model_dir, centred=centred, threads=threads)
         try:
             return cls(
                 cnn_detector=dlib.cnn_face_detection_model_v1(str(paths[CNN_DETECTOR])),
@@ -190,17 +191,17 @@ class FaceModels:
         return replace(self, arcface=self.arcface.raw())
 
     @classmethod
-    def shared(cls, model: str | None = None) -> FaceModels:
-        """The process-wide instance per model (and model folder), loaded once and reused."""
+    def shared(cls, model: str | None = None, *, threads: int = 1) -> FaceModels:
+        """The process-wide instance per model (model folder, threads), loaded once and reused."""
         chosen = selected_model(model)
         key = chosen
         if chosen in ONNX_MODELS:
             from edge.face.arcface import default_model_dir
 
-            key = f"{chosen}:{default_model_dir()}"
+            key = f"{chosen}:{default_model_dir()}:{threads}"
         with _shared_lock:
             if key not in _shared:
-                _shared[key] = cls.load(model=chosen)
+                _shared[key] = cls.load(model=chosen, threads=threads)
             return _shared[key]
 
     # -- thread-safe calls ---------------------------------------------------

@@ -92,3 +92,11 @@ def test_walk_up_profile_reaches_the_kiosk_screen(tmp_path):
         {"instance_dir": str(tmp_path), "reader": "none", "walk_up_profile": "hospital"}
     )
     assert app.config["KIOSK_UI"]["walk_up_profile"] == "hospital"
+
+
+def test_face_threads_from_the_environment_and_its_bounds():
+    assert load_config(env={}).face_threads == 1
+    assert load_config(env={"CCCD_EDGE_FACE_THREADS": "4"}).face_threads == 4
+    for bad in ("0", "17"):
+        with pytest.raises(ConfigError, match="face_threads"):
+            load_config(env={"CCCD_EDGE_FACE_THREADS": bad})

@@ -80,3 +80,12 @@ def test_genuine_pairs_are_closer_than_impostors_on_johns(johns):
             d = float(np.linalg.norm(a.embedding - b.embedding))
             (genuine if a.person == b.person else impostor).append(d)
     assert max(genuine) < THRESHOLDS["sface"] < min(impostor)
+
+
+def test_the_embedding_thread_count_is_configurable_and_changes_nothing_else():
+    one, two = SFaceOnnx.load(threads=1), SFaceOnnx.load(threads=2)
+    for model, threads in ((one, 1), (two, 2)):
+        options = model.session.get_session_options()  # type: ignore[attr-defined]
+        assert options.intra_op_num_threads == threads
+    crop = np.random.default_rng(5).integers(0, 256, (CROP, CROP, 3), dtype=np.uint8)
+    assert np.allclose(one.embed_crop(crop), two.embed_crop(crop), atol=1e-5)
