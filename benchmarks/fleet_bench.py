@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -62,6 +63,17 @@ def row(n: int, kiosk: str, at: float) -> dict:
     }
 
 
+def run_threads(work: Callable[[int], None], count: int) -> float:
+    """Run ``work(0) .. work(count - 1)`` in parallel threads; the seconds until all are done."""
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(count)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0
+
+
 def bench_ingest(
     url: str, total: int, writers: int = 2, batch: int = 500, tag: str = "ingest"
 ) -> float:
@@ -83,13 +95,7 @@ def bench_ingest(
             ]
             store.ingest(kiosk, events, nonce=f"n-{w}-{start}-xxxxxxxx", now=datetime.now(UTC))
 
-    threads = [threading.Thread(target=work, args=(w,)) for w in range(writers)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - t0
+    elapsed = run_threads(work, writers)
     with db.transaction() as tx:
         # Not named ``row``: that would shadow the event maker ``work`` uses above.
         found = tx.one("SELECT count(*) FROM events WHERE kiosk_id LIKE %s", (f"{tag}-%",))
@@ -172,13 +178,7 @@ def bench_http_ingest(url: str, total: int, clients: int = 4, batch: int = 500) 
             for body in bodies[c]:
                 accepted[c] += post(key, kiosk, "/v1/fleet/events", body)["accepted"]
 
-        threads = [threading.Thread(target=work, args=(c,)) for c in range(clients)]
-        t0 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - t0
+        elapsed = run_threads(work, clients)
         # Whole batches: per_client rounded up to a multiple of the batch size.
         assert sum(accepted) == sum(len(b) for b in bodies) * batch, accepted
         return sum(accepted) / elapsed

@@ -11,6 +11,11 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from edge.fleet.db import Database
+    from edge.fleet.settings import FleetSettings
 
 
 def register(subparsers) -> None:
@@ -97,13 +102,20 @@ def run_serve(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
-def run_migrate(args: argparse.Namespace) -> int:
-    from edge.fleet.db import Database, DatabaseDown
+def _database(settings: FleetSettings) -> Database:
+    """The fleet's database: PostgreSQL at ``database_url``, else SQLite in the instance folder."""
+    from edge.fleet.db import Database
 
-    settings = _settings(dict(os.environ))
-    db = Database(
+    return Database(
         settings.database_url or None, sqlite_path=settings.instance_path / "fleet.sqlite"
     )
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    from edge.fleet.db import DatabaseDown
+
+    settings = _settings(dict(os.environ))
+    db = _database(settings)
     try:
         applied = db.migrate()
     except DatabaseDown as exc:
@@ -118,16 +130,14 @@ def run_migrate(args: argparse.Namespace) -> int:
 def run_prune(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from edge.fleet.db import Database, DatabaseDown
+    from edge.fleet.db import DatabaseDown
     from edge.fleet.store import FleetInputError, drop_months_before
 
     if args.keep_months < 1:
         print("cccd-edge: --keep-months must be at least 1.", file=sys.stderr)
         return 2
     settings = _settings(dict(os.environ))
-    db = Database(
-        settings.database_url or None, sqlite_path=settings.instance_path / "fleet.sqlite"
-    )
+    db = _database(settings)
     today = datetime.now(UTC).date()
     months = today.year * 12 + today.month - 1 - (args.keep_months - 1)
     cutoff = today.replace(year=months // 12, month=months % 12 + 1, day=1)
@@ -143,13 +153,11 @@ def run_prune(args: argparse.Namespace) -> int:
 
 
 def run_recount_causes(args: argparse.Namespace) -> int:
-    from edge.fleet.db import Database, DatabaseDown
+    from edge.fleet.db import DatabaseDown
     from edge.fleet.recount import recount_causes
 
     settings = _settings(dict(os.environ))
-    db = Database(
-        settings.database_url or None, sqlite_path=settings.instance_path / "fleet.sqlite"
-    )
+    db = _database(settings)
     try:
         result = recount_causes(db, settings.timezone)
     except DatabaseDown as exc:

@@ -205,6 +205,17 @@ class ArcFaceOnnx:
     @classmethod
     def check_files(cls, directory: Path | str | None = None) -> Path:
         """The model folder, once both files (and the centre) check out by digest (cheap)."""
+        folder = cls._check_model_files(directory)
+        if cls.USES_CENTRE:
+            cls._centre()
+        return folder
+
+    @classmethod
+    def _centre(cls) -> np.ndarray:
+        return Centre.load(model_sha256=cls.EMBED_SHA256, pipeline=RAW_PIPELINE).vector
+
+    @classmethod
+    def _check_model_files(cls, directory: Path | str | None) -> Path:
         folder = Path(directory) if directory is not None else default_model_dir()
         files = ((cls.EMBED_FILE, cls.EMBED_SHA256), (LANDMARK_FILE, LANDMARK_SHA256))
         missing = [name for name, _ in files if not (folder / name).is_file()]
@@ -220,8 +231,6 @@ class ArcFaceOnnx:
                     "The face-recognition model file is damaged or not the expected version.",
                     file=name,
                 )
-        if cls.USES_CENTRE:
-            Centre.load(model_sha256=cls.EMBED_SHA256, pipeline=RAW_PIPELINE)  # small; checked
         return folder
 
     @classmethod
@@ -232,7 +241,9 @@ class ArcFaceOnnx:
 
         ``threads``: onnxruntime's threads for one embedding (``face_threads``).
         """
-        folder = cls.check_files(directory)
+        folder = cls._check_model_files(directory)
+        # The centre is read (and its digest checked) once, here, when it is used.
+        centre = cls._centre() if centred and cls.USES_CENTRE else None
         path = folder / cls.EMBED_FILE
         try:
             import onnxruntime as ort
@@ -253,11 +264,6 @@ class ArcFaceOnnx:
             )
         except Exception as exc:  # onnxruntime raises its own types for unreadable graphs
             raise ModelsUnavailableError("The face-recognition model cannot be loaded.") from exc
-        centre = (
-            Centre.load(model_sha256=cls.EMBED_SHA256, pipeline=RAW_PIPELINE).vector
-            if centred and cls.USES_CENTRE
-            else None
-        )
         return cls(session=session, path=path, landmark_session=landmark_session, centre=centre)
 
     def raw(self) -> Self:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from edge.face.calibration import embed_people, load_people, make_chip_photo
@@ -35,3 +37,14 @@ def chip_refs(models, johns) -> dict:
         for person, paths in johns.items()
         for fmt in ("JPEG", "JPEG2000")
     }
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any attempt to open a network connection fails the test."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the model tried to use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)

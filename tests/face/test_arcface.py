@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import shutil
-import socket
 
 import numpy as np
 import pytest
@@ -150,17 +149,6 @@ def test_five_points_do_not_depend_on_which_side_the_image_is_seen_from(johns):
     assert np.allclose(points, back, atol=1e-3)
     # The eyes are on the template's sides: image-left eye left of the image-right eye.
     assert points[0, 0] < points[2, 0] < points[1, 0] and points[2, 1] < points[3, 1]
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Any attempt to open a network connection fails the test."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("the model tried to use the network")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
 
 
 @pytest.mark.face

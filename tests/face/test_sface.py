@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 
 import numpy as np
 import pytest
@@ -14,15 +13,6 @@ from edge.face.models import DEFAULT_MODEL, THRESHOLDS, FaceModels, describe
 from edge.face.sface import MODEL_VERSION, SFACE_FILE, SFACE_SHA256, SFaceOnnx
 
 pytestmark = pytest.mark.face
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("the model tried to use the network")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
 
 
 def test_sface_is_the_default_and_says_which_file_it_is():
